@@ -81,7 +81,7 @@ const DETACHED: Executor = {
  */
 export class Context {
   /** Wake this to have the polling task polled again. */
-  waker: Waker;
+  readonly waker: Waker;
   /** The executor polling: budget and services. */
   readonly executor: Executor;
 

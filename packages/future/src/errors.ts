@@ -43,7 +43,16 @@ export class ZokioError extends Error {
   }
 }
 
-/** Describes a value for "Expected … got …" messages. @internal */
+/**
+ * Describes a value for "Expected … got …" messages: `number 42`, `the string "x"`, `an instance of Map`.
+ *
+ * @example
+ * ```ts
+ * import { describeValue } from '@zokio/future';
+ * describeValue(42); // 'number 42'
+ * ```
+ * @category Errors
+ */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of length ${value.length}`;
@@ -68,13 +77,23 @@ export function describeValue(value: unknown): string {
   }
 }
 
-/** Throws a `TypeError` saying what was expected and what was got. @internal */
+/**
+ * Throws a `TypeError` saying what was expected and what was got, the shape of every bad-input error in zokio.
+ *
+ * @example
+ * ```ts
+ * import { expected } from '@zokio/future';
+ * try { expected('a positive integer', -1, 'spawnMany'); } catch (e) { (e as Error).message; } // 'spawnMany: Expected a positive integer, got number -1'
+ * ```
+ * @category Errors
+ */
 export function expected(what: string, got: unknown, where?: string): never {
   throw new TypeError(`${where ? where + ': ' : ''}Expected ${what}, got ${describeValue(got)}`);
 }
 
 /** Combines the errors of several clean-ups into one: itself when alone, else an `AggregateError`. @internal */
 export function combineErrors(first: unknown, next: unknown): unknown {
+  if (next === undefined) return first;
   if (first === undefined) return next;
   if (first instanceof AggregateError && (first as { zokioCombined?: true }).zokioCombined) {
     first.errors.push(next);

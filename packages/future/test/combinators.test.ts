@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import {
+  failed,
+  fn,
+  join,
+  joinAll,
+  pending,
+  PENDING,
+  race,
+  ready,
+  select,
+  SMALL_JOIN,
+  toPromise,
+  tryJoin,
+  yieldNow,
+} from '@zokio/future';
+import { context, Manual } from './helpers.js';
+
+describe('join', () => {
+  it('returns every value in order', async () => {
+    expect(await toPromise(join(ready(1), ready('a'), ready(true)))).toEqual([1, 'a', true]);
+  });
+
+  it('lets the others finish when one fails, then throws that error', () => {
+    const a = new Manual<number>();
+    const f = join(failed(new Error('x')), a);
+    const { cx } = context();
+    expect(f.poll(cx)).toBe(PENDING);
+    expect(a.cancels).toBe(0);
+    a.resolve(1);
+    expect(() => f.poll(cx)).toThrow('x');
+  });
+
+  it('throws an AggregateError when several fail', () => {
+    const f = join(failed(new Error('a')), failed(new Error('b')));
+    expect(() => f.poll(context().cx)).toThrow(AggregateError);
+  });
+
+  it('cancelling the join cancels every unfinished child once', () => {
+    const a = new Manual<number>();
+    const b = new Manual<number>();
+    const f = join(a, b, ready(3));
+    f.poll(context().cx);
+    f.cancel();
+    f.cancel();
+    expect([a.cancels, b.cancels]).toEqual([1, 1]);
+  });
+});
+
+describe('tryJoin', () => {
+  it('cancels the siblings of the first failure, waits for their clean-up, and throws', () => {
+    const log: string[] = [];
+    const gate = new Manual<void>();
+    const sibling = fn(function* () {
+      try {
+        yield* new Manual<void>();
+      } finally {
+        yield* gate;
+        log.push('sibling cleaned');
+      }
+    });
+    const bad = new Manual<number>();
+    const f = tryJoin(sibling(), bad);
+    const { cx } = context();
+    expect(f.poll(cx)).toBe(PENDING);
+    bad.reject(new Error('bad'));
+    expect(f.poll(cx)).toBe(PENDING); // waiting for the sibling's clean-up
+    expect(log).toEqual([]);
+    gate.resolve();
+    expect(() => f.poll(cx)).toThrow('bad');
+    expect(log).toEqual(['sibling cleaned']);
+  });
+});
+
+describe('joinAll', () => {
+  it('joins many futures, polling only the ones that woke above SMALL_JOIN', () => {
+    const n = SMALL_JOIN * 10;
+    const leaves = Array.from({ length: n }, () => new Manual<number>());
+    const f = joinAll(leaves);
+    const { cx, waker } = context();
+    expect(f.poll(cx)).toBe(PENDING);
+    leaves[7]!.resolve(7);
+    expect(waker.wakes).toBe(1);
+    expect(f.poll(cx)).toBe(PENDING);
+    expect(leaves[8]!.polls).toBe(1); // not re-polled: it did not wake
+    expect(leaves[7]!.polls).toBe(2);
+    leaves.forEach((l, i) => l.resolve(i));
+    expect(f.poll(cx)).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
+
+  it('rejects a non-iterable with "Expected … got …"', () => {
+    expect(() => joinAll(5 as never)).toThrow(/joinAll: Expected an iterable of futures, got number 5/);
+  });
+});
+
+describe('select and race', () => {
+  it('returns the index and value of the first ready branch', async () => {
+    expect(await toPromise(select([pending(), ready('b')]))).toEqual({ index: 1, value: 'b' });
+    expect(await toPromise(race([pending(), ready(7)]))).toBe(7);
+  });
+
+  it('cancels the loser exactly once', () => {
+    const loser = new Manual<number>();
+    const winner = new Manual<string>();
+    const f = select([loser, winner]);
+    const { cx } = context();
+    expect(f.poll(cx)).toBe(PENDING);
+    winner.resolve('w');
+    expect(f.poll(cx)).toEqual({ index: 1, value: 'w' });
+    expect(loser.cancels).toBe(1);
+    expect(winner.cancels).toBe(0);
+    f.cancel();
+    expect(loser.cancels).toBe(1);
+  });
+
+  it('waits for the loser clean-up before returning the winner', () => {
+    const log: string[] = [];
+    const gate = new Manual<void>();
+    const loser = fn(function* () {
+      try {
+        yield* new Manual<void>();
+      } finally {
+        yield* gate;
+        log.push('loser cleaned');
+      }
+    });
+    const winner = new Manual<number>();
+    const f = race([loser(), winner]);
+    const { cx } = context();
+    expect(f.poll(cx)).toBe(PENDING);
+    winner.resolve(1);
+    expect(f.poll(cx)).toBe(PENDING);
+    gate.resolve();
+    expect(f.poll(cx)).toBe(1);
+    expect(log).toEqual(['loser cleaned']);
+  });
+
+  it('throws the error of a branch that fails first, after cancelling the others', () => {
+    const other = new Manual<number>();
+    const f = select([other, failed(new Error('first'))], { biased: true });
+    expect(() => f.poll(context().cx)).toThrow('first');
+    expect(other.cancels).toBe(1);
+  });
+
+  it('biased polls in order; unbiased starts at a random branch', () => {
+    for (let i = 0; i < 20; i++) expect(select([ready(0), ready(1)], { biased: true }).poll(context().cx)).toEqual({ index: 0, value: 0 });
+    const seen = new Set<number>();
+    for (let i = 0; i < 200; i++) seen.add((select([ready(0), ready(1)]).poll(context().cx) as { index: number }).index);
+    expect(seen).toEqual(new Set([0, 1]));
+  });
+
+  it('rejects an empty list', () => {
+    expect(() => select([])).toThrow(/Expected at least one future/);
+  });
+});
+
+describe('yieldNow', () => {
+  it('is pending once, after waking its task', () => {
+    const f = yieldNow();
+    const { cx, waker } = context();
+    expect(f.poll(cx)).toBe(PENDING);
+    expect(waker.wakes).toBe(1);
+    expect(f.poll(cx)).toBeUndefined();
+  });
+});

@@ -1,0 +1,425 @@
+/**
+ * The in-isolate scheduler: runs tasks on the JavaScript thread as a guest of libuv's event loop.
+ *
+ * ## Queues
+ * ```
+ *   wakes from inside a poll ──► [LIFO slot] ──(displaced)──► local queue ──┐
+ *   self-wake (yield) ─────────────────────────────────────► local queue ──┼──► poll
+ *   wakes from outside (I/O, timers, promises, spawn from plain code) ──► remote queue ──┘
+ * ```
+ * - The **LIFO slot** holds the task woken most recently by the running task (a reply to a message just sent):
+ *   polling it next keeps its data hot. At most {@link MAX_LIFO_POLLS_PER_TICK} LIFO polls in a row, sharing the
+ *   first task's budget, so a ping-pong pair cannot starve the queue.
+ * - The **local queue** is FIFO. A task that wakes itself while running (a yield) goes to its back.
+ * - The **remote queue** receives wakes from outside a tick. Every `globalQueueInterval` polls it is checked
+ *   first; otherwise the local queue is.
+ *
+ * ## Ticks
+ * A tick polls up to `eventInterval` tasks, then returns to libuv. Idle → work starts a tick on a microtask (lowest
+ * latency), unless `eventInterval` polls already ran since the last macrotask; a tick that leaves work behind
+ * schedules the next on `setImmediate`, so libuv's poll phase (sockets) and timers run between batches. A loop made
+ * only of microtasks would starve I/O.
+ *
+ * ## Keep-alive
+ * The scheduler holds a libuv handle only while it has work (the pending `setImmediate`). A task waiting on a timer
+ * or a socket is kept alive by that resource's handle; when every task waits on nothing that can wake it, the
+ * process may exit, as with plain promises.
+ *
+ * ## Shutdown
+ * `close()` refuses new tasks (they complete at once as cancelled); `abortAll()` cancels every alive task; the
+ * caller waits with `whenIdle()` and, past its deadline, calls `abandonAll()` to drop clean-ups still running.
+ *
+ * @module
+ */
+import { drop, expected, isFuture, PENDING, type Future, type ServiceKey } from '@zokio/future';
+import { RingQueue } from '../queue/ring.js';
+import { JoinError } from '../task/join-error.js';
+import { JoinHandle } from '../task/join-handle.js';
+import {
+  ABANDON,
+  CANCELLED,
+  CANCELLING,
+  COMPLETE,
+  FAILED,
+  JOIN_INTEREST,
+  NOTIFIED,
+  OBSERVED,
+  RUNNING,
+} from '../task/state.js';
+import { Task, type TaskOwner } from '../task/task.js';
+import { BUDGET, MAX_LIFO_POLLS_PER_TICK, schedulerConfig, type SchedulerConfig, type SchedulerOptions } from './config.js';
+import { enter } from './current.js';
+import { Counters, type SchedulerMetrics } from './metrics.js';
+
+/** Options of `spawn`. @category Tasks */
+export interface SpawnOptions {
+  /** A name for errors, metrics and dumps. */
+  readonly name?: string;
+}
+
+type AnyTask = Task<unknown>;
+
+/** A failure, or a cancellation whose clean-up threw, must reach someone; a clean cancellation need not. */
+function mustReport(error: JoinError): boolean {
+  return error.isFailure() || error.cause !== undefined;
+}
+
+/** @category Scheduler */
+export class LocalScheduler implements TaskOwner {
+  /** Coop budget of the task being polled (see `@zokio/future`'s `coop`). */
+  budget = BUDGET;
+  readonly config: SchedulerConfig;
+  readonly #counters = new Counters();
+  readonly #local = new RingQueue<AnyTask>(256);
+  readonly #remote = new RingQueue<AnyTask>(256);
+  #lifo: AnyTask | undefined = undefined;
+  #ticking = false;
+  #tickScheduled = false;
+  #pollsSinceMacrotask = 0;
+  #pollNumber = 0;
+  #closed = false;
+  // Alive tasks: an intrusive doubly linked list through Task.prev/next.
+  #head: AnyTask | undefined = undefined;
+  #alive = 0;
+  #idleWaiters: (() => void)[] = [];
+  #unobserved: AnyTask[] = [];
+  readonly #services = new Map<ServiceKey<unknown>, unknown>();
+  /** Receives errors under the `'shutdown'` policy (set by the runtime). */
+  onFatal: ((error: JoinError) => void) | undefined = undefined;
+
+  readonly #microtaskTick = () => this.#tick(false);
+  readonly #macrotaskTick = () => this.#tick(true);
+  readonly #checkUnobserved = () => this.#reportUnobserved();
+
+  constructor(options?: SchedulerOptions) {
+    this.config = schedulerConfig(options);
+  }
+
+  // ---- Executor -------------------------------------------------------------------------------------------------
+
+  budgetExhausted(): void {
+    this.#counters.budgetForcedYields++;
+  }
+
+  service<T>(key: ServiceKey<T>): T | undefined {
+    return this.#services.get(key) as T | undefined;
+  }
+
+  /** Registers a service that leaf futures reach through `cx.executor.service(key)`. */
+  provide<T>(key: ServiceKey<T>, value: T): void {
+    this.#services.set(key, value);
+  }
+
+  // ---- Spawning and waking --------------------------------------------------------------------------------------
+
+  /**
+   * Spawns `future` as a task and returns its handle. After `close()`, the task is not run: the handle reports
+   * it cancelled.
+   */
+  spawn<T>(future: Future<T>, options?: SpawnOptions): JoinHandle<T> {
+    if (!isFuture(future)) expected('a Future to spawn (e.g. fn(function* () {…})())', future, 'spawn');
+    const name = options?.name;
+    if (name !== undefined && typeof name !== 'string') expected('name to be a string', name, 'spawn');
+    const task = new Task<T>(this, future, NOTIFIED | JOIN_INTEREST, name);
+    if (this.#closed) {
+      drop(future);
+      task.state = COMPLETE | FAILED | JOIN_INTEREST;
+      task.slot = JoinError.cancelled(task.id, undefined, name);
+      return new JoinHandle(task);
+    }
+    const any = task as AnyTask;
+    any.next = this.#head;
+    if (this.#head !== undefined) this.#head.prev = any;
+    this.#head = any;
+    this.#alive++;
+    this.#counters.spawned++;
+    this.schedule(any);
+    return new JoinHandle(task);
+  }
+
+  /** Queues a task that was just notified: LIFO slot from inside a tick, remote queue from outside. */
+  schedule(task: AnyTask): void {
+    if (this.#ticking) {
+      const displaced = this.#lifo;
+      this.#lifo = task;
+      if (displaced !== undefined) this.#local.push(displaced);
+    } else {
+      this.#remote.push(task);
+      this.#ensureTick();
+    }
+  }
+
+  /** Requests cancellation; the task is cancelled at its next poll. A second abort abandons async clean-up. */
+  abort(task: AnyTask): void {
+    const state = task.state;
+    if (state & COMPLETE) return;
+    if (state & CANCELLED) {
+      if (!(state & ABANDON)) {
+        task.state = state | ABANDON;
+        task.wake();
+      }
+      return;
+    }
+    task.state = state | CANCELLED;
+    task.wake();
+  }
+
+  #ensureTick(): void {
+    if (this.#tickScheduled) return;
+    this.#tickScheduled = true;
+    if (this.#pollsSinceMacrotask < this.config.eventInterval) queueMicrotask(this.#microtaskTick);
+    else setImmediate(this.#macrotaskTick);
+  }
+
+  // ---- The tick -------------------------------------------------------------------------------------------------
+
+  #tick(macrotask: boolean): void {
+    this.#tickScheduled = false;
+    const counters = this.#counters;
+    if (macrotask) {
+      this.#pollsSinceMacrotask = 0;
+      counters.macrotaskTicks++;
+    } else counters.microtaskTicks++;
+    const previous = enter(this);
+    this.#ticking = true;
+    const start = performance.now();
+    const limit = this.config.eventInterval;
+    let polls = 0;
+    try {
+      while (polls < limit) {
+        const task = this.#nextTask();
+        if (task === undefined) break;
+        polls += this.#runTask(task);
+      }
+    } finally {
+      this.#ticking = false;
+      enter(previous);
+      this.#pollsSinceMacrotask += polls;
+      counters.busyTimeMs += performance.now() - start;
+    }
+    if (this.#local.length > 0 || this.#remote.length > 0) {
+      this.#tickScheduled = true;
+      setImmediate(this.#macrotaskTick);
+    }
+  }
+
+  #nextTask(): AnyTask | undefined {
+    if (++this.#pollNumber % this.config.globalQueueInterval === 0) {
+      const task = this.#remote.shift();
+      if (task !== undefined) {
+        this.#counters.remotePolls++;
+        return task;
+      }
+      return this.#local.shift();
+    }
+    const task = this.#local.shift();
+    if (task !== undefined) return task;
+    const remote = this.#remote.shift();
+    if (remote !== undefined) this.#counters.remotePolls++;
+    return remote;
+  }
+
+  /** Polls `task`, then up to MAX_LIFO_POLLS_PER_TICK tasks from the LIFO slot with what is left of its budget. */
+  #runTask(task: AnyTask): number {
+    this.budget = BUDGET;
+    this.#poll(task);
+    let polls = 1;
+    for (let lifo = this.#lifo; lifo !== undefined; lifo = this.#lifo) {
+      this.#lifo = undefined;
+      if (polls > MAX_LIFO_POLLS_PER_TICK || this.budget <= 0) {
+        this.#local.push(lifo);
+        break;
+      }
+      this.#counters.lifoPolls++;
+      this.#poll(lifo);
+      polls++;
+    }
+    return polls;
+  }
+
+  #poll(task: AnyTask): void {
+    let state = task.state;
+    if (state & COMPLETE) return;
+    task.state = state = (state & ~NOTIFIED) | RUNNING;
+    this.#counters.polls++;
+    let future = task.slot as Future<unknown>;
+    if (state & CANCELLED) {
+      if (!(state & CANCELLING)) {
+        // First poll since abort(): drop the future. Synchronous clean-up runs now, innermost first.
+        let cleanup: Future<void> | undefined;
+        try {
+          cleanup = future.cancel();
+        } catch (error) {
+          return this.#complete(task, JoinError.cancelled(task.id, error, task.name), FAILED);
+        }
+        if (cleanup === undefined) return this.#complete(task, JoinError.cancelled(task.id, undefined, task.name), FAILED);
+        task.slot = future = cleanup;
+        task.state = state |= CANCELLING;
+      }
+      if (state & ABANDON) {
+        // Aborted again (or shutdown's deadline passed): drop the clean-up; remaining `finally` blocks still run.
+        let error: unknown;
+        try {
+          drop(future);
+        } catch (thrown) {
+          error = thrown;
+        }
+        return this.#complete(task, JoinError.cancelled(task.id, error, task.name), FAILED);
+      }
+    }
+    let value: unknown;
+    try {
+      value = future.poll(task);
+    } catch (error) {
+      const joinError =
+        state & CANCELLING ? JoinError.cancelled(task.id, error, task.name) : JoinError.failure(task.id, error, task.name);
+      return this.#complete(task, joinError, FAILED);
+    }
+    if (value === PENDING) {
+      state = task.state & ~RUNNING;
+      task.state = state;
+      // Woken during its own poll (a yield): to the back of the queue, behind everyone else.
+      if (state & NOTIFIED) this.#local.push(task);
+      return;
+    }
+    if (state & CANCELLING) this.#complete(task, JoinError.cancelled(task.id, undefined, task.name), FAILED);
+    else this.#complete(task, value, 0);
+  }
+
+  #complete(task: AnyTask, output: unknown, flags: number): void {
+    const state = (task.state & ~(RUNNING | NOTIFIED)) | COMPLETE | flags;
+    task.state = state;
+    task.slot = output;
+    this.#unlink(task);
+    this.#counters.completed++;
+    task.notifyJoin();
+    if (flags & FAILED && mustReport(output as JoinError)) {
+      // A failure, or a cancellation whose clean-up threw: it must reach someone.
+      if (!(state & JOIN_INTEREST)) this.#reportUnhandled(output as JoinError);
+      else if (!(state & OBSERVED)) {
+        if (this.#unobserved.push(task) === 1) setImmediate(this.#checkUnobserved);
+      }
+    }
+    if (this.#alive === 0) this.#notifyIdle();
+  }
+
+  #unlink(task: AnyTask): void {
+    if (task.prev !== undefined) task.prev.next = task.next;
+    else this.#head = task.next;
+    if (task.next !== undefined) task.next.prev = task.prev;
+    task.prev = task.next = undefined;
+    this.#alive--;
+  }
+
+  // ---- Errors nobody awaits -------------------------------------------------------------------------------------
+
+  /** A JoinHandle was dropped after its task failed unobserved: report now. @internal */
+  detached(task: AnyTask): void {
+    const state = task.state;
+    if (state & COMPLETE && state & FAILED && !(state & OBSERVED)) {
+      const i = this.#unobserved.indexOf(task);
+      if (i >= 0) this.#unobserved.splice(i, 1);
+      if (mustReport(task.slot as JoinError)) this.#reportUnhandled(task.slot as JoinError);
+    }
+  }
+
+  #reportUnobserved(): void {
+    const tasks = this.#unobserved;
+    this.#unobserved = [];
+    for (const task of tasks) {
+      if (!(task.state & OBSERVED)) this.#reportUnhandled(task.slot as JoinError);
+    }
+  }
+
+  #reportUnhandled(error: JoinError): void {
+    const policy = this.config.unhandledError;
+    if (policy === 'log') {
+      console.error('[zokio] a task failed and nothing awaited its JoinHandle:', error);
+    } else if (policy === 'shutdown') {
+      if (this.onFatal !== undefined) this.onFatal(error);
+      else {
+        console.error('[zokio] a task failed and nothing awaited its JoinHandle; shutting down:', error);
+        this.close();
+        this.abortAll();
+      }
+    } else {
+      try {
+        policy(error);
+      } catch (thrown) {
+        console.error('[zokio] the unhandledError handler threw:', thrown, 'while handling:', error);
+      }
+    }
+  }
+
+  // ---- Shutdown -------------------------------------------------------------------------------------------------
+
+  /** Refuses new tasks from now on: they complete at once as cancelled. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Aborts every alive task. Returns how many were aborted. */
+  abortAll(): number {
+    let n = 0;
+    for (let task = this.#head; task !== undefined; task = task.next) {
+      if (!(task.state & CANCELLED)) n++;
+      this.abort(task);
+    }
+    return n;
+  }
+
+  /** Abandons the async clean-up of every task still cancelling (a second abort of each). */
+  abandonAll(): void {
+    for (let task = this.#head; task !== undefined; task = task.next) {
+      task.state |= CANCELLED;
+      this.abort(task);
+    }
+  }
+
+  /** Resolves when no task is alive. */
+  whenIdle(): Promise<void> {
+    if (this.#alive === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #notifyIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Alive tasks, oldest last: for shutdown reports and dumps. */
+  *aliveTasks(): IterableIterator<{ id: number; name: string | undefined; status: string }> {
+    for (let task = this.#head; task !== undefined; task = task.next) {
+      yield { id: task.id, name: task.name, status: task.status };
+    }
+  }
+
+  // ---- Observability --------------------------------------------------------------------------------------------
+
+  get alive(): number {
+    return this.#alive;
+  }
+
+  metrics(): SchedulerMetrics {
+    const c = this.#counters;
+    return {
+      spawned: c.spawned,
+      completed: c.completed,
+      alive: this.#alive,
+      polls: c.polls,
+      lifoPolls: c.lifoPolls,
+      remotePolls: c.remotePolls,
+      budgetForcedYields: c.budgetForcedYields,
+      microtaskTicks: c.microtaskTicks,
+      macrotaskTicks: c.macrotaskTicks,
+      localQueueDepth: this.#local.length + (this.#lifo === undefined ? 0 : 1),
+      remoteQueueDepth: this.#remote.length,
+      busyTimeMs: c.busyTimeMs,
+    };
+  }
+}
