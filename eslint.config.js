@@ -17,6 +17,9 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'off',
       '@typescript-eslint/require-yield': 'off',
       'require-yield': 'off',
+      // A runtime forwards whatever its users throw: rejection reasons are user values, not always Errors.
+      '@typescript-eslint/prefer-promise-reject-errors': 'off',
+      '@typescript-eslint/only-throw-error': 'off',
       // Generators yield futures to the driver; the scheduler's hot loops use `while (true)` on purpose.
       'no-constant-condition': ['error', { checkLoops: false }],
     },
@@ -28,6 +31,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+      // Tests of cancellation throw and return from finally blocks on purpose.
+      'no-unsafe-finally': 'off',
     },
   },
   prettier,

@@ -70,8 +70,9 @@ export function describeValue(value: unknown): string {
     case 'symbol':
       return String(value);
     default: {
-      const name = (value as object).constructor?.name;
-      if (typeof (value as PromiseLike<unknown>).then === 'function') return `a ${name ?? 'thenable'} (a Promise, not a Future)`;
+      const name = value.constructor?.name;
+      if (typeof (value as PromiseLike<unknown>).then === 'function')
+        return `a ${name ?? 'thenable'} (a Promise, not a Future)`;
       return name && name !== 'Object' ? `an instance of ${name}` : 'an object';
     }
   }

@@ -51,10 +51,7 @@ function notAFuture(value: unknown): TypeError {
 /**
  * Resumes `gen` until it yields a future or finishes: a value that is not a future is thrown back in as a TypeError.
  */
-function settleStep<T>(
-  gen: Operation<T>,
-  step: IteratorResult<unknown, T>,
-): IteratorResult<Future<unknown>, T> {
+function settleStep<T>(gen: Operation<T>, step: IteratorResult<unknown, T>): IteratorResult<Future<unknown>, T> {
   while (!step.done && !isFuture(step.value)) step = gen.throw(notAFuture(step.value));
   return step as IteratorResult<Future<unknown>, T>;
 }

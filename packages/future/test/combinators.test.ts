@@ -143,9 +143,11 @@ describe('select and race', () => {
   });
 
   it('biased polls in order; unbiased starts at a random branch', () => {
-    for (let i = 0; i < 20; i++) expect(select([ready(0), ready(1)], { biased: true }).poll(context().cx)).toEqual({ index: 0, value: 0 });
+    for (let i = 0; i < 20; i++)
+      expect(select([ready(0), ready(1)], { biased: true }).poll(context().cx)).toEqual({ index: 0, value: 0 });
     const seen = new Set<number>();
-    for (let i = 0; i < 200; i++) seen.add((select([ready(0), ready(1)]).poll(context().cx) as { index: number }).index);
+    for (let i = 0; i < 200; i++)
+      seen.add((select([ready(0), ready(1)]).poll(context().cx) as { index: number }).index);
     expect(seen).toEqual(new Set([0, 1]));
   });
 

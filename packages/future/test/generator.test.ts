@@ -166,7 +166,7 @@ describe('cancellation by drop', () => {
         return 'body';
       } finally {
         yield* c;
-        // eslint-disable-next-line no-unsafe-finally
+
         return 'finally';
       }
     });
@@ -210,7 +210,6 @@ describe('cancellation by drop', () => {
       try {
         yield* new Manual<void>();
       } finally {
-        // eslint-disable-next-line no-unsafe-finally
         throw new Error('sync cleanup failed');
       }
     });

@@ -1,6 +1,19 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { CancelledError, fn, fromPromise, pending, toPromise, ZokioError, consumeBudget, unconstrained, Context, noopWaker, pollProceed, PENDING } from '@zokio/future';
+import {
+  CancelledError,
+  fn,
+  fromPromise,
+  pending,
+  toPromise,
+  ZokioError,
+  consumeBudget,
+  unconstrained,
+  Context,
+  noopWaker,
+  pollProceed,
+  PENDING,
+} from '@zokio/future';
 
 describe('toPromise', () => {
   it('aborting the signal cancels the future, runs its clean-up, and rejects with the reason', async () => {
@@ -47,7 +60,7 @@ describe('fromPromise', () => {
     expect(called).toBe(1);
   });
 
-  it('creates a signal only for factories that take one, and aborts it on cancel', async () => {
+  it('creates a signal only for factories that take one, and aborts it on cancel', () => {
     let seen: AbortSignal | undefined;
     const noSignal = fromPromise((...args: unknown[]) => {
       seen = args[0] as AbortSignal | undefined;
@@ -90,7 +103,10 @@ describe('coop budget', () => {
   it('pollProceed spends budget and forces a yield when it is spent', () => {
     let exhausted = 0;
     let woke = 0;
-    const cx = new Context({ wake: () => woke++ }, { budget: 2, budgetExhausted: () => exhausted++, service: () => undefined });
+    const cx = new Context(
+      { wake: () => woke++ },
+      { budget: 2, budgetExhausted: () => exhausted++, service: () => undefined },
+    );
     expect(pollProceed(cx)).toBe(true);
     expect(pollProceed(cx)).toBe(true);
     expect(pollProceed(cx)).toBe(false);

@@ -9,4 +9,6 @@ export interface Flavour {
   create(options?: SchedulerOptions): LocalScheduler;
 }
 
-export const flavours: readonly Flavour[] = [{ name: 'current_thread', create: (options) => new LocalScheduler(options) }];
+export const flavours: readonly Flavour[] = [
+  { name: 'current_thread', create: (options) => new LocalScheduler(options) },
+];

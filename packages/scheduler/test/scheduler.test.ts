@@ -38,10 +38,12 @@ class Gate<T = void> extends FutureBase<T> {
 describe.each(flavours)('scheduler ($name)', ({ create }) => {
   it('runs a spawned task and returns its value through the handle', async () => {
     const s = create();
-    const h = s.spawn(fn(function* () {
-      yield* yieldNow();
-      return 42;
-    })());
+    const h = s.spawn(
+      fn(function* () {
+        yield* yieldNow();
+        return 42;
+      })(),
+    );
     expect(await h).toBe(42);
     expect(h.isFinished()).toBe(true);
   });
@@ -98,9 +100,11 @@ describe.each(flavours)('scheduler ($name)', ({ create }) => {
   it('abort() before the first poll never runs the future', async () => {
     const s = create();
     let ran = false;
-    const h = s.spawn(fn(function* () {
-      ran = true;
-    })());
+    const h = s.spawn(
+      fn(function* () {
+        ran = true;
+      })(),
+    );
     h.abort();
     await expect(Promise.resolve(h)).rejects.toSatisfy((e: JoinError) => e.isCancelled());
     expect(ran).toBe(false);
@@ -154,10 +158,13 @@ describe.each(flavours)('scheduler ($name)', ({ create }) => {
   it('a failing task rejects its handle with a JoinError whose cause is the error', async () => {
     const s = create();
     const boom = new Error('boom');
-    const h = s.spawn(fn(function* () {
-      yield* yieldNow();
-      throw boom;
-    })(), { name: 'worker' });
+    const h = s.spawn(
+      fn(function* () {
+        yield* yieldNow();
+        throw boom;
+      })(),
+      { name: 'worker' },
+    );
     const error = (await Promise.resolve(h).catch((e: unknown) => e)) as JoinError;
     expect(error.isFailure()).toBe(true);
     expect(error.cause).toBe(boom);
@@ -168,10 +175,12 @@ describe.each(flavours)('scheduler ($name)', ({ create }) => {
   it('sends the error of a detached task to the unhandledError policy', async () => {
     const seen: JoinError[] = [];
     const s = create({ unhandledError: (e) => seen.push(e) });
-    const h = s.spawn(fn(function* () {
-      yield* yieldNow();
-      throw new Error('lost?');
-    })());
+    const h = s.spawn(
+      fn(function* () {
+        yield* yieldNow();
+        throw new Error('lost?');
+      })(),
+    );
     h.detach();
     await delay(5);
     expect(seen).toHaveLength(1);
@@ -181,12 +190,16 @@ describe.each(flavours)('scheduler ($name)', ({ create }) => {
   it('reports a failure nobody awaited by the end of the macrotask, and not one that is awaited', async () => {
     const seen: JoinError[] = [];
     const s = create({ unhandledError: (e) => seen.push(e) });
-    s.spawn(fn(function* () {
-      throw new Error('forgotten');
-    })());
-    const awaited = s.spawn(fn(function* () {
-      throw new Error('awaited');
-    })());
+    s.spawn(
+      fn(function* () {
+        throw new Error('forgotten');
+      })(),
+    );
+    const awaited = s.spawn(
+      fn(function* () {
+        throw new Error('awaited');
+      })(),
+    );
     await expect(Promise.resolve(awaited)).rejects.toThrow('awaited');
     await delay(5);
     expect(seen.map((e) => (e.cause as Error).message)).toEqual(['forgotten']);
@@ -207,9 +220,11 @@ describe.each(flavours)('scheduler ($name)', ({ create }) => {
     const s = create();
     const gate = new Gate<number>();
     const task = s.spawn(gate);
-    const waiter = s.spawn(fn(function* () {
-      return yield* race([task, fromPromise(() => delay(1, 'timeout'))]);
-    })());
+    const waiter = s.spawn(
+      fn(function* () {
+        return yield* race([task, fromPromise(() => delay(1, 'timeout'))]);
+      })(),
+    );
     expect(await waiter).toBe('timeout');
     expect(task.isFinished()).toBe(false);
     gate.open(7);
@@ -219,13 +234,17 @@ describe.each(flavours)('scheduler ($name)', ({ create }) => {
 
   it('spawn() inside a task runs on the same scheduler; outside a task it throws ERR_ZOKIO_NO_RUNTIME', async () => {
     const s = create();
-    const value = await s.spawn(fn(function* () {
-      const child = spawn(fn(function* () {
-        yield* yieldNow();
-        return 'child';
-      })());
-      return yield* child;
-    })());
+    const value = await s.spawn(
+      fn(function* () {
+        const child = spawn(
+          fn(function* () {
+            yield* yieldNow();
+            return 'child';
+          })(),
+        );
+        return yield* child;
+      })(),
+    );
     expect(value).toBe('child');
     expect(s.metrics().spawned).toBe(2);
     expect(() => spawn(pending())).toThrow(expect.objectContaining({ code: 'ERR_ZOKIO_NO_RUNTIME' }));
@@ -242,21 +261,29 @@ describe.each(flavours)('scheduler ($name)', ({ create }) => {
     const gates = [new Gate(), new Gate(), new Gate(), new Gate(), new Gate()];
     const handles: JoinHandle<void>[] = [];
     for (let i = 0; i < gates.length; i++) {
-      handles.push(s.spawn(fn(function* () {
-        yield* gates[i]!;
-        order.push(`woken${i}`);
-        if (i + 1 < gates.length) gates[i + 1]!.open();
-      })()));
+      handles.push(
+        s.spawn(
+          fn(function* () {
+            yield* gates[i]!;
+            order.push(`woken${i}`);
+            if (i + 1 < gates.length) gates[i + 1]!.open();
+          })(),
+        ),
+      );
     }
-    const bystander = s.spawn(fn(function* () {
-      yield* yieldNow();
-      order.push('bystander');
-    })());
+    const bystander = s.spawn(
+      fn(function* () {
+        yield* yieldNow();
+        order.push('bystander');
+      })(),
+    );
     await delay(0);
     order.length = 0;
-    s.spawn(fn(function* () {
-      gates[0]!.open();
-    })());
+    s.spawn(
+      fn(function* () {
+        gates[0]!.open();
+      })(),
+    );
     await Promise.all([...handles, bystander]);
     // The chain runs LIFO (woken0..woken3 back to back: 3 LIFO polls after woken0), then the slot is flushed to the queue.
     expect(order.slice(0, 4)).toEqual(['woken0', 'woken1', 'woken2', 'woken3']);
@@ -272,12 +299,14 @@ describe.each(flavours)('scheduler ($name)', ({ create }) => {
         trace.push(name);
       }
     });
-    await s.spawn(fn(function* () {
-      const a = spawn(busy('a'));
-      const b = spawn(busy('b'));
-      yield* a;
-      yield* b;
-    })());
+    await s.spawn(
+      fn(function* () {
+        const a = spawn(busy('a'));
+        const b = spawn(busy('b'));
+        yield* a;
+        yield* b;
+      })(),
+    );
     // Each runs at most 128 iterations before the other gets a turn.
     let longest = 0;
     for (let i = 0, run = 0; i < trace.length; i++) {
@@ -335,25 +364,29 @@ describe.each(flavours)('scheduler ($name)', ({ create }) => {
   it('JoinSet returns outcomes in completion order and its dispose aborts every member', async () => {
     const s = create();
     const cleaned: number[] = [];
-    const result = await s.spawn(fn(function* () {
-      {
-        using set = new JoinSet<number>();
-        for (let i = 0; i < 5; i++) {
-          set.spawn(fn(function* () {
-            try {
-              yield* pending();
-            } finally {
-              cleaned.push(i);
-            }
-            return i;
-          })());
+    const result = await s.spawn(
+      fn(function* () {
+        {
+          using set = new JoinSet<number>();
+          for (let i = 0; i < 5; i++) {
+            set.spawn(
+              fn(function* () {
+                try {
+                  yield* pending();
+                } finally {
+                  cleaned.push(i);
+                }
+                return i;
+              })(),
+            );
+          }
+          yield* yieldNow();
+          expect(set.size).toBe(5);
         }
         yield* yieldNow();
-        expect(set.size).toBe(5);
-      }
-      yield* yieldNow();
-      return cleaned.length;
-    })());
+        return cleaned.length;
+      })(),
+    );
     expect(result).toBe(5);
     expect(cleaned.sort()).toEqual([0, 1, 2, 3, 4]);
     expect(s.alive).toBe(0);
@@ -361,29 +394,37 @@ describe.each(flavours)('scheduler ($name)', ({ create }) => {
 
   it('JoinSet.joinNext and joinAll collect values and errors; shutdown waits for every member', async () => {
     const s = create();
-    const out = await s.spawn(fn(function* () {
-      const set = new JoinSet<number>();
-      const gates = [new Gate<number>(), new Gate<number>()];
-      set.spawn(gates[0]!);
-      set.spawn(gates[1]!);
-      set.spawn(fn(function* () {
-        throw new Error('bad');
-      })());
-      gates[1]!.open(1);
-      gates[0]!.open(0);
-      const results = [];
-      for (let r = yield* set.joinNext(); r; r = yield* set.joinNext()) results.push(r.ok ? r.value : (r.error.cause as Error).message);
-      const all = new JoinSet<number>();
-      for (let i = 0; i < 3; i++) all.spawn(fn(function* () {
-        yield* yieldNow();
-        return i;
-      })());
-      const values = yield* all.joinAll();
-      const drained = new JoinSet<number>();
-      drained.spawn(pending());
-      yield* drained.shutdown();
-      return { results, values: values.sort(), drained: drained.size };
-    })());
+    const out = await s.spawn(
+      fn(function* () {
+        const set = new JoinSet<number>();
+        const gates = [new Gate<number>(), new Gate<number>()];
+        set.spawn(gates[0]!);
+        set.spawn(gates[1]!);
+        set.spawn(
+          fn(function* () {
+            throw new Error('bad');
+          })(),
+        );
+        gates[1]!.open(1);
+        gates[0]!.open(0);
+        const results = [];
+        for (let r = yield* set.joinNext(); r; r = yield* set.joinNext())
+          results.push(r.ok ? r.value : (r.error.cause as Error).message);
+        const all = new JoinSet<number>();
+        for (let i = 0; i < 3; i++)
+          all.spawn(
+            fn(function* () {
+              yield* yieldNow();
+              return i;
+            })(),
+          );
+        const values = yield* all.joinAll();
+        const drained = new JoinSet<number>();
+        drained.spawn(pending());
+        yield* drained.shutdown();
+        return { results, values: values.sort(), drained: drained.size };
+      })(),
+    );
     expect(out.results.sort()).toEqual([0, 1, 'bad'].sort());
     expect(out.values).toEqual([0, 1, 2]);
     expect(out.drained).toBe(0);
@@ -416,13 +457,15 @@ describe.each(flavours)('scheduler ($name)', ({ create }) => {
     const s = create();
     const log: string[] = [];
     for (let i = 0; i < 3; i++) {
-      s.spawn(fn(function* () {
-        try {
-          yield* pending();
-        } finally {
-          log.push(`t${i}`);
-        }
-      })());
+      s.spawn(
+        fn(function* () {
+          try {
+            yield* pending();
+          } finally {
+            log.push(`t${i}`);
+          }
+        })(),
+      );
     }
     await delay(0);
     s.close();
@@ -435,7 +478,9 @@ describe.each(flavours)('scheduler ($name)', ({ create }) => {
   });
 
   it('validates options with "Expected … got …"', () => {
-    expect(() => create({ eventInterval: 0 })).toThrow(/Expected eventInterval to be an integer from 1 to 2\^30, got number 0/);
+    expect(() => create({ eventInterval: 0 })).toThrow(
+      /Expected eventInterval to be an integer from 1 to 2\^30, got number 0/,
+    );
     expect(() => create({ unhandledError: 'ignore' as never })).toThrow(/Expected unhandledError/);
   });
 });

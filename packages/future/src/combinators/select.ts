@@ -54,7 +54,7 @@ class Select<R> extends FutureBase<R> {
     if (!Array.isArray(futures)) expected('an array of futures', futures, where);
     if (futures.length === 0) expected('at least one future', futures, where);
     futures.forEach((f, i) => isFuture(f) || expected(`a Future at index ${i}`, f, where));
-    this.#futures = futures.slice();
+    this.#futures = Array.from<Future<unknown>>(futures);
     this.#biased = options?.biased ?? false;
     this.#unwrap = unwrap;
   }

@@ -56,7 +56,7 @@ class PromiseFuture<T> extends FutureBase<T> {
       this.#state = DONE;
       throw error;
     }
-    if (promise === null || typeof (promise as PromiseLike<T>)?.then !== 'function') {
+    if (promise === null || typeof promise?.then !== 'function') {
       this.#state = DONE;
       expected('the factory to return a Promise', promise, 'fromPromise');
     }
@@ -81,7 +81,8 @@ class PromiseFuture<T> extends FutureBase<T> {
     const state = this.#state;
     this.#state = DONE;
     this.#waker = undefined;
-    if (state === WAITING) this.#controller?.abort(new CancelledError('The future awaiting this promise was cancelled'));
+    if (state === WAITING)
+      this.#controller?.abort(new CancelledError('The future awaiting this promise was cancelled'));
     this.#controller = undefined;
     return undefined;
   }
@@ -107,6 +108,7 @@ class PromiseFuture<T> extends FutureBase<T> {
  * @category Interop
  */
 export function fromPromise<T>(factory: (signal: AbortSignal) => PromiseLike<T>): Future<T> {
-  if (typeof factory !== 'function') expected('a function returning a Promise: (signal) => promise', factory, 'fromPromise');
+  if (typeof factory !== 'function')
+    expected('a function returning a Promise: (signal) => promise', factory, 'fromPromise');
   return new PromiseFuture(factory);
 }

@@ -74,7 +74,11 @@ export function schedulerConfig(options: SchedulerOptions = {}): SchedulerConfig
   }
   return {
     eventInterval: positiveInteger('eventInterval', options.eventInterval, DEFAULTS.eventInterval),
-    globalQueueInterval: positiveInteger('globalQueueInterval', options.globalQueueInterval, DEFAULTS.globalQueueInterval),
+    globalQueueInterval: positiveInteger(
+      'globalQueueInterval',
+      options.globalQueueInterval,
+      DEFAULTS.globalQueueInterval,
+    ),
     unhandledError: policy,
   };
 }

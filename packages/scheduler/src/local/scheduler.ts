@@ -47,7 +47,13 @@ import {
   RUNNING,
 } from '../task/state.js';
 import { Task, type TaskOwner } from '../task/task.js';
-import { BUDGET, MAX_LIFO_POLLS_PER_TICK, schedulerConfig, type SchedulerConfig, type SchedulerOptions } from './config.js';
+import {
+  BUDGET,
+  MAX_LIFO_POLLS_PER_TICK,
+  schedulerConfig,
+  type SchedulerConfig,
+  type SchedulerOptions,
+} from './config.js';
 import { enter } from './current.js';
 import { Counters, type SchedulerMetrics } from './metrics.js';
 
@@ -252,7 +258,8 @@ export class LocalScheduler implements TaskOwner {
         } catch (error) {
           return this.#complete(task, JoinError.cancelled(task.id, error, task.name), FAILED);
         }
-        if (cleanup === undefined) return this.#complete(task, JoinError.cancelled(task.id, undefined, task.name), FAILED);
+        if (cleanup === undefined)
+          return this.#complete(task, JoinError.cancelled(task.id, undefined, task.name), FAILED);
         task.slot = future = cleanup;
         task.state = state |= CANCELLING;
       }
@@ -272,7 +279,9 @@ export class LocalScheduler implements TaskOwner {
       value = future.poll(task);
     } catch (error) {
       const joinError =
-        state & CANCELLING ? JoinError.cancelled(task.id, error, task.name) : JoinError.failure(task.id, error, task.name);
+        state & CANCELLING
+          ? JoinError.cancelled(task.id, error, task.name)
+          : JoinError.failure(task.id, error, task.name);
       return this.#complete(task, joinError, FAILED);
     }
     if (value === PENDING) {

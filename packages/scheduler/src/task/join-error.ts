@@ -31,7 +31,13 @@ export class JoinError extends ZokioError {
   /** The task was aborted. `cause`, if present, is an error its clean-up threw. */
   static cancelled(taskId: number, cause?: unknown, name?: string): JoinError {
     const suffix = cause === undefined ? '' : `; its clean-up threw: ${String((cause as Error)?.message ?? cause)}`;
-    return new JoinError('ERR_ZOKIO_TASK_CANCELLED', `${label(taskId, name)} was cancelled${suffix}`, taskId, true, cause);
+    return new JoinError(
+      'ERR_ZOKIO_TASK_CANCELLED',
+      `${label(taskId, name)} was cancelled${suffix}`,
+      taskId,
+      true,
+      cause,
+    );
   }
 
   /** The task's future threw `cause`. */

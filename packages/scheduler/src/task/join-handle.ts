@@ -3,7 +3,16 @@
  *
  * @module
  */
-import { iterateOnce, PENDING, pollProceed, type Cleanup, type Context, type Future, type Poll, type Waker } from '@zokio/future';
+import {
+  iterateOnce,
+  PENDING,
+  pollProceed,
+  type Cleanup,
+  type Context,
+  type Future,
+  type Poll,
+  type Waker,
+} from '@zokio/future';
 import type { JoinError } from './join-error.js';
 import { COMPLETE, FAILED, JOIN_INTEREST, OBSERVED } from './state.js';
 import type { Task } from './task.js';
@@ -149,7 +158,7 @@ export class JoinHandle<T> implements Future<T>, PromiseLike<T>, Disposable {
 
   /** Requests cancellation of the task (see {@link AbortHandle.abort}). */
   abort(): void {
-    this.#task.executor.abort(this.#task as Task<unknown>);
+    this.#task.executor.abort(this.#task);
   }
 
   /** True once the task finished. */
@@ -159,7 +168,7 @@ export class JoinHandle<T> implements Future<T>, PromiseLike<T>, Disposable {
 
   /** A handle that can abort the task but not await it. */
   abortHandle(): AbortHandle {
-    return new AbortHandle(this.#task as Task<unknown>);
+    return new AbortHandle(this.#task);
   }
 
   /** Gives up the output: the task runs on, and an error it throws goes to the `unhandledError` policy. */
@@ -169,7 +178,7 @@ export class JoinHandle<T> implements Future<T>, PromiseLike<T>, Disposable {
     task.state &= ~JOIN_INTEREST;
     if (this.#waker !== undefined) task.removeJoinWaker(this.#waker);
     this.#waker = undefined;
-    if (this.#promise === undefined) task.executor.detached(task as Task<unknown>);
+    if (this.#promise === undefined) task.executor.detached(task);
   }
 
   /** `using handle = …` detaches at the end of the scope, as dropping a Tokio `JoinHandle` does. */

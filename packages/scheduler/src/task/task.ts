@@ -33,8 +33,8 @@ export class Task<T> implements Waker, Context {
   readonly executor: TaskOwner;
   /** Bit flags from `state.ts`. */
   state: number;
-  /** The future while not COMPLETE; the output (value or JoinError) after. */
-  slot: Future<T> | T | unknown;
+  /** The future (`Future<T>`) while not COMPLETE; the output (`T`, or a JoinError if FAILED) after. */
+  slot: unknown;
   /** Who waits for the output: a waker, several, or none. */
   joinWaker: Waker | Waker[] | undefined = undefined;
   /** Unique within the process, in spawn order. */
@@ -67,7 +67,7 @@ export class Task<T> implements Waker, Context {
     const state = this.state;
     if ((state & (COMPLETE | NOTIFIED)) !== 0) return;
     this.state = state | NOTIFIED;
-    if ((state & RUNNING) === 0) this.executor.schedule(this as Task<unknown>);
+    if ((state & RUNNING) === 0) this.executor.schedule(this);
   }
 
   get status(): TaskStatus {

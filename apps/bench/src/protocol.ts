@@ -1,0 +1,64 @@
+/**
+ * What a contender process prints: one JSON line on stdout, and how the runner reads it back.
+ *
+ * @module
+ */
+import { isScenario, type ScenarioName } from './scenarios.js';
+
+/** One measured run of one scenario by one contender, as printed by the child process. */
+export interface ChildResult {
+  readonly contender: string;
+  readonly scenario: ScenarioName;
+  /** Operations in the measured run (tasks, yields, round trips or spawns). */
+  readonly n: number;
+  readonly opsPerSec: number;
+  /** Wall time of the measured run, less the garbage collections forced to measure memory. */
+  readonly elapsedMs: number;
+  /** `spawn` only: heap retained per suspended task, including its handle and its place in the gate. */
+  readonly retainedBytesPerTask?: number;
+}
+
+function finiteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/**
+ * Reads the last non-empty line of a child's stdout as a {@link ChildResult}. Throws a message saying what was
+ * expected and what was got.
+ */
+export function parseChildResult(stdout: string): ChildResult {
+  const line = stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .at(-1);
+  if (line === undefined) throw new Error('Expected one JSON line on stdout, got nothing');
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new Error(`Expected one JSON line on stdout, got ${JSON.stringify(line.slice(0, 200))}`);
+  }
+  const r = value as Record<string, unknown>;
+  if (
+    typeof r !== 'object' ||
+    r === null ||
+    typeof r['contender'] !== 'string' ||
+    typeof r['scenario'] !== 'string' ||
+    !isScenario(r['scenario']) ||
+    !finiteNumber(r['n']) ||
+    !finiteNumber(r['opsPerSec']) ||
+    !finiteNumber(r['elapsedMs']) ||
+    (r['retainedBytesPerTask'] !== undefined && !finiteNumber(r['retainedBytesPerTask']))
+  ) {
+    throw new Error(`Expected {contender, scenario, n, opsPerSec, elapsedMs}, got ${line.slice(0, 200)}`);
+  }
+  return {
+    contender: r['contender'],
+    scenario: r['scenario'],
+    n: r['n'],
+    opsPerSec: r['opsPerSec'],
+    elapsedMs: r['elapsedMs'],
+    ...(r['retainedBytesPerTask'] === undefined ? {} : { retainedBytesPerTask: r['retainedBytesPerTask'] }),
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * {@link RuntimeBuilder}: the fluent form of {@link RuntimeConfig}, after Tokio's `runtime::Builder`.
+ *
+ * @module
+ */
+import type { UnhandledErrorPolicy } from '@zokio/scheduler';
+import type { Flavor, RuntimeConfig } from './config.js';
+import type { Runtime } from './runtime.js';
+
+/**
+ * Collects options, then `build()` validates them (with `ZOKIO_*` overrides) and creates the runtime.
+ *
+ * @example
+ * ```ts
+ * import { Runtime } from '@zokio/runtime';
+ * const rt = Runtime.builder().flavor('current_thread').globalQueueInterval(31).unhandledError('log').build();
+ * ```
+ * @category Runtime
+ */
+export class RuntimeBuilder {
+  #config: RuntimeConfig = {};
+  readonly #create: (config: RuntimeConfig) => Runtime;
+
+  /** @internal */
+  constructor(create: (config: RuntimeConfig) => Runtime) {
+    this.#create = create;
+  }
+
+  #set(patch: RuntimeConfig): this {
+    this.#config = { ...this.#config, ...patch };
+    return this;
+  }
+
+  /** See {@link RuntimeConfig.flavor}. */
+  flavor(flavor: Flavor): this {
+    return this.#set({ flavor });
+  }
+
+  /** See {@link RuntimeConfig.eventInterval}. */
+  eventInterval(polls: number): this {
+    return this.#set({ eventInterval: polls });
+  }
+
+  /** See {@link RuntimeConfig.globalQueueInterval}. */
+  globalQueueInterval(polls: number): this {
+    return this.#set({ globalQueueInterval: polls });
+  }
+
+  /** See {@link RuntimeConfig.unhandledError}. */
+  unhandledError(policy: UnhandledErrorPolicy): this {
+    return this.#set({ unhandledError: policy });
+  }
+
+  /** The options collected so far. */
+  toConfig(): RuntimeConfig {
+    return { ...this.#config };
+  }
+
+  /** Validates and creates the runtime. */
+  build(): Runtime {
+    return this.#create(this.#config);
+  }
+}

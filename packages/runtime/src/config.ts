@@ -1,0 +1,136 @@
+/**
+ * Runtime configuration: the options users give, the `ZOKIO_*` environment variables that override them, and the
+ * resolved config where every value remembers where it came from, so `rt.describe()` can say why.
+ *
+ * Precedence: environment > config object / builder > default. Names follow Tokio's builder where they fit.
+ *
+ * @module
+ */
+import { describeValue, ZokioError } from '@zokio/future';
+import type { UnhandledErrorPolicy } from '@zokio/scheduler';
+
+/** Scheduler flavours. `multi_thread` arrives with the worker pool. @category Runtime */
+export type Flavor = 'current_thread' | 'multi_thread';
+
+/**
+ * Options of a {@link Runtime}; every field is optional.
+ *
+ * @example
+ * ```ts
+ * import { Runtime } from '@zokio/runtime';
+ * const rt = Runtime.create({ flavor: 'current_thread', eventInterval: 61, unhandledError: 'shutdown' });
+ * ```
+ * @category Runtime
+ */
+export interface RuntimeConfig {
+  /**
+   * Which scheduler runs tasks. Env: `ZOKIO_FLAVOR`.
+   * @default 'current_thread'
+   */
+  readonly flavor?: Flavor;
+  /**
+   * Task polls between yields to libuv. Env: `ZOKIO_EVENT_INTERVAL`.
+   * @default 61
+   */
+  readonly eventInterval?: number;
+  /**
+   * Polls between checks of the remote queue first. Env: `ZOKIO_GLOBAL_QUEUE_INTERVAL`.
+   * @default 31
+   */
+  readonly globalQueueInterval?: number;
+  /**
+   * What to do with an error of a task nobody awaits: `'log'`, `'shutdown'` (the runtime shuts down and
+   * `blockOn` rejects with the error) or a function. Env: `ZOKIO_UNHANDLED_ERROR` (`log` | `shutdown`).
+   * @default 'log'
+   */
+  readonly unhandledError?: UnhandledErrorPolicy;
+}
+
+/** Where a resolved value came from. @category Runtime */
+export type Source = 'default' | 'config' | `env ${string}`;
+
+/** A resolved value and its source. @category Runtime */
+export interface Resolved<T> {
+  readonly value: T;
+  readonly source: Source;
+}
+
+/** Config with defaults and environment applied, every value validated. @category Runtime */
+export interface ResolvedConfig {
+  readonly flavor: Resolved<Flavor>;
+  readonly eventInterval: Resolved<number>;
+  readonly globalQueueInterval: Resolved<number>;
+  readonly unhandledError: Resolved<UnhandledErrorPolicy>;
+}
+
+const KNOWN = new Set(['flavor', 'eventInterval', 'globalQueueInterval', 'unhandledError']);
+
+function integer(name: string, raw: unknown, where: string): number {
+  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2 ** 30) {
+    throw new TypeError(`Expected ${name}${where} to be an integer from 1 to 2^30, got ${describeValue(raw)}`);
+  }
+  return value;
+}
+
+function flavor(raw: unknown, where: string): Flavor {
+  if (raw === 'current_thread') return raw;
+  if (raw === 'multi_thread') {
+    throw new ZokioError(
+      'ERR_ZOKIO_UNSUPPORTED',
+      `Expected flavor${where} 'current_thread', got 'multi_thread': the multi-thread worker pool is not in this release yet`,
+    );
+  }
+  throw new TypeError(`Expected flavor${where} to be 'current_thread' or 'multi_thread', got ${describeValue(raw)}`);
+}
+
+function policy(raw: unknown, where: string): UnhandledErrorPolicy {
+  if (raw === 'log' || raw === 'shutdown' || typeof raw === 'function') return raw as UnhandledErrorPolicy;
+  throw new TypeError(
+    `Expected unhandledError${where} to be 'log', 'shutdown' or a function, got ${describeValue(raw)}`,
+  );
+}
+
+function pick<T>(
+  key: keyof RuntimeConfig,
+  envName: string,
+  config: RuntimeConfig,
+  env: NodeJS.ProcessEnv,
+  fallback: T,
+  parse: (raw: unknown, where: string) => T,
+): Resolved<T> {
+  const fromEnv = env[envName];
+  if (fromEnv !== undefined && fromEnv !== '')
+    return { value: parse(fromEnv, ` (from ${envName})`), source: `env ${envName}` };
+  const fromConfig = config[key];
+  if (fromConfig !== undefined) return { value: parse(fromConfig, ''), source: 'config' };
+  return { value: fallback, source: 'default' };
+}
+
+/**
+ * Validates `config`, applies `ZOKIO_*` overrides from `env` and the defaults. Unknown keys and bad values throw a
+ * `TypeError` saying what was expected and what was got.
+ * @category Runtime
+ */
+export function resolveConfig(config: RuntimeConfig = {}, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new TypeError(`Expected the runtime config to be an object, got ${describeValue(config)}`);
+  }
+  for (const key of Object.keys(config)) {
+    if (!KNOWN.has(key)) {
+      throw new TypeError(
+        `Expected a runtime config key (one of ${[...KNOWN].join(', ')}), got ${JSON.stringify(key)}`,
+      );
+    }
+  }
+  return {
+    flavor: pick('flavor', 'ZOKIO_FLAVOR', config, env, 'current_thread', flavor),
+    eventInterval: pick('eventInterval', 'ZOKIO_EVENT_INTERVAL', config, env, 61, (v, w) =>
+      integer('eventInterval', v, w),
+    ),
+    globalQueueInterval: pick('globalQueueInterval', 'ZOKIO_GLOBAL_QUEUE_INTERVAL', config, env, 31, (v, w) =>
+      integer('globalQueueInterval', v, w),
+    ),
+    unhandledError: pick('unhandledError', 'ZOKIO_UNHANDLED_ERROR', config, env, 'log', policy),
+  };
+}

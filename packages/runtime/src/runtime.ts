@@ -1,0 +1,175 @@
+/**
+ * {@link Runtime}: what users hold. It owns the components picked from config (for now the scheduler) and their
+ * lifecycle.
+ *
+ * ## Shutdown procedure
+ * 1. Close the scheduler: new spawns complete at once as cancelled (so nothing starts during shutdown).
+ * 2. Abort every alive task: each is cancelled at its next poll; synchronous clean-up runs at once, asynchronous
+ *    clean-up (a `yield*` in `finally`) is driven like any task.
+ * 3. Wait until no task is alive, or `timeout` ms.
+ * 4. Past the deadline, abandon: drop every clean-up still running (remaining `finally` blocks still run), and
+ *    report the tasks that had to be abandoned.
+ * Later layers add draining in-flight I/O and closing the driver between steps 3 and 4.
+ *
+ * @module
+ */
+import { isFuture, expected, type Future } from '@zokio/future';
+import type { JoinError, JoinHandle, LocalScheduler, SchedulerMetrics, SpawnOptions } from '@zokio/scheduler';
+import { BUDGET, MAX_LIFO_POLLS_PER_TICK } from '@zokio/scheduler';
+import { RuntimeBuilder } from './builder.js';
+import { resolveConfig, type Resolved, type ResolvedConfig, type RuntimeConfig } from './config.js';
+import { selectScheduler } from './select.js';
+
+/** Options of {@link Runtime.shutdown}. @category Runtime */
+export interface ShutdownOptions {
+  /**
+   * Milliseconds to wait for tasks' clean-up before abandoning it.
+   * @default 10000
+   */
+  readonly timeout?: number;
+}
+
+/** What {@link Runtime.shutdown} did. @category Runtime */
+export interface ShutdownReport {
+  /** Tasks that were alive and got aborted. */
+  readonly cancelled: number;
+  /** Tasks whose clean-up did not finish within the timeout and was abandoned. */
+  readonly abandoned: readonly { readonly id: number; readonly name: string | undefined; readonly status: string }[];
+  /** Whether the timeout was reached. */
+  readonly timedOut: boolean;
+}
+
+/**
+ * A zokio runtime: a scheduler (and, in later layers, timers, an I/O driver and pools) built from one config.
+ *
+ * @example
+ * ```ts
+ * import { Runtime } from '@zokio/runtime';
+ * import { fn, yieldNow } from '@zokio/future';
+ * const rt = Runtime.builder().eventInterval(61).build();
+ * const value = await rt.blockOn(fn(function* () {
+ *   yield* yieldNow();
+ *   return 'hello';
+ * })());
+ * await rt.shutdown();
+ * ```
+ * @category Runtime
+ */
+export class Runtime {
+  readonly #config: ResolvedConfig;
+  readonly #scheduler: LocalScheduler;
+  readonly #schedulerWhy: string;
+  #fatal: JoinError | undefined = undefined;
+  #shutdown: Promise<ShutdownReport> | undefined = undefined;
+
+  /** Use {@link Runtime.create} or {@link Runtime.builder}. */
+  private constructor(config: ResolvedConfig) {
+    this.#config = config;
+    const scheduler = selectScheduler(config);
+    this.#scheduler = scheduler.component;
+    this.#schedulerWhy = scheduler.description;
+    this.#scheduler.onFatal = (error) => {
+      this.#fatal ??= error;
+      console.error(
+        '[zokio] a task failed and nothing awaited it; shutting the runtime down (unhandledError: shutdown):',
+        error,
+      );
+      void this.shutdown();
+    };
+  }
+
+  /** Builds a runtime from a config object (see {@link RuntimeConfig}); `ZOKIO_*` environment variables override it. */
+  static create(config: RuntimeConfig = {}): Runtime {
+    return new Runtime(resolveConfig(config));
+  }
+
+  /** A fluent builder: `Runtime.builder().flavor('current_thread').eventInterval(61).build()`. */
+  static builder(): RuntimeBuilder {
+    return new RuntimeBuilder((config) => Runtime.create(config));
+  }
+
+  /** The resolved config, each value with its source. */
+  get config(): ResolvedConfig {
+    return this.#config;
+  }
+
+  /** The scheduler, for layers that register services on it. */
+  get scheduler(): LocalScheduler {
+    return this.#scheduler;
+  }
+
+  /**
+   * Runs `future` as a task and returns a Promise of its value. A failure rejects with the future's own error; if
+   * the runtime shuts down first, with a cancelled `JoinError` (or, under `unhandledError: 'shutdown'`, the
+   * error that caused the shutdown).
+   */
+  blockOn<T>(future: Future<T>): Promise<T> {
+    if (!isFuture(future)) expected('a Future (e.g. fn(function* () {…})())', future, 'blockOn');
+    const handle = this.#scheduler.spawn(future, { name: 'blockOn' });
+    return Promise.resolve(handle).catch((error: JoinError) => {
+      if (this.#fatal !== undefined && error.isCancelled()) throw this.#fatal;
+      throw error.isFailure() ? error.cause : error;
+    });
+  }
+
+  /** Spawns `future` as a task from plain code (inside a task, `spawn` from `@zokio/scheduler` does the same). */
+  spawn<T>(future: Future<T>, options?: SpawnOptions): JoinHandle<T> {
+    return this.#scheduler.spawn(future, options);
+  }
+
+  /** Counters of the scheduler. */
+  metrics(): SchedulerMetrics {
+    return this.#scheduler.metrics();
+  }
+
+  /**
+   * Shuts down (see the module doc for the procedure) and reports what had to be abandoned. Idempotent: later
+   * calls return the same report.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport> {
+    const timeout = options.timeout ?? 10_000;
+    if (typeof timeout !== 'number' || !(timeout >= 0) || timeout === Infinity) {
+      expected('timeout to be a finite number of milliseconds ≥ 0', timeout, 'shutdown');
+    }
+    return (this.#shutdown ??= this.#doShutdown(timeout));
+  }
+
+  async #doShutdown(timeout: number): Promise<ShutdownReport> {
+    const scheduler = this.#scheduler;
+    scheduler.close();
+    const cancelled = scheduler.abortAll();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      scheduler.whenIdle().then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(resolve, timeout, true))),
+    ]);
+    clearTimeout(timer);
+    if (!timedOut) return { cancelled, abandoned: [], timedOut };
+    const abandoned = [...scheduler.aliveTasks()];
+    scheduler.abandonAll();
+    await scheduler.whenIdle();
+    return { cancelled, abandoned, timedOut };
+  }
+
+  /** True once `shutdown()` was called. */
+  get isShutdown(): boolean {
+    return this.#shutdown !== undefined;
+  }
+
+  /** What was chosen and why, one line per component, for logs and bug reports. */
+  describe(): string {
+    const c = this.#config;
+    const show = <T>(r: Resolved<T>) =>
+      `${typeof r.value === 'function' ? 'custom function' : String(r.value)} (${r.source})`;
+    return [
+      'zokio runtime',
+      `  flavor:              ${show(c.flavor)}`,
+      `  scheduler:           ${this.#schedulerWhy}`,
+      `  eventInterval:       ${show(c.eventInterval)}: polls between yields to libuv`,
+      `  globalQueueInterval: ${show(c.globalQueueInterval)}: polls between remote-queue checks`,
+      `  coop budget:         ${BUDGET} operations per task poll; LIFO slot: ${MAX_LIFO_POLLS_PER_TICK} polls in a row`,
+      `  unhandledError:      ${show(c.unhandledError)}`,
+      `  platform:            Node ${process.version} on ${process.platform}/${process.arch}`,
+    ].join('\n');
+  }
+}

@@ -1,0 +1,186 @@
+import { execFile } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { fn, fromPromise, pending, yieldNow } from '@zokio/future';
+import { JoinError, spawn } from '@zokio/scheduler';
+import { main, resolveConfig, Runtime } from '@zokio/runtime';
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+function runFixture(name: string): Promise<{ code: number | null; stdout: string; ms: number }> {
+  const start = Date.now();
+  const file = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--conditions=@zokio/source', '--import', 'tsx', file],
+      { cwd: repoRoot, timeout: 15_000 },
+      (error, stdout) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, ms: Date.now() - start }),
+    );
+  });
+}
+
+describe('Runtime', () => {
+  it('blockOn returns the value, and rejects with the future’s own error', async () => {
+    const rt = Runtime.create();
+    expect(
+      await rt.blockOn(
+        fn(function* () {
+          yield* yieldNow();
+          return 'ok';
+        })(),
+      ),
+    ).toBe('ok');
+    const boom = new Error('boom');
+    await expect(
+      rt.blockOn(
+        fn(function* () {
+          throw boom;
+        })(),
+      ),
+    ).rejects.toBe(boom);
+  });
+
+  it('builder and config object build the same runtime; describe() says what was chosen and why', () => {
+    const a = Runtime.builder().flavor('current_thread').eventInterval(32).build();
+    const b = Runtime.create({ flavor: 'current_thread', eventInterval: 32 });
+    expect(a.config.eventInterval).toEqual({ value: 32, source: 'config' });
+    expect(b.config).toEqual(a.config);
+    const text = a.describe();
+    expect(text).toMatch(/flavor: +current_thread \(config\)/);
+    expect(text).toMatch(/eventInterval: +32 \(config\)/);
+    expect(text).toMatch(/globalQueueInterval: +31 \(default\)/);
+  });
+
+  it('ZOKIO_* environment variables override the config and are validated', () => {
+    const c = resolveConfig({ eventInterval: 10 }, { ZOKIO_EVENT_INTERVAL: '99' });
+    expect(c.eventInterval).toEqual({ value: 99, source: 'env ZOKIO_EVENT_INTERVAL' });
+    expect(() => resolveConfig({}, { ZOKIO_EVENT_INTERVAL: 'lots' })).toThrow(
+      /Expected eventInterval \(from ZOKIO_EVENT_INTERVAL\) to be an integer from 1 to 2\^30, got the string "lots"/,
+    );
+  });
+
+  it('rejects bad config with "Expected … got …"', () => {
+    expect(() => Runtime.create({ eventInterval: -1 })).toThrow(
+      /Expected eventInterval to be an integer .* got number -1/,
+    );
+    expect(() => Runtime.create({ flavour: 'x' } as never)).toThrow(/Expected a runtime config key .* got "flavour"/);
+    expect(() => Runtime.create({ flavor: 'multi_thread' })).toThrow(
+      expect.objectContaining({ code: 'ERR_ZOKIO_UNSUPPORTED' }),
+    );
+    expect(() => Runtime.create({ flavor: 'fast' as never })).toThrow(
+      /Expected flavor to be 'current_thread' or 'multi_thread', got the string "fast"/,
+    );
+    expect(() => Runtime.create().blockOn(42 as never)).toThrow(/blockOn: Expected a Future/);
+  });
+
+  it('shutdown cancels every task, waits for clean-up, and reports nothing abandoned', async () => {
+    const rt = Runtime.create();
+    const log: string[] = [];
+    const handles = [1, 2, 3].map((i) =>
+      rt.spawn(
+        fn(function* () {
+          try {
+            yield* pending();
+          } finally {
+            yield* fromPromise(() => delay(2));
+            log.push(`clean ${i}`);
+          }
+        })(),
+      ),
+    );
+    await delay(0);
+    const report = await rt.shutdown({ timeout: 1000 });
+    expect(report).toEqual({ cancelled: 3, abandoned: [], timedOut: false });
+    expect(log.sort()).toEqual(['clean 1', 'clean 2', 'clean 3']);
+    for (const h of handles) await expect(Promise.resolve(h)).rejects.toSatisfy((e: JoinError) => e.isCancelled());
+    expect(await rt.shutdown()).toBe(report);
+    await expect(Promise.resolve(rt.spawn(pending()))).rejects.toSatisfy((e: JoinError) => e.isCancelled());
+  });
+
+  it('shutdown abandons clean-up that outlives the timeout and names the task', async () => {
+    const rt = Runtime.create();
+    const log: string[] = [];
+    rt.spawn(
+      fn(function* () {
+        try {
+          yield* pending();
+        } finally {
+          yield* pending(); // clean-up that never ends
+          log.push('never');
+        }
+      })(),
+      { name: 'stubborn' },
+    );
+    await delay(0);
+    const report = await rt.shutdown({ timeout: 20 });
+    expect(report.timedOut).toBe(true);
+    expect(report.abandoned).toEqual([expect.objectContaining({ name: 'stubborn', status: 'cancelling' })]);
+    expect(log).toEqual([]);
+    expect(rt.metrics().alive).toBe(0);
+  });
+
+  it("unhandledError: 'shutdown' shuts the runtime down and blockOn rejects with the error", async () => {
+    const rt = Runtime.create({ unhandledError: 'shutdown' });
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => errors.push(args);
+    try {
+      const root = rt.blockOn(
+        fn(function* () {
+          spawn(
+            fn(function* () {
+              throw new Error('fatal');
+            })(),
+          ).detach();
+          yield* pending();
+        })(),
+      );
+      const error = (await root.catch((e: unknown) => e)) as JoinError;
+      expect((error.cause as Error).message).toBe('fatal');
+      expect(rt.isShutdown).toBe(true);
+      expect(errors).toHaveLength(1);
+    } finally {
+      console.error = original;
+    }
+  });
+
+  it('main() returns the body’s value and shuts down; a failure sets exitCode and resolves undefined', async () => {
+    expect(
+      await main(function* () {
+        yield* yieldNow();
+        return 5;
+      }),
+    ).toBe(5);
+    const original = console.error;
+    console.error = () => {};
+    try {
+      expect(
+        await main(function* () {
+          throw new Error('main failed');
+        }),
+      ).toBeUndefined();
+      expect(process.exitCode).toBe(1);
+    } finally {
+      process.exitCode = 0;
+      console.error = original;
+    }
+  });
+
+  it('lets the process exit by itself when the runtime is idle', async () => {
+    const { code, stdout, ms } = await runFixture('idle-exit.ts');
+    expect(code).toBe(0);
+    expect(stdout).toBe('spawned\n');
+    expect(ms).toBeLessThan(10_000);
+  });
+
+  it('keeps the process up while a task sleeps on a Node timer', async () => {
+    const { code, stdout } = await runFixture('sleep-keepalive.ts');
+    expect(code).toBe(0);
+    const woke = /woke after (\d+) ms/.exec(stdout);
+    expect(woke).not.toBeNull();
+    expect(Number(woke![1])).toBeGreaterThanOrEqual(290);
+  });
+});

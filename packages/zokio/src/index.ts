@@ -1,0 +1,30 @@
+/**
+ * # zokio
+ *
+ * A Tokio-class asynchronous runtime for TypeScript on Node.js. This meta-package re-exports every layer:
+ * `@zokio/future` (futures, generator async functions, combinators), `@zokio/scheduler` (tasks, JoinHandle,
+ * JoinSet) and `@zokio/runtime` (the Runtime and `main`). Install a single layer to depend on less.
+ *
+ * @example
+ * ```ts
+ * import { fn, fromPromise, main, spawn } from 'zokio';
+ * import { setTimeout as delay } from 'node:timers/promises';
+ *
+ * await main(function* () {
+ *   const slow = spawn(fn(function* () {
+ *     try {
+ *       yield* fromPromise((signal) => delay(60_000, undefined, { signal }));
+ *     } finally {
+ *       console.log('cancelled: the timer is cleared');
+ *     }
+ *   })());
+ *   yield* fromPromise(() => delay(10));
+ *   slow.abort();
+ * });
+ * ```
+ *
+ * @packageDocumentation
+ */
+export * from '@zokio/future';
+export * from '@zokio/scheduler';
+export * from '@zokio/runtime';
