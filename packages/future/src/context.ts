@@ -80,8 +80,11 @@ const DETACHED: Executor = {
  * @category Context
  */
 export class Context {
-  /** Wake this to have the polling task polled again. */
-  readonly waker: Waker;
+  /**
+   * Wake this to have the polling task polled again. An executor may reuse one Context for many polls, changing
+   * this field between them: a future keeps `cx.waker`, never `cx` itself, past its `poll`.
+   */
+  waker: Waker;
   /** The executor polling: budget and services. */
   readonly executor: Executor;
 

@@ -11,8 +11,8 @@
  *   finishes it; the caller drives that future to completion, or drops it in turn with {@link drop}, which abandons
  *   the asynchronous steps but still runs every remaining `finally` block. `cancel()` on a finished or already
  *   cancelled future does nothing and returns `undefined`.
- * - **`yield*`.** Every future is iterable so generator async functions can write `const v = yield* f`: the iterator
- *   yields the future itself once to the driver, which polls it and resumes the generator with the value.
+ * - **`yield*`.** Every future is iterable so generator async functions can write `const v = yield* f`: the future
+ *   is handed to the driver, which polls it and resumes the generator with the value (protocol below).
  *
  * @module
  */
@@ -49,37 +49,69 @@ export interface Future<T> {
 }
 
 /**
- * Yields the future once to the driver of a generator, then returns the value the driver resumes it with.
- * `throw` rethrows so a failed future raises at the `yield*`; `return` lets cancellation pass through.
+ * How `yield*` hands a future to the driver and gets its value back without allocating anything that outlives the
+ * step: a future is its own iterator, and a stateless one.
+ *
+ * 1. `yield* f` calls `f.next(undefined)`; the future answers `{ done: false, value: f }` and records itself as
+ *    the future just delegated; the generator suspends and the driver receives `f`.
+ * 2. When `f` completes, the driver resumes the generator with `next(resumeWith(value))`: a module-level box that
+ *    `f.next` recognises and unwraps into `{ done: true, value }`, which `yield*` evaluates to.
+ * 3. If `f` throws, the driver calls `throw(error)`; `f.throw` rethrows it at the `yield*`.
+ *
+ * Being stateless, one future (a shared gate) can be `yield*`ed by many generators at once. The driver checks with
+ * {@link takeDelegated} that what it received came through step 1, so a bare `yield f` (which would hand user code
+ * the box instead of the value) is rejected with a TypeError.
  */
-class OnceIterator<T> implements Iterator<Future<unknown>, T, unknown> {
-  #future: Future<T> | undefined;
+const resumeBox: { value: unknown } = { value: undefined };
+let delegated: Future<unknown> | undefined;
 
+/** Wraps a future's value for `generator.next()`. For generator drivers. @internal */
+export function resumeWith(value: unknown): unknown {
+  resumeBox.value = value;
+  return resumeBox;
+}
+
+/** The future most recently handed over by `yield*`, cleared on read. For generator drivers. @internal */
+export function takeDelegated(): Future<unknown> | undefined {
+  const future = delegated;
+  delegated = undefined;
+  return future;
+}
+
+/**
+ * The `next` step of the `yield*` protocol above, for futures that cannot extend {@link FutureBase}: implement
+ * `[Symbol.iterator]() { return this }`, `next(arg) { return delegateNext(this, arg) }`, `throw(e) { throw e }`
+ * and `return(v) { return { done: true, value: v } }`.
+ * @category Future
+ */
+export function delegateNext<T>(future: Future<T>, arg: unknown): IteratorResult<Future<unknown>, T> {
+  if (arg === resumeBox) {
+    const value = resumeBox.value as T;
+    resumeBox.value = undefined;
+    return { done: true, value };
+  }
+  delegated = future;
+  return { done: false, value: future };
+}
+
+class OnceIterator<T> implements Iterator<Future<unknown>, T, unknown> {
+  readonly #future: Future<T>;
   constructor(future: Future<T>) {
     this.#future = future;
   }
-
-  next(value?: unknown): IteratorResult<Future<unknown>, T> {
-    const future = this.#future;
-    if (future !== undefined) {
-      this.#future = undefined;
-      return { done: false, value: future };
-    }
-    return { done: true, value: value as T };
+  next(arg?: unknown): IteratorResult<Future<unknown>, T> {
+    return delegateNext(this.#future, arg);
   }
-
   throw(error?: unknown): IteratorResult<Future<unknown>, T> {
     throw error;
   }
-
   return(value?: unknown): IteratorResult<Future<unknown>, T> {
-    this.#future = undefined;
     return { done: true, value: value as T };
   }
 }
 
 /**
- * Makes `future` iterable for `yield*`: use in futures that do not extend {@link FutureBase}.
+ * An iterator that lets generators `yield*` a future that does not extend {@link FutureBase}.
  * @category Future
  */
 export function iterateOnce<T>(future: Future<T>): Iterator<Future<unknown>, T, unknown> {
@@ -105,15 +137,31 @@ export function iterateOnce<T>(future: Future<T>): Iterator<Future<unknown>, T, 
  * ```
  * @category Future
  */
-export abstract class FutureBase<T> implements Future<T>, Disposable {
+export abstract class FutureBase<T> implements Future<T>, Iterator<Future<unknown>, T, unknown>, Disposable {
   abstract poll(cx: Context): Poll<T>;
 
   cancel(): Cleanup {
     return undefined;
   }
 
+  /** A future is its own (stateless) iterator: see the `yield*` protocol in this module. */
   [Symbol.iterator](): Iterator<Future<unknown>, T, unknown> {
-    return new OnceIterator(this);
+    return this;
+  }
+
+  /** @internal The `yield*` protocol. */
+  next(arg?: unknown): IteratorResult<Future<unknown>, T> {
+    return delegateNext(this, arg);
+  }
+
+  /** @internal The `yield*` protocol: a failed future raises at the `yield*`. */
+  throw(error?: unknown): IteratorResult<Future<unknown>, T> {
+    throw error;
+  }
+
+  /** @internal The `yield*` protocol: cancellation passes through. */
+  return(value?: unknown): IteratorResult<Future<unknown>, T> {
+    return { done: true, value: value as T };
   }
 
   /** Drops the future synchronously ({@link drop}): asynchronous clean-up is abandoned, `finally` blocks still run. */

@@ -26,75 +26,89 @@
  */
 import type { Context } from './context.js';
 import { combineErrors, describeValue, expected, polledAfterCompletion } from './errors.js';
-import { drop, FutureBase, isFuture, type Cleanup, type Future } from './future.js';
+import { drop, FutureBase, isFuture, resumeWith, takeDelegated, type Cleanup, type Future } from './future.js';
 import { PENDING, type Poll } from './poll.js';
 
 /** The generator a generator async function returns: it yields futures and returns `T`. @category Generator */
 export type Operation<T> = Generator<Future<unknown>, T, unknown>;
 
-const IDLE = 0;
-const RUNNING = 1;
-const DONE = 2;
-const CANCELLED = 3;
+/** `#current` before the first poll. */
+const NOT_STARTED: unique symbol = Symbol('not started');
+/** `#current` once the future returned, threw or was cancelled. */
+const FINISHED: unique symbol = Symbol('finished');
 
-const NOT_STARTED: IteratorResult<Future<unknown>, never> = { done: false, value: undefined as never };
+const FIRST_STEP: IteratorResult<Future<unknown>, never> = { done: false, value: undefined as never };
+
+/** Generator function names, keyed by the prototype every generator of that function inherits (no per-call cost). */
+const names = new WeakMap<object, string>();
 
 function notAFuture(value: unknown): TypeError {
+  if (isFuture(value)) {
+    return new TypeError(
+      'Expected `yield*` before a future in a generator async function, got a bare `yield` (it would resume with a placeholder instead of the value)',
+    );
+  }
   return new TypeError(
-    `Expected a Future from yield in a generator async function, got ${describeValue(value)}` +
+    `Expected a Future from yield* in a generator async function, got ${describeValue(value)}` +
       (value !== null && typeof (value as PromiseLike<unknown>)?.then === 'function'
         ? ' (wrap promises with fromPromise)'
-        : ' (did you write `yield` instead of `yield*`?)'),
+        : ''),
   );
 }
 
 /**
- * Resumes `gen` until it yields a future or finishes: a value that is not a future is thrown back in as a TypeError.
+ * Resumes `gen` until it yields a future through `yield*` or finishes; anything else is thrown back in as a
+ * TypeError at the offending `yield`.
  */
 function settleStep<T>(gen: Operation<T>, step: IteratorResult<unknown, T>): IteratorResult<Future<unknown>, T> {
-  while (!step.done && !isFuture(step.value)) step = gen.throw(notAFuture(step.value));
+  while (!step.done && takeDelegated() !== step.value) step = gen.throw(notAFuture(step.value));
   return step as IteratorResult<Future<unknown>, T>;
 }
 
 /**
  * The future of one call of a generator async function. Cancel-safe: dropping it runs its `finally` blocks.
+ *
+ * Two fields only (a suspended task holds one): the generator, and `#current`, which is the future being awaited,
+ * or {@link NOT_STARTED} / {@link FINISHED}, or `undefined` while the generator runs.
  * @category Generator
  */
 export class GeneratorFuture<T> extends FutureBase<T> {
   readonly #gen: Operation<T>;
-  #current: Future<unknown> | undefined = undefined;
-  #state = IDLE;
-  /** The generator function's name, for task dumps. */
-  readonly name: string;
+  #current: Future<unknown> | typeof NOT_STARTED | typeof FINISHED | undefined = NOT_STARTED;
 
-  constructor(gen: Operation<T>, name = '') {
+  constructor(gen: Operation<T>) {
     super();
     if (typeof gen?.next !== 'function' || typeof gen.return !== 'function') {
       expected('a generator (the result of calling a function*)', gen, 'fn');
     }
     this.#gen = gen;
-    this.name = name;
+  }
+
+  /** The generator function's name, for task dumps. */
+  get name(): string {
+    return names.get(Object.getPrototypeOf(this.#gen) as object) ?? '';
   }
 
   /** The future this generator is waiting on right now (for task dumps); `undefined` when not suspended. */
   get awaiting(): Future<unknown> | undefined {
-    return this.#current;
+    const current = this.#current;
+    return typeof current === 'object' ? current : undefined;
   }
 
   poll(cx: Context): Poll<T> {
-    if (this.#state >= DONE) throw polledAfterCompletion('generator future');
-    const gen = this.#gen;
     let current = this.#current;
-    let step: IteratorResult<Future<unknown>, T> = NOT_STARTED;
+    if (current === FINISHED) throw polledAfterCompletion('generator future');
+    const gen = this.#gen;
+    let step: IteratorResult<Future<unknown>, T> = FIRST_STEP;
     try {
-      if (current === undefined) {
-        this.#state = RUNNING;
+      if (current === NOT_STARTED) {
+        current = this.#current = undefined;
         step = settleStep(gen, gen.next());
       }
       for (;;) {
         if (current === undefined) {
           if (step.done) {
-            this.#state = DONE;
+            this.#current = FINISHED;
             return step.value;
           }
           current = this.#current = step.value;
@@ -109,27 +123,23 @@ export class GeneratorFuture<T> extends FutureBase<T> {
         }
         if (value === PENDING) return PENDING;
         current = this.#current = undefined;
-        step = settleStep(gen, gen.next(value));
+        step = settleStep(gen, gen.next(resumeWith(value)));
       }
     } catch (error) {
-      this.#state = DONE;
-      this.#current = undefined;
+      this.#current = FINISHED;
       throw error;
     }
   }
 
   override cancel(): Cleanup {
-    const state = this.#state;
-    if (state === IDLE) {
+    const current = this.#current;
+    if (current === FINISHED) return undefined;
+    this.#current = FINISHED;
+    if (current === NOT_STARTED) {
       // Never started: no `try` was entered, so there is no `finally` to run.
-      this.#state = CANCELLED;
       this.#gen.return(undefined as T);
       return undefined;
     }
-    if (state !== RUNNING) return undefined;
-    this.#state = CANCELLED;
-    const current = this.#current;
-    this.#current = undefined;
     let inner: Cleanup;
     try {
       inner = current?.cancel();
@@ -196,7 +206,7 @@ class GeneratorCleanup extends FutureBase<void> {
           if (failed) this.#error = combineErrors(this.#error, value);
           step = gen.return(undefined);
         } else {
-          step = failed ? gen.throw(value) : gen.next(value);
+          step = failed ? gen.throw(value) : gen.next(resumeWith(value));
         }
         step = settleStep(gen, step);
       } catch (error) {
@@ -230,7 +240,7 @@ class GeneratorCleanup extends FutureBase<void> {
         break;
       }
       if (step.done) break;
-      current = isFuture(step.value) ? step.value : undefined;
+      current = takeDelegated() === step.value ? (step.value as Future<unknown>) : undefined;
     }
     this.#error = undefined;
     if (error !== undefined) throw error;
@@ -256,9 +266,9 @@ export function fn<This, A extends unknown[], T>(
   body: (this: This, ...args: A) => Operation<T>,
 ): (this: This, ...args: A) => GeneratorFuture<T> {
   if (typeof body !== 'function') expected('a generator function (function* …)', body, 'fn');
-  const name = body.name;
+  nameGenerators(body);
   return function (this: This, ...args: A): GeneratorFuture<T> {
-    return new GeneratorFuture(body.apply(this, args), name);
+    return new GeneratorFuture(body.apply(this, args));
   };
 }
 
@@ -274,5 +284,11 @@ export function fn<This, A extends unknown[], T>(
  */
 export function future<T>(body: () => Operation<T>): GeneratorFuture<T> {
   if (typeof body !== 'function') expected('a generator function (function* …)', body, 'future');
-  return new GeneratorFuture(body(), body.name);
+  nameGenerators(body);
+  return new GeneratorFuture(body());
+}
+
+function nameGenerators(body: (...args: never[]) => unknown): void {
+  const prototype = (body as { prototype?: unknown }).prototype;
+  if (typeof prototype === 'object' && prototype !== null && body.name) names.set(prototype, body.name);
 }

@@ -34,7 +34,7 @@
 export { PENDING, isPending, type Pending, type Poll } from './poll.js';
 export { noopWaker, type Waker } from './waker.js';
 export { Context, serviceKey, type Executor, type ServiceKey } from './context.js';
-export { FutureBase, drop, isFuture, iterateOnce, type Cleanup, type Future } from './future.js';
+export { FutureBase, delegateNext, drop, isFuture, iterateOnce, type Cleanup, type Future } from './future.js';
 export { fn, future, GeneratorFuture, type Operation } from './generator.js';
 export { ready, failed, pending, pollFn } from './basic.js';
 export { pollProceed, consumeBudget, unconstrained } from './coop.js';

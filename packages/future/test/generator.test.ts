@@ -53,7 +53,27 @@ describe('fn (generator async functions)', () => {
     const f = future(function* (): Generator<Future<unknown>, void, unknown> {
       yield 42 as unknown as Future<unknown>;
     });
-    await expect(toPromise(f)).rejects.toThrow(/Expected a Future from yield .* got number 42/);
+    await expect(toPromise(f)).rejects.toThrow(/Expected a Future from yield\* .* got number 42/);
+  });
+
+  it('rejects a bare `yield future` (without the star) instead of resuming with a placeholder', async () => {
+    const f = future(function* () {
+      const v = (yield ready(1)) as unknown;
+      return v;
+    });
+    await expect(toPromise(f)).rejects.toThrow(/Expected `yield\*` before a future .* got a bare `yield`/);
+  });
+
+  it('lets many generators yield* one shared future at once', async () => {
+    const shared = ready(7);
+    const a = future(function* () {
+      return yield* shared;
+    });
+    const b = future(function* () {
+      return yield* shared;
+    });
+    expect(await toPromise(a)).toBe(7);
+    expect(await toPromise(b)).toBe(7);
   });
 
   it('rejects a polled-after-completion with a typed error', () => {

@@ -31,7 +31,7 @@
  *
  * @module
  */
-import { drop, expected, isFuture, PENDING, type Future, type ServiceKey } from '@zokio/future';
+import { Context, drop, expected, isFuture, noopWaker, PENDING, type Future, type ServiceKey } from '@zokio/future';
 import { RingQueue } from '../queue/ring.js';
 import { JoinError } from '../task/join-error.js';
 import { JoinHandle } from '../task/join-handle.js';
@@ -46,7 +46,7 @@ import {
   OBSERVED,
   RUNNING,
 } from '../task/state.js';
-import { Task, type TaskOwner } from '../task/task.js';
+import type { Task, TaskOwner } from '../task/task.js';
 import {
   BUDGET,
   MAX_LIFO_POLLS_PER_TICK,
@@ -90,6 +90,10 @@ export class LocalScheduler implements TaskOwner {
   #idleWaiters: (() => void)[] = [];
   #unobserved: AnyTask[] = [];
   readonly #services = new Map<ServiceKey<unknown>, unknown>();
+  /** Names of the tasks that have one: few do, so a side table keeps every task a field smaller. */
+  readonly #names = new Map<AnyTask, string>();
+  /** One context for every poll: its waker is set to the task about to be polled. */
+  readonly #cx = new Context(noopWaker, this);
   /** Receives errors under the `'shutdown'` policy (set by the runtime). */
   onFatal: ((error: JoinError) => void) | undefined = undefined;
 
@@ -126,21 +130,26 @@ export class LocalScheduler implements TaskOwner {
     if (!isFuture(future)) expected('a Future to spawn (e.g. fn(function* () {…})())', future, 'spawn');
     const name = options?.name;
     if (name !== undefined && typeof name !== 'string') expected('name to be a string', name, 'spawn');
-    const task = new Task<T>(this, future, NOTIFIED | JOIN_INTEREST, name);
+    const task = new JoinHandle<T>(this, future, NOTIFIED | JOIN_INTEREST);
     if (this.#closed) {
       drop(future);
       task.state = COMPLETE | FAILED | JOIN_INTEREST;
       task.slot = JoinError.cancelled(task.id, undefined, name);
-      return new JoinHandle(task);
+      return task;
     }
     const any = task as AnyTask;
-    any.next = this.#head;
-    if (this.#head !== undefined) this.#head.prev = any;
+    if (name !== undefined) this.#names.set(any, name);
+    any.nextAlive = this.#head;
+    if (this.#head !== undefined) this.#head.prevAlive = any;
     this.#head = any;
     this.#alive++;
     this.#counters.spawned++;
     this.schedule(any);
-    return new JoinHandle(task);
+    return task;
+  }
+
+  taskName(task: AnyTask): string | undefined {
+    return this.#names.size === 0 ? undefined : this.#names.get(task);
   }
 
   /** Queues a task that was just notified: LIFO slot from inside a tick, remote queue from outside. */
@@ -275,8 +284,10 @@ export class LocalScheduler implements TaskOwner {
       }
     }
     let value: unknown;
+    const cx = this.#cx;
+    cx.waker = task;
     try {
-      value = future.poll(task);
+      value = future.poll(cx);
     } catch (error) {
       const joinError =
         state & CANCELLING
@@ -299,6 +310,7 @@ export class LocalScheduler implements TaskOwner {
     const state = (task.state & ~(RUNNING | NOTIFIED)) | COMPLETE | flags;
     task.state = state;
     task.slot = output;
+    if (this.#names.size !== 0) this.#names.delete(task);
     this.#unlink(task);
     this.#counters.completed++;
     task.notifyJoin();
@@ -313,10 +325,11 @@ export class LocalScheduler implements TaskOwner {
   }
 
   #unlink(task: AnyTask): void {
-    if (task.prev !== undefined) task.prev.next = task.next;
-    else this.#head = task.next;
-    if (task.next !== undefined) task.next.prev = task.prev;
-    task.prev = task.next = undefined;
+    const { prevAlive, nextAlive } = task;
+    if (prevAlive !== undefined) prevAlive.nextAlive = nextAlive;
+    else this.#head = nextAlive;
+    if (nextAlive !== undefined) nextAlive.prevAlive = prevAlive;
+    task.prevAlive = task.nextAlive = undefined;
     this.#alive--;
   }
 
@@ -374,7 +387,7 @@ export class LocalScheduler implements TaskOwner {
   /** Aborts every alive task. Returns how many were aborted. */
   abortAll(): number {
     let n = 0;
-    for (let task = this.#head; task !== undefined; task = task.next) {
+    for (let task = this.#head; task !== undefined; task = task.nextAlive) {
       if (!(task.state & CANCELLED)) n++;
       this.abort(task);
     }
@@ -383,7 +396,7 @@ export class LocalScheduler implements TaskOwner {
 
   /** Abandons the async clean-up of every task still cancelling (a second abort of each). */
   abandonAll(): void {
-    for (let task = this.#head; task !== undefined; task = task.next) {
+    for (let task = this.#head; task !== undefined; task = task.nextAlive) {
       task.state |= CANCELLED;
       this.abort(task);
     }
@@ -403,7 +416,7 @@ export class LocalScheduler implements TaskOwner {
 
   /** Alive tasks, oldest last: for shutdown reports and dumps. */
   *aliveTasks(): IterableIterator<{ id: number; name: string | undefined; status: string }> {
-    for (let task = this.#head; task !== undefined; task = task.next) {
+    for (let task = this.#head; task !== undefined; task = task.nextAlive) {
       yield { id: task.id, name: task.name, status: task.status };
     }
   }

@@ -7,19 +7,25 @@
  *  [ . | a | b | c | d | . | . | . ]   capacity = 8 (a power of two), length = 4
  * ```
  * `push` writes at `(head + length) & mask`, `shift` reads at `head`; both O(1) with no allocation. When full, the
- * buffer doubles and is unrolled so `head` is 0. Never `Array.prototype.shift`: it is O(n) on large arrays.
+ * buffer doubles and is unrolled so `head` is 0; when a large buffer empties it is given back, so a burst of a
+ * million spawns does not pin 8 MiB for the life of the scheduler. Never `Array.prototype.shift`: it is O(n) on large arrays.
  * Capacity must be a power of two so the index wraps with a mask instead of `%`.
  *
  * @module
  */
+/** Capacity from which an emptied buffer is replaced by a fresh small one. */
+const SHRINK_ABOVE = 4096;
+
 export class RingQueue<T> {
   #buffer: (T | undefined)[];
   #mask: number;
+  readonly #initialCapacity: number;
   #head = 0;
   #length = 0;
 
   constructor(initialCapacity = 64) {
     const capacity = 1 << Math.ceil(Math.log2(Math.max(2, initialCapacity)));
+    this.#initialCapacity = capacity;
     this.#buffer = new Array<T | undefined>(capacity).fill(undefined);
     this.#mask = capacity - 1;
   }
@@ -40,7 +46,7 @@ export class RingQueue<T> {
     const value = this.#buffer[head];
     this.#buffer[head] = undefined; // release the reference for the GC
     this.#head = (head + 1) & this.#mask;
-    this.#length--;
+    if (--this.#length === 0 && this.#mask >= SHRINK_ABOVE) this.#reset();
     return value;
   }
 
@@ -53,6 +59,12 @@ export class RingQueue<T> {
     const out: T[] = [];
     for (let value = this.shift(); value !== undefined; value = this.shift()) out.push(value);
     return out;
+  }
+
+  #reset(): void {
+    this.#buffer = new Array<T | undefined>(this.#initialCapacity).fill(undefined);
+    this.#mask = this.#initialCapacity - 1;
+    this.#head = 0;
   }
 
   #grow(): void {

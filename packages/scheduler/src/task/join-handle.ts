@@ -1,10 +1,13 @@
 /**
  * {@link JoinHandle} and {@link AbortHandle}: the two ways to hold a spawned task.
  *
+ * A `JoinHandle` is the task itself seen from outside (it extends the internal `Task`), so spawning costs no extra
+ * object; an `AbortHandle` is a small separate object made on request.
+ *
  * @module
  */
 import {
-  iterateOnce,
+  delegateNext,
   PENDING,
   pollProceed,
   type Cleanup,
@@ -15,18 +18,17 @@ import {
 } from '@zokio/future';
 import type { JoinError } from './join-error.js';
 import { COMPLETE, FAILED, JOIN_INTEREST, OBSERVED } from './state.js';
-import type { Task } from './task.js';
+import { Task } from './task.js';
 
 /**
- * Cancels a task without being able to await it. Cheap to clone; holding one does not keep the output.
+ * Cancels a task without being able to await it.
  *
  * @example
  * ```ts
  * import { Runtime } from '@zokio/runtime';
  * import { pending } from '@zokio/future';
  * const rt = Runtime.create();
- * const handle = rt.spawn(pending());
- * const abort = handle.abortHandle();
+ * const abort = rt.spawn(pending()).abortHandle();
  * abort.abort();
  * ```
  * @category Tasks
@@ -46,7 +48,7 @@ export class AbortHandle {
 
   /** Requests cancellation: the task is cancelled at its next poll; a second call abandons its async clean-up. */
   abort(): void {
-    this.#task.executor.abort(this.#task);
+    this.#task.owner.abort(this.#task);
   }
 
   /** True once the task finished (with a value, an error or cancelled). */
@@ -73,45 +75,19 @@ export class AbortHandle {
  * ```
  * @category Tasks
  */
-export class JoinHandle<T> implements Future<T>, PromiseLike<T>, Disposable {
-  readonly #task: Task<T>;
-  /** The waker the last poll registered with the task, replaced when a different one polls. */
-  #waker: Waker | undefined = undefined;
-  #promise: Promise<T> | undefined = undefined;
-
-  /** @internal */
-  constructor(task: Task<T>) {
-    this.#task = task;
-  }
-
-  /** The task's id, unique within the process. */
-  get id(): number {
-    return this.#task.id;
-  }
-
-  /** The name given at spawn, if any. */
-  get name(): string | undefined {
-    return this.#task.name;
-  }
-
+export class JoinHandle<T> extends Task<T> implements Future<T>, PromiseLike<T>, Disposable {
+  /** Waits for the output. Spends one unit of coop budget. */
   poll(cx: Context): Poll<T> {
-    const task = this.#task;
-    task.state |= OBSERVED;
+    this.state |= OBSERVED;
     if (!pollProceed(cx)) return PENDING;
-    if (task.state & COMPLETE) return this.#output();
-    const waker = cx.waker;
-    if (this.#waker !== waker) {
-      if (this.#waker !== undefined) task.removeJoinWaker(this.#waker);
-      task.addJoinWaker(waker);
-      this.#waker = waker;
-    }
+    if (this.state & COMPLETE) return this.#output();
+    this.addJoinWaker(cx.waker);
     return PENDING;
   }
 
   #output(): T {
-    const task = this.#task;
-    if (task.state & FAILED) throw task.slot as JoinError;
-    return task.slot as T;
+    if (this.state & FAILED) throw this.slot as JoinError;
+    return this.slot as T;
   }
 
   /** Cancelling a future that awaits the handle detaches it; the task keeps running. */
@@ -121,20 +97,30 @@ export class JoinHandle<T> implements Future<T>, PromiseLike<T>, Disposable {
   }
 
   [Symbol.iterator](): Iterator<Future<unknown>, T, unknown> {
-    return iterateOnce(this);
+    return this;
   }
 
+  /** @internal The `yield*` protocol of `@zokio/future`. */
+  next(arg?: unknown): IteratorResult<Future<unknown>, T> {
+    return delegateNext(this, arg);
+  }
+
+  /** @internal */
+  throw(error?: unknown): IteratorResult<Future<unknown>, T> {
+    throw error;
+  }
+
+  /** @internal */
+  return(value?: unknown): IteratorResult<Future<unknown>, T> {
+    return { done: true, value: value as T };
+  }
+
+  /** Awaits the task from plain code: resolves with its value, rejects with a {@link JoinError}. */
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    this.#promise ??= this.#toPromise();
-    return this.#promise.then(onfulfilled, onrejected);
-  }
-
-  #toPromise(): Promise<T> {
-    const task = this.#task;
-    task.state |= OBSERVED;
+    this.state |= OBSERVED;
     return new Promise<T>((resolve, reject) => {
       const settle = () => {
         try {
@@ -143,42 +129,38 @@ export class JoinHandle<T> implements Future<T>, PromiseLike<T>, Disposable {
           reject(error);
         }
       };
-      if (task.state & COMPLETE) settle();
-      else task.addJoinWaker({ wake: settle });
-    });
+      if (this.state & COMPLETE) settle();
+      else this.addJoinWaker({ wake: settle });
+    }).then(onfulfilled, onrejected);
   }
 
-  /** Calls `waker.wake()` once the task finishes, and marks the output observed. @internal */
+  /** @internal Calls `waker.wake()` once the task finishes, and marks the output observed (JoinSet). */
   watch(waker: Waker): void {
-    const task = this.#task;
-    task.state |= OBSERVED;
-    if (task.state & COMPLETE) waker.wake();
-    else task.addJoinWaker(waker);
+    this.state |= OBSERVED;
+    if (this.state & COMPLETE) waker.wake();
+    else this.addJoinWaker(waker);
   }
 
   /** Requests cancellation of the task (see {@link AbortHandle.abort}). */
   abort(): void {
-    this.#task.executor.abort(this.#task);
+    this.owner.abort(this as Task<unknown>);
   }
 
   /** True once the task finished. */
   isFinished(): boolean {
-    return (this.#task.state & COMPLETE) !== 0;
+    return (this.state & COMPLETE) !== 0;
   }
 
   /** A handle that can abort the task but not await it. */
   abortHandle(): AbortHandle {
-    return new AbortHandle(this.#task);
+    return new AbortHandle(this as Task<unknown>);
   }
 
   /** Gives up the output: the task runs on, and an error it throws goes to the `unhandledError` policy. */
   detach(): void {
-    const task = this.#task;
-    if (!(task.state & JOIN_INTEREST)) return;
-    task.state &= ~JOIN_INTEREST;
-    if (this.#waker !== undefined) task.removeJoinWaker(this.#waker);
-    this.#waker = undefined;
-    if (this.#promise === undefined) task.executor.detached(task);
+    if (!(this.state & JOIN_INTEREST)) return;
+    this.state &= ~JOIN_INTEREST;
+    this.owner.detached(this as Task<unknown>);
   }
 
   /** `using handle = …` detaches at the end of the scope, as dropping a Tokio `JoinHandle` does. */

@@ -1,18 +1,19 @@
 /**
  * The {@link Task}: a spawned future, its state and its output, in one object.
  *
- * A task is its own {@link Waker} and its own {@link Context} (`task.waker === task`), so spawning allocates one
- * object besides the future and the handle, and waking allocates nothing. Fields are few on purpose: a suspended
- * task is what a server holds by the hundred thousand.
+ * A task is its own {@link Waker}, so waking allocates nothing, and it is also its own `JoinHandle` (the public
+ * subclass in `join-handle.ts`), so spawning allocates one object besides the future. Fields are few on purpose: a
+ * suspended task is what a server holds by the hundred thousand, and each field costs 8 bytes per task. A task's
+ * name, which few have, lives in a side table on its scheduler.
  *
  * Ownership: the scheduler that spawned the task owns it. Alive tasks are linked in the scheduler's intrusive list
- * (`prev`/`next`) so shutdown can cancel them; run queues hold tasks that are NOTIFIED; whoever will wake a task
- * holds it as a `Waker`. The `slot` holds the future while the task runs and the output once COMPLETE (one field
+ * (`prevAlive`/`nextAlive`) so shutdown can cancel them; run queues hold tasks that are NOTIFIED; whoever will wake a
+ * task holds it as a `Waker`. The `slot` holds the future while the task runs and the output once COMPLETE (one field
  * instead of two: the future is dropped as the output arrives).
  *
  * @module
  */
-import { Context, type Executor, type Future, type Waker } from '@zokio/future';
+import type { Executor, Waker } from '@zokio/future';
 import { COMPLETE, NOTIFIED, RUNNING, statusOf, type TaskStatus } from './state.js';
 
 /** What a task needs from the scheduler that owns it. @internal */
@@ -23,58 +24,56 @@ export interface TaskOwner extends Executor {
   abort(task: Task<unknown>): void;
   /** The task's handle was dropped: report an error nobody will now see. */
   detached(task: Task<unknown>): void;
+  /** The name the task was spawned with, if any. */
+  taskName(task: Task<unknown>): string | undefined;
 }
 
 let nextId = 1;
 
 /** @internal */
-export class Task<T> implements Waker, Context {
-  /** The scheduler that owns the task; it is also the executor futures see through the context. */
-  readonly executor: TaskOwner;
-  /** Bit flags from `state.ts`. */
+export class Task<T> implements Waker {
+  /** @internal The scheduler that owns the task. */
+  readonly owner: TaskOwner;
+  /** @internal Bit flags from `state.ts`. */
   state: number;
-  /** The future (`Future<T>`) while not COMPLETE; the output (`T`, or a JoinError if FAILED) after. */
+  /** @internal The future (`Future<T>`) while not COMPLETE; the output (`T`, or a JoinError if FAILED) after. */
   slot: unknown;
-  /** Who waits for the output: a waker, several, or none. */
+  /** @internal Who waits for the output: a waker, several, or none. */
   joinWaker: Waker | Waker[] | undefined = undefined;
-  /** Unique within the process, in spawn order. */
+  /** The task's id: unique within the process, in spawn order. */
   readonly id: number;
-  /** Optional name given at spawn, for errors and dumps. */
-  readonly name: string | undefined;
-  // Intrusive list of the owner's alive tasks.
-  prev: Task<unknown> | undefined = undefined;
-  next: Task<unknown> | undefined = undefined;
+  /** @internal Intrusive list of the owner's alive tasks. */
+  prevAlive: Task<unknown> | undefined = undefined;
+  /** @internal */
+  nextAlive: Task<unknown> | undefined = undefined;
 
-  constructor(owner: TaskOwner, future: Future<T>, state: number, name: string | undefined) {
-    this.executor = owner;
+  /** @internal */
+  constructor(owner: TaskOwner, future: unknown, state: number) {
+    this.owner = owner;
     this.slot = future;
     this.state = state;
     this.id = nextId++;
-    this.name = name;
   }
 
-  /** A task is its own waker. */
-  get waker(): Waker {
-    return this;
+  /** The name given at spawn, if any. */
+  get name(): string | undefined {
+    return this.owner.taskName(this as Task<unknown>);
   }
 
-  withWaker(waker: Waker): Context {
-    return new Context(waker, this.executor);
-  }
-
-  /** De-duplicated: only the first wake after a poll queues the task (see `state.ts`). */
+  /** @internal De-duplicated: only the first wake after a poll queues the task (see `state.ts`). */
   wake(): void {
     const state = this.state;
     if ((state & (COMPLETE | NOTIFIED)) !== 0) return;
     this.state = state | NOTIFIED;
-    if ((state & RUNNING) === 0) this.executor.schedule(this);
+    if ((state & RUNNING) === 0) this.owner.schedule(this as Task<unknown>);
   }
 
+  /** Where the task is in its life: `'scheduled'`, `'running'`, `'idle'`, `'cancelling'` or `'complete'`. */
   get status(): TaskStatus {
     return statusOf(this.state);
   }
 
-  /** Wakes whoever waits for the output. */
+  /** @internal Wakes whoever waits for the output. */
   notifyJoin(): void {
     const waiters = this.joinWaker;
     if (waiters === undefined) return;
@@ -83,14 +82,16 @@ export class Task<T> implements Waker, Context {
     else waiters.wake();
   }
 
-  /** Adds a waiter for the output (usually one: the handle's poller; a `then()` on the same handle adds one). */
+  /** @internal Adds a waiter for the output, once (a handle's poller re-registers the same waker every poll). */
   addJoinWaker(waker: Waker): void {
     const current = this.joinWaker;
     if (current === undefined) this.joinWaker = waker;
-    else if (Array.isArray(current)) current.push(waker);
-    else this.joinWaker = [current, waker];
+    else if (Array.isArray(current)) {
+      if (!current.includes(waker)) current.push(waker);
+    } else if (current !== waker) this.joinWaker = [current, waker];
   }
 
+  /** @internal */
   removeJoinWaker(waker: Waker): void {
     const current = this.joinWaker;
     if (current === waker) this.joinWaker = undefined;
