@@ -143,7 +143,7 @@ export class JoinHandle<T> extends Task<T> implements Future<T>, PromiseLike<T>,
 
   /** Requests cancellation of the task (see {@link AbortHandle.abort}). */
   abort(): void {
-    this.owner.abort(this as Task<unknown>);
+    this.owner.abort(this);
   }
 
   /** True once the task finished. */
@@ -153,14 +153,14 @@ export class JoinHandle<T> extends Task<T> implements Future<T>, PromiseLike<T>,
 
   /** A handle that can abort the task but not await it. */
   abortHandle(): AbortHandle {
-    return new AbortHandle(this as Task<unknown>);
+    return new AbortHandle(this);
   }
 
   /** Gives up the output: the task runs on, and an error it throws goes to the `unhandledError` policy. */
   detach(): void {
     if (!(this.state & JOIN_INTEREST)) return;
     this.state &= ~JOIN_INTEREST;
-    this.owner.detached(this as Task<unknown>);
+    this.owner.detached(this);
   }
 
   /** `using handle = …` detaches at the end of the scope, as dropping a Tokio `JoinHandle` does. */

@@ -57,7 +57,7 @@ export class Task<T> implements Waker {
 
   /** The name given at spawn, if any. */
   get name(): string | undefined {
-    return this.owner.taskName(this as Task<unknown>);
+    return this.owner.taskName(this);
   }
 
   /** @internal De-duplicated: only the first wake after a poll queues the task (see `state.ts`). */
@@ -65,7 +65,7 @@ export class Task<T> implements Waker {
     const state = this.state;
     if ((state & (COMPLETE | NOTIFIED)) !== 0) return;
     this.state = state | NOTIFIED;
-    if ((state & RUNNING) === 0) this.owner.schedule(this as Task<unknown>);
+    if ((state & RUNNING) === 0) this.owner.schedule(this);
   }
 
   /** Where the task is in its life: `'scheduled'`, `'running'`, `'idle'`, `'cancelling'` or `'complete'`. */
