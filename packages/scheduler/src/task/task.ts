@@ -31,6 +31,7 @@ export interface TaskOwner extends Executor {
 let nextId = 1;
 
 /** @internal */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- `T` types the output in `slot`, read by `JoinHandle<T>`.
 export class Task<T> implements Waker {
   /** @internal The scheduler that owns the task. */
   readonly owner: TaskOwner;
