@@ -69,7 +69,7 @@ function settleStep<T>(gen: Operation<T>, step: IteratorResult<unknown, T>): Ite
  * The future of one call of a generator async function. Cancel-safe: dropping it runs its `finally` blocks.
  *
  * Two fields only (a suspended task holds one): the generator, and `#current`, which is the future being awaited,
- * or {@link NOT_STARTED} / {@link FINISHED}, or `undefined` while the generator runs.
+ * or `NOT_STARTED` / `FINISHED`, or `undefined` while the generator runs.
  * @category Generator
  */
 export class GeneratorFuture<T> extends FutureBase<T> {

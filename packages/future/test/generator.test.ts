@@ -58,7 +58,7 @@ describe('fn (generator async functions)', () => {
 
   it('rejects a bare `yield future` (without the star) instead of resuming with a placeholder', async () => {
     const f = future(function* () {
-      const v = (yield ready(1));
+      const v = yield ready(1);
       return v;
     });
     await expect(toPromise(f)).rejects.toThrow(/Expected `yield\*` before a future .* got a bare `yield`/);

@@ -148,11 +148,12 @@ export class LocalScheduler implements TaskOwner {
     return task;
   }
 
+  /** @internal */
   taskName(task: AnyTask): string | undefined {
     return this.#names.size === 0 ? undefined : this.#names.get(task);
   }
 
-  /** Queues a task that was just notified: LIFO slot from inside a tick, remote queue from outside. */
+  /** @internal Queues a task that was just notified: LIFO slot from inside a tick, remote queue from outside. */
   schedule(task: AnyTask): void {
     if (this.#ticking) {
       const displaced = this.#lifo;
@@ -164,7 +165,7 @@ export class LocalScheduler implements TaskOwner {
     }
   }
 
-  /** Requests cancellation; the task is cancelled at its next poll. A second abort abandons async clean-up. */
+  /** @internal Requests cancellation; the task is cancelled at its next poll. A second abort abandons async clean-up. */
   abort(task: AnyTask): void {
     const state = task.state;
     if (state & COMPLETE) return;
