@@ -5,14 +5,16 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const conditions = ['@zokio/source', 'node', 'import', 'default'];
+const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 
 function projects() {
   return ['packages', 'apps'].flatMap((group) =>
-    readdirSync(group)
-      .map((dir) => join(group, dir))
+    readdirSync(join(repoRoot, group))
+      .map((dir) => join(repoRoot, group, dir))
       .filter((root) => existsSync(join(root, 'test')))
       .map((root) => ({
         extends: true as const,
