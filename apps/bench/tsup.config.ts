@@ -1,12 +1,9 @@
 import { packageConfig } from '../../tsup.config.base.js';
 
 /**
- * One entry for the runner and one per contender, so each contender is a self-contained script the runner starts in
- * a fresh process.
- *
- * Unlike the packages, the bench bundles zokio's own layers in, from their `src/` (the `@zokio/source` condition):
- * `pnpm --filter @zokio/bench build` then measures the zokio in the working tree without building every package
- * first. `effect` and `effection` stay imports of their published builds, as a user would load them.
+ * One entry for the runner and one per contender, so each contender is a script the runner starts in a fresh
+ * process. Every contender imports its library's published build: zokio's layers from their `dist/` (turbo builds
+ * them first: `bench` depends on `build`), `effect` and `effection` from `node_modules`, as a user would load them.
  */
 export default packageConfig({
   entry: {
@@ -18,8 +15,6 @@ export default packageConfig({
   },
   format: ['esm'],
   dts: false,
-  noExternal: [/^@zokio\//],
-  esbuildOptions(options) {
-    options.conditions = ['@zokio/source'];
-  },
+  // The runner formats its reports with the monorepo's own Prettier, when there (see run.ts).
+  external: ['prettier'],
 });

@@ -16,6 +16,8 @@ export interface ChildResult {
   readonly elapsedMs: number;
   /** `spawn` only: heap retained per suspended task, including its handle and its place in the gate. */
   readonly retainedBytesPerTask?: number;
+  /** Why this contender's run differs from the others' (a size it had to cap), for the report. */
+  readonly note?: string;
 }
 
 function finiteNumber(value: unknown): value is number {
@@ -49,7 +51,8 @@ export function parseChildResult(stdout: string): ChildResult {
     !finiteNumber(r['n']) ||
     !finiteNumber(r['opsPerSec']) ||
     !finiteNumber(r['elapsedMs']) ||
-    (r['retainedBytesPerTask'] !== undefined && !finiteNumber(r['retainedBytesPerTask']))
+    (r['retainedBytesPerTask'] !== undefined && !finiteNumber(r['retainedBytesPerTask'])) ||
+    (r['note'] !== undefined && typeof r['note'] !== 'string')
   ) {
     throw new Error(`Expected {contender, scenario, n, opsPerSec, elapsedMs}, got ${line.slice(0, 200)}`);
   }
@@ -60,5 +63,6 @@ export function parseChildResult(stdout: string): ChildResult {
     opsPerSec: r['opsPerSec'],
     elapsedMs: r['elapsedMs'],
     ...(r['retainedBytesPerTask'] === undefined ? {} : { retainedBytesPerTask: r['retainedBytesPerTask'] }),
+    ...(typeof r['note'] === 'string' ? { note: r['note'] } : {}),
   };
 }

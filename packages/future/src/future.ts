@@ -62,8 +62,21 @@ export interface Future<T> {
  * {@link takeDelegated} that what it received came through step 1, so a bare `yield f` (which would hand user code
  * the box instead of the value) is rejected with a TypeError.
  */
-const resumeBox: { value: unknown } = { value: undefined };
-let delegated: Future<unknown> | undefined;
+interface YieldProtocol {
+  /** The box the driver resumes generators with. */
+  readonly box: { value: unknown };
+  /** The future most recently handed over by `yield*`. */
+  delegated: Future<unknown> | undefined;
+}
+
+/**
+ * The protocol's state lives in the global symbol registry, not in this module, so two copies of `@zokio/future` in
+ * one process (an ESM and a CJS build, or two installed versions) hand futures to each other's drivers correctly.
+ */
+const protocol: YieldProtocol = ((globalThis as Record<symbol, YieldProtocol | undefined>)[
+  Symbol.for('zokio.future.yield-protocol.v1')
+] ??= { box: { value: undefined }, delegated: undefined });
+const resumeBox = protocol.box;
 
 /** Wraps a future's value for `generator.next()`. For generator drivers. @internal */
 export function resumeWith(value: unknown): unknown {
@@ -73,8 +86,8 @@ export function resumeWith(value: unknown): unknown {
 
 /** The future most recently handed over by `yield*`, cleared on read. For generator drivers. @internal */
 export function takeDelegated(): Future<unknown> | undefined {
-  const future = delegated;
-  delegated = undefined;
+  const future = protocol.delegated;
+  protocol.delegated = undefined;
   return future;
 }
 
@@ -90,7 +103,7 @@ export function delegateNext<T>(future: Future<T>, arg: unknown): IteratorResult
     resumeBox.value = undefined;
     return { done: true, value };
   }
-  delegated = future;
+  protocol.delegated = future;
   return { done: false, value: future };
 }
 

@@ -32,6 +32,11 @@ export interface Contender {
   yield_many(params: YieldManyParams, probe: Probe): Promise<void>;
   ping_pong(params: PingPongParams, probe: Probe): Promise<void>;
   chained_spawn(params: ChainedSpawnParams, probe: Probe): Promise<void>;
+  /**
+   * The most `spawn` tasks this contender can hold within the run's bounds (heap, child timeout), and why. A
+   * larger measured run is cut to this size and the result carries a note saying so.
+   */
+  readonly maxSpawnTasks?: { readonly tasks: number; readonly reason: string };
 }
 
 function collect(): void {
@@ -108,7 +113,13 @@ function runScenario(contender: Contender, scenario: ScenarioName, params: Param
 async function measure(contender: Contender, scenario: ScenarioName, quick: boolean): Promise<ChildResult> {
   await runScenario(contender, scenario, WARMUP, new Probe(false));
   collect();
-  const params = quick ? QUICK : FULL;
+  let params = quick ? QUICK : FULL;
+  let note: string | undefined;
+  const cap = contender.maxSpawnTasks;
+  if (scenario === 'spawn' && cap !== undefined && params.spawn.tasks > cap.tasks) {
+    note = `spawn run with ${cap.tasks.toLocaleString('en-US')} tasks, not ${params.spawn.tasks.toLocaleString('en-US')}: ${cap.reason}`;
+    params = { ...params, spawn: { tasks: cap.tasks } };
+  }
   const probe = new Probe(scenario === 'spawn');
   await runScenario(contender, scenario, params, probe);
   const n = SCENARIO_INFO[scenario].ops(params);
@@ -121,6 +132,7 @@ async function measure(contender: Contender, scenario: ScenarioName, quick: bool
     opsPerSec: n / (elapsedMs / 1000),
     elapsedMs,
     ...(retained === undefined ? {} : { retainedBytesPerTask: retained }),
+    ...(note === undefined ? {} : { note }),
   };
 }
 
@@ -140,7 +152,9 @@ export function main(contender: Contender): void {
       process.exit(0);
     },
     (error: unknown) => {
-      process.stderr.write(`${contender.name} ${scenario} failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.stderr.write(
+        `${contender.name} ${scenario} failed: ${error instanceof Error ? error.stack : String(error)}\n`,
+      );
       process.exit(1);
     },
   );

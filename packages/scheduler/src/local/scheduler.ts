@@ -46,7 +46,7 @@ import {
   OBSERVED,
   RUNNING,
 } from '../task/state.js';
-import type { Task, TaskOwner } from '../task/task.js';
+import type { Task } from '../task/task.js';
 import {
   BUDGET,
   MAX_LIFO_POLLS_PER_TICK,
@@ -71,7 +71,7 @@ function mustReport(error: JoinError): boolean {
 }
 
 /** @category Scheduler */
-export class LocalScheduler implements TaskOwner {
+export class LocalScheduler {
   /** Coop budget of the task being polled (see `@zokio/future`'s `coop`). */
   budget = BUDGET;
   readonly config: SchedulerConfig;

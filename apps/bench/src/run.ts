@@ -1,0 +1,277 @@
+/**
+ * The bench runner: `node dist/run.js [--rounds N] [--scenario name]… [--contender name]… [--quick]`.
+ *
+ * For each scenario, for each round, for each contender (the order rotated every round, so no contender always
+ * runs first on a cold machine or last on a hot one): start a fresh `node --expose-gc dist/contenders/<name>.js
+ * <scenario>`, bounded by a timeout, and read the one JSON line it prints. A contender that fails or times out is
+ * recorded as such; the runner goes on. Then summarize (median, min–max, ratio against the baseline) and write
+ * `latest.md`, `latest.json` and one SVG per scenario.
+ *
+ * Children run one at a time: on a 2-core machine, two at once would measure each other.
+ *
+ * @module
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, platform, arch, totalmem, release } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parseChildResult } from './protocol.js';
+import {
+  renderMarkdown,
+  renderMemoryChart,
+  renderThroughputChart,
+  type Environment,
+  type Report,
+  type ScenarioReport,
+} from './report.js';
+import { FULL, isScenario, QUICK, SCENARIO_INFO, SCENARIOS, type ScenarioName } from './scenarios.js';
+import { formatBytes, formatRate, rotation, summarizeScenario, type Outcome, type RunRecord } from './stats.js';
+
+/** Every contender, in report order. The first is the baseline every ratio divides by. */
+const CONTENDERS = ['promise', 'zokio', 'effect', 'effection'] as const;
+const BASELINE = 'promise';
+
+const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+const USAGE = `Usage: node dist/run.js [options]
+
+  --rounds N          rounds per scenario and contender (default 5; 1 with --quick)
+  --scenario NAME     run only this scenario (repeatable): ${SCENARIOS.join(', ')}
+  --contender NAME    run only this contender (repeatable): ${CONTENDERS.join(', ')}
+  --quick             a smoke run: smaller sizes, 1 round; written under results/raw/quick
+  --timeout S         seconds before a child is killed and reported as timed out (default 120)
+  --out DIR           where to write the report (default results/, or results/raw/<kind>/ for a partial run)
+  --help              this text`;
+
+interface Options {
+  readonly rounds: number;
+  readonly scenarios: readonly ScenarioName[];
+  readonly contenders: readonly string[];
+  readonly quick: boolean;
+  readonly timeoutS: number;
+  readonly outDir: string;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function positiveInteger(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) fail(`Expected ${name} to be a positive integer, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        rounds: { type: 'string' },
+        scenario: { type: 'string', multiple: true },
+        contender: { type: 'string', multiple: true },
+        quick: { type: 'boolean', default: false },
+        timeout: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const scenarios = (values.scenario ?? [...SCENARIOS]).flatMap((s) => s.split(','));
+  for (const s of scenarios)
+    if (!isScenario(s)) fail(`Expected --scenario to be one of ${SCENARIOS.join(', ')}, got ${JSON.stringify(s)}`);
+  const contenders = (values.contender ?? [...CONTENDERS]).flatMap((c) => c.split(','));
+  for (const c of contenders) {
+    if (!(CONTENDERS as readonly string[]).includes(c))
+      fail(`Expected --contender to be one of ${CONTENDERS.join(', ')}, got ${JSON.stringify(c)}`);
+  }
+  const quick = values.quick;
+  // A full run (every scenario and contender, full size) is what `results/` holds; anything less goes aside, so a
+  // smoke or partial run never overwrites the committed numbers.
+  const partial = scenarios.length < SCENARIOS.length || contenders.length < CONTENDERS.length;
+  const defaultOut = quick ? 'results/raw/quick' : partial ? 'results/raw/partial' : 'results';
+  return {
+    rounds: positiveInteger('--rounds', values.rounds, quick ? 1 : 5),
+    scenarios: scenarios as ScenarioName[],
+    contenders: CONTENDERS.filter((c) => contenders.includes(c)),
+    quick,
+    timeoutS: positiveInteger('--timeout', values.timeout, 120),
+    outDir: join(APP_DIR, values.out ?? defaultOut),
+  };
+}
+
+function tail(text: string, lines = 6): string {
+  return text.trim().split('\n').slice(-lines).join(' ⏎ ').slice(0, 600);
+}
+
+/** Runs one contender on one scenario in a fresh process. Never throws: a failure is an {@link Outcome}. */
+function runChild(contender: string, scenario: ScenarioName, options: Options): { outcome: Outcome; wallMs: number } {
+  const script = join(APP_DIR, 'dist', 'contenders', `${contender}.js`);
+  const args = ['--expose-gc', '--max-old-space-size=4096', script, scenario, ...(options.quick ? ['--quick'] : [])];
+  const start = performance.now();
+  const child = spawnSync(process.execPath, args, {
+    cwd: APP_DIR,
+    encoding: 'utf8',
+    timeout: options.timeoutS * 1000,
+    killSignal: 'SIGKILL',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const wallMs = performance.now() - start;
+  const error = child.error as NodeJS.ErrnoException | undefined;
+  if (error?.code === 'ETIMEDOUT') {
+    return { wallMs, outcome: { ok: false, status: 'timeout', message: `killed after ${options.timeoutS} s` } };
+  }
+  if (error !== undefined) return { wallMs, outcome: { ok: false, status: 'failed', message: error.message } };
+  if (child.status !== 0) {
+    const how = child.signal === null ? `exit code ${child.status}` : `signal ${child.signal}`;
+    return { wallMs, outcome: { ok: false, status: 'failed', message: `${how}: ${tail(child.stderr)}` } };
+  }
+  try {
+    const result = parseChildResult(child.stdout);
+    if (result.contender !== contender || result.scenario !== scenario) {
+      throw new Error(`Expected a result for ${contender} ${scenario}, got ${result.contender} ${result.scenario}`);
+    }
+    return { wallMs, outcome: { ok: true, result } };
+  } catch (thrown) {
+    return {
+      wallMs,
+      outcome: { ok: false, status: 'failed', message: thrown instanceof Error ? thrown.message : String(thrown) },
+    };
+  }
+}
+
+function git(args: string[]): string | undefined {
+  const r = spawnSync('git', args, { cwd: APP_DIR, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function environment(): Environment {
+  const cpu = cpus();
+  const commit = git(['rev-parse', '--short', 'HEAD']);
+  const status = git(['status', '--porcelain']);
+  const zokioEnv = Object.fromEntries(
+    Object.entries(process.env).flatMap(([k, v]) => (k.startsWith('ZOKIO_') && v !== undefined ? [[k, v]] : [])),
+  );
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    cpu: cpu[0]?.model.trim() ?? 'unknown',
+    cores: cpu.length,
+    platform: `${platform()} ${release()} ${arch()}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    ...(commit === undefined ? {} : { commit }),
+    ...(status === undefined ? {} : { dirty: status !== '' }),
+    ...(Object.keys(zokioEnv).length === 0 ? {} : { zokioEnv }),
+  };
+}
+
+/**
+ * `text` as the repository's Prettier would write it, so that committed results pass `prettier --check .`. Prettier
+ * is the monorepo's own (a root devDependency, loaded when there); without it the text is written as is.
+ */
+async function formatLikeTheRepo(file: string, text: string): Promise<string> {
+  try {
+    const prettier = await import('prettier');
+    const config = (await prettier.resolveConfig(file)) ?? {};
+    return await prettier.format(text, { ...config, filepath: file });
+  } catch {
+    return `${text}\n`;
+  }
+}
+
+function describeOutcome(outcome: Outcome, scenario: ScenarioName): string {
+  if (!outcome.ok) return `${outcome.status.toUpperCase()}: ${outcome.message}`;
+  const r = outcome.result;
+  const memory = r.retainedBytesPerTask === undefined ? '' : `, ${formatBytes(r.retainedBytesPerTask)}/task`;
+  return `${formatRate(r.opsPerSec)} ${SCENARIO_INFO[scenario].unit}${memory}`;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const options = parseOptions(argv);
+  for (const contender of options.contenders) {
+    const script = join(APP_DIR, 'dist', 'contenders', `${contender}.js`);
+    if (!existsSync(script))
+      fail(`Expected ${relative(APP_DIR, script)} to exist: build first (pnpm --filter @zokio/bench build)`);
+  }
+  const command = ['node', 'dist/run.js', ...argv].join(' ');
+  const started = performance.now();
+  const records: RunRecord[] = [];
+  for (const scenario of options.scenarios) {
+    for (let round = 0; round < options.rounds; round++) {
+      for (const contender of rotation(options.contenders, round)) {
+        const { outcome, wallMs } = runChild(contender, scenario, options);
+        records.push({ scenario, contender, round: round + 1, wallMs, outcome });
+        process.stderr.write(
+          `[${scenario} ${round + 1}/${options.rounds}] ${contender.padEnd(10)} ${describeOutcome(outcome, scenario)} ` +
+            `(${(wallMs / 1000).toFixed(1)} s)\n`,
+        );
+      }
+    }
+  }
+
+  const scenarios: ScenarioReport[] = options.scenarios.map((name) => ({
+    name,
+    summaries: summarizeScenario(records, name, options.contenders, BASELINE),
+  }));
+  const report: Report = {
+    generatedAt: new Date().toISOString(),
+    command,
+    environment: environment(),
+    rounds: options.rounds,
+    quick: options.quick,
+    timeoutS: options.timeoutS,
+    baseline: BASELINE,
+    contenders: options.contenders,
+    params: options.quick ? QUICK : FULL,
+    scenarios,
+    runs: records,
+  };
+
+  mkdirSync(options.outDir, { recursive: true });
+  const markdown = renderMarkdown(report);
+  const mdPath = join(options.outDir, 'latest.md');
+  const jsonPath = join(options.outDir, 'latest.json');
+  writeFileSync(mdPath, await formatLikeTheRepo(mdPath, markdown));
+  writeFileSync(jsonPath, await formatLikeTheRepo(jsonPath, JSON.stringify(report, null, 2)));
+  for (const scenario of scenarios) {
+    writeFileSync(join(options.outDir, `${scenario.name}.svg`), renderThroughputChart(report, scenario));
+    if (scenario.summaries.some((s) => s.retainedBytesPerTask !== undefined)) {
+      writeFileSync(join(options.outDir, `${scenario.name}-memory.svg`), renderMemoryChart(report, scenario));
+    }
+  }
+  // A timestamped copy of every run, kept out of git (results/raw/ is ignored), for comparing runs over time.
+  const rawDir = join(APP_DIR, 'results', 'raw');
+  mkdirSync(rawDir, { recursive: true });
+  writeFileSync(
+    join(rawDir, `${report.generatedAt.replace(/[:.]/g, '-')}.json`),
+    `${JSON.stringify(report, null, 2)}\n`,
+  );
+
+  process.stdout.write(markdown);
+  const failed = records.filter((r) => !r.outcome.ok).length;
+  process.stderr.write(
+    `\nWrote ${relative(APP_DIR, options.outDir) || '.'}/latest.{md,json} and ${scenarios.length} chart(s) ` +
+      `in ${((performance.now() - started) / 1000).toFixed(0)} s` +
+      `${failed > 0 ? `; ${failed} run(s) failed or timed out` : ''}.\n`,
+  );
+  // Failed runs are in the report; the exit status still says so, for scripts and CI.
+  if (failed > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench runner failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
