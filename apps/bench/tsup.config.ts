@@ -8,6 +8,7 @@ import { packageConfig } from '../../tsup.config.base.js';
 export default packageConfig({
   entry: {
     run: 'src/run.ts',
+    dispatch: 'src/dispatch.ts',
     'contenders/promise': 'src/contenders/promise.ts',
     'contenders/effect': 'src/contenders/effect.ts',
     'contenders/effection': 'src/contenders/effection.ts',
