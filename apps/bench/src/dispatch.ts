@@ -6,6 +6,8 @@
  *
  * @module
  */
+export {};
+
 const N = 200_000;
 
 function chain(dispatch: (f: () => void) => void): Promise<number> {

@@ -6,16 +6,7 @@
  *
  * @module
  */
-import {
-  delegateNext,
-  PENDING,
-  pollProceed,
-  type Cleanup,
-  type Context,
-  type Future,
-  type Poll,
-  type Waker,
-} from '@zokio/future';
+import { PENDING, pollProceed, type Cleanup, type Context, type Poll, type Waker } from '@zokio/future';
 import type { JoinError } from './join-error.js';
 import { COMPLETE, FAILED, JOIN_INTEREST, OBSERVED } from './state.js';
 import { Task } from './task.js';
@@ -75,7 +66,7 @@ export class AbortHandle {
  * ```
  * @category Tasks
  */
-export class JoinHandle<T> extends Task<T> implements Future<T>, PromiseLike<T>, Disposable {
+export class JoinHandle<T> extends Task<T> implements PromiseLike<T> {
   /** Waits for the output. Spends one unit of coop budget. */
   poll(cx: Context): Poll<T> {
     this.state |= OBSERVED;
@@ -91,28 +82,9 @@ export class JoinHandle<T> extends Task<T> implements Future<T>, PromiseLike<T>,
   }
 
   /** Cancelling a future that awaits the handle detaches it; the task keeps running. */
-  cancel(): Cleanup {
+  override cancel(): Cleanup {
     this.detach();
     return undefined;
-  }
-
-  [Symbol.iterator](): Iterator<Future<unknown>, T, unknown> {
-    return this;
-  }
-
-  /** @internal The `yield*` protocol of `@zokio/future`. */
-  next(arg?: unknown): IteratorResult<Future<unknown>, T> {
-    return delegateNext(this, arg);
-  }
-
-  /** @internal */
-  throw(error?: unknown): IteratorResult<Future<unknown>, T> {
-    throw error;
-  }
-
-  /** @internal */
-  return(value?: unknown): IteratorResult<Future<unknown>, T> {
-    return { done: true, value: value as T };
   }
 
   /** Awaits the task from plain code: resolves with its value, rejects with a {@link JoinError}. */
@@ -164,7 +136,7 @@ export class JoinHandle<T> extends Task<T> implements Future<T>, PromiseLike<T>,
   }
 
   /** `using handle = …` detaches at the end of the scope, as dropping a Tokio `JoinHandle` does. */
-  [Symbol.dispose](): void {
+  override [Symbol.dispose](): void {
     this.detach();
   }
 }
