@@ -121,7 +121,17 @@ export class CancelledError extends ZokioError {
   }
 }
 
-/** A future polled after it finished or was cancelled: a bug in the caller. @internal */
+/**
+ * The error a future throws when polled after it finished or was cancelled (a bug in the caller), with code
+ * `ERR_ZOKIO_POLL_AFTER_COMPLETION`. For implementers of futures.
+ *
+ * @example
+ * ```ts
+ * import { polledAfterCompletion } from '@zokio/future';
+ * polledAfterCompletion('sleep').code; // 'ERR_ZOKIO_POLL_AFTER_COMPLETION'
+ * ```
+ * @category Errors
+ */
 export function polledAfterCompletion(what: string): ZokioError {
   return new ZokioError(
     'ERR_ZOKIO_POLL_AFTER_COMPLETION',

@@ -44,4 +44,4 @@ export { select, race, type Selected, type SelectOptions } from './combinators/s
 export { yieldNow } from './combinators/yield-now.js';
 export { toPromise, type ToPromiseOptions } from './interop/to-promise.js';
 export { fromPromise } from './interop/from-promise.js';
-export { ZokioError, CancelledError, describeValue, expected } from './errors.js';
+export { ZokioError, CancelledError, describeValue, expected, polledAfterCompletion } from './errors.js';

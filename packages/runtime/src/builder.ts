@@ -51,6 +51,16 @@ export class RuntimeBuilder {
     return this.#set({ unhandledError: policy });
   }
 
+  /** See {@link RuntimeConfig.enableTime}. */
+  enableTime(enabled = true): this {
+    return this.#set({ enableTime: enabled });
+  }
+
+  /** See {@link RuntimeConfig.startPaused}. */
+  startPaused(paused = true): this {
+    return this.#set({ startPaused: paused });
+  }
+
   /** The options collected so far. */
   toConfig(): RuntimeConfig {
     return { ...this.#config };

@@ -44,6 +44,18 @@ export interface RuntimeConfig {
    * @default 'log'
    */
   readonly unhandledError?: UnhandledErrorPolicy;
+  /**
+   * Run the time driver (timer wheel) so `sleep`, `interval` and `timeout` work. Env: `ZOKIO_ENABLE_TIME`
+   * (`true` | `false`).
+   * @default true
+   */
+  readonly enableTime?: boolean;
+  /**
+   * Start with the clock paused: time moves only by `advance()`, or to the next timer when every task waits.
+   * For tests. Needs `enableTime`. Env: `ZOKIO_START_PAUSED`.
+   * @default false
+   */
+  readonly startPaused?: boolean;
 }
 
 /** Where a resolved value came from. @category Runtime */
@@ -61,9 +73,26 @@ export interface ResolvedConfig {
   readonly eventInterval: Resolved<number>;
   readonly globalQueueInterval: Resolved<number>;
   readonly unhandledError: Resolved<UnhandledErrorPolicy>;
+  readonly enableTime: Resolved<boolean>;
+  readonly startPaused: Resolved<boolean>;
 }
 
-const KNOWN = new Set(['flavor', 'eventInterval', 'globalQueueInterval', 'unhandledError']);
+const KNOWN = new Set([
+  'flavor',
+  'eventInterval',
+  'globalQueueInterval',
+  'unhandledError',
+  'enableTime',
+  'startPaused',
+]);
+
+function boolean(name: string): (raw: unknown, where: string) => boolean {
+  return (raw, where) => {
+    if (raw === true || raw === 'true' || raw === '1') return true;
+    if (raw === false || raw === 'false' || raw === '0') return false;
+    throw new TypeError(`Expected ${name}${where} to be true or false, got ${describeValue(raw)}`);
+  };
+}
 
 function integer(name: string, raw: unknown, where: string): number {
   const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
@@ -132,5 +161,20 @@ export function resolveConfig(config: RuntimeConfig = {}, env: NodeJS.ProcessEnv
       integer('globalQueueInterval', v, w),
     ),
     unhandledError: pick('unhandledError', 'ZOKIO_UNHANDLED_ERROR', config, env, 'log', policy),
+    ...timeOptions(config, env),
   };
+}
+
+function timeOptions(
+  config: RuntimeConfig,
+  env: NodeJS.ProcessEnv,
+): Pick<ResolvedConfig, 'enableTime' | 'startPaused'> {
+  const enableTime = pick('enableTime', 'ZOKIO_ENABLE_TIME', config, env, true, boolean('enableTime'));
+  const startPaused = pick('startPaused', 'ZOKIO_START_PAUSED', config, env, false, boolean('startPaused'));
+  if (startPaused.value && !enableTime.value) {
+    throw new TypeError(
+      `Expected enableTime to be true when startPaused is true, got enableTime false (${enableTime.source}): a paused clock needs the time driver`,
+    );
+  }
+  return { enableTime, startPaused };
 }

@@ -18,7 +18,8 @@ import type { JoinError, JoinHandle, LocalScheduler, SchedulerMetrics, SpawnOpti
 import { BUDGET, MAX_LIFO_POLLS_PER_TICK } from '@zokio/scheduler';
 import { RuntimeBuilder } from './builder.js';
 import { resolveConfig, type Resolved, type ResolvedConfig, type RuntimeConfig } from './config.js';
-import { selectScheduler } from './select.js';
+import type { TimeDriver } from '@zokio/time';
+import { selectScheduler, selectTimeDriver } from './select.js';
 
 /** Options of {@link Runtime.shutdown}. @category Runtime */
 export interface ShutdownOptions {
@@ -59,6 +60,8 @@ export class Runtime {
   readonly #config: ResolvedConfig;
   readonly #scheduler: LocalScheduler;
   readonly #schedulerWhy: string;
+  readonly #time: TimeDriver | undefined;
+  readonly #timeWhy: string;
   #fatal: JoinError | undefined = undefined;
   #shutdown: Promise<ShutdownReport> | undefined = undefined;
 
@@ -68,6 +71,9 @@ export class Runtime {
     const scheduler = selectScheduler(config);
     this.#scheduler = scheduler.component;
     this.#schedulerWhy = scheduler.description;
+    const time = selectTimeDriver(config, this.#scheduler);
+    this.#time = time.component;
+    this.#timeWhy = time.description;
     this.#scheduler.onFatal = (error) => {
       this.#fatal ??= error;
       console.error(
@@ -91,6 +97,11 @@ export class Runtime {
   /** The resolved config, each value with its source. */
   get config(): ResolvedConfig {
     return this.#config;
+  }
+
+  /** The time driver, when time is enabled. */
+  get time(): TimeDriver | undefined {
+    return this.#time;
   }
 
   /** The scheduler, for layers that register services on it. */
@@ -144,10 +155,13 @@ export class Runtime {
       new Promise<boolean>((resolve) => (timer = setTimeout(resolve, timeout, true))),
     ]);
     clearTimeout(timer);
-    if (!timedOut) return { cancelled, abandoned: [], timedOut };
-    const abandoned = [...scheduler.aliveTasks()];
-    scheduler.abandonAll();
-    await scheduler.whenIdle();
+    let abandoned: ShutdownReport['abandoned'] = [];
+    if (timedOut) {
+      abandoned = [...scheduler.aliveTasks()];
+      scheduler.abandonAll();
+      await scheduler.whenIdle();
+    }
+    this.#time?.close();
     return { cancelled, abandoned, timedOut };
   }
 
@@ -169,6 +183,7 @@ export class Runtime {
       `  globalQueueInterval: ${show(c.globalQueueInterval)}: polls between remote-queue checks`,
       `  coop budget:         ${BUDGET} operations per task poll; LIFO slot: ${MAX_LIFO_POLLS_PER_TICK} polls in a row`,
       `  unhandledError:      ${show(c.unhandledError)}`,
+      `  time:                ${this.#timeWhy}`,
       `  platform:            Node ${process.version} on ${process.platform}/${process.arch}`,
     ].join('\n');
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import { LocalScheduler } from '@zokio/scheduler';
+import { TimeDriver } from '@zokio/time';
 import type { ResolvedConfig } from './config.js';
 
 /** A chosen component and why it was chosen. @category Runtime */
@@ -26,5 +27,24 @@ export function selectScheduler(config: ResolvedConfig): Selection<LocalSchedule
   return {
     component: scheduler,
     description: `in-isolate LocalScheduler on the main thread (flavor current_thread, ${config.flavor.source})`,
+  };
+}
+
+/**
+ * The time driver for the config, attached to `scheduler`, or none when `enableTime` is false.
+ * @category Runtime
+ */
+export function selectTimeDriver(config: ResolvedConfig, scheduler: LocalScheduler): Selection<TimeDriver | undefined> {
+  if (!config.enableTime.value) {
+    return {
+      component: undefined,
+      description: `disabled (enableTime false, ${config.enableTime.source}): sleep and timeout throw ERR_ZOKIO_TIME_DISABLED`,
+    };
+  }
+  const paused = config.startPaused.value;
+  const driver = new TimeDriver({ startPaused: paused }).attach(scheduler);
+  return {
+    component: driver,
+    description: `timer wheel (6 levels × 64 slots, 1 ms) on one Node timer; clock ${paused ? `paused, auto-advancing when idle (startPaused, ${config.startPaused.source})` : 'real'}`,
   };
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { fn, fromPromise, pending, yieldNow } from '@zokio/future';
 import { JoinError, spawn } from '@zokio/scheduler';
 import { main, resolveConfig, Runtime } from '@zokio/runtime';
+import { Instant, sleep } from '@zokio/time';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -74,6 +75,37 @@ describe('Runtime', () => {
       /Expected flavor to be 'current_thread' or 'multi_thread', got the string "fast"/,
     );
     expect(() => Runtime.create().blockOn(42 as never)).toThrow(/blockOn: Expected a Future/);
+  });
+
+  it('enableTime (default) runs timers; startPaused makes them instant; describe() says which', async () => {
+    const rt = Runtime.builder().startPaused().build();
+    expect(rt.describe()).toMatch(
+      /time: +timer wheel .* clock paused, auto-advancing when idle \(startPaused, config\)/,
+    );
+    const t0 = performance.now();
+    const slept = await rt.blockOn(
+      fn(function* () {
+        const start = Instant.now();
+        yield* sleep(3_600_000);
+        return Instant.now().since(start);
+      })(),
+    );
+    expect(slept).toBe(3_600_000);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    await rt.shutdown();
+    expect(rt.time?.metrics().pending).toBe(0);
+  });
+
+  it('with enableTime false a sleep fails with ERR_ZOKIO_TIME_DISABLED; startPaused needs enableTime', async () => {
+    const rt = Runtime.create({ enableTime: false });
+    expect(rt.describe()).toMatch(/time: +disabled/);
+    await expect(rt.blockOn(sleep(1))).rejects.toThrow(expect.objectContaining({ code: 'ERR_ZOKIO_TIME_DISABLED' }));
+    expect(() => Runtime.create({ enableTime: false, startPaused: true })).toThrow(
+      /Expected enableTime to be true when startPaused is true/,
+    );
+    expect(() => resolveConfig({}, { ZOKIO_START_PAUSED: 'maybe' })).toThrow(
+      /Expected startPaused \(from ZOKIO_START_PAUSED\) to be true or false, got the string "maybe"/,
+    );
   });
 
   it('shutdown cancels every task, waits for clean-up, and reports nothing abandoned', async () => {

@@ -3,7 +3,7 @@
  *
  * A Tokio-class asynchronous runtime for TypeScript on Node.js. This meta-package re-exports every layer:
  * `@zokio/future` (futures, generator async functions, combinators), `@zokio/scheduler` (tasks, JoinHandle,
- * JoinSet) and `@zokio/runtime` (the Runtime and `main`). Install a single layer to depend on less.
+ * JoinSet), `@zokio/time` (sleep, interval, timeout, the test clock) and `@zokio/runtime` (the Runtime and `main`). Install a single layer to depend on less.
  *
  * @example
  * ```ts
@@ -28,3 +28,4 @@
 export * from '@zokio/future';
 export * from '@zokio/scheduler';
 export * from '@zokio/runtime';
+export * from '@zokio/time';

@@ -94,6 +94,8 @@ export class LocalScheduler {
   readonly #names = new Map<AnyTask, string>();
   /** One context for every poll: its waker is set to the task about to be polled. */
   readonly #cx = new Context(noopWaker, this);
+  /** Called after a tick that leaves nothing to run (drivers use it: the paused clock auto-advances). */
+  readonly #idleHooks: (() => void)[] = [];
   /** Receives errors under the `'shutdown'` policy (set by the runtime). */
   onFatal: ((error: JoinError) => void) | undefined = undefined;
 
@@ -216,7 +218,19 @@ export class LocalScheduler {
     if (this.#local.length > 0 || this.#remote.length > 0) {
       this.#tickScheduled = true;
       setImmediate(this.#macrotaskTick);
+    } else {
+      for (const hook of this.#idleHooks) hook();
     }
+  }
+
+  /** Calls `hook` after every tick that leaves nothing to run. */
+  addIdleHook(hook: () => void): void {
+    this.#idleHooks.push(hook);
+  }
+
+  /** True when no task is runnable and no tick is scheduled. */
+  get isIdle(): boolean {
+    return !this.#tickScheduled && !this.#ticking && this.#local.length === 0 && this.#remote.length === 0;
   }
 
   #nextTask(): AnyTask | undefined {
