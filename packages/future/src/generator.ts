@@ -284,7 +284,6 @@ export function fn<This, A extends unknown[], T>(
  */
 export function future<T>(body: () => Operation<T>): GeneratorFuture<T> {
   if (typeof body !== 'function') expected('a generator function (function* …)', body, 'future');
-  nameGenerators(body);
   return new GeneratorFuture(body());
 }
 

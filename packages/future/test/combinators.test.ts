@@ -13,6 +13,9 @@ import {
   toPromise,
   tryJoin,
   yieldNow,
+  Context,
+  pollFn,
+  pollProceed,
 } from '@zokio/future';
 import { context, Manual } from './helpers.js';
 
@@ -163,5 +166,33 @@ describe('yieldNow', () => {
     expect(f.poll(cx)).toBe(PENDING);
     expect(waker.wakes).toBe(1);
     expect(f.poll(cx)).toBeUndefined();
+  });
+});
+
+describe('joinAll and the coop budget', () => {
+  it('polls no child once the budget is spent, so 10,000 ready children are each polled exactly once', () => {
+    const n = 10_000;
+    const polls = new Array<number>(n).fill(0);
+    const children = polls.map((_, i) =>
+      pollFn((cx) => {
+        polls[i]!++;
+        return pollProceed(cx) ? i : PENDING;
+      }),
+    );
+    let wakes = 0;
+    const executor = { budget: 128, budgetExhausted() {}, service: () => undefined };
+    const cx = new Context({ wake: () => wakes++ }, executor);
+    const f = joinAll(children);
+    let result: number[] | typeof PENDING = PENDING;
+    let taskPolls = 0;
+    while (result === PENDING) {
+      executor.budget = 128; // the scheduler's reset before each task poll
+      result = f.poll(cx);
+      taskPolls++;
+    }
+    expect(result).toEqual(polls.map((_, i) => i));
+    expect(polls.every((p) => p === 1)).toBe(true);
+    expect(taskPolls).toBe(Math.ceil(n / 128));
+    expect(wakes).toBe(taskPolls - 1);
   });
 });

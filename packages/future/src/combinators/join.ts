@@ -56,6 +56,8 @@ export class JoinAll<T> extends FutureBase<T[]> {
   // Per-child wake tracking, only for large joins.
   #contexts: Context[] | undefined = undefined;
   #woken: number[] = [];
+  /** How far `#woken` has been consumed. */
+  #cursor = 0;
   #isWoken: Uint8Array | undefined = undefined;
   #waker: Waker | undefined = undefined;
 
@@ -89,21 +91,7 @@ export class JoinAll<T> extends FutureBase<T[]> {
         if (futures[i] !== undefined) this.#pollChild(i, cx);
       }
     } else {
-      this.#waker = cx.waker;
-      let contexts = this.#contexts;
-      if (contexts === undefined) {
-        contexts = this.#contexts = this.#childContexts(cx.executor);
-        this.#isWoken = new Uint8Array(futures.length);
-        for (let i = 0; i < futures.length && !this.#failed; i++) this.#pollChild(i, contexts[i]!);
-      } else {
-        const woken = this.#woken;
-        const isWoken = this.#isWoken!;
-        this.#woken = [];
-        for (const i of woken) {
-          isWoken[i] = 0;
-          if (futures[i] !== undefined && !this.#failed) this.#pollChild(i, contexts[i]!);
-        }
-      }
+      this.#pollWoken(cx);
     }
     if (this.#cleanup !== undefined) return this.#pollCleanup(cx);
     if (this.#failed) return this.#throw();
@@ -111,6 +99,45 @@ export class JoinAll<T> extends FutureBase<T[]> {
     this.#done = true;
     if (this.#error !== undefined) throw this.#error;
     return this.#results as T[];
+  }
+
+  /**
+   * Large joins: polls the children that woke (all of them the first time), in order, until the coop budget is
+   * spent. Children polled past that point would only yield at once, so the rest wait for the next poll, and the
+   * join wakes itself to get one.
+   */
+  #pollWoken(cx: Context): void {
+    this.#waker = cx.waker;
+    const futures = this.#futures;
+    let contexts = this.#contexts;
+    if (contexts === undefined) {
+      contexts = this.#contexts = this.#childContexts(cx.executor);
+      this.#isWoken = new Uint8Array(futures.length).fill(1);
+      this.#woken = Array.from({ length: futures.length }, (_, i) => i);
+    }
+    // Only the wakes queued before this poll: a child that wakes itself while polled waits for the next poll.
+    const woken = this.#woken;
+    const isWoken = this.#isWoken!;
+    const end = woken.length;
+    const executor = cx.executor;
+    let k = this.#cursor;
+    for (; k < end && !this.#failed && executor.budget > 0; k++) {
+      const i = woken[k]!;
+      isWoken[i] = 0;
+      if (futures[i] !== undefined) this.#pollChild(i, contexts[i]!);
+    }
+    if (k === woken.length) {
+      this.#woken = [];
+      this.#cursor = 0;
+    } else {
+      // Drop the consumed prefix only once it is most of the array: O(1) amortized per wake, not a copy per poll.
+      if (k > 1024 && k * 2 > woken.length) {
+        this.#woken = woken.slice(k);
+        k = 0;
+      }
+      this.#cursor = k;
+      if (k < end && !this.#failed) cx.waker.wake();
+    }
   }
 
   #childContexts(executor: Executor): Context[] {
