@@ -27,3 +27,20 @@ describe('README example', () => {
     for (const id of [1, 2, 3, 100]) expect(stdout).toContain(`request ${id} finished or was cancelled`);
   });
 });
+
+describe('package README examples', () => {
+  it('packages/sync/README.md runs and prints the sum of every message', async () => {
+    const file = fileURLToPath(new URL('../src/sync-readme.ts', import.meta.url));
+    const readme = readFileSync(new URL('../../../packages/sync/README.md', import.meta.url), 'utf8');
+    expect(readFileSync(file, 'utf8')).toContain(/```ts\n([\s\S]*?)```/.exec(readme)![1]!);
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--conditions=@zokio/source', '--import', 'tsx', file],
+        { cwd: repoRoot, timeout: 20_000 },
+        (error, out) => (error ? reject(error) : resolve(out)),
+      ),
+    );
+    expect(stdout.trim()).toBe('135');
+  });
+});

@@ -3,7 +3,8 @@
  *
  * A Tokio-class asynchronous runtime for TypeScript on Node.js. This meta-package re-exports every layer:
  * `@zokio/future` (futures, generator async functions, combinators), `@zokio/scheduler` (tasks, JoinHandle,
- * JoinSet), `@zokio/time` (sleep, interval, timeout, the test clock) and `@zokio/runtime` (the Runtime and `main`). Install a single layer to depend on less.
+ * JoinSet), `@zokio/time` (sleep, interval, timeout, the test clock), `@zokio/sync` (locks and channels) and
+ * `@zokio/runtime` (the Runtime and `main`). Install a single layer to depend on less.
  *
  * @example
  * ```ts
@@ -29,3 +30,4 @@ export * from '@zokio/future';
 export * from '@zokio/scheduler';
 export * from '@zokio/runtime';
 export * from '@zokio/time';
+export * from '@zokio/sync';

@@ -1,0 +1,77 @@
+/**
+ * {@link Permit}: one reserved slot of a bounded mpsc channel.
+ *
+ * A permit is counted in the channel's `held` slots (see `chan.ts`) from the moment `reserve()` returns it until it
+ * sends or is released; either ends it, once.
+ *
+ * @module
+ */
+import { closedHandle } from '../errors.js';
+import type { Chan } from './chan.js';
+
+/**
+ * A slot reserved in a bounded channel by `Sender.reserve()` or `Sender.tryReserve()`: `send(value)` is synchronous
+ * and cannot fail for lack of capacity. Reserve-then-send is the cancel-safe way to send from a `select`: if the
+ * reserve loses, no value was handed over.
+ *
+ * A permit that is neither sent nor released keeps its slot for ever (JavaScript has no destructors): declare it with
+ * `using`, or call {@link release}. A released permit gives its slot to the first waiting sender.
+ *
+ * @example
+ * ```ts
+ * import { fn } from '@zokio/future';
+ * import { mpsc } from '@zokio/sync';
+ * const produce = fn(function* (tx: mpsc.Sender<number>) {
+ *   using permit = yield* tx.reserve(); // released at scope end if not sent
+ *   permit.send(expensiveValue());
+ * });
+ * ```
+ * @category Channels
+ */
+export class Permit<T> implements Disposable {
+  #chan: Chan<T> | undefined;
+
+  /** @internal Created by `Sender.reserve()` and `Sender.tryReserve()`. */
+  constructor(chan: Chan<T>) {
+    this.#chan = chan;
+  }
+
+  /**
+   * Sends `value` in the reserved slot. Returns `true` if it was queued, `false` if the receiver was dropped in the
+   * meantime (the value is discarded; a receiver that only closed still receives it). Throws a TypeError if the
+   * permit was already sent or released.
+   *
+   * @example
+   * ```ts
+   * const permit = yield* tx.reserve();
+   * permit.send('hello'); // true
+   * ```
+   */
+  send(value: T): boolean {
+    const chan = this.#chan;
+    if (chan === undefined) throw closedHandle('permit', 'Permit.send');
+    this.#chan = undefined;
+    return chan.commit(value);
+  }
+
+  /**
+   * Gives the slot back without sending: the first waiting sender gets it. Does nothing if already sent or released.
+   *
+   * @example
+   * ```ts
+   * const permit = yield* tx.reserve();
+   * permit.release();
+   * ```
+   */
+  release(): void {
+    const chan = this.#chan;
+    if (chan === undefined) return;
+    this.#chan = undefined;
+    chan.releaseHeld();
+  }
+
+  /** Same as {@link release}, for `using permit = …`. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
