@@ -79,7 +79,7 @@ export class TimeDriver {
     return this;
   }
 
-  /** Files `entry` to fire at `deadlineMs` (clock time). Returns `true`, filing nothing, if it is already due. */
+  /** @internal Files `entry` to fire at `deadlineMs` (clock time). Returns `true`, filing nothing, if it is already due. */
   register(entry: TimerEntry, deadlineMs: number): boolean {
     this.#process();
     const deadline = Math.ceil(deadlineMs - this.#origin);
@@ -90,7 +90,7 @@ export class TimeDriver {
     return false;
   }
 
-  /** Moves `entry` to `deadlineMs`. A later deadline is applied lazily, an earlier one re-files it. Returns `true` if due. */
+  /** @internal Moves `entry` to `deadlineMs`. A later deadline is applied lazily, an earlier one re-files it. Returns `true` if due. */
   reset(entry: TimerEntry, deadlineMs: number): boolean {
     const deadline = Math.ceil(deadlineMs - this.#origin);
     if (entry.registered && deadline >= entry.cachedDeadline) {
@@ -101,7 +101,7 @@ export class TimeDriver {
     return this.register(entry, deadlineMs);
   }
 
-  /** Unfiles `entry` (a dropped sleep). */
+  /** @internal Unfiles `entry` (a dropped sleep). */
   cancel(entry: TimerEntry): void {
     this.#wheel.remove(entry);
     if (this.#wheel.size === 0) this.#disarm();
