@@ -16,12 +16,36 @@ export interface ChildResult {
   readonly elapsedMs: number;
   /** `spawn` only: heap retained per suspended task, including its handle and its place in the gate. */
   readonly retainedBytesPerTask?: number;
+  /** `cost` scenarios only: CPU time of the measured run, user + system, all threads (`process.cpuUsage()`). */
+  readonly cpuMs?: number;
+  /** `cost` scenarios only: peak resident set during the measured run, less the resident set at its start. */
+  readonly peakRssBytes?: number;
+  /** `timers` only: how late the sleeps woke (wake time − requested deadline), over every sleep of the run. */
+  readonly overshootMs?: Lateness;
   /** Why this contender's run differs from the others' (a size it had to cap), for the report. */
   readonly note?: string;
 }
 
+/** A distribution of lateness, in milliseconds. */
+export interface Lateness {
+  readonly median: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
 function finiteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
+}
+
+function optionalNumber(value: unknown): value is number | undefined {
+  return value === undefined || finiteNumber(value);
+}
+
+function optionalLateness(value: unknown): value is Lateness | undefined {
+  if (value === undefined) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const l = value as Record<string, unknown>;
+  return finiteNumber(l['median']) && finiteNumber(l['p99']) && finiteNumber(l['max']);
 }
 
 /**
@@ -51,7 +75,10 @@ export function parseChildResult(stdout: string): ChildResult {
     !finiteNumber(r['n']) ||
     !finiteNumber(r['opsPerSec']) ||
     !finiteNumber(r['elapsedMs']) ||
-    (r['retainedBytesPerTask'] !== undefined && !finiteNumber(r['retainedBytesPerTask'])) ||
+    !optionalNumber(r['retainedBytesPerTask']) ||
+    !optionalNumber(r['cpuMs']) ||
+    !optionalNumber(r['peakRssBytes']) ||
+    !optionalLateness(r['overshootMs']) ||
     (r['note'] !== undefined && typeof r['note'] !== 'string')
   ) {
     throw new Error(`Expected {contender, scenario, n, opsPerSec, elapsedMs}, got ${line.slice(0, 200)}`);
@@ -63,6 +90,14 @@ export function parseChildResult(stdout: string): ChildResult {
     opsPerSec: r['opsPerSec'],
     elapsedMs: r['elapsedMs'],
     ...(r['retainedBytesPerTask'] === undefined ? {} : { retainedBytesPerTask: r['retainedBytesPerTask'] }),
+    ...(r['cpuMs'] === undefined ? {} : { cpuMs: r['cpuMs'] }),
+    ...(r['peakRssBytes'] === undefined ? {} : { peakRssBytes: r['peakRssBytes'] }),
+    ...(r['overshootMs'] === undefined ? {} : { overshootMs: pickLateness(r['overshootMs']) }),
     ...(typeof r['note'] === 'string' ? { note: r['note'] } : {}),
   };
+}
+
+/** Only the three fields, so a child's extra keys do not leak into the report. */
+function pickLateness({ median, p99, max }: Lateness): Lateness {
+  return { median, p99, max };
 }

@@ -18,16 +18,17 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseChildResult } from './protocol.js';
-import {
-  renderMarkdown,
-  renderMemoryChart,
-  renderThroughputChart,
-  type Environment,
-  type Report,
-  type ScenarioReport,
-} from './report.js';
+import { charts, renderMarkdown, type Environment, type Report, type ScenarioReport } from './report.js';
 import { FULL, isScenario, QUICK, SCENARIO_INFO, SCENARIOS, type ScenarioName } from './scenarios.js';
-import { formatBytes, formatRate, rotation, summarizeScenario, type Outcome, type RunRecord } from './stats.js';
+import {
+  formatBytes,
+  formatMs,
+  formatRate,
+  rotation,
+  summarizeScenario,
+  type Outcome,
+  type RunRecord,
+} from './stats.js';
 
 /** Every contender, in report order. The first is the baseline every ratio divides by. */
 const CONTENDERS = ['promise', 'zokio', 'effect', 'effection'] as const;
@@ -194,6 +195,12 @@ async function formatLikeTheRepo(file: string, text: string): Promise<string> {
 function describeOutcome(outcome: Outcome, scenario: ScenarioName): string {
   if (!outcome.ok) return `${outcome.status.toUpperCase()}: ${outcome.message}`;
   const r = outcome.result;
+  if (SCENARIO_INFO[scenario].measures === 'cost') {
+    const cpu = r.cpuMs === undefined ? '' : `CPU ${formatMs(r.cpuMs)}`;
+    const rss = r.peakRssBytes === undefined ? '' : `, RSS +${formatBytes(r.peakRssBytes)}`;
+    const late = r.overshootMs === undefined ? '' : `, overshoot p99 ${formatMs(r.overshootMs.p99)}`;
+    return `${cpu}${rss}${late}`;
+  }
   const memory = r.retainedBytesPerTask === undefined ? '' : `, ${formatBytes(r.retainedBytesPerTask)}/task`;
   return `${formatRate(r.opsPerSec)} ${SCENARIO_INFO[scenario].unit}${memory}`;
 }
@@ -246,10 +253,11 @@ async function main(): Promise<void> {
   const jsonPath = join(options.outDir, 'latest.json');
   writeFileSync(mdPath, await formatLikeTheRepo(mdPath, markdown));
   writeFileSync(jsonPath, await formatLikeTheRepo(jsonPath, JSON.stringify(report, null, 2)));
+  let chartCount = 0;
   for (const scenario of scenarios) {
-    writeFileSync(join(options.outDir, `${scenario.name}.svg`), renderThroughputChart(report, scenario));
-    if (scenario.summaries.some((s) => s.retainedBytesPerTask !== undefined)) {
-      writeFileSync(join(options.outDir, `${scenario.name}-memory.svg`), renderMemoryChart(report, scenario));
+    for (const chart of charts(report, scenario)) {
+      writeFileSync(join(options.outDir, chart.file), chart.svg);
+      chartCount++;
     }
   }
   // A timestamped copy of every run, kept out of git (results/raw/ is ignored), for comparing runs over time.
@@ -263,7 +271,7 @@ async function main(): Promise<void> {
   process.stdout.write(markdown);
   const failed = records.filter((r) => !r.outcome.ok).length;
   process.stderr.write(
-    `\nWrote ${relative(APP_DIR, options.outDir) || '.'}/latest.{md,json} and ${scenarios.length} chart(s) ` +
+    `\nWrote ${relative(APP_DIR, options.outDir) || '.'}/latest.{md,json} and ${chartCount} chart(s) ` +
       `in ${((performance.now() - started) / 1000).toFixed(0)} s` +
       `${failed > 0 ? `; ${failed} run(s) failed or timed out` : ''}.\n`,
   );

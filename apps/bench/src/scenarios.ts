@@ -1,5 +1,6 @@
 /**
- * The four scenarios, after Tokio's `benches/rt_multi_threaded.rs` and `benches/spawn.rs`, and their sizes.
+ * The scenarios, after Tokio's `benches/rt_multi_threaded.rs`, `benches/spawn.rs`, `benches/sync_mpsc.rs` and
+ * `benches/sync_semaphore.rs`, and their sizes.
  *
  * Shared by the runner (titles, units, how many operations a run is) and the contender scripts (the sizes to run).
  * Each contender implements every scenario with its own idioms; see the README for what each peer's equivalent is.
@@ -8,7 +9,16 @@
  */
 
 /** The scenario names, as given on the command line and written in results. */
-export const SCENARIOS = ['spawn', 'yield_many', 'ping_pong', 'chained_spawn'] as const;
+export const SCENARIOS = [
+  'spawn',
+  'yield_many',
+  'ping_pong',
+  'chained_spawn',
+  'timers',
+  'channel_ping_pong',
+  'mpsc_contention',
+  'semaphore',
+] as const;
 
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -35,22 +45,62 @@ export interface ChainedSpawnParams {
   readonly rounds: number;
 }
 
+/**
+ * `timers`: `sleeps` sleeps of whole-millisecond durations drawn uniformly from 0 to `maxMs` (the same for every
+ * contender: see `sleepDurations`), all started together, then all awaited.
+ */
+export interface TimersParams {
+  readonly sleeps: number;
+  readonly maxMs: number;
+  /** Seed of the durations: every contender sleeps the same list. */
+  readonly seed: number;
+}
+
+/** `channel_ping_pong`: one producer sends `messages` values through a channel of capacity 1 to one consumer. */
+export interface ChannelPingPongParams {
+  readonly messages: number;
+}
+
+/** `mpsc_contention`: `producers` tasks each send `perProducer` values into one channel of `capacity`; `rounds` times. */
+export interface MpscContentionParams {
+  readonly producers: number;
+  readonly perProducer: number;
+  readonly capacity: number;
+  readonly rounds: number;
+}
+
+/** `semaphore`: `tasks` tasks each acquire one of `permits` permits, yield once and release, `iterations` times. */
+export interface SemaphoreParams {
+  readonly tasks: number;
+  readonly permits: number;
+  readonly iterations: number;
+}
+
 export interface Params {
   readonly spawn: SpawnParams;
   readonly yield_many: YieldManyParams;
   readonly ping_pong: PingPongParams;
   readonly chained_spawn: ChainedSpawnParams;
+  readonly timers: TimersParams;
+  readonly channel_ping_pong: ChannelPingPongParams;
+  readonly mpsc_contention: MpscContentionParams;
+  readonly semaphore: SemaphoreParams;
 }
 
 /**
- * Sizes of the full run. Chosen so that 4 contenders × 4 scenarios × 5 rounds, each in a fresh process, finish in
- * about 4 minutes on a 2-core machine (most of it Effection's `spawn` and `ping_pong`).
+ * Sizes of the full run. Chosen so that 4 contenders × 8 scenarios × 5 rounds, each in a fresh process, finish in
+ * about 7 minutes on a 2-core machine (most of it Effection's `spawn` and `ping_pong`, and the 1 s of `timers`).
  */
 export const FULL: Params = {
   spawn: { tasks: 1_000_000 },
   yield_many: { tasks: 200, yields: 1_000 },
   ping_pong: { pairs: 1_000, rounds: 50 },
   chained_spawn: { depth: 1_000, rounds: 200 },
+  timers: { sleeps: 100_000, maxMs: 1_000, seed: 0x5eed },
+  channel_ping_pong: { messages: 1_000_000 },
+  // Tokio's `contention/bounded_full`: 5 producers × 1,000 messages into a channel of 100.
+  mpsc_contention: { producers: 5, perProducer: 1_000, capacity: 100, rounds: 400 },
+  semaphore: { tasks: 1_000, permits: 10, iterations: 500 },
 };
 
 /** Sizes of `--quick`: a smoke run that proves every contender works, not a measurement. */
@@ -59,6 +109,10 @@ export const QUICK: Params = {
   yield_many: { tasks: 50, yields: 200 },
   ping_pong: { pairs: 1_000, rounds: 2 },
   chained_spawn: { depth: 1_000, rounds: 5 },
+  timers: { sleeps: 10_000, maxMs: 100, seed: 0x5eed },
+  channel_ping_pong: { messages: 20_000 },
+  mpsc_contention: { producers: 5, perProducer: 1_000, capacity: 100, rounds: 4 },
+  semaphore: { tasks: 1_000, permits: 10, iterations: 5 },
 };
 
 /** Sizes of the warm-up each child runs before its measured run, so the JIT has compiled the hot paths. */
@@ -68,6 +122,12 @@ export const WARMUP: Params = {
   yield_many: { tasks: 200, yields: 200 },
   ping_pong: { pairs: 1_000, rounds: 5 },
   chained_spawn: { depth: 1_000, rounds: 20 },
+  // Small and short for timers: the warm-up compiles the sleep path without growing the heap the measured run's
+  // peak RSS is compared against (1,000 short sleeps hold well under 1 MB).
+  timers: { sleeps: 1_000, maxMs: 10, seed: 0x5eed },
+  channel_ping_pong: { messages: 20_000 },
+  mpsc_contention: { producers: 5, perProducer: 1_000, capacity: 100, rounds: 10 },
+  semaphore: { tasks: 1_000, permits: 10, iterations: 10 },
 };
 
 /** How a scenario is reported. */
@@ -83,6 +143,16 @@ export interface ScenarioInfo {
   readonly caveat?: string;
   /** A second rate derived from the first (yield_many's tasks/s), if the scenario reports one. */
   readonly secondary?: { readonly unit: string; divisor(params: Params): number };
+  /**
+   * What a run is judged by. `throughput`: operations per second. `cost`: the run's length is fixed by the scenario
+   * (the longest sleep), so it is judged by what it costs instead: CPU time, peak RSS growth, and how late each
+   * timer wakes. A child measures CPU and RSS only for a `cost` scenario.
+   */
+  readonly measures: 'throughput' | 'cost';
+  /** A second contender to divide by, besides the baseline, when the scenario's target is phrased against it. */
+  readonly alsoAgainst?: string;
+  /** The target this scenario tracks, printed under its table. */
+  readonly target?: string;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -92,6 +162,7 @@ export const SCENARIO_INFO: Readonly<Record<ScenarioName, ScenarioInfo>> = {
     title: 'spawn: tasks suspended on one gate',
     unit: 'tasks/s',
     ops: (p) => p.spawn.tasks,
+    measures: 'throughput',
     describe: (p) => `${fmt(p.spawn.tasks)} tasks each wait once on a shared gate; the gate opens; all are joined`,
   },
   yield_many: {
@@ -100,6 +171,7 @@ export const SCENARIO_INFO: Readonly<Record<ScenarioName, ScenarioInfo>> = {
     ops: (p) => p.yield_many.tasks * p.yield_many.yields,
     describe: (p) => `${fmt(p.yield_many.tasks)} tasks × ${fmt(p.yield_many.yields)} yields each, interleaved`,
     secondary: { unit: 'tasks/s', divisor: (p) => p.yield_many.yields },
+    measures: 'throughput',
     caveat:
       "The Promise yield is `await null`, a microtask hop that never returns to libuv; zokio's scheduler returns to " +
       'libuv every 61 polls and Effect runs fibers in `setImmediate` batches, so that timers and sockets are not starved.',
@@ -108,6 +180,7 @@ export const SCENARIO_INFO: Readonly<Record<ScenarioName, ScenarioInfo>> = {
     title: 'ping_pong: round trips over one-shot channels',
     unit: 'round trips/s',
     ops: (p) => p.ping_pong.pairs * p.ping_pong.rounds,
+    measures: 'throughput',
     describe: (p) =>
       `${fmt(p.ping_pong.pairs)} pairs (A spawns B, A→B and B→A over one-shots) × ${fmt(p.ping_pong.rounds)} rounds`,
   },
@@ -115,13 +188,93 @@ export const SCENARIO_INFO: Readonly<Record<ScenarioName, ScenarioInfo>> = {
     title: 'chained_spawn: each task spawns the next',
     unit: 'spawns/s',
     ops: (p) => p.chained_spawn.depth * p.chained_spawn.rounds,
+    measures: 'throughput',
     describe: (p) =>
       `A chain ${fmt(p.chained_spawn.depth)} tasks deep, the last signals done, × ${fmt(p.chained_spawn.rounds)} rounds`,
     caveat:
       'A Promise "spawn" (calling an async function) runs at once on the caller\'s stack: the Promise chain is ' +
       'nested calls with no run queue, so its rate is the cost of an async call, not of scheduling a task.',
   },
+  timers: {
+    title: 'timers: concurrent sleeps',
+    unit: 'sleeps/s',
+    ops: (p) => p.timers.sleeps,
+    measures: 'cost',
+    describe: (p) =>
+      `${fmt(p.timers.sleeps)} concurrent sleeps of 0 – ${fmt(p.timers.maxMs)} ms (seeded, the same for everyone), ` +
+      'one task each, all started together, then all awaited',
+    target: 'zokio CPU time ≤ 0.5× and peak RSS growth ≤ 0.5× those of `setTimeout`, overshoot no worse.',
+    caveat:
+      'Overshoot is wake time − requested deadline, both read with `performance.now()` in the task, so it includes ' +
+      'getting the task running again. Sleeps shorter than the time it takes to start all of them wake late by ' +
+      'that start-up burst (nothing fires while a synchronous loop starts timers): it shows in p99 and max.',
+  },
+  channel_ping_pong: {
+    title: 'channel_ping_pong: messages through a channel of capacity 1',
+    unit: 'messages/s',
+    ops: (p) => p.channel_ping_pong.messages,
+    measures: 'throughput',
+    alsoAgainst: 'effect',
+    describe: (p) =>
+      `One producer sends ${fmt(p.channel_ping_pong.messages)} messages through a bounded channel of capacity 1 to ` +
+      'one consumer: every send after the first waits for the consumer to take the last',
+    target: 'zokio ≥ 4× Effect `Queue.bounded(1)`.',
+    caveat:
+      'Node has no channel: the Promise and Effection contenders use a minimal bounded queue written for the bench ' +
+      '(`src/contenders/promise-sync.ts`, `effection-sync.ts`).',
+  },
+  mpsc_contention: {
+    title: 'mpsc_contention: producers contending for a bounded channel',
+    unit: 'messages/s',
+    ops: (p) => p.mpsc_contention.producers * p.mpsc_contention.perProducer * p.mpsc_contention.rounds,
+    measures: 'throughput',
+    alsoAgainst: 'effect',
+    describe: (p) => {
+      const m = p.mpsc_contention;
+      return (
+        `${fmt(m.producers)} producers × ${fmt(m.perProducer)} messages into one channel of capacity ` +
+        `${fmt(m.capacity)}, one consumer (Tokio's \`contention/bounded_full\`), × ${fmt(m.rounds)} rounds`
+      );
+    },
+    caveat:
+      'Node has no channel: the Promise and Effection contenders use a minimal bounded queue written for the bench ' +
+      '(`src/contenders/promise-sync.ts`, `effection-sync.ts`).',
+  },
+  semaphore: {
+    title: 'semaphore: tasks contending for permits',
+    unit: 'acquisitions/s',
+    ops: (p) => p.semaphore.tasks * p.semaphore.iterations,
+    measures: 'throughput',
+    alsoAgainst: 'effect',
+    describe: (p) => {
+      const s = p.semaphore;
+      return (
+        `${fmt(s.tasks)} tasks × ${fmt(s.iterations)} times: acquire one of ${fmt(s.permits)} permits, yield once, ` +
+        'release'
+      );
+    },
+    caveat:
+      'Node has no semaphore: the Promise and Effection contenders use a minimal FIFO semaphore written for the ' +
+      'bench (`src/contenders/promise-sync.ts`, `effection-sync.ts`).',
+  },
 };
+
+/**
+ * The durations of a `timers` run: `sleeps` whole milliseconds, uniform from 0 to `maxMs` inclusive, drawn from a
+ * seeded generator (mulberry32), so that every contender, in every process, sleeps the same list.
+ */
+export function sleepDurations({ sleeps, maxMs, seed }: TimersParams): Uint32Array {
+  const durations = new Uint32Array(sleeps);
+  let state = seed >>> 0;
+  for (let i = 0; i < sleeps; i++) {
+    // mulberry32: 32 bits of state, fast, and even enough for spreading timers over a second.
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    durations[i] = Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * (maxMs + 1));
+  }
+  return durations;
+}
 
 export function isScenario(name: string): name is ScenarioName {
   return (SCENARIOS as readonly string[]).includes(name);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { ChildResult } from './protocol.js';
+import type { ChildResult, Lateness } from './protocol.js';
 import type { ScenarioName } from './scenarios.js';
 
 /** The median of `values`: the middle one, or the mean of the two middle ones. Throws on an empty list. */
@@ -29,6 +29,23 @@ export function range(values: readonly number[]): { readonly min: number; readon
     if (v > max) max = v;
   }
   return { min, max };
+}
+
+/**
+ * The `q`-quantile (0 ≤ q ≤ 1) of ascending `sorted` values, by the nearest-rank method: the smallest value with at
+ * least `q` of the values at or below it, so `p99` of 100,000 sleeps is the 99,000th latest. Throws on an empty list.
+ */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) throw new RangeError('Expected at least one value for a quantile, got none');
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`Expected a quantile from 0 to 1, got ${q}`);
+  const rank = Math.max(1, Math.ceil(q * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+/** Median, p99 and max of how late each of `samples` woke, in ms. Sorts `samples` in place (it can be 100,000). */
+export function lateness(samples: Float64Array): Lateness {
+  samples.sort();
+  return { median: quantile(samples, 0.5), p99: quantile(samples, 0.99), max: quantile(samples, 1) };
 }
 
 /** Median and range of one metric over the rounds that succeeded. */
@@ -92,6 +109,16 @@ export interface ContenderSummary {
   readonly throughputRatio: number | undefined;
   /** Median retained bytes ÷ the baseline's: lower is leaner. */
   readonly memoryRatio: number | undefined;
+  /** `cost` scenarios: CPU time of the measured run, in ms. */
+  readonly cpuMs: Summary | undefined;
+  /** `cost` scenarios: peak RSS growth over the measured run, in bytes. */
+  readonly peakRssBytes: Summary | undefined;
+  /** Median CPU time per operation ÷ the baseline's (per operation, so a capped run compares): lower is cheaper. */
+  readonly cpuRatio: number | undefined;
+  /** Median peak RSS growth per operation ÷ the baseline's: lower is leaner. */
+  readonly rssRatio: number | undefined;
+  /** `timers`: each lateness statistic, summarized over the rounds. */
+  readonly overshootMs: { readonly median: Summary; readonly p99: Summary; readonly max: Summary } | undefined;
   /** Rounds that failed or timed out, with why. */
   readonly failures: readonly {
     readonly round: number;
@@ -117,17 +144,30 @@ export function summarizeScenario(
       if (r.outcome.ok) results.push(r.outcome.result);
       else failures.push({ round: r.round, status: r.outcome.status, message: r.outcome.message });
     }
-    const memory = results.flatMap((r) => (r.retainedBytesPerTask === undefined ? [] : [r.retainedBytesPerTask]));
+    const overshoot = results.flatMap((r) => (r.overshootMs === undefined ? [] : [r.overshootMs]));
     return {
       contender,
       n: results[0]?.n,
       throughput: results.length > 0 ? summarize(results.map((r) => r.opsPerSec)) : undefined,
-      retainedBytesPerTask: memory.length > 0 ? summarize(memory) : undefined,
+      retainedBytesPerTask: summarizeDefined(results.map((r) => r.retainedBytesPerTask)),
+      cpuMs: summarizeDefined(results.map((r) => r.cpuMs)),
+      peakRssBytes: summarizeDefined(results.map((r) => r.peakRssBytes)),
+      overshootMs:
+        overshoot.length === 0
+          ? undefined
+          : {
+              median: summarize(overshoot.map((o) => o.median)),
+              p99: summarize(overshoot.map((o) => o.p99)),
+              max: summarize(overshoot.map((o) => o.max)),
+            },
       failures,
       notes: [...new Set(results.flatMap((r) => (r.note === undefined ? [] : [r.note])))],
     };
   });
   const base = partial.find((s) => s.contender === baseline);
+  // Per operation, so that a contender that ran a capped size still compares.
+  const perOp = (summary: Summary | undefined, n: number | undefined) =>
+    summary === undefined || n === undefined ? undefined : summary.median / n;
   return partial.map((s) => ({
     ...s,
     throughputRatio: s.throughput === undefined ? undefined : ratio(s.throughput.median, base?.throughput?.median),
@@ -135,7 +175,18 @@ export function summarizeScenario(
       s.retainedBytesPerTask === undefined
         ? undefined
         : ratio(s.retainedBytesPerTask.median, base?.retainedBytesPerTask?.median),
+    cpuRatio: optionalRatio(perOp(s.cpuMs, s.n), perOp(base?.cpuMs, base?.n)),
+    rssRatio: optionalRatio(perOp(s.peakRssBytes, s.n), perOp(base?.peakRssBytes, base?.n)),
   }));
+}
+
+function summarizeDefined(values: readonly (number | undefined)[]): Summary | undefined {
+  const defined = values.filter((v): v is number => v !== undefined);
+  return defined.length === 0 ? undefined : summarize(defined);
+}
+
+function optionalRatio(value: number | undefined, baseline: number | undefined): number | undefined {
+  return value === undefined ? undefined : ratio(value, baseline);
 }
 
 /** A rate with three significant digits and a k/M/G suffix: `1.23 M`, `456 k`, `12.0`. */
@@ -160,8 +211,15 @@ export function formatRatio(value: number | undefined): string {
   return `${value < 10 ? value.toFixed(2) : value.toPrecision(3)}×`;
 }
 
-/** Bytes, rounded: `403 B`, `1.2 KiB`. */
+/** Bytes, rounded: `403 B`, `1.2 KiB`, `35.1 MiB`. */
 export function formatBytes(value: number): string {
   if (Math.abs(value) < 1024) return `${Math.round(value)} B`;
-  return `${(value / 1024).toPrecision(3)} KiB`;
+  if (Math.abs(value) < 1024 ** 2) return `${(value / 1024).toPrecision(3)} KiB`;
+  return `${(value / 1024 ** 2).toPrecision(3)} MiB`;
+}
+
+/** Milliseconds, three significant digits (at most one decimal at 100 ms and above): `0.412 ms`, `12.3 ms`, `1234 ms`. */
+export function formatMs(value: number): string {
+  if (Math.abs(value) >= 100) return `${value.toFixed(0)} ms`;
+  return `${Number(value.toPrecision(3))} ms`;
 }

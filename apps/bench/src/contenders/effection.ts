@@ -9,10 +9,24 @@
  * - A yield is {@link yieldNow} below: an action that resolves at once. Effection's reducer puts the routine back
  *   at the end of its run queue, so every other ready routine runs first; no timer (`sleep(0)` would be one) and
  *   no promise is involved.
+ * - A sleep is Effection's `sleep(ms)`: an action around one Node `setTimeout`.
+ * - A bounded channel and a semaphore are the minimal ones in `effection-sync.ts` (Effection has neither).
  *
  * @module
  */
-import { action, run, spawn, useScope, withResolvers, type Operation, type Task, type WithResolvers } from 'effection';
+import {
+  action,
+  run,
+  sleep,
+  spawn,
+  useScope,
+  withResolvers,
+  type Operation,
+  type Task,
+  type WithResolvers,
+} from 'effection';
+import { sleepDurations } from '../scenarios.js';
+import { BoundedQueue, Semaphore } from './effection-sync.js';
 import { main, type Contender } from './harness.js';
 
 const noCleanup = () => {};
@@ -26,9 +40,17 @@ const yieldNow: Operation<void> = action<void>((resolve) => {
 const contender: Contender = {
   name: 'effection',
   // Measured on Node 20: about 10 KB of heap and 150 µs per task, so a million would need ~10 GB and minutes.
-  maxSpawnTasks: {
-    tasks: 100_000,
-    reason: 'each suspended Effection task holds ~10 KB, so a million overflow the 4 GB heap',
+  caps: {
+    spawn: {
+      max: { tasks: 100_000 },
+      reason: 'each suspended Effection task holds ~10 KB, so a million overflow the 4 GB heap',
+    },
+    timers: {
+      max: { sleeps: 10_000 },
+      reason:
+        'starting 100,000 Effection tasks takes ~15 s, longer than the sleeps; ratios are per sleep, and the ' +
+        'overshoot is of a 10× lighter load',
+    },
   },
 
   spawn: ({ tasks }, probe) =>
@@ -101,6 +123,69 @@ const contender: Contender = {
         scope.run(() => link(depth, done));
         yield* done.operation;
       }
+      probe.stop();
+    }),
+
+  timers: (params, probe) =>
+    run(function* () {
+      const durations = sleepDurations(params);
+      const late = new Float64Array(durations.length);
+      function* task(i: number, ms: number): Operation<void> {
+        const deadline = performance.now() + ms;
+        yield* sleep(ms);
+        late[i] = performance.now() - deadline;
+      }
+      probe.start();
+      const handles: Task<void>[] = [];
+      for (let i = 0; i < durations.length; i++) handles.push(yield* spawn(() => task(i, durations[i]!)));
+      for (const handle of handles) yield* handle;
+      probe.stop();
+      probe.overshoot(late);
+    }),
+
+  channel_ping_pong: ({ messages }, probe) =>
+    run(function* () {
+      const queue = new BoundedQueue<number>(1);
+      function* producer(): Operation<void> {
+        for (let i = 0; i < messages; i++) yield* queue.send(i);
+      }
+      function* consumer(): Operation<void> {
+        for (let i = 0; i < messages; i++) yield* queue.recv();
+      }
+      probe.start();
+      const handles = [yield* spawn(producer), yield* spawn(consumer)];
+      for (const handle of handles) yield* handle;
+      probe.stop();
+    }),
+
+  mpsc_contention: ({ producers, perProducer, capacity, rounds }, probe) =>
+    run(function* () {
+      function* producer(queue: BoundedQueue<number>): Operation<void> {
+        for (let i = 0; i < perProducer; i++) yield* queue.send(i);
+      }
+      probe.start();
+      for (let r = 0; r < rounds; r++) {
+        const queue = new BoundedQueue<number>(capacity);
+        for (let p = 0; p < producers; p++) yield* spawn(() => producer(queue));
+        for (let i = 0; i < producers * perProducer; i++) yield* queue.recv();
+      }
+      probe.stop();
+    }),
+
+  semaphore: ({ tasks, permits, iterations }, probe) =>
+    run(function* () {
+      const semaphore = new Semaphore(permits);
+      function* task(): Operation<void> {
+        for (let i = 0; i < iterations; i++) {
+          yield* semaphore.acquire();
+          yield* yieldNow;
+          semaphore.release();
+        }
+      }
+      probe.start();
+      const handles: Task<void>[] = [];
+      for (let i = 0; i < tasks; i++) handles.push(yield* spawn(task));
+      for (const handle of handles) yield* handle;
       probe.stop();
     }),
 };

@@ -6,10 +6,14 @@
  * - A one-shot is a promise and its `resolve` (Node 20 has no `Promise.withResolvers`).
  * - A yield is `await null`: one microtask hop, which lets every other ready continuation run first. Nothing cheaper
  *   gives way to other tasks, and like a zokio or Effect yield it does not return to libuv.
+ * - A sleep is `new Promise((r) => setTimeout(r, ms))`: one Node timer per sleep.
+ * - A bounded channel and a semaphore are the minimal ones in `promise-sync.ts` (Node has neither).
  *
  * @module
  */
+import { sleepDurations } from '../scenarios.js';
 import { main, type Contender } from './harness.js';
+import { AsyncQueue, AsyncSemaphore } from './promise-sync.js';
 
 interface Deferred<T> {
   readonly promise: Promise<T>;
@@ -92,6 +96,66 @@ const contender: Contender = {
       void link(depth, done.resolve);
       await done.promise;
     }
+    probe.stop();
+  },
+
+  async timers(params, probe) {
+    const durations = sleepDurations(params);
+    const late = new Float64Array(durations.length);
+    const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+    async function task(i: number, ms: number): Promise<void> {
+      const deadline = performance.now() + ms;
+      await sleep(ms);
+      late[i] = performance.now() - deadline;
+    }
+    probe.start();
+    const handles: Promise<void>[] = [];
+    for (let i = 0; i < durations.length; i++) handles.push(task(i, durations[i]!));
+    await Promise.all(handles);
+    probe.stop();
+    probe.overshoot(late);
+  },
+
+  async channel_ping_pong({ messages }, probe) {
+    const queue = new AsyncQueue<number>(1);
+    async function producer(): Promise<void> {
+      for (let i = 0; i < messages; i++) await queue.send(i);
+    }
+    async function consumer(): Promise<void> {
+      for (let i = 0; i < messages; i++) await queue.recv();
+    }
+    probe.start();
+    await Promise.all([producer(), consumer()]);
+    probe.stop();
+  },
+
+  async mpsc_contention({ producers, perProducer, capacity, rounds }, probe) {
+    async function producer(queue: AsyncQueue<number>): Promise<void> {
+      for (let i = 0; i < perProducer; i++) await queue.send(i);
+    }
+    probe.start();
+    for (let r = 0; r < rounds; r++) {
+      const queue = new AsyncQueue<number>(capacity);
+      for (let p = 0; p < producers; p++) void producer(queue);
+      for (let i = 0; i < producers * perProducer; i++) await queue.recv();
+    }
+    probe.stop();
+  },
+
+  async semaphore({ tasks, permits, iterations }, probe) {
+    const semaphore = new AsyncSemaphore(permits);
+    async function task(): Promise<void> {
+      for (let i = 0; i < iterations; i++) {
+        await semaphore.acquire();
+        // eslint-disable-next-line @typescript-eslint/await-thenable -- the yield while holding the permit
+        await null;
+        semaphore.release();
+      }
+    }
+    probe.start();
+    const handles: Promise<void>[] = [];
+    for (let i = 0; i < tasks; i++) handles.push(task());
+    await Promise.all(handles);
     probe.stop();
   },
 };

@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { applyCap } from '../src/contenders/harness.js';
+import { parseChildResult, type ChildResult } from '../src/protocol.js';
+import { charts, renderMarkdown, type Report } from '../src/report.js';
+import { FULL, QUICK, sleepDurations, type ScenarioName } from '../src/scenarios.js';
+import {
+  formatBytes,
+  formatMs,
+  lateness,
+  quantile,
+  summarizeScenario,
+  type Outcome,
+  type RunRecord,
+} from '../src/stats.js';
+
+describe('sleepDurations', () => {
+  const params = { sleeps: 10_000, maxMs: 1_000, seed: 42 };
+
+  it('draws the same whole-millisecond durations for the same seed, in every process', () => {
+    expect(sleepDurations(params)).toEqual(sleepDurations(params));
+    expect(sleepDurations({ ...params, seed: 43 })).not.toEqual(sleepDurations(params));
+    expect([...sleepDurations({ sleeps: 5, maxMs: 1_000, seed: 0x5eed })]).toEqual([710, 286, 952, 101, 378]);
+  });
+
+  it('spreads them evenly from 0 to maxMs inclusive', () => {
+    const durations = [...sleepDurations(params)];
+    expect(Math.min(...durations)).toBe(0);
+    expect(Math.max(...durations)).toBe(1_000);
+    const mean = durations.reduce((a, b) => a + b, 0) / durations.length;
+    expect(mean).toBeGreaterThan(480);
+    expect(mean).toBeLessThan(520);
+  });
+});
+
+describe('quantile and lateness', () => {
+  it('takes the nearest rank: p99 of 100 values is the 99th smallest', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(quantile(sorted, 0.99)).toBe(99);
+    expect(quantile(sorted, 0.5)).toBe(50);
+    expect(quantile(sorted, 1)).toBe(100);
+    expect(quantile(sorted, 0)).toBe(1);
+  });
+
+  it('refuses an empty list and a quantile outside 0 to 1', () => {
+    expect(() => quantile([], 0.5)).toThrow(RangeError);
+    expect(() => quantile([1], 1.5)).toThrow(RangeError);
+  });
+
+  it('summarizes how late timers woke, early ones (negative) included', () => {
+    const samples = Float64Array.from({ length: 1_000 }, (_, i) => (i === 0 ? -0.5 : i === 999 ? 80 : i / 1_000));
+    // Sorted: −0.5, 0.001 … 0.998, 80. The 500th is 0.499, the 990th 0.989.
+    expect(lateness(samples)).toEqual({ median: 0.499, p99: 0.989, max: 80 });
+  });
+});
+
+describe('formatMs and formatBytes', () => {
+  it('prints milliseconds with three significant digits, whole ones from 100 ms', () => {
+    expect(formatMs(0.28181)).toBe('0.282 ms');
+    expect(formatMs(31.66)).toBe('31.7 ms');
+    expect(formatMs(1227.4)).toBe('1227 ms');
+  });
+
+  it('prints mebibytes from 1 MiB', () => {
+    expect(formatBytes(77_455_360)).toBe('73.9 MiB');
+    expect(formatBytes(2048)).toBe('2.00 KiB');
+  });
+});
+
+describe('parseChildResult with cost metrics', () => {
+  const timers = {
+    contender: 'zokio',
+    scenario: 'timers',
+    n: 100_000,
+    opsPerSec: 85_000,
+    elapsedMs: 1_170,
+    cpuMs: 478,
+    peakRssBytes: 77_455_360,
+    overshootMs: { median: 1.3, p99: 31.7, max: 93.1 },
+  };
+
+  it('reads CPU time, peak RSS growth and overshoot', () => {
+    expect(parseChildResult(JSON.stringify(timers))).toEqual(timers);
+  });
+
+  it('refuses an overshoot without its three statistics', () => {
+    const line = JSON.stringify({ ...timers, overshootMs: { median: 1 } });
+    expect(() => parseChildResult(line)).toThrow(/Expected \{contender, scenario/);
+  });
+
+  it('keeps only the statistics it knows of an overshoot', () => {
+    const line = JSON.stringify({ ...timers, overshootMs: { ...timers.overshootMs, p50: 1 } });
+    expect(parseChildResult(line).overshootMs).toEqual(timers.overshootMs);
+  });
+});
+
+describe('applyCap', () => {
+  const caps = { timers: { max: { sleeps: 10_000 }, reason: 'too slow' } };
+
+  it('cuts only the capped field, and says so', () => {
+    const { params, note } = applyCap(caps, 'timers', FULL);
+    expect(params.timers).toEqual({ ...FULL.timers, sleeps: 10_000 });
+    expect(params.spawn).toBe(FULL.spawn);
+    expect(note).toBe('timers run with 10,000 sleeps, not 100,000: too slow');
+  });
+
+  it('leaves a size already within the cap alone, without a note', () => {
+    expect(applyCap(caps, 'timers', QUICK)).toEqual({ params: QUICK });
+    expect(applyCap(caps, 'spawn', FULL)).toEqual({ params: FULL });
+    expect(applyCap(undefined, 'timers', FULL)).toEqual({ params: FULL });
+  });
+});
+
+function record(scenario: ScenarioName, contender: string, round: number, result: Partial<ChildResult>): RunRecord {
+  const outcome: Outcome = {
+    ok: true,
+    result: { contender, scenario, n: 1_000, opsPerSec: 1, elapsedMs: 1, ...result },
+  };
+  return { scenario, contender, round, wallMs: 1, outcome };
+}
+
+const lateBy = (median: number) => ({ median, p99: median * 10, max: median * 100 });
+
+const timersRecords: RunRecord[] = [
+  record('timers', 'promise', 1, { cpuMs: 100, peakRssBytes: 4_000, overshootMs: lateBy(1) }),
+  record('timers', 'promise', 2, { cpuMs: 120, peakRssBytes: 6_000, overshootMs: lateBy(3) }),
+  record('timers', 'zokio', 1, { cpuMs: 50, peakRssBytes: 2_000, overshootMs: lateBy(2) }),
+  record('timers', 'zokio', 2, { cpuMs: 60, peakRssBytes: 2_000, overshootMs: lateBy(2) }),
+  // A capped contender: a tenth of the sleeps for the same CPU time costs ten times as much per sleep.
+  record('timers', 'effection', 1, { n: 100, cpuMs: 110, peakRssBytes: 500, overshootMs: lateBy(4) }),
+];
+
+describe('summarizeScenario with cost metrics', () => {
+  const [promise, zokio, effection] = summarizeScenario(
+    timersRecords,
+    'timers',
+    ['promise', 'zokio', 'effection'],
+    'promise',
+  );
+
+  it('takes the median of CPU time, RSS growth and each overshoot statistic over the rounds', () => {
+    expect(promise?.cpuMs).toEqual({ median: 110, min: 100, max: 120, samples: 2 });
+    expect(promise?.peakRssBytes?.median).toBe(5_000);
+    expect(promise?.overshootMs?.median).toEqual({ median: 2, min: 1, max: 3, samples: 2 });
+    expect(promise?.overshootMs?.max.median).toBe(200);
+  });
+
+  it('divides per operation, so a capped contender still compares', () => {
+    expect(zokio?.cpuRatio).toBe(0.5);
+    expect(zokio?.rssRatio).toBe(0.4);
+    expect(effection?.cpuRatio).toBe(10);
+    expect(effection?.rssRatio).toBe(1);
+  });
+});
+
+function report(scenarios: Report['scenarios'], runs: RunRecord[]): Report {
+  return {
+    generatedAt: '2026-01-01T00:00:00.000Z',
+    command: 'node dist/run.js',
+    environment: { node: 'v20', v8: '11', cpu: 'test', cores: 2, platform: 'linux', memoryGiB: 8 },
+    rounds: 2,
+    quick: false,
+    timeoutS: 120,
+    baseline: 'promise',
+    contenders: ['promise', 'zokio', 'effect'],
+    params: FULL,
+    scenarios,
+    runs,
+  };
+}
+
+describe('the report of the new scenarios', () => {
+  const contenders = ['promise', 'zokio', 'effection'];
+  const timers = {
+    name: 'timers' as const,
+    summaries: summarizeScenario(timersRecords, 'timers', contenders, 'promise'),
+  };
+  const channelRecords = [
+    record('channel_ping_pong', 'promise', 1, { opsPerSec: 8e6 }),
+    record('channel_ping_pong', 'zokio', 1, { opsPerSec: 4e6 }),
+    record('channel_ping_pong', 'effect', 1, { opsPerSec: 1e6 }),
+  ];
+  const channel = {
+    name: 'channel_ping_pong' as const,
+    summaries: summarizeScenario(channelRecords, 'channel_ping_pong', ['promise', 'zokio', 'effect'], 'promise'),
+  };
+  const full = report([timers, channel], [...timersRecords, ...channelRecords]);
+  const markdown = renderMarkdown(full);
+
+  it('charts a timers run by CPU time, RSS growth and overshoot, not by throughput', () => {
+    expect(charts(full, timers).map((c) => c.file)).toEqual(['timers.svg', 'timers-rss.svg', 'timers-overshoot.svg']);
+    expect(charts(full, channel).map((c) => c.file)).toEqual(['channel_ping_pong.svg']);
+    for (const c of charts(full, timers)) expect(markdown).toContain(`](${c.file})`);
+  });
+
+  it('tables CPU time, RSS growth and overshoot for timers, and states the target', () => {
+    expect(markdown).toContain('| zokio | 1,000 | 55 ms | 50 ms – 60 ms | 0.50× | 1.95 KiB |');
+    expect(markdown).toContain('| zokio | 2 ms (2 ms – 2 ms) | 20 ms (20 ms – 20 ms) | 200 ms (200 ms – 200 ms) |');
+    expect(markdown).toContain('**Target:** zokio CPU time ≤ 0.5×');
+  });
+
+  it('divides the channel scenarios by Effect as well as by the baseline', () => {
+    expect(markdown).toContain('| × promise (higher is faster) | × effect |');
+    expect(markdown).toMatch(/\| zokio \| 4\.00 M \| [^|]+ \| 0\.50× \| 4\.00× \| 2\/2 \|/);
+  });
+
+  it('labels the overshoot bars with their median and max', () => {
+    const svg = charts(full, timers).find((c) => c.file === 'timers-overshoot.svg')?.svg ?? '';
+    expect(svg).toContain('p99 20 ms');
+    expect(svg).toContain('median 2 ms, max 200 ms');
+    expect(svg).toContain('N = 100');
+  });
+});
