@@ -9,6 +9,7 @@ export default packageConfig({
   entry: {
     run: 'src/run.ts',
     dispatch: 'src/dispatch.ts',
+    'task-switch': 'src/task-switch.ts',
     'contenders/promise': 'src/contenders/promise.ts',
     'contenders/effect': 'src/contenders/effect.ts',
     'contenders/effection': 'src/contenders/effection.ts',
