@@ -1,0 +1,390 @@
+/**
+ * {@link BufferPool}: pooled I/O buffers in size classes, carved from arenas the driver registers once.
+ *
+ * ## Protocol
+ * ```
+ *   acquire(size) ─► check size ─► slab of sizeClassOf(size) ─► free chunk? hand out its IoBuf (no allocation)
+ *                                                            └► else carve the next page of the current arena
+ *                                                               into that class; arena full? a new arena, told to
+ *                                                               every onArena callback before any of its chunks
+ *                                                               is handed out; past maxBytes? PoolExhaustedError
+ *   release(buf)  ─► foreign? ForeignBufferError ─► already free? BufferReleasedError ─► back on its free stack
+ * ```
+ *
+ * ## Invariants
+ * 1. Reserved bytes (`arenas × arenaBytes`) never exceed `maxBytes`; arenas are created whole, and only when a
+ *    class has no free chunk and the current arena no uncarved page.
+ * 2. No two chunks handed out overlap: pages are carved once, left to right, each to one class, and each chunk index
+ *    is either on its class's free stack or handed out, never both (see `slab.ts`).
+ * 3. Steady state allocates nothing: once a class has carved enough chunks for its peak, `acquire` and `release` only
+ *    move integers between typed arrays and return the chunk's one `IoBuf`.
+ * 4. Every arena is reported to every `onArena` callback exactly once, in id order, before a buffer in it is handed
+ *    out; arenas are never freed while the pool lives (see `arena.ts` for why the kernel needs this).
+ *
+ * ## Closing
+ * `close()` (or `[Symbol.dispose]`) stops new work: `acquire` and `onArena` then throw `PoolClosedError`, and the
+ * callbacks are dropped. It frees nothing and invalidates nothing: buffers still out stay valid memory (each holds its
+ * arena), an op in flight completes into them, and `release` still takes them back and keeps the stats true. JS
+ * cannot free an `ArrayBuffer` on demand; the memory goes when the pool and all of its buffers are unreachable, which
+ * is what a driver must wait for (every final completion) before it unregisters the arenas.
+ *
+ * @module
+ */
+import { expected } from '@zokio/future';
+import { Arena, MAX_ARENA_BYTES } from './arena.js';
+import { BufferTooLargeError, ForeignBufferError, PoolClosedError, PoolExhaustedError } from './errors.js';
+import { ioBufInternals, IoBuf } from './io-buf.js';
+import { MAX_BUFFER_BYTES, SIZE_CLASS_COUNT, sizeClassBytes, sizeClassOf } from './size-class.js';
+import { PAGE_BYTES, Slab } from './slab.js';
+
+/** Default arena size: 4 MiB, 64 pages. Picked out of thin air as "large next to one op, small next to a heap". */
+const DEFAULT_ARENA_BYTES = 4 * 1024 * 1024;
+/**
+ * Default `maxBytes`: 64 MiB, 16 default arenas, room for a thousand 64 KiB reads in flight. Also picked out of thin
+ * air; servers with many connections should raise it (and the driver's memlock limit for fixed buffers with it).
+ */
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Options of a {@link BufferPool}.
+ *
+ * @category Memory
+ */
+export interface BufferPoolOptions {
+  /**
+   * Size of each arena in bytes: a multiple of {@link MAX_BUFFER_BYTES} (64 KiB), at most 1 GiB.
+   * @default 4194304 (4 MiB)
+   */
+  arenaBytes?: number;
+  /**
+   * The most bytes the pool reserves in arenas, at least `arenaBytes`; the pool holds at most
+   * `⌊maxBytes / arenaBytes⌋` arenas. `Infinity` lifts the bound.
+   * @default 67108864 (64 MiB)
+   */
+  maxBytes?: number;
+  /**
+   * Arenas to allocate up front, so a driver can register them all at start-up in one call.
+   * @default 1
+   */
+  initialArenas?: number;
+}
+
+/**
+ * Counters of one size class, from {@link BufferPool.stats}.
+ *
+ * @category Memory
+ */
+export interface SizeClassStats {
+  /** Chunk size in bytes. */
+  size: number;
+  /** Chunks carved for this class so far (`inUse + free`). */
+  chunks: number;
+  /** Chunks handed out now. */
+  inUse: number;
+  /** Chunks on the free list. */
+  free: number;
+  /** The most chunks of this class that were handed out at once. */
+  highWater: number;
+}
+
+/**
+ * A snapshot of a {@link BufferPool}'s counters.
+ *
+ * @category Memory
+ */
+export interface BufferPoolStats {
+  /** Arenas allocated. */
+  arenas: number;
+  /** Size of each arena. */
+  arenaBytes: number;
+  /** Bytes allocated in arenas: `arenas × arenaBytes`, never above `maxBytes`. */
+  reservedBytes: number;
+  /** The pool's bound on `reservedBytes`. */
+  maxBytes: number;
+  /** Bytes of arena given to size classes so far (whole 64 KiB pages). */
+  carvedBytes: number;
+  /** Bytes of the chunks handed out now (chunk sizes, not the sizes asked for). */
+  inUseBytes: number;
+  /** The most `inUseBytes` seen. */
+  highWaterBytes: number;
+  /** Per size class, indexed by class (see `sizeClassOf`). */
+  classes: SizeClassStats[];
+}
+
+/**
+ * A pool of I/O buffers in power-of-two size classes from 256 B to 64 KiB, carved from large arenas that the
+ * driver registers once. `acquire` and `release` allocate nothing once the pool has grown to its working set.
+ *
+ * @example
+ * ```ts
+ * import { BufferPool } from '@zokio/memory';
+ * const pool = new BufferPool({ arenaBytes: 1 << 20, maxBytes: 16 << 20 });
+ * pool.onArena((arena) => console.log(`register arena ${arena.id}: ${arena.byteLength} bytes`)); // arena 0 now
+ * const buf = pool.acquire(1500);
+ * buf.bytes.set(new TextEncoder().encode('hello'));
+ * // a driver submits (buf.arenaId, buf.offset, buf.length), keeps `buf` until the final completion, then:
+ * pool.release(buf);
+ * pool.acquire(1500) === buf; // true: the same chunk, the same object
+ * ```
+ * @category Memory
+ */
+export class BufferPool implements Disposable {
+  /** Size of each arena. */
+  readonly arenaBytes: number;
+  /** The bound on bytes reserved in arenas. */
+  readonly maxBytes: number;
+  /** Every arena, by id; only grows. */
+  readonly #arenas: Arena[] = [];
+  /** One slab per size class. */
+  readonly #slabs: Slab[] = [];
+  /** `⌊maxBytes / arenaBytes⌋`. */
+  readonly #maxArenas: number;
+  /** Id of the arena pages are carved from now: arenas before it are fully carved, arenas after it untouched. */
+  #carving: number;
+  /** Byte offset of the next uncarved page in that arena; `arenaBytes` when it is full (or there is none). */
+  #nextPage: number;
+  #carvedBytes = 0;
+  #inUseBytes = 0;
+  #highWaterBytes = 0;
+  #listeners: ((arena: Arena) => void)[] = [];
+  #closed = false;
+
+  constructor(options: BufferPoolOptions = {}) {
+    if (typeof options !== 'object' || options === null) expected('an options object', options, 'new BufferPool');
+    const { arenaBytes = DEFAULT_ARENA_BYTES, maxBytes = DEFAULT_MAX_BYTES, initialArenas = 1 } = options;
+    if (
+      !Number.isInteger(arenaBytes) ||
+      arenaBytes < PAGE_BYTES ||
+      arenaBytes > MAX_ARENA_BYTES ||
+      arenaBytes % PAGE_BYTES !== 0
+    ) {
+      expected(`arenaBytes to be a multiple of ${PAGE_BYTES} up to ${MAX_ARENA_BYTES}`, arenaBytes, 'new BufferPool');
+    }
+    if (!(Number.isInteger(maxBytes) || maxBytes === Infinity) || maxBytes < arenaBytes) {
+      expected(
+        `maxBytes to be an integer of at least arenaBytes (${arenaBytes}), or Infinity`,
+        maxBytes,
+        'new BufferPool',
+      );
+    }
+    this.arenaBytes = arenaBytes;
+    this.maxBytes = maxBytes;
+    this.#maxArenas = Math.floor(maxBytes / arenaBytes);
+    if (!Number.isInteger(initialArenas) || initialArenas < 0 || initialArenas > this.#maxArenas) {
+      expected(`initialArenas to be an integer from 0 to ${this.#maxArenas}`, initialArenas, 'new BufferPool');
+    }
+    for (let c = 0; c < SIZE_CLASS_COUNT; c++) this.#slabs.push(new Slab(this, c));
+    for (let i = 0; i < initialArenas; i++) this.#arenas.push(new Arena(i, arenaBytes));
+    this.#carving = initialArenas > 0 ? 0 : -1;
+    this.#nextPage = initialArenas > 0 ? 0 : arenaBytes;
+  }
+
+  /**
+   * Every arena so far, by id. Read-only; the pool appends to it as it grows.
+   *
+   * @example
+   * ```ts
+   * import { BufferPool } from '@zokio/memory';
+   * new BufferPool({ initialArenas: 2 }).arenas.map((a) => a.id); // [0, 1]
+   * ```
+   */
+  get arenas(): readonly Arena[] {
+    return this.#arenas;
+  }
+
+  /**
+   * True once `close()` was called.
+   *
+   * @example
+   * ```ts
+   * import { BufferPool } from '@zokio/memory';
+   * const pool = new BufferPool();
+   * pool.close();
+   * pool.closed; // true
+   * ```
+   */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * A buffer of at least `size` bytes (its `length` is `size`; its `capacity` the size class). Allocates nothing
+   * when the class has a free chunk; otherwise carves a page, allocating a new arena if the last one is full.
+   *
+   * @throws TypeError unless `size` is an integer ≥ 1.
+   * @throws {@link BufferTooLargeError} if `size` exceeds {@link MAX_BUFFER_BYTES}.
+   * @throws {@link PoolExhaustedError} if the class has no free chunk and a new arena would pass `maxBytes`.
+   * @throws {@link PoolClosedError} after `close()`.
+   *
+   * @example
+   * ```ts
+   * import { BufferPool } from '@zokio/memory';
+   * const pool = new BufferPool();
+   * const buf = pool.acquire(3000);
+   * [buf.length, buf.capacity, buf.bytes.length]; // [3000, 4096, 4096]
+   * ```
+   */
+  acquire(size: number): IoBuf {
+    if (!Number.isInteger(size) || size < 1)
+      expected('a buffer size that is an integer ≥ 1', size, 'BufferPool.acquire');
+    if (size > MAX_BUFFER_BYTES) throw new BufferTooLargeError(size, MAX_BUFFER_BYTES);
+    if (this.#closed) throw new PoolClosedError();
+    const slab = this.#slabs[sizeClassOf(size)]!;
+    let buf = slab.pop(size);
+    if (buf === undefined) {
+      this.#grow(slab, size);
+      buf = slab.pop(size)!;
+    }
+    this.#inUseBytes += buf.capacity;
+    if (this.#inUseBytes > this.#highWaterBytes) this.#highWaterBytes = this.#inUseBytes;
+    return buf;
+  }
+
+  /**
+   * Gives `buf` back to its size class's free list. Allowed after `close()`, so in-flight ops can still return
+   * their buffers. Drop `buf` afterwards: the next `acquire` of its class may hand out the same object.
+   *
+   * @throws TypeError if `buf` is not an {@link IoBuf}.
+   * @throws {@link ForeignBufferError} if `buf` came from another pool.
+   * @throws {@link BufferReleasedError} if `buf` is already released.
+   *
+   * @example
+   * ```ts
+   * import { BufferPool } from '@zokio/memory';
+   * const pool = new BufferPool();
+   * const buf = pool.acquire(10);
+   * pool.release(buf);
+   * buf.inUse; // false
+   * ```
+   */
+  release(buf: IoBuf): void {
+    if (!(buf instanceof IoBuf)) expected('an IoBuf', buf, 'BufferPool.release');
+    const slab = ioBufInternals.owner(buf) as Slab;
+    if (slab.pool !== this) throw new ForeignBufferError();
+    slab.push(buf);
+    this.#inUseBytes -= buf.capacity;
+  }
+
+  /**
+   * Calls `callback` with every arena: at once for those that exist, in id order, then with each new one as the pool
+   * grows, before any buffer in it is handed out. This is where a driver registers arenas with the kernel, once
+   * each. Returns a function that unsubscribes.
+   *
+   * A callback should not throw: a driver that cannot register an arena should note it and use unregistered ops for
+   * that arena's buffers. If one throws anyway, the error comes out of the `onArena` or `acquire` that made the call;
+   * an arena being created stays in the pool, and the other callbacks are still told about it.
+   *
+   * @throws {@link PoolClosedError} after `close()`.
+   *
+   * @example
+   * ```ts
+   * import { BufferPool } from '@zokio/memory';
+   * const pool = new BufferPool({ arenaBytes: 65536, initialArenas: 1 });
+   * const ids: number[] = [];
+   * const off = pool.onArena((arena) => ids.push(arena.id)); // ids: [0]
+   * pool.acquire(65536); // fills arena 0
+   * pool.acquire(65536); // creates arena 1: ids: [0, 1]
+   * off();
+   * ```
+   */
+  onArena(callback: (arena: Arena) => void): () => void {
+    if (typeof callback !== 'function') expected('a function', callback, 'BufferPool.onArena');
+    if (this.#closed) throw new PoolClosedError();
+    for (const arena of this.#arenas) callback(arena);
+    this.#listeners.push(callback);
+    return () => {
+      const i = this.#listeners.indexOf(callback);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
+  }
+
+  /**
+   * A snapshot of the pool's counters (this allocates; it is not for the hot path).
+   *
+   * @example
+   * ```ts
+   * import { BufferPool } from '@zokio/memory';
+   * const pool = new BufferPool({ arenaBytes: 65536, maxBytes: 65536 });
+   * pool.acquire(300);
+   * const s = pool.stats();
+   * [s.reservedBytes, s.inUseBytes, s.classes[1]!.inUse, s.classes[1]!.free]; // [65536, 512, 1, 127]
+   * ```
+   */
+  stats(): BufferPoolStats {
+    return {
+      arenas: this.#arenas.length,
+      arenaBytes: this.arenaBytes,
+      reservedBytes: this.#arenas.length * this.arenaBytes,
+      maxBytes: this.maxBytes,
+      carvedBytes: this.#carvedBytes,
+      inUseBytes: this.#inUseBytes,
+      highWaterBytes: this.#highWaterBytes,
+      classes: this.#slabs.map((slab) => ({
+        size: sizeClassBytes(slab.sizeClass),
+        chunks: slab.chunks.length,
+        inUse: slab.inUse,
+        free: slab.free,
+        highWater: slab.highWater,
+      })),
+    };
+  }
+
+  /**
+   * Stops the pool: later `acquire` and `onArena` calls throw {@link PoolClosedError} and the `onArena` callbacks
+   * are dropped. Buffers still out stay valid and can still be released; nothing is freed or detached (see the
+   * module notes). Idempotent.
+   *
+   * @example
+   * ```ts
+   * import { BufferPool } from '@zokio/memory';
+   * const pool = new BufferPool();
+   * const buf = pool.acquire(10);
+   * pool.close();
+   * pool.release(buf); // still fine
+   * ```
+   */
+  close(): void {
+    this.#closed = true;
+    this.#listeners = [];
+  }
+
+  /** Same as {@link BufferPool.close}, for `using pool = new BufferPool()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Gives `slab` one more page: from the arena being carved, the next one allocated up front, or a new one. */
+  #grow(slab: Slab, size: number): void {
+    if (this.#nextPage === this.arenaBytes) {
+      if (this.#carving + 1 < this.#arenas.length) {
+        this.#carving++;
+        this.#nextPage = 0;
+      } else {
+        if (this.#arenas.length >= this.#maxArenas) throw new PoolExhaustedError(size, this.maxBytes);
+        const arena = new Arena(this.#arenas.length, this.arenaBytes);
+        this.#arenas.push(arena);
+        this.#carving = arena.id;
+        this.#nextPage = 0;
+        this.#announce(arena);
+      }
+    }
+    slab.addPage(this.#arenas[this.#carving]!, this.#nextPage);
+    this.#nextPage += PAGE_BYTES;
+    this.#carvedBytes += PAGE_BYTES;
+  }
+
+  /** Tells every callback about a new arena; rethrows the first error once all were told. */
+  #announce(arena: Arena): void {
+    let failed = false;
+    let error: unknown;
+    for (const callback of this.#listeners.slice()) {
+      try {
+        callback(arena);
+      } catch (e) {
+        if (!failed) error = e;
+        failed = true;
+      }
+    }
+    if (failed) throw error;
+  }
+}
