@@ -1,0 +1,43 @@
+/**
+ * {@link IoError}: a failed I/O op, with Node's error shape (`code: 'ENOENT'`, negative `errno`, `syscall`, `path`).
+ *
+ * @module
+ */
+import { constants } from 'node:os';
+import { ZokioError } from '@zokio/future';
+
+const NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+/**
+ * An operation the kernel (or Node's `fs`) failed. `code` is the errno name, as in Node's own errors.
+ *
+ * @example
+ * ```ts
+ * import { IoError } from '@zokio/io-driver';
+ * const e = IoError.fromResult(-2, 'open', '/nope');
+ * e.code; // 'ENOENT'
+ * e.errno; // -2
+ * ```
+ * @category Errors
+ */
+export class IoError extends ZokioError {
+  /** The negated errno, as Node reports it. */
+  readonly errno: number;
+  /** The system call, as Node names it (`open`, `read`, `statx`, …). */
+  readonly syscall: string;
+  /** The path the op was about, if any. */
+  readonly path: string | undefined;
+
+  constructor(errno: number, syscall: string, path?: string) {
+    const code = NAMES.get(Math.abs(errno)) ?? `E${Math.abs(errno)}`;
+    super(code, `${code}: ${syscall} failed${path === undefined ? '' : `, '${path}'`} (errno ${errno})`);
+    this.errno = -Math.abs(errno);
+    this.syscall = syscall;
+    this.path = path;
+  }
+
+  /** The error for a negative op result. */
+  static fromResult(res: number, syscall: string, path?: string): IoError {
+    return new IoError(res, syscall, path);
+  }
+}

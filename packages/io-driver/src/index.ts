@@ -1,0 +1,31 @@
+/**
+ * # @zokio/io-driver
+ *
+ * zokio's completion-based I/O driver: ops are encoded into a shared staging buffer and flushed to a backend once
+ * per tick; completions come back as 16-byte records, one callback per batch. One contract (`contract.ts`), several
+ * backends: the native `io_uring` addon where it loads, and the `js` backend on Node's own `fs` everywhere.
+ *
+ * @example
+ * ```ts
+ * import { IoDriver, createJsBackend } from '@zokio/io-driver';
+ * const driver = new IoDriver(createJsBackend);
+ * driver.nop({ complete: (res) => console.log('nop completed with', res) });
+ * await driver.shutdown();
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { IoDriver, type CompletionHandler, type IoDriverOptions } from './driver.js';
+export { createJsBackend } from './backends/js.js';
+export { IoError } from './errors.js';
+export {
+  AT_FDCWD,
+  COMPLETION_MORE,
+  COMPLETION_RECORD_BYTES,
+  CompletionField,
+  Op,
+  OP_RECORD_BYTES,
+  OpField,
+  type Backend,
+  type BackendFactory,
+} from './contract.js';

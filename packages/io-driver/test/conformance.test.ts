@@ -1,0 +1,233 @@
+import {
+  closeSync,
+  constants as fsc,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AT_FDCWD, COMPLETION_MORE, IoDriver, IoError, type CompletionHandler } from '@zokio/io-driver';
+import type { IoBuf } from '@zokio/memory';
+import { backends } from './backends.js';
+
+const E = constants.errno;
+const dir = mkdtempSync(join(tmpdir(), 'zokio-io-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Collects every completion of one op and resolves with them at the final one. */
+function collect(): CompletionHandler & {
+  done: Promise<{ res: number; flags: number }[]>;
+  seen: { res: number; flags: number }[];
+} {
+  const seen: { res: number; flags: number }[] = [];
+  let resolve!: (v: { res: number; flags: number }[]) => void;
+  const done = new Promise<{ res: number; flags: number }[]>((r) => (resolve = r));
+  return {
+    seen,
+    done,
+    complete(res, flags) {
+      seen.push({ res, flags });
+      if ((flags & COMPLETION_MORE) === 0) resolve(seen);
+    },
+  };
+}
+
+async function final(submit: (h: CompletionHandler) => unknown): Promise<number> {
+  const h = collect();
+  submit(h);
+  const all = await h.done;
+  expect(all.filter((c) => (c.flags & COMPLETION_MORE) === 0)).toHaveLength(1);
+  return all.at(-1)!.res;
+}
+
+const fdCount = () => readdirSync('/proc/self/fd').length;
+
+describe.each(backends)('I/O driver conformance ($name)', ({ factory }) => {
+  const driver = () => new IoDriver(factory);
+
+  it('completes every op exactly once: 1,000 nops', async () => {
+    const d = driver();
+    const counts = new Array<number>(1000).fill(0);
+    const handlers = counts.map((_, i) => ({ complete: (res: number) => (counts[i]! += res === 0 ? 1 : 100) }));
+    for (const h of handlers) d.nop(h);
+    while (d.inFlight > 0) await new Promise((r) => setImmediate(r));
+    expect(counts.every((c) => c === 1)).toBe(true);
+    await d.shutdown();
+  });
+
+  it('writes and reads back, positional and at the current offset; short reads and EOF', async () => {
+    const d = driver();
+    const path = join(dir, `rw-${Math.random()}`);
+    const p = d.encodePath(path);
+    const fd = await final((h) => d.openat(AT_FDCWD, p, fsc.O_RDWR | fsc.O_CREAT | fsc.O_TRUNC, 0o644, h));
+    d.pool.release(p);
+    expect(fd).toBeGreaterThanOrEqual(0);
+    const buf = d.pool.acquire(11);
+    buf.bytes.set(Buffer.from('hello world'));
+    expect(await final((h) => d.write(fd, buf, 0, h))).toBe(11);
+    const out = d.pool.acquire(5);
+    expect(await final((h) => d.read(fd, out, 6, h))).toBe(5);
+    expect(Buffer.from(out.bytes.subarray(0, 5)).toString()).toBe('world');
+    // Current offset: the write left it at 11 (positional ops do not move it), so reads from -1 start at 0.
+    expect(await final((h) => d.read(fd, out, -1, h))).toBe(5);
+    expect(Buffer.from(out.bytes.subarray(0, 5)).toString()).toBe('hello');
+    expect(await final((h) => d.read(fd, out, -1, h))).toBe(5);
+    expect(await final((h) => d.read(fd, out, -1, h))).toBe(1); // short read: 1 byte left
+    expect(await final((h) => d.read(fd, out, -1, h))).toBe(0); // EOF
+    expect(await final((h) => d.read(fd, out, 100, h))).toBe(0); // past the end
+    expect(await final((h) => d.fsync(fd, true, h))).toBe(0);
+    expect(await final((h) => d.close(fd, h))).toBe(0);
+    expect(readFileSync(path, 'utf8')).toBe('hello world');
+    d.pool.release(buf);
+    d.pool.release(out);
+    await d.shutdown();
+  });
+
+  it('reports errors as negative errno, which IoError turns into Node-shaped errors', async () => {
+    const d = driver();
+    const p = d.encodePath(join(dir, 'missing', 'file'));
+    const res = await final((h) => d.openat(AT_FDCWD, p, fsc.O_RDONLY, 0, h));
+    expect(res).toBe(-E.ENOENT);
+    const error = IoError.fromResult(res, 'open', join(dir, 'missing', 'file'));
+    expect(error).toMatchObject({ code: 'ENOENT', errno: -E.ENOENT, syscall: 'open' });
+    expect(await final((h) => d.close(987_654, h))).toBe(-E.EBADF);
+    d.pool.release(p);
+    await d.shutdown();
+  });
+
+  it('statx reports the size; mkdirat, renameat and unlinkat change the tree', async () => {
+    const d = driver();
+    const file = join(dir, `stat-${Math.random()}`);
+    writeFileSync(file, 'x'.repeat(1234));
+    const p = d.encodePath(file);
+    const out = d.pool.acquire(256);
+    expect(await final((h) => d.statx(AT_FDCWD, p, 0, 0x7ff, out, h))).toBe(0);
+    const stx = new DataView(out.bytes.buffer, out.bytes.byteOffset, 256);
+    expect(Number(stx.getBigUint64(40, true))).toBe(1234);
+    expect(stx.getUint16(28, true) & fsc.S_IFMT).toBe(fsc.S_IFREG);
+    const sub = d.encodePath(join(dir, `sub-${Math.random()}`));
+    expect(await final((h) => d.mkdirat(AT_FDCWD, sub, 0o755, h))).toBe(0);
+    const subPath = Buffer.from(sub.bytes.subarray(0, sub.length - 1)).toString();
+    expect(existsSync(subPath)).toBe(true);
+    const moved = d.encodePath(join(subPath, 'moved'));
+    expect(await final((h) => d.renameat(AT_FDCWD, p, AT_FDCWD, moved, 0, h))).toBe(0);
+    expect(existsSync(file)).toBe(false);
+    expect(await final((h) => d.unlinkat(AT_FDCWD, moved, 0, h))).toBe(0);
+    expect(await final((h) => d.unlinkat(AT_FDCWD, sub, 0x200, h))).toBe(0);
+    expect(existsSync(subPath)).toBe(false);
+    for (const b of [p, out, sub, moved]) d.pool.release(b);
+    await d.shutdown();
+  });
+
+  it('cancel before flush, in flight and after completion: the target completes exactly once', async () => {
+    const d = driver();
+    const beforeFlush = collect();
+    d.cancel(d.timeout(10_000, beforeFlush));
+    const inFlight = collect();
+    const token = d.timeout(10_000, inFlight);
+    await new Promise((r) => setImmediate(r)); // flushed and running
+    d.cancel(token);
+    expect((await beforeFlush.done).map((c) => c.res)).toEqual([-E.ECANCELED]);
+    expect((await inFlight.done).map((c) => c.res)).toEqual([-E.ECANCELED]);
+    const quick = collect();
+    const done = d.nop(quick);
+    await quick.done;
+    d.cancel(done); // already complete: nothing happens
+    expect(quick.seen).toHaveLength(1);
+    expect(await final((h) => d.timeout(1, h))).toBe(-E.ETIME);
+    await d.shutdown();
+  });
+
+  it('an open cancelled while in flight leaks no fd, whichever side wins', async () => {
+    const d = driver();
+    const path = join(dir, `orphan-${Math.random()}`);
+    writeFileSync(path, 'data');
+    const p = d.encodePath(path);
+    // Warm up so the count below sees only the opens.
+    await final((h) => d.nop(h));
+    const before = fdCount();
+    const results: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const h = collect();
+      const token = d.openat(AT_FDCWD, p, fsc.O_RDONLY, 0, h);
+      if (i % 2 === 0)
+        d.cancel(token); // before flush
+      else setImmediate(() => d.cancel(token)); // in flight, or too late
+      results.push((await h.done).at(-1)!.res);
+    }
+    while (d.inFlight > 0) await new Promise((r) => setImmediate(r));
+    expect(results.every((r) => r === -E.ECANCELED)).toBe(true);
+    expect(fdCount()).toBe(before);
+    d.pool.release(p);
+    await d.shutdown();
+  });
+
+  it('shutdown with 1,000 ops in flight cancels them, waits for every final completion, and leaks nothing', async () => {
+    const d = driver();
+    const before = fdCount();
+    const handlers = Array.from({ length: 1000 }, (_, i) => {
+      const h = collect();
+      if (i % 2 === 0) d.timeout(60_000, h);
+      else d.nop(h);
+      return h;
+    });
+    await d.shutdown();
+    expect(d.inFlight).toBe(0);
+    const finals = await Promise.all(handlers.map((h) => h.done));
+    expect(finals.every((c) => c.length === 1)).toBe(true);
+    expect(finals.filter((c) => c[0]!.res === -E.ECANCELED)).toHaveLength(500);
+    expect(fdCount()).toBe(before);
+    expect(() => d.nop(collect())).toThrow(expect.objectContaining({ code: 'ERR_ZOKIO_DRIVER_CLOSED' }));
+  });
+
+  it('buffers survive a forced GC while their op is in flight', async () => {
+    const d = driver();
+    const path = join(dir, `gc-${Math.random()}`);
+    writeFileSync(path, Buffer.alloc(64 * 1024, 7));
+    const fd = openSync(path, 'r');
+    const reads: Promise<number>[] = [];
+    const bufs: IoBuf[] = [];
+    for (let i = 0; i < 32; i++) {
+      const buf = d.pool.acquire(64 * 1024);
+      bufs.push(buf);
+      reads.push(final((h) => d.read(fd, buf, 0, h)));
+    }
+    gc();
+    gc();
+    expect(await Promise.all(reads)).toEqual(new Array(32).fill(64 * 1024));
+    expect(bufs.every((b) => b.bytes.every((x) => x === 7))).toBe(true);
+    for (const b of bufs) d.pool.release(b);
+    closeSync(fd);
+    await d.shutdown();
+  });
+
+  it('100,000 ops in one burst all complete, each once', async () => {
+    const d = driver();
+    let completions = 0;
+    const h = { complete: () => void completions++ };
+    for (let i = 0; i < 100_000; i++) d.nop(h);
+    while (d.inFlight > 0) await new Promise((r) => setImmediate(r));
+    expect(completions).toBe(100_000);
+    expect(d.metrics()).toMatchObject({ submitted: 100_000, completed: 100_000, inFlight: 0 });
+    await d.shutdown();
+  });
+
+  it('refuses paths with NUL bytes and buffers longer than their capacity', () => {
+    const d = driver();
+    expect(() => d.encodePath('a\0b')).toThrow(/Expected a path without NUL bytes/);
+    const buf = d.pool.acquire(10);
+    expect(() => d.read(0, buf, 0, collect(), 10_000)).toThrow(/Expected a length ≤ the buffer's capacity/);
+    d.pool.release(buf);
+  });
+});
