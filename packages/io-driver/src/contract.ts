@@ -42,13 +42,25 @@
  * |    8 | u32  | flags: {@link COMPLETION_MORE} when not the final completion          |
  * |   12 | u32  | aux: op-specific (provided-buffer id for multishot receives)          |
  *
+ * Fields by op: `STATX` takes its `AT_*` flags in `mode` and a buffer of at least 256 bytes (`struct statx`);
+ * `UNLINKAT` and `RENAMEAT` take their flags in `arg`. An `offset` that is neither −1 nor a non-negative integer
+ * completes with `-EINVAL`; a buffer or path outside its arena with `-EFAULT`; an unknown opcode with `-EINVAL`.
+ *
  * ## Rules
  * 1. Exactly one **final** completion per op, cancelled or not; a multishot op's earlier ones carry `COMPLETION_MORE`.
+ *    Completions come in any order, not submission order.
  * 2. Buffers and paths belong to the backend from `flush` until the final completion.
  * 3. `OP_CANCEL` (arg = target token) is a request: the target still completes once, with `-ECANCELED` if the cancel
- *    won, with its result if it lost. The cancel op itself completes too (0, or `-ENOENT` if the target was done).
+ *    won, with its result if it lost. The cancel op itself completes too: 0, `-ENOENT` (target done or unknown),
+ *    `-EALREADY` (target already running and not interruptible) or `-EINVAL`.
  * 4. Results are raw syscall results; the driver above turns them into typed errors and closes the fd of an
  *    fd-producing op whose future was dropped before it completed.
+ * 5. Tokens are unique among ops in flight (a cancel names its target by token). Arena ids are small dense integers
+ *    (at most 65,535), and arena buffers are never resized or transferred while registered.
+ * 6. Completion records are valid only during the callback: the next delivery overwrites them. `onCompletions` is
+ *    never called from inside `flush`; `flush` may be called from inside `onCompletions`.
+ * 7. `close()` with ops in flight throws (code `EBUSY`); the backend's own resources (a ring fd) may be released
+ *    within a loop turn after it.
  *
  * @module
  */

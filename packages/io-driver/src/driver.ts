@@ -20,7 +20,7 @@
  * @module
  */
 import { constants } from 'node:os';
-import { expected, ZokioError } from '@zokio/future';
+import { expected, serviceKey, ZokioError } from '@zokio/future';
 import { BufferPool, type IoBuf } from '@zokio/memory';
 import {
   AT_FDCWD,
@@ -59,6 +59,9 @@ interface InFlight {
 }
 
 const IGNORE: CompletionHandler = { complete() {} };
+
+/** The service key under which a runtime provides its {@link IoDriver} to the futures it polls. @category Driver */
+export const IO = serviceKey<IoDriver>('zokio.io');
 
 /** @category Driver */
 export class IoDriver {

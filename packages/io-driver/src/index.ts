@@ -15,9 +15,17 @@
  *
  * @packageDocumentation
  */
-export { IoDriver, type CompletionHandler, type IoDriverOptions } from './driver.js';
+export { IO, IoDriver, type CompletionHandler, type IoDriverOptions } from './driver.js';
 export { createJsBackend } from './backends/js.js';
 export { IoError } from './errors.js';
+export {
+  probe,
+  selectBackend,
+  type BackendAvailability,
+  type BackendSelection,
+  type IoBackendName,
+  type IoChoice,
+} from './select.js';
 export {
   AT_FDCWD,
   COMPLETION_MORE,

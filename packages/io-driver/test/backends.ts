@@ -3,10 +3,19 @@
  * `pnpm --filter @zokio/io-driver build:native`), and then must pass the very same suite.
  */
 import { createJsBackend, type BackendFactory } from '@zokio/io-driver';
+import { loadIoUring } from '../src/backends/io-uring.js';
 
 export interface BackendCase {
   readonly name: string;
   readonly factory: BackendFactory;
 }
 
-export const backends: BackendCase[] = [{ name: 'js', factory: createJsBackend }];
+const ioUring = loadIoUring();
+
+/**
+ * `select.test.ts` fails if io_uring should load here and does not, so this table never quietly shrinks to `js`.
+ */
+export const backends: BackendCase[] = [
+  { name: 'js', factory: createJsBackend },
+  ...('factory' in ioUring ? [{ name: 'io_uring', factory: ioUring.factory }] : []),
+];

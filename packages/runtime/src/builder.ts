@@ -4,6 +4,7 @@
  * @module
  */
 import type { UnhandledErrorPolicy } from '@zokio/scheduler';
+import type { IoChoice } from '@zokio/io-driver';
 import type { Flavor, RuntimeConfig } from './config.js';
 import type { Runtime } from './runtime.js';
 
@@ -59,6 +60,11 @@ export class RuntimeBuilder {
   /** See {@link RuntimeConfig.startPaused}. */
   startPaused(paused = true): this {
     return this.#set({ startPaused: paused });
+  }
+
+  /** See {@link RuntimeConfig.io}. */
+  io(choice: IoChoice): this {
+    return this.#set({ io: choice });
   }
 
   /** The options collected so far. */

@@ -7,6 +7,7 @@
  * @module
  */
 import { describeValue, ZokioError } from '@zokio/future';
+import type { IoChoice } from '@zokio/io-driver';
 import type { UnhandledErrorPolicy } from '@zokio/scheduler';
 
 /** Scheduler flavours. `multi_thread` arrives with the worker pool. @category Runtime */
@@ -56,6 +57,12 @@ export interface RuntimeConfig {
    * @default false
    */
   readonly startPaused?: boolean;
+  /**
+   * The I/O driver backend: `'auto'` picks io_uring where the addon loads and the kernel allows it, else `js`.
+   * Env: `ZOKIO_IO_DRIVER`.
+   * @default 'auto'
+   */
+  readonly io?: IoChoice;
 }
 
 /** Where a resolved value came from. @category Runtime */
@@ -75,6 +82,7 @@ export interface ResolvedConfig {
   readonly unhandledError: Resolved<UnhandledErrorPolicy>;
   readonly enableTime: Resolved<boolean>;
   readonly startPaused: Resolved<boolean>;
+  readonly io: Resolved<IoChoice>;
 }
 
 const KNOWN = new Set([
@@ -84,7 +92,15 @@ const KNOWN = new Set([
   'unhandledError',
   'enableTime',
   'startPaused',
+  'io',
 ]);
+
+const IO_CHOICES: readonly IoChoice[] = ['auto', 'io_uring', 'epoll', 'js'];
+
+function ioChoice(raw: unknown, where: string): IoChoice {
+  if (IO_CHOICES.includes(raw as IoChoice)) return raw as IoChoice;
+  throw new TypeError(`Expected io${where} to be one of ${IO_CHOICES.join(', ')}, got ${describeValue(raw)}`);
+}
 
 function boolean(name: string): (raw: unknown, where: string) => boolean {
   return (raw, where) => {
@@ -162,6 +178,7 @@ export function resolveConfig(config: RuntimeConfig = {}, env: NodeJS.ProcessEnv
     ),
     unhandledError: pick('unhandledError', 'ZOKIO_UNHANDLED_ERROR', config, env, 'log', policy),
     ...timeOptions(config, env),
+    io: pick('io', 'ZOKIO_IO_DRIVER', config, env, 'auto', ioChoice),
   };
 }
 

@@ -33,4 +33,4 @@ export {
   type RuntimeConfig,
   type Source,
 } from './config.js';
-export { selectScheduler, selectTimeDriver, type Selection } from './select.js';
+export { selectIoDriver, selectScheduler, selectTimeDriver, type Selection } from './select.js';

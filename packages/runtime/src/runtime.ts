@@ -19,7 +19,8 @@ import { BUDGET, MAX_LIFO_POLLS_PER_TICK } from '@zokio/scheduler';
 import { RuntimeBuilder } from './builder.js';
 import { resolveConfig, type Resolved, type ResolvedConfig, type RuntimeConfig } from './config.js';
 import type { TimeDriver } from '@zokio/time';
-import { selectScheduler, selectTimeDriver } from './select.js';
+import type { IoDriver } from '@zokio/io-driver';
+import { selectIoDriver, selectScheduler, selectTimeDriver } from './select.js';
 
 /** Options of {@link Runtime.shutdown}. @category Runtime */
 export interface ShutdownOptions {
@@ -62,6 +63,8 @@ export class Runtime {
   readonly #schedulerWhy: string;
   readonly #time: TimeDriver | undefined;
   readonly #timeWhy: string;
+  readonly #io: () => IoDriver | undefined;
+  readonly #ioWhy: string;
   #fatal: JoinError | undefined = undefined;
   #shutdown: Promise<ShutdownReport> | undefined = undefined;
 
@@ -74,6 +77,9 @@ export class Runtime {
     const time = selectTimeDriver(config, this.#scheduler);
     this.#time = time.component;
     this.#timeWhy = time.description;
+    const io = selectIoDriver(config, this.#scheduler);
+    this.#io = io.component;
+    this.#ioWhy = io.description;
     this.#scheduler.onFatal = (error) => {
       this.#fatal ??= error;
       console.error(
@@ -102,6 +108,11 @@ export class Runtime {
   /** The time driver, when time is enabled. */
   get time(): TimeDriver | undefined {
     return this.#time;
+  }
+
+  /** The I/O driver, if a task has used it yet. */
+  get io(): IoDriver | undefined {
+    return this.#io();
   }
 
   /** The scheduler, for layers that register services on it. */
@@ -161,6 +172,8 @@ export class Runtime {
       scheduler.abandonAll();
       await scheduler.whenIdle();
     }
+    // Tasks are gone; drain the I/O they left in flight (cancelled, every final completion awaited), then close.
+    await this.#io()?.shutdown();
     this.#time?.close();
     return { cancelled, abandoned, timedOut };
   }
@@ -184,6 +197,7 @@ export class Runtime {
       `  coop budget:         ${BUDGET} operations per task poll; LIFO slot: ${MAX_LIFO_POLLS_PER_TICK} polls in a row`,
       `  unhandledError:      ${show(c.unhandledError)}`,
       `  time:                ${this.#timeWhy}`,
+      `  io:                  ${this.#ioWhy}`,
       `  platform:            Node ${process.version} on ${process.platform}/${process.arch}`,
     ].join('\n');
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import { LocalScheduler } from '@zokio/scheduler';
+import { IO, IoDriver, selectBackend } from '@zokio/io-driver';
 import { TimeDriver } from '@zokio/time';
 import type { ResolvedConfig } from './config.js';
 
@@ -46,5 +47,23 @@ export function selectTimeDriver(config: ResolvedConfig, scheduler: LocalSchedul
   return {
     component: driver,
     description: `timer wheel (6 levels × 64 slots, 1 ms) on one Node timer; clock ${paused ? `paused, auto-advancing when idle (startPaused, ${config.startPaused.source})` : 'real'}`,
+  };
+}
+
+/**
+ * The I/O backend for the config (see `@zokio/io-driver`'s `selectBackend`), provided to `scheduler`'s tasks as the
+ * `IO` service. The driver (and its ring) is created on first use, so a runtime that does no I/O opens nothing.
+ * @category Runtime
+ */
+export function selectIoDriver(
+  config: ResolvedConfig,
+  scheduler: LocalScheduler,
+): Selection<() => IoDriver | undefined> {
+  // The env override was applied when the config was resolved; do not apply it twice.
+  const selection = selectBackend(config.io.value, {});
+  scheduler.provideLazy(IO, () => new IoDriver(selection.factory));
+  return {
+    component: () => scheduler.peekService(IO),
+    description: `${selection.name} (${config.io.source === 'default' ? '' : `io ${config.io.value}, ${config.io.source}; `}${selection.reason}); created on first use`,
   };
 }

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fn, fromPromise, pending, yieldNow } from '@zokio/future';
+import { fn, fromPromise, pending, pollFn, yieldNow } from '@zokio/future';
+import { IO } from '@zokio/io-driver';
 import { JoinError, spawn } from '@zokio/scheduler';
 import { main, resolveConfig, Runtime } from '@zokio/runtime';
 import { Instant, sleep } from '@zokio/time';
@@ -106,6 +107,29 @@ describe('Runtime', () => {
     expect(() => resolveConfig({}, { ZOKIO_START_PAUSED: 'maybe' })).toThrow(
       /Expected startPaused \(from ZOKIO_START_PAUSED\) to be true or false, got the string "maybe"/,
     );
+  });
+
+  it('io picks the I/O backend, says why, creates the driver on first use and drains it at shutdown', async () => {
+    const rt = Runtime.create({ io: 'js' });
+    expect(rt.describe()).toMatch(
+      /io: +js \(io js, config; forced by config: Node's callback fs API\); created on first use/,
+    );
+    expect(rt.io).toBeUndefined();
+    const res = await rt.blockOn(
+      pollFn((cx) => {
+        const driver = cx.executor.service(IO)!;
+        return driver.kind;
+      }),
+    );
+    expect(res).toBe('js');
+    expect(rt.io?.kind).toBe('js');
+    rt.io!.timeout(60_000, { complete() {} });
+    await rt.shutdown();
+    expect(rt.io?.inFlight).toBe(0);
+    expect(() => Runtime.create({ io: 'kqueue' as never })).toThrow(
+      /Expected io to be one of auto, io_uring, epoll, js/,
+    );
+    expect(Runtime.create().describe()).toMatch(/io: +(io_uring|js) \(auto: /);
   });
 
   it('shutdown cancels every task, waits for clean-up, and reports nothing abandoned', async () => {

@@ -31,3 +31,5 @@ export * from '@zokio/scheduler';
 export * from '@zokio/runtime';
 export * from '@zokio/time';
 export * from '@zokio/sync';
+export * from '@zokio/memory';
+export * from '@zokio/io-driver';

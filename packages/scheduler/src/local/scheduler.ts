@@ -65,6 +65,11 @@ export interface SpawnOptions {
 
 type AnyTask = Task<unknown>;
 
+/** A service not made yet. */
+class LazyService {
+  constructor(readonly make: () => unknown) {}
+}
+
 /** A failure, or a cancellation whose clean-up threw, must reach someone; a clean cancellation need not. */
 function mustReport(error: JoinError): boolean {
   return error.isFailure() || error.cause !== undefined;
@@ -114,12 +119,29 @@ export class LocalScheduler {
   }
 
   service<T>(key: ServiceKey<T>): T | undefined {
-    return this.#services.get(key) as T | undefined;
+    const value = this.#services.get(key);
+    if (value instanceof LazyService) {
+      const made = value.make() as T;
+      this.#services.set(key, made);
+      return made;
+    }
+    return value as T | undefined;
   }
 
   /** Registers a service that leaf futures reach through `cx.executor.service(key)`. */
   provide<T>(key: ServiceKey<T>, value: T): void {
     this.#services.set(key, value);
+  }
+
+  /** Registers a service made on first use (an I/O ring nobody uses is never opened). */
+  provideLazy<T>(key: ServiceKey<T>, make: () => T): void {
+    this.#services.set(key, new LazyService(make));
+  }
+
+  /** The service if it was made, without making it. */
+  peekService<T>(key: ServiceKey<T>): T | undefined {
+    const value = this.#services.get(key);
+    return value instanceof LazyService ? undefined : (value as T | undefined);
   }
 
   // ---- Spawning and waking --------------------------------------------------------------------------------------

@@ -1,0 +1,36 @@
+{
+  # zokio_io.node: the io_uring backend (raw Node-API C, no liburing). `pnpm build:native` builds it;
+  # `pnpm test:asan` rebuilds it with AddressSanitizer (asan=1) and runs the native tests under it.
+  "variables": {
+    "asan%": 0
+  },
+  "targets": [
+    {
+      "target_name": "zokio_io",
+      "sources": [
+        "native/addon.c",
+        "native/ops.c",
+        "native/ring.c",
+        "native/timeouts.c",
+        "native/uring.c"
+      ],
+      "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
+      "cflags_c": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-fvisibility=hidden"],
+      "conditions": [
+        [
+          "asan==1",
+          {
+            "cflags_c": ["-fsanitize=address", "-fno-omit-frame-pointer", "-g"],
+            "ldflags": ["-fsanitize=address"]
+          }
+        ],
+        [
+          "OS!='linux'",
+          {
+            "type": "none"
+          }
+        ]
+      ]
+    }
+  ]
+}

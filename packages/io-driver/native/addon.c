@@ -1,0 +1,393 @@
+/*
+ * addon.c: the JS surface of zokio_io.node (raw Node-API, NAPI_VERSION 8). Thin: argument checking and object
+ * building; the engine is ring.c.
+ *
+ *   createRing(staging, completions, onCompletions, entries) -> handle
+ *   registerArena(handle, id, arrayBuffer)
+ *   flush(handle, count)
+ *   close(handle)            throws EBUSY while ops are in flight; idempotent afterwards
+ *   ringInfo(handle)         -> { setupFlags, features, sqEntries, cqEntries, ops }
+ *   probe()                  -> { ok, reason?, setupFlags, features, ops }
+ *
+ * Every ring belongs to the napi_env (main thread or worker) that created it and is torn down by an async cleanup
+ * hook when that env goes away; nothing here is process-global, so the addon loads in any number of workers.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ring.h"
+
+/* Largest arena id: ids are small dense integers (0, 1, 2, ... per pool), indexed directly. */
+#define ZK_MAX_ARENA_ID (1U << 16)
+/* Largest SQ the caller may ask for (the kernel's own limit is 32768). */
+#define ZK_MAX_ENTRIES 32768U
+
+/* Throws (unless an exception is already pending) and returns NULL from the calling napi callback. */
+#define CHECK(env, call)                                                        \
+  do {                                                                          \
+    if ((call) != napi_ok) {                                                    \
+      throw_last((env), #call);                                                 \
+      return NULL;                                                              \
+    }                                                                           \
+  } while (0)
+
+static void throw_last(napi_env env, const char *what) {
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return;
+  const napi_extended_error_info *info = NULL;
+  char msg[256];
+  snprintf(msg, sizeof msg, "zokio_io: %s failed: %s", what,
+           napi_get_last_error_info(env, &info) == napi_ok && info && info->error_message ? info->error_message
+                                                                                           : "unknown error");
+  napi_throw_error(env, "ERR_ZOKIO_NAPI", msg);
+}
+
+static napi_value throw_code(napi_env env, const char *code, const char *msg) {
+  napi_throw_error(env, code, msg);
+  return NULL;
+}
+
+static napi_value undefined(napi_env env) {
+  napi_value v = NULL;
+  napi_get_undefined(env, &v);
+  return v;
+}
+
+/* Reads an ArrayBuffer argument, refusing detached and resizable ones (a shrinking buffer would void our bounds). */
+static int get_buffer(napi_env env, napi_value v, const char *what, void **data, size_t *len) {
+  bool is_ab = false, detached = false, resizable = false;
+  char msg[160];
+  if (napi_is_arraybuffer(env, v, &is_ab) != napi_ok || !is_ab) {
+    snprintf(msg, sizeof msg, "zokio_io: expected %s to be an ArrayBuffer", what);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+    return -1;
+  }
+  if (napi_is_detached_arraybuffer(env, v, &detached) != napi_ok || detached) {
+    snprintf(msg, sizeof msg, "zokio_io: %s is detached", what);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", msg);
+    return -1;
+  }
+  napi_value prop;
+  if (napi_get_named_property(env, v, "resizable", &prop) == napi_ok) napi_get_value_bool(env, prop, &resizable);
+  if (resizable) {
+    snprintf(msg, sizeof msg, "zokio_io: %s must not be a resizable ArrayBuffer", what);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", msg);
+    return -1;
+  }
+  if (napi_get_arraybuffer_info(env, v, data, len) != napi_ok) {
+    throw_last(env, "napi_get_arraybuffer_info");
+    return -1;
+  }
+  return 0;
+}
+
+static int get_u32(napi_env env, napi_value v, const char *what, uint32_t min, uint32_t max, uint32_t *out) {
+  double d = 0;
+  char msg[160];
+  if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= min && d <= max) || d != (double)(uint32_t)d) {
+    snprintf(msg, sizeof msg, "zokio_io: expected %s to be an integer from %u to %u", what, min, max);
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
+    return -1;
+  }
+  *out = (uint32_t)d;
+  return 0;
+}
+
+static void finalize_box(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  struct zk_box *box = data;
+  /* A dropped handle: its ring closes once idle (an unreachable ring would otherwise live until env cleanup). */
+  if (box->ring) {
+    box->ring->box = NULL;
+    if (box->ring->in_flight == 0 && !box->ring->closing) zk_ring_begin_close(box->ring);
+  }
+  free(box);
+}
+
+/* The live ring behind a handle, or NULL with an exception thrown. */
+static struct zk_ring *get_ring(napi_env env, napi_value v) {
+  void *data = NULL;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external || napi_get_value_external(env, v, &data) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "zokio_io: expected a ring handle from createRing");
+    return NULL;
+  }
+  struct zk_box *box = data;
+  if (!box->ring || box->ring->closing) {
+    napi_throw_error(env, "ERR_ZOKIO_RING_CLOSED", "zokio_io: the ring is closed");
+    return NULL;
+  }
+  return box->ring;
+}
+
+static napi_value string_array(napi_env env, const char *const *items, size_t n) {
+  napi_value arr, s;
+  if (napi_create_array_with_length(env, n, &arr) != napi_ok) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (napi_create_string_utf8(env, items[i], NAPI_AUTO_LENGTH, &s) != napi_ok) return NULL;
+    if (napi_set_element(env, arr, (uint32_t)i, s) != napi_ok) return NULL;
+  }
+  return arr;
+}
+
+/* Fills setupFlags, features and ops of `obj` from a ring. */
+static int describe(napi_env env, const struct zk_uring *u, napi_value obj) {
+  const char *names[32];
+  napi_value v;
+  size_t n = zk_uring_setup_flag_names(u->setup_flags, names, 32);
+  if (!(v = string_array(env, names, n)) || napi_set_named_property(env, obj, "setupFlags", v) != napi_ok) return -1;
+  n = zk_uring_feature_names(u->features, names, 32);
+  if (!(v = string_array(env, names, n)) || napi_set_named_property(env, obj, "features", v) != napi_ok) return -1;
+  n = 0;
+  for (unsigned op = 0; op < ZK_OP_COUNT; op++)
+    if (zk_uring_supports(u, zk_op_uring[op])) names[n++] = zk_op_names[op];
+  if (!(v = string_array(env, names, n)) || napi_set_named_property(env, obj, "ops", v) != napi_ok) return -1;
+  return 0;
+}
+
+static napi_value js_create_ring(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) return throw_code(env, "ERR_MISSING_ARGS", "zokio_io: createRing(staging, completions, fn, entries)");
+  void *staging, *completions;
+  size_t staging_len, completions_len;
+  uint32_t entries;
+  napi_valuetype t;
+  if (get_buffer(env, argv[0], "staging", &staging, &staging_len)) return NULL;
+  if (get_buffer(env, argv[1], "completions", &completions, &completions_len)) return NULL;
+  CHECK(env, napi_typeof(env, argv[2], &t));
+  if (t != napi_function) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "zokio_io: expected onCompletions to be a function");
+    return NULL;
+  }
+  if (get_u32(env, argv[3], "entries", 1, ZK_MAX_ENTRIES, &entries)) return NULL;
+  if (staging_len < ZK_OP_RECORD_BYTES || completions_len < ZK_COMPLETION_RECORD_BYTES)
+    return throw_code(env, "ERR_OUT_OF_RANGE", "zokio_io: staging must hold one op record, completions one record");
+
+  struct zk_ring *r = calloc(1, sizeof *r);
+  if (!r) return throw_code(env, "ENOMEM", "zokio_io: out of memory");
+  r->env = env;
+  zk_timeouts_init(&r->timeouts);
+  const char *step = "io_uring_setup";
+  int err = zk_uring_init(&r->u, entries, &step);
+  if (err < 0) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s: %s (%s)", step, zk_errno_name(err), strerror(-err));
+    free(r);
+    return throw_code(env, zk_errno_name(err), msg);
+  }
+  r->staging = staging;
+  r->staging_len = staging_len;
+  r->completions = completions;
+  r->completion_cap = completions_len / ZK_COMPLETION_RECORD_BYTES > UINT32_MAX
+                          ? UINT32_MAX
+                          : (uint32_t)(completions_len / ZK_COMPLETION_RECORD_BYTES);
+
+  napi_value name, resource, handle;
+  uv_loop_t *loop = NULL;
+  struct zk_box *box = NULL;
+  if (napi_create_reference(env, argv[0], 1, &r->staging_ref) != napi_ok ||
+      napi_create_reference(env, argv[1], 1, &r->completions_ref) != napi_ok ||
+      napi_create_reference(env, argv[2], 1, &r->callback_ref) != napi_ok ||
+      napi_create_string_utf8(env, "zokio:io_uring", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_object(env, &resource) != napi_ok || /* async_hooks resource (NULL is refused by Node 20) */
+      napi_async_init(env, resource, name, &r->async_ctx) != napi_ok ||
+      napi_get_uv_event_loop(env, &loop) != napi_ok || !(box = calloc(1, sizeof *box))) {
+    throw_last(env, "createRing");
+    zk_ring_free_unstarted(r);
+    return NULL;
+  }
+  box->ring = r;
+  if (napi_create_external(env, box, finalize_box, NULL, &handle) != napi_ok) {
+    free(box);
+    throw_last(env, "napi_create_external");
+    zk_ring_free_unstarted(r);
+    return NULL;
+  }
+  r->box = box; /* from here the external owns the box: finalize_box frees it */
+
+  int uverr = zk_ring_start(r, loop);
+  if (uverr == 0 && napi_add_async_cleanup_hook(env, zk_ring_on_env_cleanup, r, &r->hook) != napi_ok) {
+    r->hook = NULL;
+    uverr = UV_ENOMEM;
+  }
+  if (uverr != 0) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "zokio_io: cannot watch the ring fd: %s", uv_strerror(uverr));
+    if (r->handles_open == 0)
+      zk_ring_free_unstarted(r);
+    else
+      zk_ring_begin_close(r);
+    return throw_code(env, uv_err_name(uverr), msg);
+  }
+  return handle;
+}
+
+static napi_value js_register_arena(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) return throw_code(env, "ERR_MISSING_ARGS", "zokio_io: registerArena(handle, id, buffer)");
+  struct zk_ring *r = get_ring(env, argv[0]);
+  uint32_t id;
+  void *data;
+  size_t len;
+  if (!r || get_u32(env, argv[1], "arena id", 0, ZK_MAX_ARENA_ID - 1, &id)) return NULL;
+  if (get_buffer(env, argv[2], "arena", &data, &len)) return NULL;
+  if (len == 0 || data == NULL) return throw_code(env, "ERR_OUT_OF_RANGE", "zokio_io: an arena must not be empty");
+  if (id < r->narenas && r->arenas[id].data != NULL) {
+    if (r->arenas[id].data == data && r->arenas[id].len == len) return undefined(env); /* same buffer again */
+    return throw_code(env, "ERR_ZOKIO_ARENA_EXISTS", "zokio_io: arena id already registered with another buffer");
+  }
+  if (id >= r->arenas_cap) {
+    uint32_t cap = r->arenas_cap ? r->arenas_cap : 8;
+    while (cap <= id) cap *= 2;
+    struct zk_arena_view *views = realloc(r->arenas, cap * sizeof *views);
+    if (!views) return throw_code(env, "ENOMEM", "zokio_io: out of memory");
+    r->arenas = views;
+    napi_ref *refs = realloc(r->arena_refs, cap * sizeof *refs);
+    if (!refs) return throw_code(env, "ENOMEM", "zokio_io: out of memory");
+    r->arena_refs = refs;
+    for (uint32_t i = r->arenas_cap; i < cap; i++) {
+      r->arenas[i] = (struct zk_arena_view){NULL, 0};
+      r->arena_refs[i] = NULL;
+    }
+    r->arenas_cap = cap;
+  }
+  CHECK(env, napi_create_reference(env, argv[2], 1, &r->arena_refs[id]));
+  r->arenas[id] = (struct zk_arena_view){data, len};
+  if (id >= r->narenas) r->narenas = id + 1;
+  return undefined(env);
+}
+
+static napi_value js_flush(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) return throw_code(env, "ERR_MISSING_ARGS", "zokio_io: flush(handle, count)");
+  struct zk_ring *r = get_ring(env, argv[0]);
+  uint32_t count;
+  if (!r) return NULL;
+  uint64_t max = r->staging_len / ZK_OP_RECORD_BYTES;
+  if (get_u32(env, argv[1], "count", 0, max > UINT32_MAX ? UINT32_MAX : (uint32_t)max, &count)) return NULL;
+  if (zk_ring_flush(r, count) != 0) return throw_code(env, "ENOMEM", "zokio_io: flush: out of memory (no op taken)");
+  return undefined(env);
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data = NULL;
+  napi_valuetype t;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_external ||
+      napi_get_value_external(env, argv[0], &data) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "zokio_io: expected a ring handle from createRing");
+    return NULL;
+  }
+  struct zk_ring *r = ((struct zk_box *)data)->ring;
+  if (!r || r->closing) return undefined(env); /* already closed */
+  if (r->in_flight > 0) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "zokio_io: close: %llu ops still in flight; close only after every final completion",
+             (unsigned long long)r->in_flight);
+    return throw_code(env, "EBUSY", msg);
+  }
+  zk_ring_begin_close(r);
+  return undefined(env);
+}
+
+static napi_value js_ring_info(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], obj, v;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) return throw_code(env, "ERR_MISSING_ARGS", "zokio_io: ringInfo(handle)");
+  struct zk_ring *r = get_ring(env, argv[0]);
+  if (!r) return NULL;
+  CHECK(env, napi_create_object(env, &obj));
+  if (describe(env, &r->u, obj)) {
+    throw_last(env, "ringInfo");
+    return NULL;
+  }
+  CHECK(env, napi_create_uint32(env, r->u.sq_entries, &v));
+  CHECK(env, napi_set_named_property(env, obj, "sqEntries", v));
+  CHECK(env, napi_create_uint32(env, r->u.cq_entries, &v));
+  CHECK(env, napi_set_named_property(env, obj, "cqEntries", v));
+  CHECK(env, napi_create_uint32(env, r->completion_cap, &v));
+  CHECK(env, napi_set_named_property(env, obj, "completionCapacity", v));
+  return obj;
+}
+
+/* kernel.io_uring_disabled: 0 enabled, 1 only for io_uring_group members, 2 disabled; -1 when absent (< 6.6). */
+static int io_uring_disabled(void) {
+  FILE *f = fopen("/proc/sys/kernel/io_uring_disabled", "re");
+  if (!f) return -1;
+  int v = -1;
+  if (fscanf(f, "%d", &v) != 1) v = -1;
+  fclose(f);
+  return v;
+}
+
+static napi_value js_probe(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value obj, v;
+  CHECK(env, napi_create_object(env, &obj));
+  struct zk_uring u;
+  const char *step = "io_uring_setup";
+  int err = zk_uring_init(&u, 8, &step);
+  if (err < 0) {
+    char reason[192];
+    int disabled = io_uring_disabled();
+    const char *hint = "";
+    if (err == -EPERM && disabled == 2) hint = " (io_uring_disabled=2: io_uring is disabled system-wide)";
+    else if (err == -EPERM && disabled == 1) hint = " (io_uring_disabled=1: not in kernel.io_uring_group)";
+    else if (err == -EPERM) hint = " (seccomp?)";
+    else if (err == -ENOSYS) hint = " (kernel without io_uring, or seccomp)";
+    snprintf(reason, sizeof reason, "%s: %s%s", step, zk_errno_name(err), hint);
+    CHECK(env, napi_get_boolean(env, false, &v));
+    CHECK(env, napi_set_named_property(env, obj, "ok", v));
+    CHECK(env, napi_create_string_utf8(env, reason, NAPI_AUTO_LENGTH, &v));
+    CHECK(env, napi_set_named_property(env, obj, "reason", v));
+    memset(&u, 0, sizeof u); /* describe() then reports nothing */
+    u.fd = -1;
+  } else {
+    int ok = u.probed != 0;
+    CHECK(env, napi_get_boolean(env, ok, &v));
+    CHECK(env, napi_set_named_property(env, obj, "ok", v));
+    if (!ok) {
+      CHECK(env, napi_create_string_utf8(env, "IORING_REGISTER_PROBE: unsupported (kernel older than 5.6)",
+                                         NAPI_AUTO_LENGTH, &v));
+      CHECK(env, napi_set_named_property(env, obj, "reason", v));
+    }
+  }
+  int described = describe(env, &u, obj);
+  zk_uring_destroy(&u);
+  if (described) {
+    throw_last(env, "probe");
+    return NULL;
+  }
+  return obj;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"createRing", NULL, js_create_ring, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"registerArena", NULL, js_register_arena, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"flush", NULL, js_flush, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ringInfo", NULL, js_ring_info, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"probe", NULL, js_probe, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}
+
+/* Node-API modules are context-aware: init runs once per env (main thread and each worker). */
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,167 @@
+/**
+ * The `io_uring` backend: a thin {@link Backend} over the native addon `zokio_io.node` (`native/` in this package,
+ * built by `pnpm build:native`).
+ *
+ * The addon owns the ring; this file only loads it, probes the kernel, and adapts its handle-based functions to the
+ * `Backend` interface. Loading never throws: {@link loadIoUring} returns why the backend is unavailable (addon not
+ * built, ring setup refused by seccomp, `io_uring_disabled`, …) so that `io: 'auto'` can fall back and say why.
+ *
+ * Memory protocol (see `contract.ts`): the addon keeps the staging buffer, the completion buffer and every registered
+ * arena alive with `napi_ref`s until the backend is closed, and marks nothing itself; this file additionally marks
+ * them untransferable, since a `postMessage` transfer would detach memory the kernel may still be writing.
+ *
+ * @module
+ */
+import { createRequire } from 'node:module';
+import { markAsUntransferable } from 'node:worker_threads';
+import type { Backend, BackendFactory } from '../contract.js';
+
+/** What `probe()` reports about the running kernel. */
+export interface IoUringProbe {
+  /** Whether a ring could be set up and its supported opcodes probed. */
+  readonly ok: boolean;
+  /** Why not, when `ok` is false: `io_uring_setup: EPERM (seccomp?)`, `io_uring_setup: ENOSYS (…)`, … */
+  readonly reason?: string;
+  /** Setup flags the kernel accepted (`SINGLE_ISSUER`, `COOP_TASKRUN`, `TASKRUN_FLAG`, `SUBMIT_ALL`, `CLAMP`). */
+  readonly setupFlags: readonly string[];
+  /** Kernel features (`NODROP`, `FAST_POLL`, `EXT_ARG`, …). */
+  readonly features: readonly string[];
+  /** Contract ops (`Op` names) the kernel supports. */
+  readonly ops: readonly string[];
+}
+
+/** Facts about one ring. */
+export interface IoUringRingInfo {
+  readonly setupFlags: readonly string[];
+  readonly features: readonly string[];
+  readonly ops: readonly string[];
+  readonly sqEntries: number;
+  readonly cqEntries: number;
+  /** Completion records delivered per callback (the completion buffer's size / 16). */
+  readonly completionCapacity: number;
+}
+
+declare const ringHandle: unique symbol;
+/** An opaque ring handle (a napi external). */
+type RingHandle = { readonly [ringHandle]: true };
+
+/** The addon's exports (native/addon.c). */
+export interface IoUringAddon {
+  createRing(
+    staging: ArrayBuffer,
+    completions: ArrayBuffer,
+    onCompletions: (count: number) => void,
+    entries: number,
+  ): RingHandle;
+  registerArena(handle: RingHandle, id: number, buffer: ArrayBuffer): void;
+  flush(handle: RingHandle, count: number): void;
+  close(handle: RingHandle): void;
+  ringInfo(handle: RingHandle): IoUringRingInfo;
+  probe(): IoUringProbe;
+}
+
+/** Options for {@link loadIoUring}. */
+export interface IoUringOptions {
+  /**
+   * Submission queue entries per ring; the completion queue gets twice as many, and at most that many ops are in
+   * the kernel at once (more wait, in order, in the backend's overflow queue).
+   * @default 256
+   */
+  readonly entries?: number;
+}
+
+/** The `Backend` over one ring. */
+export class IoUringBackend implements Backend {
+  readonly kind = 'io_uring';
+  /** Setup flags, features and sizes of this ring. */
+  readonly info: IoUringRingInfo;
+  readonly #addon: IoUringAddon;
+  readonly #handle: RingHandle;
+
+  constructor(
+    addon: IoUringAddon,
+    staging: ArrayBuffer,
+    completions: ArrayBuffer,
+    onCompletions: (count: number) => void,
+    entries: number,
+  ) {
+    this.#addon = addon;
+    this.#handle = addon.createRing(staging, completions, onCompletions, entries);
+    this.info = addon.ringInfo(this.#handle);
+    untransferable(staging);
+    untransferable(completions);
+  }
+
+  registerArena(id: number, buffer: ArrayBuffer): void {
+    this.#addon.registerArena(this.#handle, id, buffer);
+    untransferable(buffer);
+  }
+
+  flush(count: number): void {
+    this.#addon.flush(this.#handle, count);
+  }
+
+  /** Throws an error with code `EBUSY` while ops are in flight; does nothing once closed. */
+  close(): void {
+    this.#addon.close(this.#handle);
+  }
+}
+
+function untransferable(buffer: ArrayBuffer): void {
+  // Keeps postMessage/structuredClone from detaching memory the kernel may be reading or writing.
+  markAsUntransferable(buffer);
+}
+
+/** Where the addon may be, relative to this file: `src/backends/` and `dist/` (bundled) alike. */
+const ADDON_PATHS = ['../build/Release/zokio_io.node', '../../build/Release/zokio_io.node'] as const;
+
+/** Loads the addon without probing: the module, or why it could not be loaded. */
+export function loadIoUringAddon(): { addon: IoUringAddon } | { error: string } {
+  if (process.platform !== 'linux') return { error: `io_uring needs Linux (this is ${process.platform})` };
+  const require = createRequire(import.meta.url);
+  const failures: string[] = [];
+  for (const path of ADDON_PATHS) {
+    try {
+      return { addon: require(path) as IoUringAddon };
+    } catch (error) {
+      failures.push(`${path}: ${describe(error)}`);
+    }
+  }
+  return { error: `native addon zokio_io.node not loadable (run pnpm build:native): ${failures.join('; ')}` };
+}
+
+/**
+ * Loads the io_uring backend: the addon, then a probe ring. Never throws.
+ *
+ * @example
+ * ```ts
+ * const loaded = loadIoUring();
+ * if ('error' in loaded) console.log(`io_uring unavailable: ${loaded.error}`);
+ * else loaded.factory(staging, completions, onCompletions).kind; // 'io_uring'
+ * ```
+ */
+export function loadIoUring(
+  options: IoUringOptions = {},
+): { factory: BackendFactory; probe: IoUringProbe } | { error: string } {
+  const entries = options.entries ?? 256;
+  if (!Number.isInteger(entries) || entries < 1 || entries > 32768) {
+    return { error: `expected entries to be an integer from 1 to 32768, got ${String(entries)}` };
+  }
+  const loaded = loadIoUringAddon();
+  if ('error' in loaded) return loaded;
+  const { addon } = loaded;
+  let probe: IoUringProbe;
+  try {
+    probe = addon.probe();
+  } catch (error) {
+    return { error: `io_uring probe failed: ${describe(error)}` };
+  }
+  if (!probe.ok) return { error: probe.reason ?? 'io_uring unavailable' };
+  const factory: BackendFactory = (staging, completions, onCompletions) =>
+    new IoUringBackend(addon, staging, completions, onCompletions, entries);
+  return { factory, probe };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
