@@ -1,3 +1,4 @@
 import { packageConfig } from '../../tsup.config.base.js';
 
-export default packageConfig();
+// `shims` gives the CJS build an `import.meta.url`, which the addon loader resolves the package root from.
+export default packageConfig({ shims: true });

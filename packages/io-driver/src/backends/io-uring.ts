@@ -13,6 +13,7 @@
  * @module
  */
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { markAsUntransferable } from 'node:worker_threads';
 import type { Backend, BackendFactory } from '../contract.js';
 
@@ -113,21 +114,32 @@ function untransferable(buffer: ArrayBuffer): void {
 }
 
 /** Where the addon may be, relative to this file: `src/backends/` and `dist/` (bundled) alike. */
-const ADDON_PATHS = ['../build/Release/zokio_io.node', '../../build/Release/zokio_io.node'] as const;
+/** The package root, relative to this module in src/backends/ and in dist/. */
+const PACKAGE_ROOTS = ['../../', '../'] as const;
 
 /** Loads the addon without probing: the module, or why it could not be loaded. */
 export function loadIoUringAddon(): { addon: IoUringAddon } | { error: string } {
   if (process.platform !== 'linux') return { error: `io_uring needs Linux (this is ${process.platform})` };
   const require = createRequire(import.meta.url);
   const failures: string[] = [];
-  for (const path of ADDON_PATHS) {
+  let nodeGypBuild: ((root: string) => unknown) | undefined;
+  try {
+    nodeGypBuild = require('node-gyp-build') as (root: string) => unknown;
+  } catch (error) {
+    failures.push(`node-gyp-build: ${describe(error)}`);
+  }
+  // The package root from src/backends/ (tests) or dist/ (published). node-gyp-build looks for a matching prebuild
+  // in prebuilds/<platform>-<arch>/, then for a local build in build/Release/.
+  for (const root of PACKAGE_ROOTS) {
+    const dir = fileURLToPath(new URL(root, import.meta.url));
     try {
-      return { addon: require(path) as IoUringAddon };
+      if (nodeGypBuild !== undefined) return { addon: nodeGypBuild(dir) as IoUringAddon };
+      return { addon: require(`${dir}/build/Release/zokio_io.node`) as IoUringAddon };
     } catch (error) {
-      failures.push(`${path}: ${describe(error)}`);
+      failures.push(`${dir}: ${describe(error)}`);
     }
   }
-  return { error: `native addon zokio_io.node not loadable (run pnpm build:native): ${failures.join('; ')}` };
+  return { error: `native addon zokio_io.node not loadable (no prebuild, and no local build): ${failures.join('; ')}` };
 }
 
 /**
