@@ -1,5 +1,5 @@
 {
-  # zokio_io.node: the io_uring backend (raw Node-API C, no liburing). `pnpm build:native` builds it;
+  # zokio_io.node: the io_uring and epoll backends (raw Node-API C, no liburing). `pnpm build:native` builds it;
   # `pnpm test:asan` rebuilds it with AddressSanitizer (asan=1) and runs the native tests under it.
   "variables": {
     "asan%": 0
@@ -9,6 +9,11 @@
       "target_name": "zokio_io",
       "sources": [
         "native/addon.c",
+        "native/arena.c",
+        "native/epoll.c",
+        "native/epoll_addon.c",
+        "native/epoll_pool.c",
+        "native/napi_util.c",
         "native/ops.c",
         "native/ring.c",
         "native/timeouts.c",

@@ -8,6 +8,7 @@
  *   close(handle)            throws EBUSY while ops are in flight; idempotent afterwards
  *   ringInfo(handle)         -> { setupFlags, features, sqEntries, cqEntries, ops }
  *   probe()                  -> { ok, reason?, setupFlags, features, ops }
+ *   createEpoll, epollRegisterArena, epollFlush, epollClose: the epoll backend (epoll_addon.c)
  *
  * Every ring belongs to the napi_env (main thread or worker) that created it and is torn down by an async cleanup
  * hook when that env goes away; nothing here is process-global, so the addon loads in any number of workers.
@@ -20,83 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "epoll.h"
 #include "ring.h"
 
-/* Largest arena id: ids are small dense integers (0, 1, 2, ... per pool), indexed directly. */
-#define ZK_MAX_ARENA_ID (1U << 16)
 /* Largest SQ the caller may ask for (the kernel's own limit is 32768). */
 #define ZK_MAX_ENTRIES 32768U
 
-/* Throws (unless an exception is already pending) and returns NULL from the calling napi callback. */
-#define CHECK(env, call)                                                        \
-  do {                                                                          \
-    if ((call) != napi_ok) {                                                    \
-      throw_last((env), #call);                                                 \
-      return NULL;                                                              \
-    }                                                                           \
-  } while (0)
-
-static void throw_last(napi_env env, const char *what) {
-  bool pending = false;
-  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return;
-  const napi_extended_error_info *info = NULL;
-  char msg[256];
-  snprintf(msg, sizeof msg, "zokio_io: %s failed: %s", what,
-           napi_get_last_error_info(env, &info) == napi_ok && info && info->error_message ? info->error_message
-                                                                                           : "unknown error");
-  napi_throw_error(env, "ERR_ZOKIO_NAPI", msg);
-}
-
-static napi_value throw_code(napi_env env, const char *code, const char *msg) {
-  napi_throw_error(env, code, msg);
-  return NULL;
-}
-
-static napi_value undefined(napi_env env) {
-  napi_value v = NULL;
-  napi_get_undefined(env, &v);
-  return v;
-}
-
-/* Reads an ArrayBuffer argument, refusing detached and resizable ones (a shrinking buffer would void our bounds). */
-static int get_buffer(napi_env env, napi_value v, const char *what, void **data, size_t *len) {
-  bool is_ab = false, detached = false, resizable = false;
-  char msg[160];
-  if (napi_is_arraybuffer(env, v, &is_ab) != napi_ok || !is_ab) {
-    snprintf(msg, sizeof msg, "zokio_io: expected %s to be an ArrayBuffer", what);
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
-    return -1;
-  }
-  if (napi_is_detached_arraybuffer(env, v, &detached) != napi_ok || detached) {
-    snprintf(msg, sizeof msg, "zokio_io: %s is detached", what);
-    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", msg);
-    return -1;
-  }
-  napi_value prop;
-  if (napi_get_named_property(env, v, "resizable", &prop) == napi_ok) napi_get_value_bool(env, prop, &resizable);
-  if (resizable) {
-    snprintf(msg, sizeof msg, "zokio_io: %s must not be a resizable ArrayBuffer", what);
-    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", msg);
-    return -1;
-  }
-  if (napi_get_arraybuffer_info(env, v, data, len) != napi_ok) {
-    throw_last(env, "napi_get_arraybuffer_info");
-    return -1;
-  }
-  return 0;
-}
-
-static int get_u32(napi_env env, napi_value v, const char *what, uint32_t min, uint32_t max, uint32_t *out) {
-  double d = 0;
-  char msg[160];
-  if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= min && d <= max) || d != (double)(uint32_t)d) {
-    snprintf(msg, sizeof msg, "zokio_io: expected %s to be an integer from %u to %u", what, min, max);
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
-    return -1;
-  }
-  *out = (uint32_t)d;
-  return 0;
-}
+#define CHECK(env, call) ZK_CHECK(env, call)
 
 static void finalize_box(napi_env env, void *data, void *hint) {
   (void)env;
@@ -155,24 +86,24 @@ static napi_value js_create_ring(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 4) return throw_code(env, "ERR_MISSING_ARGS", "zokio_io: createRing(staging, completions, fn, entries)");
+  if (argc < 4) return zk_throw_code(env, "ERR_MISSING_ARGS", "zokio_io: createRing(staging, completions, fn, entries)");
   void *staging, *completions;
   size_t staging_len, completions_len;
   uint32_t entries;
   napi_valuetype t;
-  if (get_buffer(env, argv[0], "staging", &staging, &staging_len)) return NULL;
-  if (get_buffer(env, argv[1], "completions", &completions, &completions_len)) return NULL;
+  if (zk_get_buffer(env, argv[0], "staging", &staging, &staging_len)) return NULL;
+  if (zk_get_buffer(env, argv[1], "completions", &completions, &completions_len)) return NULL;
   CHECK(env, napi_typeof(env, argv[2], &t));
   if (t != napi_function) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "zokio_io: expected onCompletions to be a function");
     return NULL;
   }
-  if (get_u32(env, argv[3], "entries", 1, ZK_MAX_ENTRIES, &entries)) return NULL;
+  if (zk_get_u32(env, argv[3], "entries", 1, ZK_MAX_ENTRIES, &entries)) return NULL;
   if (staging_len < ZK_OP_RECORD_BYTES || completions_len < ZK_COMPLETION_RECORD_BYTES)
-    return throw_code(env, "ERR_OUT_OF_RANGE", "zokio_io: staging must hold one op record, completions one record");
+    return zk_throw_code(env, "ERR_OUT_OF_RANGE", "zokio_io: staging must hold one op record, completions one record");
 
   struct zk_ring *r = calloc(1, sizeof *r);
-  if (!r) return throw_code(env, "ENOMEM", "zokio_io: out of memory");
+  if (!r) return zk_throw_code(env, "ENOMEM", "zokio_io: out of memory");
   r->env = env;
   zk_timeouts_init(&r->timeouts);
   const char *step = "io_uring_setup";
@@ -181,7 +112,7 @@ static napi_value js_create_ring(napi_env env, napi_callback_info info) {
     char msg[128];
     snprintf(msg, sizeof msg, "%s: %s (%s)", step, zk_errno_name(err), strerror(-err));
     free(r);
-    return throw_code(env, zk_errno_name(err), msg);
+    return zk_throw_code(env, zk_errno_name(err), msg);
   }
   r->staging = staging;
   r->staging_len = staging_len;
@@ -200,14 +131,14 @@ static napi_value js_create_ring(napi_env env, napi_callback_info info) {
       napi_create_object(env, &resource) != napi_ok || /* async_hooks resource (NULL is refused by Node 20) */
       napi_async_init(env, resource, name, &r->async_ctx) != napi_ok ||
       napi_get_uv_event_loop(env, &loop) != napi_ok || !(box = calloc(1, sizeof *box))) {
-    throw_last(env, "createRing");
+    zk_throw_last(env, "createRing");
     zk_ring_free_unstarted(r);
     return NULL;
   }
   box->ring = r;
   if (napi_create_external(env, box, finalize_box, NULL, &handle) != napi_ok) {
     free(box);
-    throw_last(env, "napi_create_external");
+    zk_throw_last(env, "napi_create_external");
     zk_ring_free_unstarted(r);
     return NULL;
   }
@@ -225,7 +156,7 @@ static napi_value js_create_ring(napi_env env, napi_callback_info info) {
       zk_ring_free_unstarted(r);
     else
       zk_ring_begin_close(r);
-    return throw_code(env, uv_err_name(uverr), msg);
+    return zk_throw_code(env, uv_err_name(uverr), msg);
   }
   return handle;
 }
@@ -234,51 +165,24 @@ static napi_value js_register_arena(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3) return throw_code(env, "ERR_MISSING_ARGS", "zokio_io: registerArena(handle, id, buffer)");
+  if (argc < 3) return zk_throw_code(env, "ERR_MISSING_ARGS", "zokio_io: registerArena(handle, id, buffer)");
   struct zk_ring *r = get_ring(env, argv[0]);
-  uint32_t id;
-  void *data;
-  size_t len;
-  if (!r || get_u32(env, argv[1], "arena id", 0, ZK_MAX_ARENA_ID - 1, &id)) return NULL;
-  if (get_buffer(env, argv[2], "arena", &data, &len)) return NULL;
-  if (len == 0 || data == NULL) return throw_code(env, "ERR_OUT_OF_RANGE", "zokio_io: an arena must not be empty");
-  if (id < r->narenas && r->arenas[id].data != NULL) {
-    if (r->arenas[id].data == data && r->arenas[id].len == len) return undefined(env); /* same buffer again */
-    return throw_code(env, "ERR_ZOKIO_ARENA_EXISTS", "zokio_io: arena id already registered with another buffer");
-  }
-  if (id >= r->arenas_cap) {
-    uint32_t cap = r->arenas_cap ? r->arenas_cap : 8;
-    while (cap <= id) cap *= 2;
-    struct zk_arena_view *views = realloc(r->arenas, cap * sizeof *views);
-    if (!views) return throw_code(env, "ENOMEM", "zokio_io: out of memory");
-    r->arenas = views;
-    napi_ref *refs = realloc(r->arena_refs, cap * sizeof *refs);
-    if (!refs) return throw_code(env, "ENOMEM", "zokio_io: out of memory");
-    r->arena_refs = refs;
-    for (uint32_t i = r->arenas_cap; i < cap; i++) {
-      r->arenas[i] = (struct zk_arena_view){NULL, 0};
-      r->arena_refs[i] = NULL;
-    }
-    r->arenas_cap = cap;
-  }
-  CHECK(env, napi_create_reference(env, argv[2], 1, &r->arena_refs[id]));
-  r->arenas[id] = (struct zk_arena_view){data, len};
-  if (id >= r->narenas) r->narenas = id + 1;
-  return undefined(env);
+  if (!r) return NULL;
+  return zk_arena_table_register(env, &r->arenas, argv[1], argv[2]);
 }
 
 static napi_value js_flush(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) return throw_code(env, "ERR_MISSING_ARGS", "zokio_io: flush(handle, count)");
+  if (argc < 2) return zk_throw_code(env, "ERR_MISSING_ARGS", "zokio_io: flush(handle, count)");
   struct zk_ring *r = get_ring(env, argv[0]);
   uint32_t count;
   if (!r) return NULL;
   uint64_t max = r->staging_len / ZK_OP_RECORD_BYTES;
-  if (get_u32(env, argv[1], "count", 0, max > UINT32_MAX ? UINT32_MAX : (uint32_t)max, &count)) return NULL;
-  if (zk_ring_flush(r, count) != 0) return throw_code(env, "ENOMEM", "zokio_io: flush: out of memory (no op taken)");
-  return undefined(env);
+  if (zk_get_u32(env, argv[1], "count", 0, max > UINT32_MAX ? UINT32_MAX : (uint32_t)max, &count)) return NULL;
+  if (zk_ring_flush(r, count) != 0) return zk_throw_code(env, "ENOMEM", "zokio_io: flush: out of memory (no op taken)");
+  return zk_undefined(env);
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
@@ -293,27 +197,27 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
     return NULL;
   }
   struct zk_ring *r = ((struct zk_box *)data)->ring;
-  if (!r || r->closing) return undefined(env); /* already closed */
+  if (!r || r->closing) return zk_undefined(env); /* already closed */
   if (r->in_flight > 0) {
     char msg[160];
     snprintf(msg, sizeof msg, "zokio_io: close: %llu ops still in flight; close only after every final completion",
              (unsigned long long)r->in_flight);
-    return throw_code(env, "EBUSY", msg);
+    return zk_throw_code(env, "EBUSY", msg);
   }
   zk_ring_begin_close(r);
-  return undefined(env);
+  return zk_undefined(env);
 }
 
 static napi_value js_ring_info(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], obj, v;
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) return throw_code(env, "ERR_MISSING_ARGS", "zokio_io: ringInfo(handle)");
+  if (argc < 1) return zk_throw_code(env, "ERR_MISSING_ARGS", "zokio_io: ringInfo(handle)");
   struct zk_ring *r = get_ring(env, argv[0]);
   if (!r) return NULL;
   CHECK(env, napi_create_object(env, &obj));
   if (describe(env, &r->u, obj)) {
-    throw_last(env, "ringInfo");
+    zk_throw_last(env, "ringInfo");
     return NULL;
   }
   CHECK(env, napi_create_uint32(env, r->u.sq_entries, &v));
@@ -370,7 +274,7 @@ static napi_value js_probe(napi_env env, napi_callback_info info) {
   int described = describe(env, &u, obj);
   zk_uring_destroy(&u);
   if (described) {
-    throw_last(env, "probe");
+    zk_throw_last(env, "probe");
     return NULL;
   }
   return obj;
@@ -386,6 +290,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"probe", NULL, js_probe, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  CHECK(env, zk_epoll_define(env, exports)); /* the epoll backend's exports (epoll_addon.c) */
   return exports;
 }
 

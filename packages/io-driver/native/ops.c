@@ -6,8 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <math.h>
 #include <string.h>
 
 #include "userdata.h"
@@ -21,40 +19,16 @@ const uint8_t zk_op_uring[ZK_OP_COUNT] = {
     IORING_OP_RENAMEAT, IORING_OP_MKDIRAT, IORING_OP_TIMEOUT, IORING_OP_ASYNC_CANCEL,
 };
 
-/* Resolves (arena, offset, length) to a pointer: 0, or -EFAULT when any byte lies outside a registered arena. */
+/* The shared resolvers (arena.h), over this ring's arena table. */
 static int resolve_buf(const struct zk_prep_ctx *c, uint32_t arena, uint32_t off, uint64_t len, uint8_t **out) {
-  if (arena >= c->narenas || c->arenas[arena].data == NULL) return -EFAULT;
-  const struct zk_arena_view *a = &c->arenas[arena];
-  if ((uint64_t)off > a->len || len > a->len - off) return -EFAULT; /* u64: no overflow */
-  *out = a->data + off;
-  return 0;
+  return zk_resolve_buf(c->arenas, c->narenas, arena, off, len, out);
 }
 
-/*
- * Resolves a NUL-terminated path: the NUL must lie inside the arena (else the kernel would read past it), and
- * within PATH_MAX bytes (else -ENAMETOOLONG, as the syscall would say).
- */
 static int resolve_path(const struct zk_prep_ctx *c, uint32_t arena, uint32_t off, const char **out) {
-  uint8_t *p;
-  int err = resolve_buf(c, arena, off, 0, &p);
-  if (err) return err;
-  size_t room = c->arenas[arena].len - off;
-  size_t scan = room < (size_t)PATH_MAX ? room : (size_t)PATH_MAX;
-  if (memchr(p, 0, scan) == NULL) return room > (size_t)PATH_MAX ? -ENAMETOOLONG : -EFAULT;
-  *out = (const char *)p;
-  return 0;
+  return zk_resolve_path(c->arenas, c->narenas, arena, off, out);
 }
 
-/* f64 offset -> io_uring offset: -1 is "current position" ((u64)-1), else a non-negative integer below 2^63. */
-static int resolve_offset(double off, uint64_t *out) {
-  if (off == -1.0) {
-    *out = (uint64_t)-1;
-    return 0;
-  }
-  if (!(off >= 0.0) || off >= 9223372036854775808.0 || off != floor(off)) return -EINVAL;
-  *out = (uint64_t)off;
-  return 0;
-}
+static int resolve_offset(double off, uint64_t *out) { return zk_resolve_offset(off, out); }
 
 static void fail(struct zk_io_uring_sqe *sqe, uint32_t token, int err) {
   memset(sqe, 0, sizeof *sqe);

@@ -11,16 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "contract.h"
 #include "io_uring_abi.h"
 #include "timeouts.h"
 #include "uring.h"
 
-/* A registered arena: memory pinned by a napi_ref held in addon.c until the ring is torn down. */
-struct zk_arena_view {
-  uint8_t *data; /* NULL: no arena with this id */
-  size_t len;
-};
 
 struct zk_prep_ctx {
   const struct zk_arena_view *arenas; /* indexed by arena id */

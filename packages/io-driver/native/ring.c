@@ -101,7 +101,7 @@ static void update_ref(struct zk_ring *r) {
 int zk_ring_flush(struct zk_ring *r, uint32_t count) {
   /* Reserve the worst case up front so that a flush is all-or-nothing: no op is ever dropped half-way. */
   if (overflow_reserve(&r->overflow, count) != 0) return -ENOMEM;
-  struct zk_prep_ctx ctx = {r->arenas, r->narenas, &r->timeouts, &r->u};
+  struct zk_prep_ctx ctx = {r->arenas.views, r->arenas.n, &r->timeouts, &r->u};
   for (uint32_t i = 0; i < count; i++) {
     struct zk_op_record rec;
     memcpy(&rec, r->staging + (size_t)i * ZK_OP_RECORD_BYTES, sizeof rec);
@@ -155,19 +155,7 @@ static uint32_t reap(struct zk_ring *r, uint32_t *records, int to_js) {
   return i;
 }
 
-static void call_js(struct zk_ring *r, uint32_t count) {
-  napi_env env = r->env;
-  napi_value cb, recv, arg, result;
-  if (napi_get_reference_value(env, r->callback_ref, &cb) != napi_ok || cb == NULL) return;
-  /* napi_make_callback converts `recv` with ToObject, so undefined would throw: pass the global object. */
-  if (napi_get_global(env, &recv) != napi_ok || napi_create_uint32(env, count, &arg) != napi_ok) return;
-  napi_status s = napi_make_callback(env, r->async_ctx, recv, cb, 1, &arg, &result);
-  if (s == napi_pending_exception) {
-    /* The callback threw: report it as an uncaught exception, as Node does for its own callbacks. */
-    napi_value err;
-    if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
-  }
-}
+static void call_js(struct zk_ring *r, uint32_t count) { zk_call_js(r->env, r->async_ctx, r->callback_ref, count); }
 
 static void start_teardown(struct zk_ring *r);
 
@@ -229,11 +217,8 @@ static void free_ring(struct zk_ring *r) {
   if (r->staging_ref) napi_delete_reference(env, r->staging_ref);
   if (r->completions_ref) napi_delete_reference(env, r->completions_ref);
   if (r->callback_ref) napi_delete_reference(env, r->callback_ref);
-  for (uint32_t i = 0; i < r->narenas; i++)
-    if (r->arena_refs[i]) napi_delete_reference(env, r->arena_refs[i]);
   if (r->async_ctx) napi_async_destroy(env, r->async_ctx);
-  free(r->arenas);
-  free(r->arena_refs);
+  zk_arena_table_free(env, &r->arenas);
   zk_timeouts_free_all(&r->timeouts);
   free(r->overflow.items);
   if (r->box) r->box->ring = NULL;

@@ -20,6 +20,7 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "napi_util.h"
 #include "ops.h"
 #include "timeouts.h"
 #include "uring.h"
@@ -47,9 +48,7 @@ struct zk_ring {
   napi_async_context async_ctx;
   napi_async_cleanup_hook_handle hook;
 
-  struct zk_arena_view *arenas;
-  napi_ref *arena_refs;
-  uint32_t narenas, arenas_cap;
+  struct zk_arena_table arenas; /* napi_util.h: pinned until free_ring */
   struct zk_timeouts timeouts;
   struct zk_overflow overflow;
 

@@ -1,7 +1,7 @@
 /**
  * Backend selection: which backends this machine can run, why not the others, and the one to use.
  *
- * `auto` probes in order — native addon loads → io_uring ring setup → (epoll, not built yet) → `js` — and keeps the
+ * `auto` probes in order — native addon loads → io_uring ring setup → epoll setup → `js` — and keeps the
  * reason each candidate was passed over, so `rt.describe()` can say why it fell back (seccomp `EPERM`, `ENOSYS`,
  * `io_uring_disabled`, addon not built). `ZOKIO_IO_DRIVER=io_uring|epoll|js` forces one; forcing a backend that
  * cannot run is an error, never a silent fallback.
@@ -10,6 +10,7 @@
  */
 import { describeValue, ZokioError } from '@zokio/future';
 import { createJsBackend } from './backends/js.js';
+import { loadEpoll } from './backends/epoll.js';
 import { loadIoUring } from './backends/io-uring.js';
 import type { BackendFactory } from './contract.js';
 
@@ -36,6 +37,8 @@ const CHOICES: readonly IoChoice[] = ['auto', 'io_uring', 'epoll', 'js'];
 
 /** The addon load and kernel probe: the same answer for the life of the process, so asked once. */
 let ioUring: ReturnType<typeof loadIoUring> | undefined;
+/** The same for the epoll backend (the addon load and one throwaway instance). */
+let epoll: ReturnType<typeof loadEpoll> | undefined;
 
 function availability(name: IoBackendName): BackendAvailability & { factory?: BackendFactory } {
   switch (name) {
@@ -49,8 +52,16 @@ function availability(name: IoBackendName): BackendAvailability & { factory?: Ba
         factory: loaded.factory,
       };
     }
-    case 'epoll':
-      return { name, available: false, reason: 'the epoll backend is not built yet' };
+    case 'epoll': {
+      const loaded = (epoll ??= loadEpoll());
+      if ('error' in loaded) return { name, available: false, reason: loaded.error };
+      return {
+        name,
+        available: true,
+        reason: 'epoll with EPOLLONESHOT readiness, a native thread pool for files, one timerfd',
+        factory: loaded.factory,
+      };
+    }
     case 'js':
       return { name, available: true, reason: "Node's callback fs API", factory: createJsBackend };
   }

@@ -1,0 +1,90 @@
+/**
+ * The `epoll` backend: a thin {@link Backend} over the epoll half of the native addon `zokio_io.node`
+ * (`native/epoll*.c`), for machines where io_uring is refused (seccomp, `io_uring_disabled`, old kernels).
+ *
+ * The addon does the work: pipes, sockets and character devices are tried without blocking and, on `EAGAIN`, waited
+ * for with `EPOLLONESHOT`; regular-file and path ops run on a small native thread pool that wakes the loop through an
+ * eventfd; timeouts share one timerfd. This file only loads it and adapts its handle-based functions to `Backend`.
+ * Loading never throws: {@link loadEpoll} returns why the backend is unavailable so `io: 'auto'` can say why.
+ *
+ * Memory protocol (see `contract.ts`): the addon keeps the staging buffer, the completion buffer and every registered
+ * arena alive with `napi_ref`s until the backend is closed; this file also marks them untransferable, since a
+ * `postMessage` transfer would detach memory a pool thread may still be writing.
+ *
+ * @module
+ */
+import { markAsUntransferable } from 'node:worker_threads';
+import type { Backend, BackendFactory } from '../contract.js';
+import { loadIoUringAddon } from './io-uring.js';
+
+declare const epollHandle: unique symbol;
+/** An opaque backend handle (a napi external). */
+type EpollHandle = { readonly [epollHandle]: true };
+
+/** The addon's epoll exports (native/epoll_addon.c). */
+export interface EpollAddon {
+  createEpoll(staging: ArrayBuffer, completions: ArrayBuffer, onCompletions: (count: number) => void): EpollHandle;
+  epollRegisterArena(handle: EpollHandle, id: number, buffer: ArrayBuffer): void;
+  epollFlush(handle: EpollHandle, count: number): void;
+  epollClose(handle: EpollHandle): void;
+}
+
+/** The `Backend` over one epoll instance and its thread pool. */
+export class EpollBackend implements Backend {
+  readonly kind = 'epoll';
+  readonly #addon: EpollAddon;
+  readonly #handle: EpollHandle;
+
+  constructor(
+    addon: EpollAddon,
+    staging: ArrayBuffer,
+    completions: ArrayBuffer,
+    onCompletions: (count: number) => void,
+  ) {
+    this.#addon = addon;
+    this.#handle = addon.createEpoll(staging, completions, onCompletions);
+    markAsUntransferable(staging);
+    markAsUntransferable(completions);
+  }
+
+  registerArena(id: number, buffer: ArrayBuffer): void {
+    this.#addon.epollRegisterArena(this.#handle, id, buffer);
+    markAsUntransferable(buffer);
+  }
+
+  flush(count: number): void {
+    this.#addon.epollFlush(this.#handle, count);
+  }
+
+  /** Throws an error with code `EBUSY` while ops are in flight; does nothing once closed. */
+  close(): void {
+    this.#addon.epollClose(this.#handle);
+  }
+}
+
+/**
+ * Loads the epoll backend: the addon, then one throwaway instance to prove the kernel lets us create an epoll fd,
+ * an eventfd and a timerfd. Never throws.
+ *
+ * @example
+ * ```ts
+ * const loaded = loadEpoll();
+ * if ('error' in loaded) console.log(`epoll unavailable: ${loaded.error}`);
+ * else loaded.factory(staging, completions, onCompletions).kind; // 'epoll'
+ * ```
+ */
+export function loadEpoll(): { factory: BackendFactory } | { error: string } {
+  const loaded = loadIoUringAddon();
+  if ('error' in loaded) return loaded;
+  const addon = loaded.addon as unknown as Partial<EpollAddon>;
+  if (typeof addon.createEpoll !== 'function') return { error: 'native addon zokio_io.node lacks the epoll backend' };
+  const full = addon as EpollAddon;
+  try {
+    full.epollClose(full.createEpoll(new ArrayBuffer(64), new ArrayBuffer(16), () => {}));
+  } catch (error) {
+    return { error: `epoll setup failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const factory: BackendFactory = (staging, completions, onCompletions) =>
+    new EpollBackend(full, staging, completions, onCompletions);
+  return { factory };
+}
