@@ -14,6 +14,10 @@ export default packageConfig({
     'contenders/effect': 'src/contenders/effect.ts',
     'contenders/effection': 'src/contenders/effection.ts',
     'contenders/zokio': 'src/contenders/zokio.ts',
+    // The I/O scenarios' contenders: zokio's raw driver (both backends), Node's fs reads, and fio.
+    'io/zokio': 'src/io/zokio.ts',
+    'io/node': 'src/io/node.ts',
+    'io/fio': 'src/io/fio.ts',
   },
   format: ['esm'],
   dts: false,

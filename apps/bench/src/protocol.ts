@@ -24,6 +24,13 @@ export interface ChildResult {
   readonly overshootMs?: Lateness;
   /** Why this contender's run differs from the others' (a size it had to cap), for the report. */
   readonly note?: string;
+  /** The I/O scenarios: the variant run (queue depth, batch size). */
+  readonly variant?: number;
+  /**
+   * Set when the contender cannot run here (fio not installed), with why: the run measured nothing (`n`,
+   * `opsPerSec` and `elapsedMs` are 0), and the report says so without counting it as a failure.
+   */
+  readonly unavailable?: string;
 }
 
 /** A distribution of lateness, in milliseconds. */
@@ -79,7 +86,9 @@ export function parseChildResult(stdout: string): ChildResult {
     !optionalNumber(r['cpuMs']) ||
     !optionalNumber(r['peakRssBytes']) ||
     !optionalLateness(r['overshootMs']) ||
-    (r['note'] !== undefined && typeof r['note'] !== 'string')
+    (r['note'] !== undefined && typeof r['note'] !== 'string') ||
+    !optionalNumber(r['variant']) ||
+    (r['unavailable'] !== undefined && typeof r['unavailable'] !== 'string')
   ) {
     throw new Error(`Expected {contender, scenario, n, opsPerSec, elapsedMs}, got ${line.slice(0, 200)}`);
   }
@@ -94,6 +103,8 @@ export function parseChildResult(stdout: string): ChildResult {
     ...(r['peakRssBytes'] === undefined ? {} : { peakRssBytes: r['peakRssBytes'] }),
     ...(r['overshootMs'] === undefined ? {} : { overshootMs: pickLateness(r['overshootMs']) }),
     ...(typeof r['note'] === 'string' ? { note: r['note'] } : {}),
+    ...(r['variant'] === undefined ? {} : { variant: r['variant'] }),
+    ...(typeof r['unavailable'] === 'string' ? { unavailable: r['unavailable'] } : {}),
   };
 }
 

@@ -5,10 +5,12 @@
  *
  * @module
  */
-import { SCENARIO_INFO, type Params, type ScenarioName } from './scenarios.js';
+import type { BenchFile } from './io/bench-file.js';
+import { SCENARIO_INFO, type Params, type ScenarioName, type TargetCheck } from './scenarios.js';
 import {
   formatBytes,
   formatMs,
+  formatNsPerOp,
   formatRate,
   formatRatio,
   ratio,
@@ -36,6 +38,12 @@ export interface Environment {
 
 export interface ScenarioReport {
   readonly name: ScenarioName;
+  /** The I/O scenarios: the queue depth or batch size of this table (one report per variant). */
+  readonly variant?: number;
+  /** The contender its ratios divide by. @default the report's baseline */
+  readonly baseline?: string;
+  /** Rounds it ran. @default the report's rounds */
+  readonly rounds?: number;
   readonly summaries: readonly ContenderSummary[];
 }
 
@@ -52,13 +60,19 @@ export interface Report {
   readonly params: Params;
   readonly scenarios: readonly ScenarioReport[];
   readonly runs: readonly RunRecord[];
+  /** The file `driver_read` read, if it ran. */
+  readonly benchFile?: BenchFile;
 }
+
+const baselineOf = (report: Report, scenario: ScenarioReport) => scenario.baseline ?? report.baseline;
+const roundsOf = (report: Report, scenario: ScenarioReport) => scenario.rounds ?? report.rounds;
 
 function rounds(s: ContenderSummary, total: number): string {
   return `${total - s.failures.length}/${total}`;
 }
 
 function failureText(s: ContenderSummary): string {
+  if (s.failures.length > 0 && s.failures.every((f) => f.status === 'unavailable')) return 'unavailable';
   const kinds = [...new Set(s.failures.map((f) => f.status))];
   return `failed (${kinds.join(', ')})`;
 }
@@ -66,7 +80,7 @@ function failureText(s: ContenderSummary): string {
 /** The peer a scenario's target is phrased against, if it ran (`effect` for the channel scenarios). */
 function secondBaseline(report: Report, scenario: ScenarioReport): ContenderSummary | undefined {
   const peer = SCENARIO_INFO[scenario.name].alsoAgainst;
-  return peer === undefined || peer === report.baseline
+  return peer === undefined || peer === baselineOf(report, scenario)
     ? undefined
     : scenario.summaries.find((s) => s.contender === peer);
 }
@@ -76,32 +90,84 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
   const secondary = info.secondary;
   const divisor = secondary?.divisor(report.params) ?? 1;
   const peer = secondBaseline(report, scenario);
+  // Runs of a variant are sized per contender (`n`); wall time per op where the scenario is a cost per op.
+  const sized = info.variants !== undefined;
+  const ns = info.nsPerOp === true;
+  const total = roundsOf(report, scenario);
   const header = [
     'contender',
+    ...(sized ? ['n per run'] : []),
     `median ${info.unit}`,
     'min – max',
+    ...(ns ? ['ns per op'] : []),
     ...(secondary === undefined ? [] : [`median ${secondary.unit}`]),
-    `× ${report.baseline} (higher is faster)`,
+    `× ${baselineOf(report, scenario)} (higher is faster)`,
     ...(peer === undefined ? [] : [`× ${peer.contender}`]),
     'ok rounds',
   ];
   const rows = scenario.summaries.map((s) => {
     const t = s.throughput;
     if (t === undefined) {
-      const blanks = [...(secondary ? [''] : []), '–', ...(peer ? ['–'] : [])];
-      return [s.contender, failureText(s), '', ...blanks, rounds(s, report.rounds)];
+      const blanks = [...(ns ? [''] : []), ...(secondary ? [''] : []), '–', ...(peer ? ['–'] : [])];
+      return [s.contender, ...(sized ? [''] : []), failureText(s), '', ...blanks, rounds(s, total)];
     }
     return [
       s.contender,
+      ...(sized ? [s.n === undefined ? '' : formatRate(s.n)] : []),
       formatRate(t.median),
       `${formatRate(t.min)} – ${formatRate(t.max)}`,
+      ...(ns ? [formatNsPerOp(t.median)] : []),
       ...(secondary === undefined ? [] : [formatRate(t.median / divisor)]),
       formatRatio(s.throughputRatio),
       ...(peer === undefined ? [] : [formatRatio(ratio(t.median, peer.throughput?.median))]),
-      rounds(s, report.rounds),
+      rounds(s, total),
     ];
   });
-  return table(header, rows, [false, true, true, ...(secondary ? [true] : []), true, ...(peer ? [true] : []), true]);
+  const right = [false, ...(sized ? [true] : []), true, true, ...(ns ? [true] : []), ...(secondary ? [true] : [])];
+  return table(header, rows, [...right, true, ...(peer ? [true] : []), true]);
+}
+
+/** Whether one target was met: the ratio of the two medians at its variant, if both ran. */
+export interface TargetResult {
+  readonly check: TargetCheck;
+  readonly ratio: number | undefined;
+  readonly met: boolean | undefined;
+}
+
+/** Checks each of `checks` against the variants' summaries of one scenario. */
+export function checkTargets(checks: readonly TargetCheck[], variants: readonly ScenarioReport[]): TargetResult[] {
+  return checks.map((check) => {
+    const at = variants.find((v) => v.variant === check.variant)?.summaries;
+    const median = (name: string) => at?.find((s) => s.contender === name)?.throughput?.median;
+    const r = ratio(median(check.contender) ?? NaN, median(check.against));
+    return { check, ratio: r, met: r === undefined ? undefined : r >= check.atLeast };
+  });
+}
+
+/**
+ * A scenario measured at several variants, in one table: a row per contender, a column per variant, each cell the
+ * median (and the ratio against the baseline, or the time per op).
+ */
+function variantOverview(report: Report, variants: readonly ScenarioReport[]): string[] {
+  const first = variants[0]!;
+  const info = SCENARIO_INFO[first.name];
+  const header = ['contender', ...variants.map((v) => info.variants!.label(v.variant!))];
+  const rows = first.summaries.map((row) => [
+    row.contender,
+    ...variants.map((v) => {
+      const s = v.summaries.find((x) => x.contender === row.contender);
+      const t = s?.throughput;
+      if (s === undefined || t === undefined) return s === undefined ? '–' : failureText(s);
+      const aside =
+        info.nsPerOp === true
+          ? formatNsPerOp(t.median)
+          : s.contender === baselineOf(report, v)
+            ? 'baseline'
+            : formatRatio(s.throughputRatio);
+      return `${formatRate(t.median)} (${aside})`;
+    }),
+  ]);
+  return table(header, rows, [false, ...variants.map(() => true)]);
 }
 
 const span = (m: Summary, format: (v: number) => string) => `${format(m.min)} – ${format(m.max)}`;
@@ -115,17 +181,17 @@ function costTable(report: Report, scenario: ScenarioReport): string[] {
     what,
     'median CPU time',
     'min – max',
-    `× ${report.baseline} (lower is cheaper)`,
+    `× ${baselineOf(report, scenario)} (lower is cheaper)`,
     'median peak RSS growth',
     'min – max',
-    `× ${report.baseline} (lower is leaner)`,
+    `× ${baselineOf(report, scenario)} (lower is leaner)`,
     'ok rounds',
   ];
   const rows = scenario.summaries.map((s) => {
     const [cpu, rss] = [s.cpuMs, s.peakRssBytes];
     if (cpu === undefined || rss === undefined) {
       const why = s.throughput === undefined ? failureText(s) : 'not measured';
-      return [s.contender, '', why, '', '–', '', '', '–', rounds(s, report.rounds)];
+      return [s.contender, '', why, '', '–', '', '', '–', rounds(s, roundsOf(report, scenario))];
     }
     return [
       s.contender,
@@ -136,7 +202,7 @@ function costTable(report: Report, scenario: ScenarioReport): string[] {
       formatBytes(rss.median),
       span(rss, formatBytes),
       formatRatio(s.rssRatio),
-      rounds(s, report.rounds),
+      rounds(s, roundsOf(report, scenario)),
     ];
   });
   return table(header, rows, [false, true, true, true, true, true, true, true, true]);
@@ -155,7 +221,7 @@ function overshootTable(scenario: ScenarioReport): string[] {
 }
 
 function memoryTable(report: Report, scenario: ScenarioReport): string[] {
-  const header = ['contender', 'median bytes/task', 'min – max', `× ${report.baseline} (lower is leaner)`];
+  const header = ['contender', 'median bytes/task', 'min – max', `× ${baselineOf(report, scenario)} (lower is leaner)`];
   const rows = scenario.summaries.map((s) => {
     const m = s.retainedBytesPerTask;
     if (m === undefined) return [s.contender, s.throughput === undefined ? failureText(s) : '–', '', '–'];
@@ -182,7 +248,13 @@ function footnotes(scenario: ScenarioReport): string[] {
   const lines: string[] = [];
   for (const s of scenario.summaries) {
     for (const note of s.notes) lines.push(`- **${s.contender}**: ${note}`);
-    for (const f of s.failures) lines.push(`- **${s.contender}**, round ${f.round}: ${f.status}: ${f.message}`);
+    const unavailable = new Set<string>();
+    for (const f of s.failures) {
+      // Unavailable says the same every round: once is enough.
+      if (f.status === 'unavailable') unavailable.add(f.message);
+      else lines.push(`- **${s.contender}**, round ${f.round}: ${f.status}: ${f.message}`);
+    }
+    for (const why of unavailable) lines.push(`- **${s.contender}**: unavailable: ${why}`);
   }
   return lines.length === 0 ? [] : ['', ...lines];
 }
@@ -218,8 +290,19 @@ export function renderMarkdown(report: Report): string {
   if (zokioEnv.length > 0) {
     lines.push(`| zokio config from env | ${zokioEnv.map(([k, v]) => `\`${k}=${v}\``).join(', ')} |`);
   }
-  for (const scenario of report.scenarios) {
+  for (const [i, scenario] of report.scenarios.entries()) {
     const info = SCENARIO_INFO[scenario.name];
+    if (scenario.variant !== undefined) {
+      // A scenario measured at several variants: its heading, overview and targets before its first variant's table.
+      if (report.scenarios[i - 1]?.name !== scenario.name) lines.push(...variantsHeader(report, scenario.name));
+      lines.push('', `### ${info.variants?.label(scenario.variant) ?? scenario.variant}`, '');
+      lines.push(...throughputTable(report, scenario), ...footnotes(scenario));
+      for (const chart of charts(report, scenario)) lines.push('', `![${chart.title}](${chart.file})`);
+      if (report.scenarios[i + 1]?.name !== scenario.name && info.caveat !== undefined) {
+        lines.push('', `_${info.caveat}_`);
+      }
+      continue;
+    }
     lines.push('', `## ${info.title}`, '', `${info.describe(report.params)}.`, '');
     if (info.measures === 'cost') {
       lines.push(
@@ -258,8 +341,46 @@ export function renderMarkdown(report: Report): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The heading of a scenario with variants: what runs, the file it read, every variant at a glance, its targets. */
+function variantsHeader(report: Report, name: ScenarioName): string[] {
+  const info = SCENARIO_INFO[name];
+  const variants = report.scenarios.filter((s) => s.name === name);
+  const first = variants[0]!;
+  const lines = ['', `## ${info.title}`, '', `${info.describe(report.params)}.`];
+  const file = report.benchFile;
+  if (name === 'driver_read' && file !== undefined) {
+    const how = file.created ? `written by this run in ${formatMs(file.createMs ?? 0)}` : 'reused from an earlier run';
+    lines.push(
+      '',
+      `The file: \`${file.path}\`, ${Number((file.bytes / 2 ** 30).toPrecision(3))} GiB, ${how}; read through once ` +
+        `before the first child (in 1 MiB reads, ${formatMs(file.warmMs)}: ` +
+        `${(file.bytes / 2 ** 30 / (file.warmMs / 1000)).toPrecision(3)} GiB/s, so from the page cache).`,
+    );
+  }
+  lines.push(
+    '',
+    `${roundsOf(report, first)} round${roundsOf(report, first) === 1 ? '' : 's'} per contender and ${info.variants?.name}; each cell is the median ${info.unit} ` +
+      `(${info.nsPerOp === true ? 'wall time per op' : `× ${baselineOf(report, first)}`}):`,
+    '',
+    ...variantOverview(report, variants),
+  );
+  if (info.target !== undefined) lines.push('', `**Target:** ${info.target}`);
+  const results = checkTargets(info.checks ?? [], variants);
+  if (results.length > 0) lines.push('');
+  for (const { check, ratio: r, met } of results) {
+    const verdict = met === undefined ? 'not measured' : met ? '**met**' : '**not met**';
+    lines.push(
+      `- ${check.contender} ≥ ${check.atLeast}× ${check.against} at ${info.variants?.label(check.variant) ?? check.variant}: ` +
+        `${formatRatio(r)}, ${verdict}`,
+    );
+  }
+  return lines;
+}
+
 /** ` · N = 100 k` when a contender ran a smaller size than the scenario's (see its note in the report). */
 function sizeNote(report: Report, scenario: ScenarioReport, s: ContenderSummary): string {
+  // Variants size each contender's runs on their own (the table's `n` column): no nominal size to differ from.
+  if (scenario.variant !== undefined) return '';
   const nominal = SCENARIO_INFO[scenario.name].ops(report.params);
   return s.n === undefined || s.n === nominal ? '' : ` · N = ${formatRate(s.n)}`;
 }
@@ -294,7 +415,8 @@ function metricChart(report: Report, scenario: ScenarioReport, metric: Metric): 
       return { label: s.contender, failure: s.throughput === undefined ? failureText(s) : 'not measured' };
     let ratioText = '';
     if (metric.ratio !== undefined) {
-      ratioText = s.contender === report.baseline ? 'baseline' : `${formatRatio(metric.ratio(s))} ${report.baseline}`;
+      const base = baselineOf(report, scenario);
+      ratioText = s.contender === base ? 'baseline' : `${formatRatio(metric.ratio(s))} ${base}`;
     }
     const note = [ratioText, metric.extra?.(s) ?? ''].filter((t) => t !== '').join(' · ');
     return {
@@ -304,13 +426,13 @@ function metricChart(report: Report, scenario: ScenarioReport, metric: Metric): 
       max: m.max,
       valueText: metric.format(m.median),
       note: note + sizeNote(report, scenario, s),
-      baseline: s.contender === report.baseline,
+      baseline: s.contender === baselineOf(report, scenario),
     };
   });
   return renderBarChart({
     title: metric.title,
     subtitle:
-      `Median ${metric.of} over ${report.rounds} rounds, whiskers min–max; ${metric.better}` +
+      `Median ${metric.of} over ${roundsOf(report, scenario)} rounds, whiskers min–max; ${metric.better}` +
       `${metric.aside === undefined ? '' : `; ${metric.aside}`}. ` +
       `Node ${report.environment.node}, ${report.environment.cores} cores.`,
     bars,
@@ -323,14 +445,19 @@ export function charts(report: Report, scenario: ScenarioReport): RenderedChart[
   const name = scenario.name;
   const metrics: (Metric & { readonly file: string })[] = [];
   if (info.measures === 'throughput') {
+    const variant = scenario.variant;
+    const v = variant === undefined || info.variants === undefined ? undefined : info.variants;
     metrics.push({
-      file: `${name}.svg`,
-      title: info.title,
+      file: v === undefined ? `${name}.svg` : `${name}-${v.slug(variant!)}.svg`,
+      title: v === undefined ? info.title : `${name}: ${v.label(variant!)}`,
       pick: (s) => s.throughput,
       ratio: (s) => s.throughputRatio,
       format: (v) => `${formatRate(v)} ${info.unit}`,
       better: 'higher is faster',
       of: info.unit,
+      ...(info.nsPerOp === true
+        ? { extra: (s: ContenderSummary) => (s.throughput === undefined ? '' : formatNsPerOp(s.throughput.median)) }
+        : {}),
     });
   } else {
     metrics.push(

@@ -19,7 +19,18 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseChildResult } from './protocol.js';
 import { charts, renderMarkdown, type Environment, type Report, type ScenarioReport } from './report.js';
-import { FULL, isScenario, QUICK, SCENARIO_INFO, SCENARIOS, type ScenarioName } from './scenarios.js';
+import { prepareBenchFile, type BenchFile } from './io/bench-file.js';
+import {
+  FULL,
+  IO_CONTENDERS,
+  isScenario,
+  QUICK,
+  RUNTIME_CONTENDERS,
+  SCENARIO_INFO,
+  scenarioContenders,
+  SCENARIOS,
+  type ScenarioName,
+} from './scenarios.js';
 import {
   formatBytes,
   formatMs,
@@ -30,15 +41,23 @@ import {
   type RunRecord,
 } from './stats.js';
 
-/** Every contender, in report order. The first is the baseline every ratio divides by. */
-const CONTENDERS = ['promise', 'zokio', 'effect', 'effection'] as const;
+/** Every contender: the runtime scenarios' (the first, `promise`, their baseline), then the I/O scenarios'. */
+const CONTENDERS: readonly string[] = [...RUNTIME_CONTENDERS, ...IO_CONTENDERS];
 const BASELINE = 'promise';
+const DEFAULT_ROUNDS = 5;
+
+/** The script a contender runs in: one per runtime contender; the I/O contenders share three. */
+function contenderScript(contender: string): string {
+  if (!(IO_CONTENDERS as readonly string[]).includes(contender)) return join('contenders', `${contender}.js`);
+  if (contender === 'fio') return join('io', 'fio.js');
+  return join('io', contender.startsWith('zokio-') ? 'zokio.js' : 'node.js');
+}
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 const USAGE = `Usage: node dist/run.js [options]
 
-  --rounds N          rounds per scenario and contender (default 5; 1 with --quick)
+  --rounds N          rounds per scenario and contender (default 5, 3 for driver_read and driver_nop; 1 with --quick)
   --scenario NAME     run only this scenario (repeatable): ${SCENARIOS.join(', ')}
   --contender NAME    run only this contender (repeatable): ${CONTENDERS.join(', ')}
   --quick             a smoke run: smaller sizes, 1 round; written under results/raw/quick
@@ -47,7 +66,8 @@ const USAGE = `Usage: node dist/run.js [options]
   --help              this text`;
 
 interface Options {
-  readonly rounds: number;
+  /** `--rounds`, if given: else each scenario's own default. */
+  readonly rounds: number | undefined;
   readonly scenarios: readonly ScenarioName[];
   readonly contenders: readonly string[];
   readonly quick: boolean;
@@ -95,7 +115,7 @@ function parseOptions(argv: readonly string[]): Options {
     if (!isScenario(s)) fail(`Expected --scenario to be one of ${SCENARIOS.join(', ')}, got ${JSON.stringify(s)}`);
   const contenders = (values.contender ?? [...CONTENDERS]).flatMap((c) => c.split(','));
   for (const c of contenders) {
-    if (!(CONTENDERS as readonly string[]).includes(c))
+    if (!CONTENDERS.includes(c))
       fail(`Expected --contender to be one of ${CONTENDERS.join(', ')}, got ${JSON.stringify(c)}`);
   }
   const quick = values.quick;
@@ -104,7 +124,7 @@ function parseOptions(argv: readonly string[]): Options {
   const partial = scenarios.length < SCENARIOS.length || contenders.length < CONTENDERS.length;
   const defaultOut = quick ? 'results/raw/quick' : partial ? 'results/raw/partial' : 'results';
   return {
-    rounds: positiveInteger('--rounds', values.rounds, quick ? 1 : 5),
+    rounds: values.rounds === undefined ? (quick ? 1 : undefined) : positiveInteger('--rounds', values.rounds, 1),
     scenarios: scenarios as ScenarioName[],
     contenders: CONTENDERS.filter((c) => contenders.includes(c)),
     quick,
@@ -117,10 +137,26 @@ function tail(text: string, lines = 6): string {
   return text.trim().split('\n').slice(-lines).join(' ⏎ ').slice(0, 600);
 }
 
+/** One child to run: a runtime scenario, or a variant of an I/O scenario (with the file it reads). */
+interface ChildJob {
+  readonly contender: string;
+  readonly scenario: ScenarioName;
+  readonly variant?: number;
+  readonly file?: string;
+}
+
 /** Runs one contender on one scenario in a fresh process. Never throws: a failure is an {@link Outcome}. */
-function runChild(contender: string, scenario: ScenarioName, options: Options): { outcome: Outcome; wallMs: number } {
-  const script = join(APP_DIR, 'dist', 'contenders', `${contender}.js`);
-  const args = ['--expose-gc', '--max-old-space-size=4096', script, scenario, ...(options.quick ? ['--quick'] : [])];
+function runChild(job: ChildJob, options: Options): { outcome: Outcome; wallMs: number } {
+  const { contender, scenario, variant } = job;
+  const script = join(APP_DIR, 'dist', contenderScript(contender));
+  const args = [
+    '--expose-gc',
+    '--max-old-space-size=4096',
+    script,
+    ...(variant === undefined ? [scenario] : [contender, scenario, '--variant', String(variant)]),
+    ...(job.file === undefined ? [] : ['--file', job.file]),
+    ...(options.quick ? ['--quick'] : []),
+  ];
   const start = performance.now();
   const child = spawnSync(process.execPath, args, {
     cwd: APP_DIR,
@@ -141,8 +177,14 @@ function runChild(contender: string, scenario: ScenarioName, options: Options): 
   }
   try {
     const result = parseChildResult(child.stdout);
-    if (result.contender !== contender || result.scenario !== scenario) {
-      throw new Error(`Expected a result for ${contender} ${scenario}, got ${result.contender} ${result.scenario}`);
+    if (result.contender !== contender || result.scenario !== scenario || result.variant !== variant) {
+      throw new Error(
+        `Expected a result for ${contender} ${scenario} ${variant ?? ''}, got ` +
+          `${result.contender} ${result.scenario} ${result.variant ?? ''}`,
+      );
+    }
+    if (result.unavailable !== undefined) {
+      return { wallMs, outcome: { ok: false, status: 'unavailable', message: result.unavailable } };
     }
     return { wallMs, outcome: { ok: true, result } };
   } catch (thrown) {
@@ -209,41 +251,78 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const options = parseOptions(argv);
   for (const contender of options.contenders) {
-    const script = join(APP_DIR, 'dist', 'contenders', `${contender}.js`);
+    const script = join(APP_DIR, 'dist', contenderScript(contender));
     if (!existsSync(script))
       fail(`Expected ${relative(APP_DIR, script)} to exist: build first (pnpm --filter @zokio/bench build)`);
   }
   const command = ['node', 'dist/run.js', ...argv].join(' ');
   const started = performance.now();
   const records: RunRecord[] = [];
+  const scenarios: ScenarioReport[] = [];
+  let benchFile: BenchFile | undefined;
+  const params = options.quick ? QUICK : FULL;
   for (const scenario of options.scenarios) {
-    for (let round = 0; round < options.rounds; round++) {
-      for (const contender of rotation(options.contenders, round)) {
-        const { outcome, wallMs } = runChild(contender, scenario, options);
-        records.push({ scenario, contender, round: round + 1, wallMs, outcome });
-        process.stderr.write(
-          `[${scenario} ${round + 1}/${options.rounds}] ${contender.padEnd(10)} ${describeOutcome(outcome, scenario)} ` +
-            `(${(wallMs / 1000).toFixed(1)} s)\n`,
-        );
+    const info = SCENARIO_INFO[scenario];
+    const contenders = scenarioContenders(scenario).filter((c) => options.contenders.includes(c));
+    if (contenders.length === 0) continue;
+    const baseline = scenarioContenders(scenario)[0]!;
+    const rounds = options.rounds ?? info.rounds ?? DEFAULT_ROUNDS;
+    if (scenario === 'driver_read' && benchFile === undefined) {
+      // Once per run: create the file if an earlier run has not, and read it through so it is in the page cache.
+      benchFile = prepareBenchFile(params.driver_read.fileBytes);
+      process.stderr.write(
+        `[driver_read] ${benchFile.created ? `wrote ${benchFile.path} in ${formatMs(benchFile.createMs ?? 0)}` : `reusing ${benchFile.path}`}` +
+          `; read through in ${formatMs(benchFile.warmMs)}\n`,
+      );
+    }
+    for (const variant of info.variants?.values(params) ?? [undefined]) {
+      const label = variant === undefined ? scenario : `${scenario} ${info.variants?.label(variant)}`;
+      for (let round = 0; round < rounds; round++) {
+        for (const contender of rotation(contenders, round)) {
+          const file = variant === undefined || scenario !== 'driver_read' ? undefined : benchFile?.path;
+          const job: ChildJob = {
+            contender,
+            scenario,
+            ...(variant === undefined ? {} : { variant }),
+            ...(file === undefined ? {} : { file }),
+          };
+          const { outcome, wallMs } = runChild(job, options);
+          records.push({
+            scenario,
+            contender,
+            round: round + 1,
+            ...(variant === undefined ? {} : { variant }),
+            wallMs,
+            outcome,
+          });
+          process.stderr.write(
+            `[${label} ${round + 1}/${rounds}] ${contender.padEnd(15)} ${describeOutcome(outcome, scenario)} ` +
+              `(${(wallMs / 1000).toFixed(1)} s)\n`,
+          );
+        }
       }
+      scenarios.push({
+        name: scenario,
+        ...(variant === undefined ? {} : { variant }),
+        baseline,
+        rounds,
+        summaries: summarizeScenario(records, scenario, contenders, baseline, variant),
+      });
     }
   }
 
-  const scenarios: ScenarioReport[] = options.scenarios.map((name) => ({
-    name,
-    summaries: summarizeScenario(records, name, options.contenders, BASELINE),
-  }));
   const report: Report = {
     generatedAt: new Date().toISOString(),
     command,
     environment: environment(),
-    rounds: options.rounds,
+    rounds: options.rounds ?? DEFAULT_ROUNDS,
     quick: options.quick,
     timeoutS: options.timeoutS,
     baseline: BASELINE,
     contenders: options.contenders,
-    params: options.quick ? QUICK : FULL,
+    params,
     scenarios,
+    ...(benchFile === undefined ? {} : { benchFile }),
     runs: records,
   };
 
@@ -269,7 +348,7 @@ async function main(): Promise<void> {
   );
 
   process.stdout.write(markdown);
-  const failed = records.filter((r) => !r.outcome.ok).length;
+  const failed = records.filter((r) => !r.outcome.ok && r.outcome.status !== 'unavailable').length;
   process.stderr.write(
     `\nWrote ${relative(APP_DIR, options.outDir) || '.'}/latest.{md,json} and ${chartCount} chart(s) ` +
       `in ${((performance.now() - started) / 1000).toFixed(0)} s` +

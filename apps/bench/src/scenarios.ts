@@ -9,7 +9,7 @@
  */
 
 /** The scenario names, as given on the command line and written in results. */
-export const SCENARIOS = [
+export const RUNTIME_SCENARIOS = [
   'spawn',
   'yield_many',
   'ping_pong',
@@ -20,7 +20,24 @@ export const SCENARIOS = [
   'semaphore',
 ] as const;
 
+/** The I/O driver's scenarios: their own contenders (`IO_CONTENDERS`), each run at several variants. */
+export const IO_SCENARIOS = ['driver_read', 'driver_nop'] as const;
+
+export const SCENARIOS = [...RUNTIME_SCENARIOS, ...IO_SCENARIOS] as const;
+
+export type RuntimeScenarioName = (typeof RUNTIME_SCENARIOS)[number];
+export type IoScenarioName = (typeof IO_SCENARIOS)[number];
 export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** The runtime scenarios' contenders, in report order; the first is their baseline. */
+export const RUNTIME_CONTENDERS = ['promise', 'zokio', 'effect', 'effection'] as const;
+
+/**
+ * The I/O scenarios' contenders, in report order: zokio's raw driver on each backend, Node's two file-read APIs,
+ * and fio (io_uring engine) where it is installed. `driver_read` divides by `fs.read`; `driver_nop` runs only the
+ * two zokio backends.
+ */
+export const IO_CONTENDERS = ['fs.read', 'FileHandle.read', 'zokio-io_uring', 'zokio-js', 'fio'] as const;
 
 /** `spawn`: N tasks suspend on one gate; the gate opens; all are joined. */
 export interface SpawnParams {
@@ -76,6 +93,33 @@ export interface SemaphoreParams {
   readonly iterations: number;
 }
 
+/**
+ * `driver_read`: 4 KiB random reads from one page-cached file, `depth` reads in flight at every moment (when one
+ * completes, the next is submitted), for each depth of `depths`. Offsets are whole blocks from a seeded generator
+ * (`randomOffsets`), the same list for every contender and process.
+ */
+export interface DriverReadParams {
+  readonly depths: readonly number[];
+  /**
+   * Reads per measured run, by contender, one per depth (same order as `depths`): chosen from the rates measured on
+   * the 2-core reference machine so that each run lasts about a second. The rates differ 50-fold between
+   * contenders, so one size for all would make the fastest runs a few milliseconds long.
+   */
+  readonly reads: Readonly<Record<string, readonly number[]>>;
+  readonly fileBytes: number;
+  readonly blockBytes: number;
+  readonly seed: number;
+  /** fio is time-based: how long each fio run lasts. */
+  readonly fioSeconds: number;
+}
+
+/** `driver_nop`: nops submitted `batch` at a time in one tick; once all complete, the next batch; for each batch. */
+export interface DriverNopParams {
+  readonly batches: readonly number[];
+  /** Nops per measured run, by contender, one per batch size (a multiple of it). */
+  readonly ops: Readonly<Record<string, readonly number[]>>;
+}
+
 export interface Params {
   readonly spawn: SpawnParams;
   readonly yield_many: YieldManyParams;
@@ -85,7 +129,12 @@ export interface Params {
   readonly channel_ping_pong: ChannelPingPongParams;
   readonly mpsc_contention: MpscContentionParams;
   readonly semaphore: SemaphoreParams;
+  readonly driver_read: DriverReadParams;
+  readonly driver_nop: DriverNopParams;
 }
+
+/** The file `driver_read` reads: 1 GiB, in the page cache. */
+const BENCH_FILE = { fileBytes: 2 ** 30, blockBytes: 4096, seed: 0x5eed } as const;
 
 /**
  * Sizes of the full run. Chosen so that 4 contenders × 8 scenarios × 5 rounds, each in a fresh process, finish in
@@ -101,6 +150,22 @@ export const FULL: Params = {
   // Tokio's `contention/bounded_full`: 5 producers × 1,000 messages into a channel of 100.
   mpsc_contention: { producers: 5, perProducer: 1_000, capacity: 100, rounds: 400 },
   semaphore: { tasks: 1_000, permits: 10, iterations: 500 },
+  // About 1 s per run at the rates measured on the reference machine (2-core AMD EPYC, Node 20, Linux 6.18).
+  driver_read: {
+    depths: [1, 16, 64, 256],
+    reads: {
+      'fs.read': [20_000, 200_000, 300_000, 300_000],
+      'FileHandle.read': [20_000, 100_000, 100_000, 100_000],
+      'zokio-io_uring': [300_000, 800_000, 800_000, 800_000],
+      'zokio-js': [25_000, 150_000, 300_000, 300_000],
+    },
+    ...BENCH_FILE,
+    fioSeconds: 1,
+  },
+  driver_nop: {
+    batches: [1, 8, 64],
+    ops: { 'zokio-js': [400_000, 1_000_000, 1_600_000], 'zokio-io_uring': [500_000, 1_600_000, 2_560_000] },
+  },
 };
 
 /** Sizes of `--quick`: a smoke run that proves every contender works, not a measurement. */
@@ -113,6 +178,21 @@ export const QUICK: Params = {
   channel_ping_pong: { messages: 20_000 },
   mpsc_contention: { producers: 5, perProducer: 1_000, capacity: 100, rounds: 4 },
   semaphore: { tasks: 1_000, permits: 10, iterations: 5 },
+  driver_read: {
+    depths: [1, 64],
+    reads: {
+      'fs.read': [2_000, 20_000],
+      'FileHandle.read': [2_000, 10_000],
+      'zokio-io_uring': [20_000, 50_000],
+      'zokio-js': [2_000, 20_000],
+    },
+    ...BENCH_FILE,
+    fioSeconds: 0.2,
+  },
+  driver_nop: {
+    batches: [1, 64],
+    ops: { 'zokio-js': [20_000, 64_000], 'zokio-io_uring': [20_000, 64_000] },
+  },
 };
 
 /** Sizes of the warm-up each child runs before its measured run, so the JIT has compiled the hot paths. */
@@ -128,6 +208,10 @@ export const WARMUP: Params = {
   channel_ping_pong: { messages: 20_000 },
   mpsc_contention: { producers: 5, perProducer: 1_000, capacity: 100, rounds: 10 },
   semaphore: { tasks: 1_000, permits: 10, iterations: 10 },
+  // The I/O scenarios warm up on the first tenth of their measured run (see `io/harness.ts`): the sizes differ by
+  // contender and variant, so these are unused.
+  driver_read: FULL.driver_read,
+  driver_nop: FULL.driver_nop,
 };
 
 /** How a scenario is reported. */
@@ -135,8 +219,11 @@ export interface ScenarioInfo {
   readonly title: string;
   /** What one operation is, for `opsPerSec`: `tasks/s`, `yields/s`, … */
   readonly unit: string;
-  /** Operations in one run of the given size: the numerator of `opsPerSec`. */
-  ops(params: Params): number;
+  /**
+   * Operations in one run of the given size: the numerator of `opsPerSec`. The I/O scenarios size each run by
+   * contender and variant (`run`); the others ignore it.
+   */
+  ops(params: Params, run?: { readonly contender: string; readonly variant: number }): number;
   /** The size of a run in words, for the report. */
   describe(params: Params): string;
   /** What a reader must know to read the Promise baseline of this scenario, printed under its table. */
@@ -153,11 +240,40 @@ export interface ScenarioInfo {
   readonly alsoAgainst?: string;
   /** The target this scenario tracks, printed under its table. */
   readonly target?: string;
+  /** Who runs it, in report order, if not the runtime contenders; the first is the baseline of its ratios. */
+  readonly contenders?: readonly string[];
+  /** Each variant (a queue depth, a batch size) is measured and reported on its own: one table and chart each. */
+  readonly variants?: Variants;
+  /** Rounds when `--rounds` is not given, if not the runner's default. */
+  readonly rounds?: number;
+  /** Targets checked against the medians, each reported as met or not. */
+  readonly checks?: readonly TargetCheck[];
+  /** Also print the wall time per operation (1 / throughput), in ns. */
+  readonly nsPerOp?: boolean;
+}
+
+/** The variants of a scenario: what varies, and its values. */
+export interface Variants {
+  /** `queue depth`, `batch`. */
+  readonly name: string;
+  values(params: Params): readonly number[];
+  /** For headings and chart titles: `64 in flight`. */
+  label(value: number): string;
+  /** For chart file names: `qd64`. */
+  slug(value: number): string;
+}
+
+/** A target of the form "`contender` ≥ `atLeast` × `against` at `variant`". */
+export interface TargetCheck {
+  readonly contender: string;
+  readonly against: string;
+  readonly variant: number;
+  readonly atLeast: number;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-export const SCENARIO_INFO: Readonly<Record<ScenarioName, ScenarioInfo>> = {
+const RUNTIME_INFO: Readonly<Record<RuntimeScenarioName, ScenarioInfo>> = {
   spawn: {
     title: 'spawn: tasks suspended on one gate',
     unit: 'tasks/s',
@@ -259,21 +375,116 @@ export const SCENARIO_INFO: Readonly<Record<ScenarioName, ScenarioInfo>> = {
   },
 };
 
+const contenderSize = (sizes: Readonly<Record<string, readonly number[]>>, variants: readonly number[]) =>
+  function size(run?: { readonly contender: string; readonly variant: number }): number {
+    const mine = run === undefined ? undefined : sizes[run.contender];
+    const at = run === undefined ? -1 : variants.indexOf(run.variant);
+    const n = at < 0 ? undefined : mine?.[at];
+    if (n === undefined) throw new RangeError(`Expected a size for ${JSON.stringify(run)}, got none`);
+    return n;
+  };
+
+const IO_INFO: Readonly<Record<IoScenarioName, ScenarioInfo>> = {
+  driver_read: {
+    title: 'driver_read: 4 KiB random reads from a page-cached 1 GiB file',
+    unit: 'reads/s',
+    ops: (p, run) => contenderSize(p.driver_read.reads, p.driver_read.depths)(run),
+    measures: 'throughput',
+    contenders: IO_CONTENDERS,
+    alsoAgainst: 'fio',
+    variants: {
+      name: 'queue depth',
+      values: (p) => p.driver_read.depths,
+      label: (d) => `${d} in flight`,
+      slug: (d) => `qd${d}`,
+    },
+    rounds: 3,
+    describe: (p) => {
+      const r = p.driver_read;
+      return (
+        `${fmt(r.blockBytes)}-byte reads at block-aligned offsets drawn from a seeded generator (the same list for ` +
+        `every contender) over a ${fmt(r.fileBytes / 2 ** 20)} MiB file read through once before the run (so it is ` +
+        `in the page cache); exactly N reads in flight, each completion submitting the next. Each contender reads a ` +
+        `fixed count sized to last about 1 s (the \`n\` column); fio runs ${r.fioSeconds} s`
+      );
+    },
+    checks: [
+      { contender: 'zokio-io_uring', against: 'fs.read', variant: 1, atLeast: 5 },
+      { contender: 'zokio-io_uring', against: 'fs.read', variant: 64, atLeast: 1.5 },
+      { contender: 'zokio-io_uring', against: 'fio', variant: 64, atLeast: 0.8 },
+    ],
+    target: 'io_uring backend ≥ 5× `fs.read` at 1 in flight, ≥ 1.5× `fs.read` at 64, ≥ 0.8× fio at 64.',
+    caveat:
+      "`fs.read` is N concurrent callback chains and `FileHandle.read` N concurrent async loops, each on libuv's " +
+      'thread pool (4 threads); the zokio contenders drive `IoDriver.read` directly (one handler object per slot, ' +
+      'buffers from its pool), no runtime or future on top. fio (`--ioengine=io_uring --direct=0 --invalidate=0`, ' +
+      'time-based) draws its own random offsets and keeps a random map of blocks read.',
+  },
+  driver_nop: {
+    title: 'driver_nop: batched nops through the driver',
+    unit: 'nops/s',
+    ops: (p, run) => contenderSize(p.driver_nop.ops, p.driver_nop.batches)(run),
+    measures: 'throughput',
+    // The js backend first: the baseline of the ratios.
+    contenders: ['zokio-js', 'zokio-io_uring'],
+    variants: {
+      name: 'batch',
+      values: (p) => p.driver_nop.batches,
+      label: (b) => `batches of ${b}`,
+      slug: (b) => `batch${b}`,
+    },
+    rounds: 3,
+    nsPerOp: true,
+    describe: () =>
+      'A batch of nops submitted in one tick (one flush), then nothing until all of them complete, then the next ' +
+      'batch: the cost of a round trip through the driver and its backend, shared by the ops of a batch',
+    caveat:
+      'Ratios are against the js backend, whose nop completes in the next `setImmediate`; an io_uring nop is one ' +
+      'SQE, completed by the kernel and reaped when libuv sees the ring fd readable.',
+  },
+};
+
+export const SCENARIO_INFO: Readonly<Record<ScenarioName, ScenarioInfo>> = { ...RUNTIME_INFO, ...IO_INFO };
+
+/** The contenders of `scenario`, in report order; the first is the baseline of its ratios. */
+export function scenarioContenders(scenario: ScenarioName): readonly string[] {
+  return SCENARIO_INFO[scenario].contenders ?? RUNTIME_CONTENDERS;
+}
+
+/**
+ * `count` byte offsets of whole `blockBytes` blocks in a file of `fileBytes`, uniform, from a seeded generator
+ * (mulberry32, as `sleepDurations`): every contender, in every process, reads the same list.
+ */
+export function randomOffsets(count: number, { fileBytes, blockBytes, seed }: DriverReadParams): Float64Array {
+  const blocks = Math.floor(fileBytes / blockBytes);
+  if (!(blocks >= 1))
+    throw new RangeError(`Expected a file of at least one ${blockBytes}-byte block, got ${fileBytes}`);
+  const offsets = new Float64Array(count);
+  const next = mulberry32(seed);
+  for (let i = 0; i < count; i++) offsets[i] = Math.floor(next() * blocks) * blockBytes;
+  return offsets;
+}
+
 /**
  * The durations of a `timers` run: `sleeps` whole milliseconds, uniform from 0 to `maxMs` inclusive, drawn from a
  * seeded generator (mulberry32), so that every contender, in every process, sleeps the same list.
  */
 export function sleepDurations({ sleeps, maxMs, seed }: TimersParams): Uint32Array {
   const durations = new Uint32Array(sleeps);
+  const next = mulberry32(seed);
+  for (let i = 0; i < sleeps; i++) durations[i] = Math.floor(next() * (maxMs + 1));
+  return durations;
+}
+
+/** mulberry32: 32 bits of state, fast, and even enough for spreading timers over a second or reads over a file. */
+function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
-  for (let i = 0; i < sleeps; i++) {
-    // mulberry32: 32 bits of state, fast, and even enough for spreading timers over a second.
+  return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = Math.imul(state ^ (state >>> 15), state | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    durations[i] = Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * (maxMs + 1));
-  }
-  return durations;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
 }
 
 export function isScenario(name: string): name is ScenarioName {

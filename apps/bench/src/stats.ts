@@ -85,13 +85,21 @@ export function rotation<T>(items: readonly T[], round: number): T[] {
 /** How one child run ended. */
 export type Outcome =
   | { readonly ok: true; readonly result: ChildResult }
-  | { readonly ok: false; readonly status: 'failed' | 'timeout'; readonly message: string };
+  | { readonly ok: false; readonly status: FailureStatus; readonly message: string };
+
+/**
+ * Why a run has no result: it `failed` (crashed, printed no result), hit the `timeout`, or the contender is
+ * `unavailable` here (fio not installed): reported, but not a failure of the suite.
+ */
+export type FailureStatus = 'failed' | 'timeout' | 'unavailable';
 
 /** One child process: which scenario, contender and round, and how it ended. */
 export interface RunRecord {
   readonly scenario: ScenarioName;
   readonly contender: string;
   readonly round: number;
+  /** The I/O scenarios: the queue depth or batch size this run used. */
+  readonly variant?: number;
   /** Wall time of the whole child process, start-up and warm-up included. */
   readonly wallMs: number;
   readonly outcome: Outcome;
@@ -122,22 +130,26 @@ export interface ContenderSummary {
   /** Rounds that failed or timed out, with why. */
   readonly failures: readonly {
     readonly round: number;
-    readonly status: 'failed' | 'timeout';
+    readonly status: FailureStatus;
     readonly message: string;
   }[];
   /** Notes the contender printed (a size it had to cap), de-duplicated. */
   readonly notes: readonly string[];
 }
 
-/** Summarizes every contender of one scenario, in the order given, with ratios against `baseline`. */
+/**
+ * Summarizes every contender of one scenario (of one of its variants, if given), in the order given, with ratios
+ * against `baseline`.
+ */
 export function summarizeScenario(
   records: readonly RunRecord[],
   scenario: ScenarioName,
   contenders: readonly string[],
   baseline: string,
+  variant?: number,
 ): ContenderSummary[] {
   const partial = contenders.map((contender) => {
-    const mine = records.filter((r) => r.scenario === scenario && r.contender === contender);
+    const mine = records.filter((r) => r.scenario === scenario && r.contender === contender && r.variant === variant);
     const results: ChildResult[] = [];
     const failures: ContenderSummary['failures'][number][] = [];
     for (const r of mine) {
@@ -216,6 +228,13 @@ export function formatBytes(value: number): string {
   if (Math.abs(value) < 1024) return `${Math.round(value)} B`;
   if (Math.abs(value) < 1024 ** 2) return `${(value / 1024).toPrecision(3)} KiB`;
   return `${(value / 1024 ** 2).toPrecision(3)} MiB`;
+}
+
+/** Nanoseconds per operation from a rate in operations per second, three significant digits: `1.65 µs` above 1 µs. */
+export function formatNsPerOp(opsPerSec: number): string {
+  const ns = 1e9 / opsPerSec;
+  if (!Number.isFinite(ns)) return '–';
+  return ns >= 1000 ? `${(ns / 1000).toPrecision(3)} µs` : `${ns.toPrecision(3)} ns`;
 }
 
 /** Milliseconds, three significant digits (at most one decimal at 100 ms and above): `0.412 ms`, `12.3 ms`, `1234 ms`. */

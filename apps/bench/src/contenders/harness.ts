@@ -13,17 +13,16 @@ import { writeSync } from 'node:fs';
 import type { ChildResult, Lateness } from '../protocol.js';
 import {
   FULL,
-  isScenario,
   QUICK,
+  RUNTIME_SCENARIOS,
   SCENARIO_INFO,
-  SCENARIOS,
   WARMUP,
   type ChainedSpawnParams,
   type ChannelPingPongParams,
   type MpscContentionParams,
   type Params,
   type PingPongParams,
-  type ScenarioName,
+  type RuntimeScenarioName,
   type SemaphoreParams,
   type SpawnParams,
   type TimersParams,
@@ -55,7 +54,7 @@ export interface Contender {
    * The largest sizes this contender can run within the run's bounds (heap, child timeout), and why. A larger
    * measured run is cut to the cap and the result carries a note saying so.
    */
-  readonly caps?: { readonly [S in ScenarioName]?: Cap<Params[S]> };
+  readonly caps?: { readonly [S in RuntimeScenarioName]?: Cap<Params[S]> };
 }
 
 function collect(): void {
@@ -158,7 +157,7 @@ export class Probe {
   }
 }
 
-function runScenario(contender: Contender, scenario: ScenarioName, params: Params, probe: Probe): Promise<void> {
+function runScenario(contender: Contender, scenario: RuntimeScenarioName, params: Params, probe: Probe): Promise<void> {
   switch (scenario) {
     case 'spawn':
       return contender.spawn(params.spawn, probe);
@@ -180,7 +179,7 @@ function runScenario(contender: Contender, scenario: ScenarioName, params: Param
 }
 
 /** `params` with each of `scenario`'s sizes cut to at most the cap's. */
-function capped<S extends ScenarioName>(params: Params, scenario: S, cap: Cap<Params[S]>): Params {
+function capped<S extends RuntimeScenarioName>(params: Params, scenario: S, cap: Cap<Params[S]>): Params {
   const size: Record<string, unknown> = { ...params[scenario] };
   for (const [key, max] of Object.entries(cap.max)) {
     if (typeof max === 'number' && typeof size[key] === 'number') size[key] = Math.min(size[key], max);
@@ -194,7 +193,7 @@ function capped<S extends ScenarioName>(params: Params, scenario: S, cap: Cap<Pa
  */
 export function applyCap(
   caps: Contender['caps'],
-  scenario: ScenarioName,
+  scenario: RuntimeScenarioName,
   params: Params,
 ): { params: Params; note?: string } {
   const cap = caps?.[scenario];
@@ -208,7 +207,7 @@ export function applyCap(
   return { params: cut, note: `${scenario} run with ${fmt(mine)} ${what}, not ${fmt(full)}: ${cap.reason}` };
 }
 
-async function measure(contender: Contender, scenario: ScenarioName, quick: boolean): Promise<ChildResult> {
+async function measure(contender: Contender, scenario: RuntimeScenarioName, quick: boolean): Promise<ChildResult> {
   const info = SCENARIO_INFO[scenario];
   const warmup = applyCap(contender.caps, scenario, WARMUP).params;
   await runScenario(contender, scenario, warmup, new Probe());
@@ -243,11 +242,11 @@ async function measure(contender: Contender, scenario: ScenarioName, quick: bool
 export function main(contender: Contender): void {
   const args = process.argv.slice(2);
   const scenario = args.find((a) => !a.startsWith('--'));
-  if (scenario === undefined || !isScenario(scenario)) {
-    process.stderr.write(`usage: node --expose-gc ${contender.name}.js <${SCENARIOS.join('|')}> [--quick]\n`);
+  if (scenario === undefined || !(RUNTIME_SCENARIOS as readonly string[]).includes(scenario)) {
+    process.stderr.write(`usage: node --expose-gc ${contender.name}.js <${RUNTIME_SCENARIOS.join('|')}> [--quick]\n`);
     process.exit(2);
   }
-  measure(contender, scenario, args.includes('--quick')).then(
+  measure(contender, scenario as RuntimeScenarioName, args.includes('--quick')).then(
     (result) => {
       // writeSync: the line must be out before exit, and stdout to a pipe is asynchronous on some platforms.
       writeSync(1, `${JSON.stringify(result)}\n`);
