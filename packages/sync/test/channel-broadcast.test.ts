@@ -3,28 +3,7 @@ import fc from 'fast-check';
 import { Context, fn, PENDING, yieldNow, type Future, type Waker } from '@zokio/future';
 import { LocalScheduler } from '@zokio/scheduler';
 import { broadcast, LaggedError, RecvError, SendError, TryRecvError } from '../src/index.js';
-
-class CountingWaker implements Waker {
-  wakes = 0;
-  wake(): void {
-    this.wakes++;
-  }
-}
-
-function hand<T>(future: Future<T>): { future: Future<T>; waker: CountingWaker; poll: () => T | typeof PENDING } {
-  const waker = new CountingWaker();
-  const cx = Context.detached(waker);
-  return { future, waker, poll: () => future.poll(cx) };
-}
-
-function caught(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
+import { hand, caught } from './hand.js';
 
 describe('broadcast: hand-polled', () => {
   it('delivers every message to every receiver, in order, and counts receivers', () => {

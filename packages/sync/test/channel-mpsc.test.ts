@@ -3,29 +3,7 @@ import fc from 'fast-check';
 import { Context, fn, PENDING, race, yieldNow, type Future, type Waker } from '@zokio/future';
 import { LocalScheduler } from '@zokio/scheduler';
 import { mpsc, SendError, TryRecvError, TrySendError } from '../src/index.js';
-
-class CountingWaker implements Waker {
-  wakes = 0;
-  wake(): void {
-    this.wakes++;
-  }
-}
-
-/** A future polled by hand with its own counting waker. */
-function hand<T>(future: Future<T>): { future: Future<T>; waker: CountingWaker; poll: () => T | typeof PENDING } {
-  const waker = new CountingWaker();
-  const cx = Context.detached(waker);
-  return { future, waker, poll: () => future.poll(cx) };
-}
-
-function caught(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
+import { CountingWaker, hand, caught } from './hand.js';
 
 describe('mpsc bounded: hand-polled interleavings', () => {
   it('delivers messages in order and reports a full channel to trySend with the value', () => {

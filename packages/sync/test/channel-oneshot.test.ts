@@ -3,28 +3,7 @@ import fc from 'fast-check';
 import { Context, drop, fn, PENDING, race, toPromise, yieldNow, type Future, type Waker } from '@zokio/future';
 import { LocalScheduler } from '@zokio/scheduler';
 import { oneshot, RecvError, TryRecvError } from '../src/index.js';
-
-class CountingWaker implements Waker {
-  wakes = 0;
-  wake(): void {
-    this.wakes++;
-  }
-}
-
-function hand<T>(future: Future<T>): { future: Future<T>; waker: CountingWaker; poll: () => T | typeof PENDING } {
-  const waker = new CountingWaker();
-  const cx = Context.detached(waker);
-  return { future, waker, poll: () => future.poll(cx) };
-}
-
-function caught(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
+import { hand, caught } from './hand.js';
 
 describe('oneshot: hand-polled', () => {
   it('delivers the value to a waiting receiver, waking it once', () => {
