@@ -33,6 +33,7 @@ import {
   type Backend,
   type BackendFactory,
 } from './contract.js';
+import { InFlightTable } from './in-flight.js';
 
 const ECANCELED = constants.errno.ECANCELED;
 
@@ -52,12 +53,6 @@ export interface IoDriverOptions {
   readonly pool?: BufferPool;
 }
 
-interface InFlight {
-  readonly handler: CompletionHandler;
-  readonly opcode: number;
-  cancelled: boolean;
-}
-
 const IGNORE: CompletionHandler = { complete() {} };
 
 /** The service key under which a runtime provides its {@link IoDriver} to the futures it polls. @category Driver */
@@ -72,8 +67,7 @@ export class IoDriver {
   readonly #completions: DataView;
   #staged = 0;
   #flushScheduled = false;
-  readonly #inFlight = new Map<number, InFlight>();
-  #nextToken = 1;
+  readonly #inFlight = new InFlightTable();
   #closing = false;
   #closed = false;
   #drained: (() => void) | undefined = undefined;
@@ -116,9 +110,7 @@ export class IoDriver {
       throw new ZokioError('ERR_ZOKIO_DRIVER_CLOSED', 'Expected a running I/O driver, got one that is shutting down');
     }
     if (this.#staged === this.#stagingRecords) this.flush();
-    let token = this.#nextToken;
-    while (token === 0 || this.#inFlight.has(token)) token = (token + 1) >>> 0;
-    this.#nextToken = (token + 1) >>> 0;
+    const token = this.#inFlight.add(handler, opcode);
     const at = this.#staged * OP_RECORD_BYTES;
     const v = this.#staging;
     for (let i = 0; i < OP_RECORD_BYTES; i += 4) v.setUint32(at + i, 0, true);
@@ -127,7 +119,6 @@ export class IoDriver {
     v.setInt32(at + OpField.fd, fd, true);
     v.setFloat64(at + OpField.offset, -1, true);
     this.#staged++;
-    this.#inFlight.set(token, { handler, opcode, cancelled: false });
     this.#submitted++;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -269,9 +260,9 @@ export class IoDriver {
    * result — except an fd-producing op, whose late fd the driver closes, reporting `-ECANCELED`.
    */
   cancel(token: number): void {
-    const entry = this.#inFlight.get(token);
-    if (entry === undefined || entry.cancelled) return;
-    entry.cancelled = true;
+    const slot = this.#inFlight.slotOf(token);
+    if (slot < 0 || this.#inFlight.isCancelled(slot)) return;
+    this.#inFlight.markCancelled(slot);
     const at = this.#record(Op.CANCEL, IGNORE, -1, true);
     this.#staging.setUint32(at + OpField.arg, token, true);
   }
@@ -295,19 +286,22 @@ export class IoDriver {
       let res = v.getInt32(at + CompletionField.res, true);
       const flags = v.getUint32(at + CompletionField.flags, true);
       const aux = v.getUint32(at + CompletionField.aux, true);
-      const entry = this.#inFlight.get(token);
-      if (entry === undefined) continue; // a stale token: never happens with a conforming backend
+      const table = this.#inFlight;
+      const slot = table.slotOf(token);
+      if (slot < 0) continue; // a stale token: never happens with a conforming backend
+      const handler = table.handler(slot);
       if ((flags & COMPLETION_MORE) === 0) {
-        this.#inFlight.delete(token);
+        const orphanedFd = table.isCancelled(slot) && res >= 0 && table.opcode(slot) === Op.OPENAT;
+        table.remove(slot);
         this.#completed++;
-        if (entry.cancelled && res >= 0 && entry.opcode === Op.OPENAT) {
+        if (orphanedFd) {
           // The open won the race with its cancel: its future is gone, so the fd would leak. Close it.
           this.#record(Op.CLOSE, IGNORE, res, true);
           res = -ECANCELED;
         }
       }
       try {
-        entry.handler.complete(res, flags, aux);
+        handler.complete(res, flags, aux);
       } catch (error) {
         // A handler must not throw; if one does, the other completions still run.
         queueMicrotask(() => {
@@ -323,7 +317,10 @@ export class IoDriver {
   /** Cancels every op in flight, waits for every final completion, then closes the backend. */
   async shutdown(): Promise<void> {
     if (this.#closed) return;
-    for (const [token, entry] of this.#inFlight) if (entry.opcode !== Op.CANCEL && !entry.cancelled) this.cancel(token);
+    for (const token of this.#inFlight.tokens()) {
+      const slot = this.#inFlight.slotOf(token);
+      if (this.#inFlight.opcode(slot) !== Op.CANCEL) this.cancel(token);
+    }
     this.#closing = true;
     this.flush();
     if (this.#inFlight.size > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
