@@ -1,16 +1,13 @@
 /**
- * The demo the README's main command runs: spawn tasks, sleep, race, cancel — and watch clean-up run.
+ * The demo the README's main command runs: spawn tasks, sleep on the timer wheel, race, cancel — and watch clean-up
+ * run.
  *
  * Run it with `pnpm main` from the repository root, or `node dist/demo.js` here after a build.
  */
-import { setTimeout as delay } from 'node:timers/promises';
-import { fn, fromPromise, future, JoinSet, race, Runtime, spawn, type Future } from 'zokio';
+import { fn, future, JoinSet, race, Runtime, sleep, spawn } from 'zokio';
 
 const start = performance.now();
 const log = (message: string) => console.log(`[${(performance.now() - start).toFixed(0).padStart(4)} ms] ${message}`);
-
-/** Sleeps on a Node timer; cancelling the future clears the timer (the AbortSignal reaches it). */
-const sleep = (ms: number): Future<void> => fromPromise((signal) => delay(ms, undefined, { signal }));
 
 /** A worker that takes `ms` to finish and says so, or says it was cancelled. */
 const worker = fn(function* (name: string, ms: number) {
