@@ -28,3 +28,21 @@ export function caught(f: () => unknown): unknown {
   }
   throw new Error('expected a throw');
 }
+
+/** A future polled by hand with its own counting waker, so each waiter's wakes are counted separately. */
+export class Driven<T> {
+  wakes = 0;
+  readonly cx = Context.detached({ wake: () => void this.wakes++ });
+  constructor(readonly future: Future<T>) {}
+  poll(): T | typeof PENDING {
+    return this.future.poll(this.cx);
+  }
+  /** Polls and expects a value. */
+  value(): T {
+    const result = this.poll();
+    if (result === PENDING) throw new Error('expected the future to be ready');
+    return result;
+  }
+}
+
+export const drive = <T>(future: Future<T>): Driven<T> => new Driven(future);

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Context, fn, PENDING, type Future, type Poll } from '@zokio/future';
+import { fn, PENDING } from '@zokio/future';
 import { LocalScheduler, spawn } from '@zokio/scheduler';
 import { Barrier, type BarrierWaitResult } from '@zokio/sync';
-
-/** A future polled by hand with its own counting waker. */
-class Driven<T> {
-  wakes = 0;
-  readonly cx = Context.detached({ wake: () => void this.wakes++ });
-  constructor(readonly future: Future<T>) {}
-  poll(): Poll<T> {
-    return this.future.poll(this.cx);
-  }
-}
-
-const drive = <T>(future: Future<T>) => new Driven(future);
+import { drive } from './hand.js';
 
 describe('Barrier', () => {
   it('releases everyone when the n-th arrives; that one is the leader', () => {

@@ -1,24 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Context, fn, PENDING, yieldNow, type Future, type Poll } from '@zokio/future';
+import { fn, PENDING, yieldNow } from '@zokio/future';
 import { LocalScheduler, spawn } from '@zokio/scheduler';
 import { GuardReleasedError, Mutex, type MutexGuard } from '@zokio/sync';
-
-/** A future polled by hand with its own counting waker. */
-class Driven<T> {
-  wakes = 0;
-  readonly cx = Context.detached({ wake: () => void this.wakes++ });
-  constructor(readonly future: Future<T>) {}
-  poll(): Poll<T> {
-    return this.future.poll(this.cx);
-  }
-  value(): T {
-    const result = this.poll();
-    if (result === PENDING) throw new Error('expected the future to be ready');
-    return result;
-  }
-}
-
-const drive = <T>(future: Future<T>) => new Driven(future);
+import { drive } from './hand.js';
 
 describe('Mutex', () => {
   it('gives exclusive access to the value through the guard', () => {

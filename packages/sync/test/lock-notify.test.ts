@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Context, fn, PENDING, yieldNow, type Future, type Poll } from '@zokio/future';
+import { fn, PENDING, yieldNow } from '@zokio/future';
 import { LocalScheduler, spawn } from '@zokio/scheduler';
 import { Notify } from '@zokio/sync';
-
-/** A future polled by hand with its own counting waker. */
-class Driven<T> {
-  wakes = 0;
-  readonly cx = Context.detached({ wake: () => void this.wakes++ });
-  constructor(readonly future: Future<T>) {}
-  poll(): Poll<T> {
-    return this.future.poll(this.cx);
-  }
-}
-
-const drive = <T>(future: Future<T>) => new Driven(future);
+import { Driven, drive } from './hand.js';
 
 /** `count` notified() futures, each polled once (so queued, in index order). */
 function waiting(notify: Notify, count: number): Driven<void>[] {

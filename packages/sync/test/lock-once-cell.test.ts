@@ -7,24 +7,12 @@ import {
   PENDING,
   ready,
   toPromise,
-  type Future,
   type Poll,
   type Waker,
 } from '@zokio/future';
 import { LocalScheduler, spawn } from '@zokio/scheduler';
 import { OnceCell, OnceCellSetError } from '@zokio/sync';
-
-/** A future polled by hand with its own counting waker. */
-class Driven<T> {
-  wakes = 0;
-  readonly cx = Context.detached({ wake: () => void this.wakes++ });
-  constructor(readonly future: Future<T>) {}
-  poll(): Poll<T> {
-    return this.future.poll(this.cx);
-  }
-}
-
-const drive = <T>(future: Future<T>) => new Driven(future);
+import { drive } from './hand.js';
 
 /** An initializer future completed by hand; counts cancels. */
 class Gate<T> extends FutureBase<T> {

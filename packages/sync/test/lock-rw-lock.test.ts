@@ -1,23 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Context, PENDING, type Future, type Poll } from '@zokio/future';
+import { PENDING } from '@zokio/future';
 import { GuardReleasedError, RwLock } from '@zokio/sync';
-
-/** A future polled by hand with its own counting waker. */
-class Driven<T> {
-  wakes = 0;
-  readonly cx = Context.detached({ wake: () => void this.wakes++ });
-  constructor(readonly future: Future<T>) {}
-  poll(): Poll<T> {
-    return this.future.poll(this.cx);
-  }
-  value(): T {
-    const result = this.poll();
-    if (result === PENDING) throw new Error('expected the future to be ready');
-    return result;
-  }
-}
-
-const drive = <T>(future: Future<T>) => new Driven(future);
+import { drive } from './hand.js';
 
 describe('RwLock', () => {
   it('lets many readers in at once, and a writer only alone', () => {

@@ -1,25 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Context, fn, PENDING, ZokioError, type Future, type Poll } from '@zokio/future';
+import { Context, fn, PENDING, ZokioError } from '@zokio/future';
 import { LocalScheduler } from '@zokio/scheduler';
 import { Semaphore, SemaphoreClosedError, SemaphorePermit } from '@zokio/sync';
-
-/** A future polled by hand with its own counting waker, so each waiter's wakes are counted separately. */
-class Driven<T> {
-  wakes = 0;
-  readonly cx = Context.detached({ wake: () => void this.wakes++ });
-  constructor(readonly future: Future<T>) {}
-  poll(): Poll<T> {
-    return this.future.poll(this.cx);
-  }
-  /** Polls and expects a value. */
-  value(): T {
-    const result = this.poll();
-    if (result === PENDING) throw new Error('expected the future to be ready');
-    return result;
-  }
-}
-
-const drive = <T>(future: Future<T>) => new Driven(future);
+import { drive } from './hand.js';
 
 describe('Semaphore basics', () => {
   it('grants at once while permits are free, then queues', () => {
