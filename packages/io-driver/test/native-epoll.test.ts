@@ -13,108 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEpoll } from '../src/backends/epoll.js';
-import {
-  AT_FDCWD,
-  COMPLETION_RECORD_BYTES,
-  CompletionField,
-  Op,
-  OP_RECORD_BYTES,
-  OpField,
-  type Backend,
-  type BackendFactory,
-} from '../src/contract.js';
+import { Harness } from './raw-harness.js';
+import { AT_FDCWD, Op, type BackendFactory } from '../src/contract.js';
 
 const { errno } = constants;
 const STATX_SIZE = 0x200;
-
-interface Completion {
-  token: number;
-  res: number;
-}
-
-interface OpFields {
-  fd?: number;
-  arg?: number;
-  offset?: number;
-  buf?: [arena: number, offset: number, length: number];
-  path?: [arena: number, offset: number];
-}
-
-/** A backend plus a staging writer and a completion log. */
-class Harness {
-  readonly staging: ArrayBuffer;
-  readonly backend: Backend;
-  readonly log: Completion[] = [];
-  readonly arena = new ArrayBuffer(1 << 20);
-  readonly bytes = new Uint8Array(this.arena);
-  #view: DataView;
-  #count = 0;
-  #waiters: { n: number; resolve: () => void }[] = [];
-
-  constructor(factory: BackendFactory, records = 1024, completionRecords = 256) {
-    this.staging = new ArrayBuffer(records * OP_RECORD_BYTES);
-    const completions = new ArrayBuffer(completionRecords * COMPLETION_RECORD_BYTES);
-    this.#view = new DataView(this.staging);
-    const out = new DataView(completions);
-    this.backend = factory(this.staging, completions, (count) => {
-      for (let i = 0; i < count; i++) {
-        const at = i * COMPLETION_RECORD_BYTES;
-        this.log.push({
-          token: out.getUint32(at + CompletionField.token, true),
-          res: out.getInt32(at + CompletionField.res, true),
-        });
-      }
-      this.#waiters = this.#waiters.filter((w) => (this.log.length >= w.n ? (w.resolve(), false) : true));
-    });
-    this.backend.registerArena(0, this.arena);
-  }
-
-  op(opcode: number, token: number, f: OpFields = {}): this {
-    const at = this.#count++ * OP_RECORD_BYTES;
-    const v = this.#view;
-    new Uint8Array(this.staging, at, OP_RECORD_BYTES).fill(0);
-    v.setUint8(at + OpField.opcode, opcode);
-    v.setUint32(at + OpField.token, token, true);
-    v.setInt32(at + OpField.fd, f.fd ?? -1, true);
-    v.setUint32(at + OpField.arg, f.arg ?? 0, true);
-    v.setFloat64(at + OpField.offset, f.offset ?? -1, true);
-    const [bufArena, bufOffset, bufLength] = f.buf ?? [0, 0, 0];
-    v.setUint32(at + OpField.bufArena, bufArena, true);
-    v.setUint32(at + OpField.bufOffset, bufOffset, true);
-    v.setUint32(at + OpField.bufLength, bufLength, true);
-    const [pathArena, pathOffset] = f.path ?? [0, 0];
-    v.setUint32(at + OpField.pathArena, pathArena, true);
-    v.setUint32(at + OpField.pathOffset, pathOffset, true);
-    return this;
-  }
-
-  flush(): void {
-    this.backend.flush(this.#count);
-    this.#count = 0;
-  }
-
-  path(offset: number, path: string): [number, number] {
-    const written = new TextEncoder().encodeInto(path, this.bytes.subarray(offset));
-    this.bytes[offset + written.written] = 0;
-    return [0, offset];
-  }
-
-  until(n: number): Promise<Completion[]> {
-    if (this.log.length >= n) return Promise.resolve(this.log);
-    return new Promise((resolve) => this.#waiters.push({ n, resolve: () => resolve(this.log) }));
-  }
-
-  async roundTrip(n: number): Promise<Map<number, Completion>> {
-    const start = this.log.length;
-    this.flush();
-    await this.until(start + n);
-    return new Map(this.log.slice(start).map((c) => [c.token, c]));
-  }
-
-  res(token: number): number | undefined {
-    return this.log.find((c) => c.token === token)?.res;
-  }
-}
 
 let factory: BackendFactory;
 let dir: string;
@@ -139,7 +42,7 @@ function fifo(name: string): string {
 
 describe('native epoll backend', () => {
   it('a pipe read waits for readiness (EPOLLONESHOT), then completes with the data; a waiting read can be cancelled', async () => {
-    const h = new Harness(factory);
+    const h = new Harness(factory, 1024, 256, -1);
     expect(h.backend.kind).toBe('epoll');
     const path = fifo('ready');
     const rfd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
@@ -179,7 +82,7 @@ describe('native epoll backend', () => {
   });
 
   it('a queued pool job can be cancelled; a running one cannot (-EALREADY) and completes with its result', async () => {
-    const h = new Harness(factory);
+    const h = new Harness(factory, 1024, 256, -1);
     const path = fifo('block');
     // Opening a FIFO for reading blocks until a writer appears: four opens occupy all four pool threads.
     for (let t = 1; t <= 4; t++) h.op(Op.OPENAT, t, { fd: AT_FDCWD, path: h.path(0, path), arg: fsc.O_RDONLY });
@@ -206,7 +109,7 @@ describe('native epoll backend', () => {
   });
 
   it('completes 10,000 mixed ops flushed in bursts (nops, timeouts, cancels, file reads, statx), each once', async () => {
-    const h = new Harness(factory, 1000, 128);
+    const h = new Harness(factory, 1000, 128, -1);
     const file = join(dir, 'burst.bin');
     writeFileSync(file, Buffer.alloc(4096, 9));
     const fd = openSync(file, 'r');
@@ -301,7 +204,7 @@ describe('native epoll backend', () => {
   });
 
   it('completes bad references and unknown opcodes with errors, from the loop, never inside flush', async () => {
-    const h = new Harness(factory);
+    const h = new Harness(factory, 1024, 256, -1);
     h.bytes.fill(0x41);
     h.op(Op.READ, 1, { fd: 0, buf: [9, 0, 16] })
       .op(Op.READ, 2, { fd: 0, buf: [0, h.arena.byteLength - 8, 16] })

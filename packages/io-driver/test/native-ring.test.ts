@@ -10,15 +10,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadIoUring, loadIoUringAddon, type IoUringBackend } from '../src/backends/io-uring.js';
-import {
-  AT_FDCWD,
-  COMPLETION_RECORD_BYTES,
-  CompletionField,
-  Op,
-  OP_RECORD_BYTES,
-  OpField,
-  type BackendFactory,
-} from '../src/contract.js';
+import { Harness } from './raw-harness.js';
+import { AT_FDCWD, Op, OP_RECORD_BYTES, type BackendFactory } from '../src/contract.js';
 
 const { errno } = constants;
 const O_RDONLY = 0;
@@ -28,108 +21,6 @@ const O_TRUNC = 0o1000;
 const AT_REMOVEDIR = 0x200;
 const STATX_SIZE = 0x200;
 const STATX_SIZE_OFFSET = 40; // struct statx: stx_size (u64)
-
-interface Completion {
-  token: number;
-  res: number;
-  flags: number;
-  aux: number;
-}
-
-interface OpFields {
-  fd?: number;
-  arg?: number;
-  offset?: number;
-  buf?: [arena: number, offset: number, length: number];
-  mode?: number;
-  path?: [arena: number, offset: number];
-  path2?: [arena: number, offset: number];
-  fd2?: number;
-}
-
-/** A backend plus a staging writer and a completion log: the part of a driver these tests need. */
-class Harness {
-  readonly staging: ArrayBuffer;
-  readonly completions: ArrayBuffer;
-  readonly backend: IoUringBackend;
-  readonly log: Completion[] = [];
-  readonly arena = new ArrayBuffer(1 << 20);
-  readonly bytes = new Uint8Array(this.arena);
-  #view: DataView;
-  #count = 0;
-  #waiters: { n: number; resolve: () => void }[] = [];
-
-  constructor(factory: BackendFactory, records = 1024, completionRecords = 256) {
-    this.staging = new ArrayBuffer(records * OP_RECORD_BYTES);
-    this.completions = new ArrayBuffer(completionRecords * COMPLETION_RECORD_BYTES);
-    this.#view = new DataView(this.staging);
-    const out = new DataView(this.completions);
-    this.backend = factory(this.staging, this.completions, (count) => {
-      for (let i = 0; i < count; i++) {
-        const at = i * COMPLETION_RECORD_BYTES;
-        this.log.push({
-          token: out.getUint32(at + CompletionField.token, true),
-          res: out.getInt32(at + CompletionField.res, true),
-          flags: out.getUint32(at + CompletionField.flags, true),
-          aux: out.getUint32(at + CompletionField.aux, true),
-        });
-      }
-      this.#waiters = this.#waiters.filter((w) => (this.log.length >= w.n ? (w.resolve(), false) : true));
-    }) as IoUringBackend;
-    this.backend.registerArena(0, this.arena);
-  }
-
-  /** Encodes one op record at the next staging slot. */
-  op(opcode: number, token: number, f: OpFields = {}): this {
-    const at = this.#count++ * OP_RECORD_BYTES;
-    const v = this.#view;
-    new Uint8Array(this.staging, at, OP_RECORD_BYTES).fill(0);
-    v.setUint8(at + OpField.opcode, opcode);
-    v.setUint32(at + OpField.token, token, true);
-    v.setInt32(at + OpField.fd, f.fd ?? -1, true);
-    v.setUint32(at + OpField.arg, f.arg ?? 0, true);
-    v.setFloat64(at + OpField.offset, f.offset ?? 0, true);
-    const [bufArena, bufOffset, bufLength] = f.buf ?? [0, 0, 0];
-    v.setUint32(at + OpField.bufArena, bufArena, true);
-    v.setUint32(at + OpField.bufOffset, bufOffset, true);
-    v.setUint32(at + OpField.bufLength, bufLength, true);
-    v.setUint32(at + OpField.mode, f.mode ?? 0, true);
-    const [pathArena, pathOffset] = f.path ?? [0, 0];
-    v.setUint32(at + OpField.pathArena, pathArena, true);
-    v.setUint32(at + OpField.pathOffset, pathOffset, true);
-    const [path2Arena, path2Offset] = f.path2 ?? [0, 0];
-    v.setUint32(at + OpField.path2Arena, path2Arena, true);
-    v.setUint32(at + OpField.path2Offset, path2Offset, true);
-    v.setInt32(at + OpField.fd2, f.fd2 ?? AT_FDCWD, true);
-    return this;
-  }
-
-  flush(): void {
-    this.backend.flush(this.#count);
-    this.#count = 0;
-  }
-
-  /** Writes a NUL-terminated path into the arena at `offset`. */
-  path(offset: number, path: string): [number, number] {
-    const written = new TextEncoder().encodeInto(path, this.bytes.subarray(offset));
-    this.bytes[offset + written.written] = 0;
-    return [0, offset];
-  }
-
-  /** Resolves once `n` completions have arrived in total. */
-  until(n: number): Promise<Completion[]> {
-    if (this.log.length >= n) return Promise.resolve(this.log);
-    return new Promise((resolve) => this.#waiters.push({ n, resolve: () => resolve(this.log) }));
-  }
-
-  /** Flushes what is staged and waits for `n` more completions; returns them by token. */
-  async roundTrip(n: number): Promise<Map<number, Completion>> {
-    const start = this.log.length;
-    this.flush();
-    await this.until(start + n);
-    return new Map(this.log.slice(start).map((c) => [c.token, c]));
-  }
-}
 
 let factory: BackendFactory;
 let dir: string;
@@ -153,7 +44,7 @@ describe('native io_uring backend', () => {
     if ('error' in loaded) throw new Error(loaded.error);
     expect(loaded.probe.ok).toBe(true);
     expect(loaded.probe.ops).toEqual(expect.arrayContaining(['NOP', 'READ', 'WRITE', 'TIMEOUT', 'CANCEL']));
-    const h = new Harness(factory);
+    const h = new Harness<IoUringBackend>(factory);
     expect(h.backend.kind).toBe('io_uring');
     expect(h.backend.info.setupFlags.length).toBeGreaterThan(0);
     expect(h.backend.info.completionCapacity).toBe(256);
@@ -161,7 +52,7 @@ describe('native io_uring backend', () => {
   });
 
   it('completes each of a batch of 1,000 nops exactly once', async () => {
-    const h = new Harness(factory);
+    const h = new Harness<IoUringBackend>(factory);
     for (let t = 1; t <= 1000; t++) h.op(Op.NOP, t);
     h.flush();
     await h.until(1000);
@@ -174,7 +65,7 @@ describe('native io_uring backend', () => {
   });
 
   it('writes a temp file and reads it back, at explicit and current positions', async () => {
-    const h = new Harness(factory);
+    const h = new Harness<IoUringBackend>(factory);
     const file = join(dir, 'rw.txt');
     const data = new TextEncoder().encode('hello from io_uring\n');
     h.bytes.set(data, 4096);
@@ -204,7 +95,7 @@ describe('native io_uring backend', () => {
   });
 
   it('opens an existing file for an fd, closes it, and reports EBADF for a second close', async () => {
-    const h = new Harness(factory);
+    const h = new Harness<IoUringBackend>(factory);
     const file = join(dir, 'open.txt');
     writeFileSync(file, 'x');
     h.op(Op.OPENAT, 1, { fd: AT_FDCWD, path: h.path(0, file), arg: O_RDONLY });
@@ -220,7 +111,7 @@ describe('native io_uring backend', () => {
   });
 
   it('statx reports the file size', async () => {
-    const h = new Harness(factory);
+    const h = new Harness<IoUringBackend>(factory);
     const file = join(dir, 'stat.bin');
     writeFileSync(file, Buffer.alloc(12345));
     h.op(Op.STATX, 1, { fd: AT_FDCWD, path: h.path(0, file), buf: [0, 4096, 256], arg: STATX_SIZE });
@@ -232,7 +123,7 @@ describe('native io_uring backend', () => {
   });
 
   it('makes, renames and removes directories and files', async () => {
-    const h = new Harness(factory);
+    const h = new Harness<IoUringBackend>(factory);
     const sub = join(dir, 'sub');
     h.op(Op.MKDIRAT, 1, { fd: AT_FDCWD, path: h.path(0, sub), mode: 0o755 });
     expect((await h.roundTrip(1)).get(1)!.res).toBe(0);
@@ -250,7 +141,7 @@ describe('native io_uring backend', () => {
   });
 
   it('a TIMEOUT expires with -ETIME', async () => {
-    const h = new Harness(factory);
+    const h = new Harness<IoUringBackend>(factory);
     const started = performance.now();
     h.op(Op.TIMEOUT, 7, { arg: 20 });
     expect((await h.roundTrip(1)).get(7)!.res).toBe(-errno.ETIME);
@@ -259,7 +150,7 @@ describe('native io_uring backend', () => {
   });
 
   it('cancelling a TIMEOUT in flight yields -ECANCELED once, plus the cancel completion', async () => {
-    const h = new Harness(factory);
+    const h = new Harness<IoUringBackend>(factory);
     h.op(Op.TIMEOUT, 1, { arg: 60_000 }).flush();
     await sleep(5);
     expect(() => h.backend.close()).toThrow(expect.objectContaining({ code: 'EBUSY' }) as Error);
@@ -277,7 +168,7 @@ describe('native io_uring backend', () => {
   });
 
   it('completes ops with bad references with an error instead of submitting them', async () => {
-    const h = new Harness(factory);
+    const h = new Harness<IoUringBackend>(factory);
     h.bytes.fill(0x41, 0, h.bytes.length); // no NUL anywhere: a path would run off the arena
     h.op(Op.READ, 1, { fd: 0, buf: [9, 0, 16] }) // unknown arena
       .op(Op.READ, 2, { fd: 0, buf: [0, h.arena.byteLength - 8, 16] }) // runs past the end
@@ -307,7 +198,7 @@ describe('native io_uring backend', () => {
   });
 
   it('completes 100,000 nops flushed in bursts, each exactly once, beyond the ring and callback sizes', async () => {
-    const h = new Harness(factory, 1000, 128);
+    const h = new Harness<IoUringBackend>(factory, 1000, 128);
     const seen = new Uint8Array(100_001);
     for (let burst = 0; burst < 100; burst++) {
       for (let i = 1; i <= 1000; i++) h.op(Op.NOP, burst * 1000 + i);
