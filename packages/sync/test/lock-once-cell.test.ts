@@ -1,15 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Context,
-  failed,
-  fn,
-  FutureBase,
-  PENDING,
-  ready,
-  toPromise,
-  type Poll,
-  type Waker,
-} from '@zokio/future';
+import { Context, failed, fn, FutureBase, PENDING, ready, toPromise, type Poll, type Waker } from '@zokio/future';
 import { LocalScheduler, spawn } from '@zokio/scheduler';
 import { OnceCell, OnceCellSetError } from '@zokio/sync';
 import { drive } from './hand.js';
