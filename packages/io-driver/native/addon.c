@@ -6,7 +6,10 @@
  *   registerArena(handle, id, arrayBuffer)
  *   flush(handle, count)
  *   close(handle)            throws EBUSY while ops are in flight; idempotent afterwards
- *   ringInfo(handle)         -> { setupFlags, features, sqEntries, cqEntries, ops }
+ *   ringInfo(handle)         -> { setupFlags, features, sqEntries, cqEntries, completionCapacity, ops, fixedBuffers }
+ *   createBufferGroup(handle, group, capacity)                 throws EEXIST / EINVAL / EOPNOTSUPP
+ *   provideBuffer(handle, group, bufferId, arena, offset, length)  throws EINVAL
+ *   socketAddress(fd, peer, out), setSocketOption(fd, option, value): synchronous socket helpers (sockets.c)
  *   probe()                  -> { ok, reason?, setupFlags, features, ops }
  *   createEpoll, epollRegisterArena, epollFlush, epollClose: the epoll backend (epoll_addon.c)
  *
@@ -23,6 +26,7 @@
 
 #include "epoll.h"
 #include "ring.h"
+#include "sockets.h"
 
 /* Largest SQ the caller may ask for (the kernel's own limit is 32768). */
 #define ZK_MAX_ENTRIES 32768U
@@ -77,7 +81,7 @@ static int describe(napi_env env, const struct zk_uring *u, napi_value obj) {
   if (!(v = string_array(env, names, n)) || napi_set_named_property(env, obj, "features", v) != napi_ok) return -1;
   n = 0;
   for (unsigned op = 0; op < ZK_OP_COUNT; op++)
-    if (zk_uring_supports(u, zk_op_uring[op])) names[n++] = zk_op_names[op];
+    if (zk_op_available(u, op)) names[n++] = zk_op_names[op];
   if (!(v = string_array(env, names, n)) || napi_set_named_property(env, obj, "ops", v) != napi_ok) return -1;
   return 0;
 }
@@ -105,7 +109,7 @@ static napi_value js_create_ring(napi_env env, napi_callback_info info) {
   struct zk_ring *r = calloc(1, sizeof *r);
   if (!r) return zk_throw_code(env, "ENOMEM", "zokio_io: out of memory");
   r->env = env;
-  zk_timeouts_init(&r->timeouts);
+  zk_slots_init(&r->slots);
   const char *step = "io_uring_setup";
   int err = zk_uring_init(&r->u, entries, &step);
   if (err < 0) {
@@ -114,6 +118,7 @@ static napi_value js_create_ring(napi_env env, napi_callback_info info) {
     free(r);
     return zk_throw_code(env, zk_errno_name(err), msg);
   }
+  zk_ring_setup_fixed(r);
   r->staging = staging;
   r->staging_len = staging_len;
   r->completions = completions;
@@ -168,7 +173,87 @@ static napi_value js_register_arena(napi_env env, napi_callback_info info) {
   if (argc < 3) return zk_throw_code(env, "ERR_MISSING_ARGS", "zokio_io: registerArena(handle, id, buffer)");
   struct zk_ring *r = get_ring(env, argv[0]);
   if (!r) return NULL;
-  return zk_arena_table_register(env, &r->arenas, argv[1], argv[2]);
+  napi_value result = zk_arena_table_register(env, &r->arenas, argv[1], argv[2]);
+  uint32_t id;
+  /* Registered (the id argument was valid): also make it a fixed buffer where the kernel lets us. */
+  if (result && napi_get_value_uint32(env, argv[1], &id) == napi_ok) zk_ring_register_fixed(r, id);
+  return result;
+}
+
+/* Throws an Error with code = errno name and "zokio_io: <what>: expected <expected>, got <got>". */
+static napi_value throw_errno(napi_env env, int err, const char *what, const char *expected, const char *got) {
+  char msg[512];
+  snprintf(msg, sizeof msg, "zokio_io: %s: expected %s, got %s", what, expected, got);
+  const char *code = err == -EEXIST ? "EEXIST" : err == -EOPNOTSUPP ? "EOPNOTSUPP" : zk_errno_name(err);
+  return zk_throw_code(env, code, msg);
+}
+
+static napi_value js_create_buffer_group(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) return zk_throw_code(env, "ERR_MISSING_ARGS", "zokio_io: createBufferGroup(handle, group, capacity)");
+  struct zk_ring *r = get_ring(env, argv[0]);
+  if (!r) return NULL;
+  uint32_t group, capacity;
+  char got[96];
+  if (napi_get_value_uint32(env, argv[1], &group) != napi_ok || napi_get_value_uint32(env, argv[2], &capacity) != napi_ok)
+    return zk_throw_code(env, "EINVAL", "zokio_io: createBufferGroup: expected group and capacity to be numbers");
+  if (group > ZK_GROUP_MASK) {
+    snprintf(got, sizeof got, "%u", group);
+    return throw_errno(env, -EINVAL, "createBufferGroup", "a group id from 0 to 65535", got);
+  }
+  if (capacity == 0 || capacity > ZK_MAX_GROUP_BUFFERS || (capacity & (capacity - 1)) != 0) {
+    snprintf(got, sizeof got, "%u", capacity);
+    return throw_errno(env, -EINVAL, "createBufferGroup", "a capacity that is a power of two from 1 to 32768", got);
+  }
+  int err = zk_ring_create_buffer_group(r, group, capacity);
+  if (err == 0) return zk_undefined(env);
+  if (err == -EEXIST) {
+    snprintf(got, sizeof got, "group %u, which already exists", group);
+    return throw_errno(env, err, "createBufferGroup", "an unused group id", got);
+  }
+  if (err == -EOPNOTSUPP)
+    return throw_errno(env, err, "createBufferGroup", "a kernel with provided-buffer rings (Linux 5.19+)",
+                       "a kernel that refused IORING_REGISTER_PBUF_RING");
+  snprintf(got, sizeof got, "%s (%s)", zk_errno_name(err), strerror(-err));
+  return throw_errno(env, err, "createBufferGroup", "IORING_REGISTER_PBUF_RING to succeed", got);
+}
+
+static napi_value js_provide_buffer(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6)
+    return zk_throw_code(env, "ERR_MISSING_ARGS", "zokio_io: provideBuffer(handle, group, bufferId, arena, offset, length)");
+  struct zk_ring *r = get_ring(env, argv[0]);
+  if (!r) return NULL;
+  uint32_t v[5];
+  for (int i = 0; i < 5; i++)
+    if (napi_get_value_uint32(env, argv[i + 1], &v[i]) != napi_ok)
+      return zk_throw_code(env, "EINVAL", "zokio_io: provideBuffer: expected group, bufferId, arena, offset and length "
+                                          "to be non-negative integers");
+  uint32_t group = v[0], bid = v[1], arena = v[2], offset = v[3], length = v[4];
+  char got[160];
+  const struct zk_pbuf_group *grp = zk_pbuf_find(&r->pbufs, group);
+  if (!grp) {
+    snprintf(got, sizeof got, "group %u, which createBufferGroup did not create", group);
+    return throw_errno(env, -EINVAL, "provideBuffer", "a buffer group of this ring", got);
+  }
+  if (bid >= grp->entries) {
+    snprintf(got, sizeof got, "%u", bid);
+    char expected[64];
+    snprintf(expected, sizeof expected, "a buffer id from 0 to %u", grp->entries - 1);
+    return throw_errno(env, -EINVAL, "provideBuffer", expected, got);
+  }
+  if (grp->held[bid]) {
+    snprintf(got, sizeof got, "buffer %u of group %u, which the backend already holds", bid, group);
+    return throw_errno(env, -EINVAL, "provideBuffer", "a buffer id not already provided", got);
+  }
+  int err = zk_ring_provide_buffer(r, group, bid, arena, offset, length);
+  if (err == 0) return zk_undefined(env);
+  snprintf(got, sizeof got, "%u bytes at offset %u of arena %u", length, offset, arena);
+  return throw_errno(env, -EINVAL, "provideBuffer", "a non-empty buffer inside a registered arena", got);
 }
 
 static napi_value js_flush(napi_env env, napi_callback_info info) {
@@ -226,6 +311,8 @@ static napi_value js_ring_info(napi_env env, napi_callback_info info) {
   CHECK(env, napi_set_named_property(env, obj, "cqEntries", v));
   CHECK(env, napi_create_uint32(env, r->completion_cap, &v));
   CHECK(env, napi_set_named_property(env, obj, "completionCapacity", v));
+  CHECK(env, napi_get_boolean(env, r->fixed_state == 1, &v));
+  CHECK(env, napi_set_named_property(env, obj, "fixedBuffers", v));
   return obj;
 }
 
@@ -288,6 +375,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"ringInfo", NULL, js_ring_info, NULL, NULL, NULL, napi_enumerable, NULL},
       {"probe", NULL, js_probe, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"createBufferGroup", NULL, js_create_buffer_group, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"provideBuffer", NULL, js_provide_buffer, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"socketAddress", NULL, zk_js_socket_address, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setSocketOption", NULL, zk_js_set_socket_option, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   CHECK(env, zk_epoll_define(env, exports)); /* the epoll backend's exports (epoll_addon.c) */

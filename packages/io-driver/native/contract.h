@@ -17,6 +17,13 @@
 #define ZK_OP_RECORD_BYTES 64
 #define ZK_COMPLETION_RECORD_BYTES 16
 #define ZK_COMPLETION_MORE 1U
+#define ZK_COMPLETION_BUFFER 2U /* aux names the provided buffer the completion consumed */
+#define ZK_MODE_BUFFER_SELECT (1U << 16) /* mode: receive into a buffer of group (mode & 0xffff) */
+#define ZK_MODE_MULTISHOT (1U << 17)     /* mode: complete many times */
+#define ZK_GROUP_MASK 0xffffU
+#define ZK_IOV_MAX 1024U
+#define ZK_IOVEC_ENTRY_BYTES 16U
+#define ZK_MAX_GROUP_BUFFERS 32768U
 #define ZK_AT_FDCWD (-100)
 
 /* Op record (OpField in contract.ts). */
@@ -82,7 +89,52 @@ enum zk_op {
   ZK_OP_MKDIRAT = 9,
   ZK_OP_TIMEOUT = 10,
   ZK_OP_CANCEL = 11,
-  ZK_OP_COUNT = 12
+  ZK_OP_READV = 12,
+  ZK_OP_WRITEV = 13,
+  ZK_OP_SOCKET = 14,
+  ZK_OP_BIND = 15,
+  ZK_OP_LISTEN = 16,
+  ZK_OP_ACCEPT = 17,
+  ZK_OP_CONNECT = 18,
+  ZK_OP_RECV = 19,
+  ZK_OP_SEND = 20,
+  ZK_OP_RECVMSG = 21,
+  ZK_OP_SENDMSG = 22,
+  ZK_OP_SHUTDOWN = 23,
+  ZK_OP_POLL_ADD = 24,
+  ZK_OP_COUNT = 25
+};
+
+/*
+ * Socket ops name their struct sockaddr with the path fields: addr arena = path_arena, addr offset = path_offset,
+ * addr length (or capacity) = path2_arena. 0 length: no address.
+ */
+#define zk_addr_arena(rec) ((rec)->path_arena)
+#define zk_addr_offset(rec) ((rec)->path_offset)
+#define zk_addr_length(rec) ((rec)->path2_arena)
+
+/* One entry of a READV/WRITEV iovec table, as JS writes it; the backend may rewrite it in place as a struct iovec. */
+struct zk_iovec_entry {
+  uint32_t arena;
+  uint32_t offset;
+  uint32_t length;
+  uint32_t reserved;
+};
+_Static_assert(sizeof(struct zk_iovec_entry) == ZK_IOVEC_ENTRY_BYTES, "iovec entry size");
+
+/* SocketOption in contract.ts. */
+enum zk_sockopt {
+  ZK_SO_NODELAY = 1,
+  ZK_SO_KEEPALIVE = 2,
+  ZK_SO_REUSEADDR = 3,
+  ZK_SO_REUSEPORT = 4,
+  ZK_SO_BROADCAST = 5,
+  ZK_SO_V6ONLY = 6,
+  ZK_SO_RCVBUF = 7,
+  ZK_SO_SNDBUF = 8,
+  ZK_SO_TTL = 9,
+  ZK_SO_MULTICAST_LOOP = 10,
+  ZK_SO_MULTICAST_TTL = 11
 };
 
 /* Bytes of the statx result (struct statx) that STATX's buffer must hold. */

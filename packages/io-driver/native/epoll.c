@@ -1,11 +1,15 @@
 /*
- * epoll.c: the epoll backend's engine: flush (op records -> where each op runs, see epoll.h), readiness waits,
- * the timer heap, cancel, the wake-up that delivers completions to JS, and teardown.
+ * epoll.c: the epoll backend's engine: flush (op records -> where each op runs, see epoll.h), per-fd readiness
+ * waits (edge-triggered zk_watch lists), multishot ops and their COMPLETION_MORE ring, the timer heap, cancel, the
+ * wake-up that delivers completions to JS, and teardown. Everything here runs on the loop thread; the pool is only
+ * reached through epoll_pool.c's locked queue.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "epoll.h"
+
+#include "sockets.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +22,17 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Callback rounds per wake-up before yielding to the rest of the loop; as ring.c, a guess at fairness. */
-enum { kMaxRounds = 64, kEvents = 64 };
+/* Callback rounds per wake-up before yielding to the rest of the loop; as ring.c, a guess at fairness. kMaxShots:
+ * results one multishot op may produce per wake-up before the others get a turn (a guess too: enough to drain a
+ * burst of connections or a group's worth of buffers, small enough that one busy stream cannot hog a wake-up). */
+enum { kMaxRounds = 64, kEvents = 64, kMaxShots = 32 };
+/* MORE records queued at most; past it a multishot op's next result becomes its final one (the contract lets the
+ * backend end a multishot op whenever it decides), so a flood cannot grow the ring without bound. */
+#define ZK_MORE_MAX (1U << 20)
+
+/* epoll_event.data.u64 of the eventfd and the timerfd; a watch's is (gen << 32) | fd, gen in [1, 2^31). */
+#define ZK_TAG_EVFD (~0ULL)
+#define ZK_TAG_TFD (~0ULL - 1)
 
 static void close_fd(int *fd) {
   if (*fd >= 0) {
@@ -46,6 +59,29 @@ static void kick(struct zk_epoll *e) {
 }
 
 static void make_ready(struct zk_epoll *e, struct zk_eop *op, int32_t res);
+static void make_ready_kept(struct zk_epoll *e, struct zk_eop *op, int32_t res);
+
+/* ---- COMPLETION_MORE records: a growable ring, delivered before every final record ---- */
+
+/* Queues one non-final completion of `op` (its cflags and aux as the attempt set them). 0, or -ENOMEM. */
+static int more_push(struct zk_epoll *e, const struct zk_eop *op, int32_t res) {
+  struct zk_more_ring *m = &e->more;
+  if (m->n == m->cap) {
+    uint32_t cap = m->cap ? m->cap * 2 : 64;
+    if (cap > ZK_MORE_MAX) return -ENOMEM;
+    struct zk_completion_record *recs = malloc(cap * sizeof *recs);
+    if (!recs) return -ENOMEM;
+    for (uint32_t i = 0; i < m->n; i++) recs[i] = m->recs[(m->head + i) % m->cap];
+    free(m->recs);
+    m->recs = recs;
+    m->head = 0;
+    m->cap = cap;
+  }
+  m->recs[(m->head + m->n) % m->cap] = (struct zk_completion_record){
+      .token = op->token, .res = res, .flags = op->cflags | ZK_COMPLETION_MORE, .aux = op->aux};
+  m->n++;
+  return 0;
+}
 
 /* ---- token map: token -> op a CANCEL may name (chained; never owns the op) ---- */
 
@@ -200,9 +236,20 @@ static void expire_timers(struct zk_epoll *e) {
   rearm_timer(e);
 }
 
-/* ---- readiness: non-blocking attempts, EPOLLONESHOT waits ---- */
+/* ---- readiness: non-blocking attempts, edge-triggered waits (see "Per-fd waiting" in epoll.h) ---- */
+
+static uint64_t watch_tag(const struct zk_watch *w) { return ((uint64_t)w->gen << 32) | (uint32_t)w->fd; }
+
+static struct zk_watch *watch_of(struct zk_epoll *e, int fd) {
+  return fd >= 0 && (uint32_t)fd < e->watches_cap ? e->watches[fd] : NULL;
+}
+
+static struct zk_list *list_of(struct zk_watch *w, uint8_t dir) {
+  return dir == ZK_DIR_READ ? &w->readers : dir == ZK_DIR_WRITE ? &w->writers : &w->pollers;
+}
 
 static int watch_reserve(struct zk_epoll *e, int fd) {
+  if (fd < 0) return -EBADF;
   if ((uint32_t)fd < e->watches_cap) return 0;
   uint32_t cap = e->watches_cap ? e->watches_cap : 64;
   while (cap <= (uint32_t)fd) cap *= 2;
@@ -214,66 +261,171 @@ static int watch_reserve(struct zk_epoll *e, int fd) {
   return 0;
 }
 
+/* fd's watch, made if needed; NULL with *err set. */
+static struct zk_watch *watch_get(struct zk_epoll *e, int fd, int32_t *err) {
+  if ((*err = watch_reserve(e, fd))) return NULL;
+  struct zk_watch *w = e->watches[fd];
+  if (w) return w;
+  if (!(w = calloc(1, sizeof *w))) {
+    *err = -ENOMEM;
+    return NULL;
+  }
+  w->fd = fd;
+  if (++e->watch_gen >= (1U << 31)) e->watch_gen = 1; /* 0 never names a watch */
+  w->gen = e->watch_gen;
+  e->watches[fd] = w;
+  return w;
+}
+
 static void fail_waiters(struct zk_epoll *e, struct zk_list *l, int32_t res) {
   while (l->head) {
     struct zk_eop *op = l->head;
-    zk_list_unlink(l, op);
-    make_ready(e, op, res);
-  }
-}
-
-/* Re-arms `w` for what its waiters need, or removes it when none is left. */
-static void watch_update(struct zk_epoll *e, struct zk_watch *w) {
-  uint32_t want = (w->readers.head ? EPOLLIN | EPOLLRDHUP : 0) | (w->writers.head ? EPOLLOUT : 0);
-  if (want == 0) {
-    if (w->registered && epoll_ctl(e->epfd, EPOLL_CTL_DEL, w->fd, NULL) != 0) {
-      /* ENOENT/EBADF: the fd was closed (which removes it from the set): nothing left to undo. */
-    }
-    e->watches[w->fd] = NULL;
-    free(w);
-    return;
-  }
-  struct epoll_event ev = {.events = want | EPOLLONESHOT, .data.ptr = w};
-  int rc = epoll_ctl(e->epfd, w->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, w->fd, &ev);
-  if (rc != 0 && errno == ENOENT) rc = epoll_ctl(e->epfd, EPOLL_CTL_ADD, w->fd, &ev); /* fd number reused */
-  else if (rc != 0 && errno == EEXIST) rc = epoll_ctl(e->epfd, EPOLL_CTL_MOD, w->fd, &ev);
-  if (rc == 0) {
-    w->registered = 1;
-    return;
-  }
-  int32_t err = -errno; /* EBADF, EPERM (not pollable), ENOMEM, ENOSPC: the waiters cannot wait */
-  fail_waiters(e, &w->readers, err);
-  fail_waiters(e, &w->writers, err);
-  w->registered = 0;
-  watch_update(e, w); /* frees it */
-}
-
-/* Retries the waiters of one list in order until one would block again. */
-static void retry_waiters(struct zk_epoll *e, struct zk_list *l) {
-  while (l->head) {
-    struct zk_eop *op = l->head;
-    int32_t res = zk_eop_try(op);
-    if (res == -EAGAIN) return;
     zk_list_unlink(l, op);
     op->watch = NULL;
     make_ready(e, op, res);
   }
 }
 
+/*
+ * Brings `w`'s epoll registration in line with what its waiters need: removes and frees it when none is left, else
+ * registers the union of their interests, edge-triggered. Skips the syscall when nothing changed, unless `rearm`
+ * asks for the re-poll that a MOD implies. `w` may be freed on return.
+ */
+static void watch_update(struct zk_epoll *e, struct zk_watch *w) {
+  if (!w->readers.head && !w->writers.head && !w->pollers.head) {
+    if (w->armed && epoll_ctl(e->epfd, EPOLL_CTL_DEL, w->fd, NULL) != 0) {
+      /* ENOENT/EBADF: the fd was closed (which removes it from the set): nothing left to undo. */
+    }
+    e->watches[w->fd] = NULL;
+    free(w);
+    return;
+  }
+  uint32_t want = (w->readers.head ? EPOLLIN | EPOLLRDHUP : 0) | (w->writers.head ? EPOLLOUT : 0) | EPOLLET;
+  for (struct zk_eop *op = w->pollers.head; op; op = op->next) want |= zk_poll_interest(op->arg);
+  if (want == w->armed && !w->rearm) return;
+  w->rearm = 0;
+  struct epoll_event ev = {.events = want, .data.u64 = watch_tag(w)};
+  int rc = epoll_ctl(e->epfd, w->armed ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, w->fd, &ev);
+  if (rc != 0 && errno == ENOENT) rc = epoll_ctl(e->epfd, EPOLL_CTL_ADD, w->fd, &ev); /* fd number reused */
+  else if (rc != 0 && errno == EEXIST) rc = epoll_ctl(e->epfd, EPOLL_CTL_MOD, w->fd, &ev);
+  if (rc == 0) {
+    w->armed = want;
+    return;
+  }
+  int32_t err = -errno; /* EBADF, EPERM (not pollable), ENOMEM, ENOSPC: the waiters cannot wait */
+  fail_waiters(e, &w->readers, err);
+  fail_waiters(e, &w->writers, err);
+  fail_waiters(e, &w->pollers, err);
+  watch_update(e, w); /* frees it */
+}
+
+/* READ/WRITE/READV/WRITEV on a stream: RWF_NOWAIT, or plain I/O once the fd turned out O_NONBLOCK without it. */
+static int32_t stream_try(struct zk_eop *op) {
+  int32_t res = zk_eop_try(op);
+  if (res == -EOPNOTSUPP && op->nowait == ZK_NOWAIT_RWF) {
+    int fl = fcntl(op->fd, F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK)) {
+      op->nowait = ZK_NOWAIT_PLAIN;
+      res = zk_eop_try(op);
+    }
+  }
+  return res;
+}
+
+static int32_t try_op(struct zk_epoll *e, struct zk_eop *op) {
+  switch (op->opcode) {
+    case ZK_OP_READ:
+    case ZK_OP_WRITE:
+    case ZK_OP_READV:
+    case ZK_OP_WRITEV:
+      return stream_try(op);
+    default:
+      return zk_sock_try(&e->groups, op);
+  }
+}
+
+/* Whether `res` is one result of many for `op` (else it is the op's final one). */
+static int shot_goes_on(const struct zk_eop *op, int32_t res) {
+  if (!op->multishot) return 0;
+  if (op->opcode == ZK_OP_RECV) return res > 0; /* EOF (0), -ENOBUFS and errors end a multishot receive */
+  return res >= 0;                              /* ACCEPT: an fd; POLL_ADD: a ready mask */
+}
+
+enum { ZK_ATTEMPT_DONE, ZK_ATTEMPT_WAIT, ZK_ATTEMPT_AGAIN };
+
+/*
+ * Attempts `op` until it would block. DONE: its final result is in *res. WAIT: it must wait for an edge. AGAIN: a
+ * multishot op took kMaxShots results and must wait although the fd may still be ready, so its watch must re-poll.
+ * A shot whose MORE record cannot be queued becomes the final completion instead: what it received is not lost.
+ */
+static int attempt(struct zk_epoll *e, struct zk_eop *op, int32_t *res) {
+  for (unsigned shots = 0;;) {
+    int32_t r = try_op(e, op);
+    if (r == -EAGAIN) return ZK_ATTEMPT_WAIT;
+    if (shot_goes_on(op, r) && more_push(e, op, r) == 0) {
+      /* POLL_ADD checks the level once; from then on only edges count, else a readable fd would fire forever. */
+      if (op->opcode == ZK_OP_POLL_ADD) return ZK_ATTEMPT_WAIT;
+      if (++shots >= kMaxShots) return ZK_ATTEMPT_AGAIN;
+      continue;
+    }
+    *res = r;
+    return ZK_ATTEMPT_DONE;
+  }
+}
+
+/* On an edge: attempts the waiters of one list in FIFO order until one would block again (or the list empties). */
+static void retry_list(struct zk_epoll *e, struct zk_watch *w, struct zk_list *l) {
+  while (l->head) {
+    struct zk_eop *op = l->head;
+    int32_t res = 0;
+    int r = attempt(e, op, &res);
+    if (r == ZK_ATTEMPT_WAIT) return;
+    if (r == ZK_ATTEMPT_AGAIN) {
+      w->rearm = 1;
+      return;
+    }
+    zk_list_unlink(l, op);
+    op->watch = NULL;
+    make_ready_kept(e, op, res);
+  }
+}
+
+/* POLL_ADD waiters complete from the event itself: no syscall, and every poller whose mask matches fires. */
+static void fire_pollers(struct zk_epoll *e, struct zk_watch *w, uint32_t events) {
+  for (struct zk_eop *op = w->pollers.head, *next; op; op = next) {
+    next = op->next;
+    int32_t ready = (int32_t)(events & (zk_poll_interest(op->arg) | EPOLLERR | EPOLLHUP));
+    if (!ready) continue;
+    op->cflags = op->aux = 0;
+    if (op->multishot && more_push(e, op, ready) == 0) continue;
+    zk_list_unlink(&w->pollers, op);
+    op->watch = NULL;
+    make_ready_kept(e, op, ready);
+  }
+}
+
 static void on_watch_event(struct zk_epoll *e, struct zk_watch *w, uint32_t events) {
-  /* EPOLLONESHOT disarmed it: every path below re-arms or removes it. */
-  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) retry_waiters(e, &w->readers);
-  if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) retry_waiters(e, &w->writers);
-  watch_update(e, w);
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) retry_list(e, w, &w->readers);
+  if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) retry_list(e, w, &w->writers);
+  fire_pollers(e, w, events);
+  watch_update(e, w); /* may free w */
 }
 
 /* ---- flush ---- */
 
-static void make_ready(struct zk_epoll *e, struct zk_eop *op, int32_t res) {
+/* Final completion with the flags and aux the op's last attempt set (COMPLETION_BUFFER, an address length). */
+static void make_ready_kept(struct zk_epoll *e, struct zk_eop *op, int32_t res) {
   map_remove(e, op);
   op->res = res;
   op->state = ZK_EOP_READY;
   zk_list_push(&e->ready, op);
+}
+
+/* Final completion with no flags or aux: an error, a cancel, a timeout, or an op without either. The reset matters
+ * for a multishot op cancelled after a shot: its flags still name that shot's buffer. */
+static void make_ready(struct zk_epoll *e, struct zk_eop *op, int32_t res) {
+  op->cflags = op->aux = 0;
+  make_ready_kept(e, op, res);
 }
 
 static void to_pool(struct zk_epoll *e, struct zk_eop *op) {
@@ -282,42 +434,69 @@ static void to_pool(struct zk_epoll *e, struct zk_eop *op) {
   if (err) make_ready(e, op, err);
 }
 
-/* READ/WRITE on a non-regular fd: try now; on EAGAIN wait for readiness behind earlier waiters. */
+/* Puts `op` at the tail of its list in its fd's watch: after an attempt said EAGAIN, or behind ops that wait. */
+static void wait_for(struct zk_epoll *e, struct zk_eop *op, int rearm) {
+  int32_t err;
+  struct zk_watch *w = watch_get(e, op->fd, &err);
+  if (!w) {
+    make_ready(e, op, err);
+    return;
+  }
+  op->state = ZK_EOP_WAITING;
+  op->watch = w;
+  if (!op->mapped) map_put(e, op);
+  zk_list_push(list_of(w, op->dir), op);
+  if (rearm) w->rearm = 1;
+  watch_update(e, w);
+}
+
+/*
+ * Starts an op that may wait for readiness (op->dir set): attempted now unless ops of its direction already wait
+ * on the fd (FIFO per direction: two receives on a stream must not overtake each other); a POLL_ADD always looks.
+ */
+static void start_waitable(struct zk_epoll *e, struct zk_eop *op) {
+  if (op->fd < 0) { /* poll(2) would ignore it rather than say EBADF */
+    make_ready(e, op, -EBADF);
+    return;
+  }
+  struct zk_watch *w = watch_of(e, op->fd);
+  int rearm = 0;
+  if (op->dir == ZK_DIR_POLL || !w || !list_of(w, op->dir)->head) {
+    int32_t res = 0;
+    int r = attempt(e, op, &res);
+    if (r == ZK_ATTEMPT_DONE) {
+      make_ready_kept(e, op, res);
+      return;
+    }
+    rearm = r == ZK_ATTEMPT_AGAIN;
+  }
+  wait_for(e, op, rearm);
+}
+
+/* READ/WRITE/READV/WRITEV on a non-regular fd: try now; on EAGAIN wait for readiness behind earlier waiters. */
 static void start_stream_op(struct zk_epoll *e, struct zk_eop *op) {
-  struct zk_watch *w = e->watches[op->fd];
-  struct zk_list *l = w ? (op->opcode == ZK_OP_READ ? &w->readers : &w->writers) : NULL;
-  if (!l || !l->head) { /* nobody ahead of it: try now (FIFO order for ops on the same stream) */
-    int32_t res = zk_eop_try(op);
+  op->dir = op->opcode == ZK_OP_READ || op->opcode == ZK_OP_READV ? ZK_DIR_READ : ZK_DIR_WRITE;
+  struct zk_watch *w = watch_of(e, op->fd);
+  if (!w || !list_of(w, op->dir)->head) { /* nobody ahead of it: try now (FIFO order for ops on the same stream) */
+    int32_t res = stream_try(op);
     if (res == -EOPNOTSUPP && op->nowait == ZK_NOWAIT_RWF) {
-      int fl = fcntl(op->fd, F_GETFL);
-      if (fl >= 0 && (fl & O_NONBLOCK)) {
-        op->nowait = ZK_NOWAIT_PLAIN;
-        res = zk_eop_try(op);
-      } else {
-        to_pool(e, op); /* a blocking fd that cannot say EAGAIN (a tty): a pool thread blocks on it instead */
-        return;
-      }
+      to_pool(e, op); /* a blocking fd that cannot say EAGAIN (a tty): a pool thread blocks on it instead */
+      return;
     }
     if (res != -EAGAIN) {
       make_ready(e, op, res);
       return;
     }
   }
-  if (!w) {
-    w = calloc(1, sizeof *w);
-    if (!w) {
-      make_ready(e, op, -ENOMEM);
-      return;
-    }
-    w->fd = op->fd;
-    e->watches[op->fd] = w;
-  }
-  l = op->opcode == ZK_OP_READ ? &w->readers : &w->writers;
-  op->state = ZK_EOP_WAITING;
-  op->watch = w;
-  map_put(e, op);
-  zk_list_push(l, op);
-  watch_update(e, w);
+  wait_for(e, op, 0);
+}
+
+/* Whether a socket is blocking (no O_NONBLOCK). 0 or -errno (EBADF). */
+static int32_t sock_blocking(int fd, int *blocking) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0) return -errno;
+  *blocking = !(fl & O_NONBLOCK);
+  return 0;
 }
 
 static void start_cancel(struct zk_epoll *e, struct zk_eop *op) {
@@ -333,7 +512,7 @@ static void start_cancel(struct zk_epoll *e, struct zk_eop *op) {
         break;
       case ZK_EOP_WAITING: {
         struct zk_watch *w = target->watch;
-        zk_list_unlink(target->opcode == ZK_OP_READ ? &w->readers : &w->writers, target);
+        zk_list_unlink(list_of(w, target->dir), target);
         target->watch = NULL;
         make_ready(e, target, -ECANCELED);
         watch_update(e, w);
@@ -360,8 +539,25 @@ static void start(struct zk_epoll *e, const struct zk_op_record *rec, struct zk_
     case ZK_OP_NOP:
       break;
     case ZK_OP_READ:
-    case ZK_OP_WRITE: {
-      if ((err = zk_resolve_buf(a, na, rec->buf_arena, rec->buf_offset, rec->buf_length, &op->buf))) break;
+    case ZK_OP_WRITE:
+    case ZK_OP_READV:
+    case ZK_OP_WRITEV: {
+      if (rec->opcode == ZK_OP_READV || rec->opcode == ZK_OP_WRITEV) {
+        uint32_t count = rec->arg;
+        uint8_t *table;
+        if (count == 0 || count > ZK_IOV_MAX) {
+          err = -EINVAL;
+          break;
+        }
+        if ((err = zk_resolve_buf(a, na, rec->buf_arena, rec->buf_offset, (uint64_t)count * ZK_IOVEC_ENTRY_BYTES,
+                                  &table)))
+          break;
+        /* In place: the table is the op's until its final completion (contract), so a pool thread may read it. */
+        if ((err = zk_resolve_iovecs(a, na, table, count, &op->iov))) break;
+        op->iovcnt = count;
+      } else if ((err = zk_resolve_buf(a, na, rec->buf_arena, rec->buf_offset, rec->buf_length, &op->buf))) {
+        break;
+      }
       if ((err = zk_resolve_offset(rec->offset, &op->off))) break;
       struct stat st;
       if (fstat(op->fd, &st) != 0) {
@@ -410,6 +606,69 @@ static void start(struct zk_epoll *e, const struct zk_op_record *rec, struct zk_
     case ZK_OP_CANCEL:
       start_cancel(e, op);
       return;
+    case ZK_OP_BIND:
+      if ((err = zk_resolve_addr(a, na, rec, &op->addr, &op->addrlen))) break;
+      err = zk_sock_now(op); /* bind, listen, shutdown and socket never block: done here, delivered from the loop */
+      break;
+    case ZK_OP_SOCKET:
+    case ZK_OP_LISTEN:
+    case ZK_OP_SHUTDOWN:
+      err = zk_sock_now(op);
+      break;
+    case ZK_OP_ACCEPT: {
+      int blocking = 0;
+      op->multishot = (rec->mode & ZK_MODE_MULTISHOT) != 0;
+      /* The peer address is for single-shot accepts only (contract): shots would overwrite one another's. */
+      if (!op->multishot && (err = zk_resolve_addr(a, na, rec, &op->addr, &op->addrlen))) break;
+      if ((err = sock_blocking(op->fd, &blocking))) break;
+      op->phase = (uint8_t)blocking; /* see epoll_sockets.c: accept4 only after poll(0) on a blocking socket */
+      op->dir = ZK_DIR_READ;
+      start_waitable(e, op);
+      return;
+    }
+    case ZK_OP_CONNECT: {
+      int blocking = 0;
+      if ((err = zk_resolve_addr(a, na, rec, &op->addr, &op->addrlen))) break;
+      if ((err = sock_blocking(op->fd, &blocking))) break;
+      if (blocking) { /* connect() would block the loop for the handshake: a pool thread waits instead */
+        to_pool(e, op);
+        return;
+      }
+      op->dir = ZK_DIR_WRITE;
+      start_waitable(e, op);
+      return;
+    }
+    case ZK_OP_RECV:
+      if (rec->mode & ZK_MODE_BUFFER_SELECT) {
+        op->select = 1;
+        op->group = rec->mode & ZK_GROUP_MASK;
+        op->multishot = (rec->mode & ZK_MODE_MULTISHOT) != 0;
+      } else if (rec->mode & ZK_MODE_MULTISHOT) {
+        err = -EINVAL; /* as io_uring: a multishot receive needs a fresh (provided) buffer per shot */
+        break;
+      } else if ((err = zk_resolve_buf(a, na, rec->buf_arena, rec->buf_offset, rec->buf_length, &op->buf))) {
+        break;
+      }
+      op->dir = ZK_DIR_READ;
+      start_waitable(e, op);
+      return;
+    case ZK_OP_SEND:
+    case ZK_OP_RECVMSG:
+    case ZK_OP_SENDMSG:
+      if (rec->mode & (ZK_MODE_BUFFER_SELECT | ZK_MODE_MULTISHOT)) {
+        err = -EINVAL; /* only RECV selects buffers; nothing here is multishot */
+        break;
+      }
+      if ((err = zk_resolve_buf(a, na, rec->buf_arena, rec->buf_offset, rec->buf_length, &op->buf))) break;
+      if (rec->opcode != ZK_OP_SEND && (err = zk_resolve_addr(a, na, rec, &op->addr, &op->addrlen))) break;
+      op->dir = rec->opcode == ZK_OP_RECVMSG ? ZK_DIR_READ : ZK_DIR_WRITE;
+      start_waitable(e, op);
+      return;
+    case ZK_OP_POLL_ADD:
+      op->multishot = (rec->mode & ZK_MODE_MULTISHOT) != 0;
+      op->dir = ZK_DIR_POLL;
+      start_waitable(e, op);
+      return;
     case ZK_OP_COUNT:
       err = -EINVAL;
       break;
@@ -437,7 +696,8 @@ int zk_epoll_flush(struct zk_epoll *e, uint32_t count) {
     start(e, &rec, ops[i]);
   }
   free(ops);
-  if (e->ready.head) kick(e); /* delivered from the loop, never from inside flush (contract rule 6) */
+  /* Delivered from the loop, never from inside flush (contract rule 6). */
+  if (e->ready.head || e->more.n) kick(e);
   uv_ref((uv_handle_t *)&e->poll);
   return 0;
 }
@@ -451,17 +711,20 @@ static void harvest(struct zk_epoll *e) {
   do n = epoll_wait(e->epfd, evs, kEvents, 0);
   while (n < 0 && errno == EINTR);
   for (int i = 0; i < n; i++) {
-    void *p = evs[i].data.ptr;
-    if (p == &e->evfd) {
+    uint64_t tag = evs[i].data.u64;
+    if (tag == ZK_TAG_EVFD) {
       uint64_t v;
       ssize_t r = read(e->evfd, &v, sizeof v);
       (void)r; /* EAGAIN: already drained; the done list is the truth */
       e->kicked = 0;
       zk_pool_take_done(&e->pool, &e->ready);
-    } else if (p == &e->tfd) {
+    } else if (tag == ZK_TAG_TFD) {
       expire_timers(e);
     } else {
-      on_watch_event(e, p, evs[i].events);
+      struct zk_watch *w = watch_of(e, (int)(uint32_t)tag);
+      /* No watch, or another generation: a registration that outlived its watch (the fd was closed while a dup
+       * kept the file open, so EPOLL_CTL_DEL could not name it). Edge-triggered, it cannot spin; ignore it. */
+      if (w && w->gen == (uint32_t)(tag >> 32)) on_watch_event(e, w, evs[i].events);
     }
   }
 }
@@ -473,13 +736,21 @@ static void dispatch(struct zk_epoll *e) {
   e->dispatching++;
   for (int round = 0; round < kMaxRounds && !e->closing; round++) {
     harvest(e);
-    if (!e->ready.head) break;
+    if (!e->ready.head && !e->more.n) break;
     uint32_t out = 0;
+    /* MORE records first: an op's final record is queued after all of its MORE ones, so JS sees them in order. */
+    while (e->more.n && out < e->completion_cap) {
+      memcpy(e->completions + (size_t)out * ZK_COMPLETION_RECORD_BYTES, &e->more.recs[e->more.head],
+             ZK_COMPLETION_RECORD_BYTES);
+      e->more.head = (e->more.head + 1) % e->more.cap;
+      e->more.n--;
+      out++;
+    }
     while (e->ready.head && out < e->completion_cap) {
       struct zk_eop *op = e->ready.head;
       e->ready.head = op->next;
       if (!e->ready.head) e->ready.tail = NULL;
-      struct zk_completion_record rec = {.token = op->token, .res = op->res, .flags = 0, .aux = 0};
+      struct zk_completion_record rec = {.token = op->token, .res = op->res, .flags = op->cflags, .aux = op->aux};
       memcpy(e->completions + (size_t)out * ZK_COMPLETION_RECORD_BYTES, &rec, sizeof rec);
       map_remove(e, op); /* a pool job stays mapped until now, so a late cancel answers -ENOENT */
       free(op);
@@ -491,7 +762,7 @@ static void dispatch(struct zk_epoll *e) {
   e->dispatching--;
   if (!e->closing && e->box == NULL && e->in_flight == 0) e->closing = 1; /* handle collected, now idle */
   if (!e->closing) {
-    if (e->ready.head) kick(e); /* round limit reached: come back on the next loop turn */
+    if (e->ready.head || e->more.n) kick(e); /* round limit reached: come back on the next loop turn */
     if (e->in_flight > 0)
       uv_ref((uv_handle_t *)&e->poll);
     else
@@ -525,13 +796,13 @@ int zk_epoll_init(struct zk_epoll *e, const char **step) {
     *step = "timerfd_create";
     goto fail;
   }
-  /* Level-triggered, identified by the address of the field holding the fd (never a zk_watch's address). */
-  ev.data.ptr = &e->evfd;
+  /* Level-triggered, identified by tags no watch can have. */
+  ev.data.u64 = ZK_TAG_EVFD;
   if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->evfd, &ev) != 0) {
     *step = "epoll_ctl";
     goto fail;
   }
-  ev.data.ptr = &e->tfd;
+  ev.data.u64 = ZK_TAG_TFD;
   if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->tfd, &ev) != 0) {
     *step = "epoll_ctl";
     goto fail;
@@ -573,13 +844,16 @@ static void free_ops(struct zk_epoll *e) {
   for (uint32_t fd = 0; fd < e->watches_cap; fd++) {
     struct zk_watch *w = e->watches[fd];
     if (!w) continue;
-    for (struct zk_list *l = &w->readers; l; l = l == &w->readers ? &w->writers : NULL)
-      for (struct zk_eop *op = l->head, *next; op; op = next) {
+    for (uint8_t dir = ZK_DIR_READ; dir <= ZK_DIR_POLL; dir++)
+      for (struct zk_eop *op = list_of(w, dir)->head, *next; op; op = next) {
         next = op->next;
         free(op);
       }
     free(w); /* its epoll registration goes with the epoll fd */
   }
+  zk_groups_free(&e->groups); /* bookkeeping only: the buffers are arena memory */
+  free(e->more.recs);
+  e->more = (struct zk_more_ring){NULL, 0, 0, 0};
   free(e->watches);
   e->watches = NULL;
   e->watches_cap = 0;

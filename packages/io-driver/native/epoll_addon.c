@@ -5,6 +5,10 @@
  *   epollRegisterArena(handle, id, arrayBuffer)
  *   epollFlush(handle, count)
  *   epollClose(handle)       throws EBUSY while ops are in flight; idempotent afterwards
+ *   epollCreateBufferGroup(handle, group, capacity)                     throws EINVAL, EEXIST (code), "Expected … got …"
+ *   epollProvideBuffer(handle, group, bufferId, arenaId, offset, length) throws EINVAL
+ *
+ * (socketAddress and setSocketOption are the addon's shared exports, sockets.c: they need no backend.)
  *
  * Each backend belongs to the napi_env (main thread or worker) that created it and is torn down by an async
  * cleanup hook when that env goes away. The handle is an external over a zk_epoll_box, so a handle that outlives
@@ -170,12 +174,96 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return zk_undefined(env);
 }
 
+/* Reads argument `v` as an integer in [min, max]; else throws EINVAL "Expected <what> to be …, got …". */
+static int get_int_arg(napi_env env, napi_value v, const char *fn, const char *what, uint32_t min, uint32_t max,
+                       uint32_t *out) {
+  double d = 0;
+  char msg[200];
+  napi_valuetype t = napi_undefined;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number || napi_get_value_double(env, v, &d) != napi_ok) {
+    snprintf(msg, sizeof msg, "zokio_io: %s: Expected %s to be an integer from %u to %u, got a value of type %s", fn,
+             what, min, max, t == napi_string ? "string" : t == napi_undefined ? "undefined" : "other than number");
+    zk_throw_code(env, "EINVAL", msg);
+    return -1;
+  }
+  if (!(d >= min && d <= max) || d != (double)(uint32_t)d) {
+    snprintf(msg, sizeof msg, "zokio_io: %s: Expected %s to be an integer from %u to %u, got %.17g", fn, what, min,
+             max, d);
+    zk_throw_code(env, "EINVAL", msg);
+    return -1;
+  }
+  *out = (uint32_t)d;
+  return 0;
+}
+
+static napi_value js_create_buffer_group(napi_env env, napi_callback_info info) {
+  static const char fn[] = "epollCreateBufferGroup";
+  size_t argc = 3;
+  napi_value argv[3];
+  ZK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) return zk_throw_code(env, "ERR_MISSING_ARGS", "zokio_io: epollCreateBufferGroup(handle, group, capacity)");
+  struct zk_epoll *e = get_open(env, argv[0]);
+  uint32_t group, cap;
+  char msg[200];
+  if (!e) return NULL;
+  if (get_int_arg(env, argv[1], fn, "group", 0, ZK_GROUP_MASK, &group)) return NULL;
+  if (get_int_arg(env, argv[2], fn, "capacity", 1, ZK_MAX_GROUP_BUFFERS, &cap)) return NULL;
+  if ((cap & (cap - 1)) != 0) {
+    snprintf(msg, sizeof msg, "zokio_io: %s: Expected capacity to be a power of two from 1 to %u, got %u", fn,
+             ZK_MAX_GROUP_BUFFERS, cap);
+    return zk_throw_code(env, "EINVAL", msg);
+  }
+  int err = zk_groups_create(&e->groups, group, cap);
+  if (err == -EEXIST) {
+    snprintf(msg, sizeof msg, "zokio_io: %s: Expected an unused group id, got %u, which already exists", fn, group);
+    return zk_throw_code(env, "EEXIST", msg);
+  }
+  if (err) return zk_throw_code(env, "ENOMEM", "zokio_io: epollCreateBufferGroup: out of memory");
+  return zk_undefined(env);
+}
+
+static napi_value js_provide_buffer(napi_env env, napi_callback_info info) {
+  static const char fn[] = "epollProvideBuffer";
+  size_t argc = 6;
+  napi_value argv[6];
+  ZK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6)
+    return zk_throw_code(env, "ERR_MISSING_ARGS",
+                         "zokio_io: epollProvideBuffer(handle, group, bufferId, arenaId, offset, length)");
+  struct zk_epoll *e = get_open(env, argv[0]);
+  uint32_t group, bid, arena, off, len;
+  char msg[240];
+  if (!e) return NULL;
+  if (get_int_arg(env, argv[1], fn, "group", 0, ZK_GROUP_MASK, &group)) return NULL;
+  struct zk_bgroup *g = zk_groups_get(&e->groups, group);
+  if (!g) {
+    snprintf(msg, sizeof msg, "zokio_io: %s: Expected a group made by createBufferGroup, got group %u", fn, group);
+    return zk_throw_code(env, "EINVAL", msg);
+  }
+  if (get_int_arg(env, argv[2], fn, "bufferId", 0, g->cap - 1, &bid)) return NULL;
+  if (get_int_arg(env, argv[3], fn, "arenaId", 0, ZK_MAX_ARENA_ID - 1, &arena)) return NULL;
+  if (get_int_arg(env, argv[4], fn, "offset", 0, UINT32_MAX, &off)) return NULL;
+  /* Not 0: a receive into an empty buffer would return 0, which reads as EOF. */
+  if (get_int_arg(env, argv[5], fn, "length", 1, UINT32_MAX, &len)) return NULL;
+  uint8_t *data;
+  if (zk_resolve_buf(e->arenas.views, e->arenas.n, arena, off, len, &data) != 0) {
+    snprintf(msg, sizeof msg,
+             "zokio_io: %s: Expected a buffer inside registered arena %u, got offset %u and length %u", fn, arena,
+             off, len);
+    return zk_throw_code(env, "EINVAL", msg);
+  }
+  zk_group_provide(g, bid, data, len);
+  return zk_undefined(env);
+}
+
 napi_status zk_epoll_define(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"createEpoll", NULL, js_create_epoll, NULL, NULL, NULL, napi_enumerable, NULL},
       {"epollRegisterArena", NULL, js_register_arena, NULL, NULL, NULL, napi_enumerable, NULL},
       {"epollFlush", NULL, js_flush, NULL, NULL, NULL, napi_enumerable, NULL},
       {"epollClose", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"epollCreateBufferGroup", NULL, js_create_buffer_group, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"epollProvideBuffer", NULL, js_provide_buffer, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -37,6 +38,16 @@ int32_t zk_eop_run(struct zk_eop *op) {
     case ZK_OP_WRITE:
       return neg_errno(op->off == (uint64_t)-1 ? write(op->fd, op->buf, len)
                                                : pwrite(op->fd, op->buf, len, (off_t)op->off));
+    case ZK_OP_READV:
+      return neg_errno(op->off == (uint64_t)-1 ? readv(op->fd, op->iov, (int)op->iovcnt)
+                                               : preadv(op->fd, op->iov, (int)op->iovcnt, (off_t)op->off));
+    case ZK_OP_WRITEV:
+      return neg_errno(op->off == (uint64_t)-1 ? writev(op->fd, op->iov, (int)op->iovcnt)
+                                               : pwritev(op->fd, op->iov, (int)op->iovcnt, (off_t)op->off));
+    case ZK_OP_CONNECT:
+      /* Only a socket without O_NONBLOCK comes here: the thread blocks for the handshake, which (unlike a waiting
+       * read) always ends, at worst at the kernel's connect timeout. */
+      return neg_errno(connect(op->fd, op->addr, op->addrlen));
     case ZK_OP_OPENAT:
       /* Always close-on-exec, as libuv and Node's fs do: a child process must not inherit the runtime's fds. */
       return neg_errno(openat(op->fd, op->path, (int)(op->arg | (uint32_t)O_CLOEXEC), (mode_t)op->mode));
@@ -61,18 +72,21 @@ int32_t zk_eop_run(struct zk_eop *op) {
 
 int32_t zk_eop_try(struct zk_eop *op) {
   size_t len = op->len > ZK_MAX_RW ? ZK_MAX_RW : op->len;
-  struct iovec iov = {op->buf, len};
+  struct iovec one = {op->buf, len};
+  int vectored = op->opcode == ZK_OP_READV || op->opcode == ZK_OP_WRITEV;
+  int reading = op->opcode == ZK_OP_READ || op->opcode == ZK_OP_READV;
+  const struct iovec *iov = vectored ? op->iov : &one;
+  int cnt = vectored ? (int)op->iovcnt : 1;
   off_t off = op->off == (uint64_t)-1 ? (off_t)-1 : (off_t)op->off; /* -1: current position, as for preadv2 */
   ssize_t n;
   do {
     if (op->nowait == ZK_NOWAIT_PLAIN) {
       if (op->off != (uint64_t)-1)
-        n = op->opcode == ZK_OP_READ ? pread(op->fd, op->buf, len, off) : pwrite(op->fd, op->buf, len, off);
+        n = reading ? preadv(op->fd, iov, cnt, off) : pwritev(op->fd, iov, cnt, off);
       else
-        n = op->opcode == ZK_OP_READ ? read(op->fd, op->buf, len) : write(op->fd, op->buf, len);
+        n = reading ? readv(op->fd, iov, cnt) : writev(op->fd, iov, cnt);
     } else {
-      n = op->opcode == ZK_OP_READ ? preadv2(op->fd, &iov, 1, off, RWF_NOWAIT)
-                                   : pwritev2(op->fd, &iov, 1, off, RWF_NOWAIT);
+      n = reading ? preadv2(op->fd, iov, cnt, off, RWF_NOWAIT) : pwritev2(op->fd, iov, cnt, off, RWF_NOWAIT);
     }
   } while (n < 0 && errno == EINTR);
   if (n < 0 && errno == EWOULDBLOCK) return -EAGAIN;

@@ -149,6 +149,48 @@ _Static_assert(sizeof(struct zk_kernel_timespec) == 16, "kernel timespec size");
 #define IORING_FEAT_CQE_SKIP (1U << 11)
 #define IORING_FEAT_LINKED_FILE (1U << 12)
 
+/* ---- Provided-buffer rings (IORING_REGISTER_PBUF_RING, 5.19): 16-byte entries in a page-aligned ring. ---- */
+struct zk_io_uring_buf {
+  uint64_t addr;
+  uint32_t len;
+  uint16_t bid;
+  uint16_t resv; /* entry 0's resv is the ring's tail: never written through an entry */
+};
+_Static_assert(sizeof(struct zk_io_uring_buf) == 16, "io_uring_buf size");
+_Static_assert(offsetof(struct zk_io_uring_buf, bid) == 12, "io_uring_buf.bid");
+/* The tail overlays bufs[0].resv: byte 14 of the ring, a u16 published with a release store. */
+#define ZK_IO_URING_BUF_RING_TAIL_OFFSET 14
+struct zk_io_uring_buf_reg {
+  uint64_t ring_addr;
+  uint32_t ring_entries; /* a power of two, at most 32768 */
+  uint16_t bgid;
+  uint16_t flags; /* IOU_PBUF_RING_MMAP (0: we own the memory) */
+  uint64_t resv[3];
+};
+_Static_assert(sizeof(struct zk_io_uring_buf_reg) == 40, "io_uring_buf_reg size");
+_Static_assert(offsetof(struct zk_io_uring_buf_reg, bgid) == 12, "io_uring_buf_reg.bgid");
+
+/* ---- Registered (fixed) buffers: IORING_REGISTER_BUFFERS2 / IORING_REGISTER_BUFFERS_UPDATE (5.13). ---- */
+struct zk_io_uring_rsrc_register {
+  uint32_t nr;
+  uint32_t flags; /* IORING_RSRC_REGISTER_SPARSE */
+  uint64_t resv2;
+  uint64_t data; /* struct iovec[nr], or 0 when sparse */
+  uint64_t tags;
+};
+_Static_assert(sizeof(struct zk_io_uring_rsrc_register) == 32, "rsrc_register size");
+struct zk_io_uring_rsrc_update2 {
+  uint32_t offset;
+  uint32_t resv;
+  uint64_t data; /* struct iovec[nr] */
+  uint64_t tags;
+  uint32_t nr;
+  uint32_t resv2;
+};
+_Static_assert(sizeof(struct zk_io_uring_rsrc_update2) == 32, "rsrc_update2 size");
+_Static_assert(offsetof(struct zk_io_uring_rsrc_update2, nr) == 24, "rsrc_update2.nr");
+#define IORING_RSRC_REGISTER_SPARSE (1U << 0)
+
 /* io_uring_enter flags. */
 #define IORING_ENTER_GETEVENTS (1U << 0)
 
@@ -164,6 +206,18 @@ _Static_assert(sizeof(struct zk_kernel_timespec) == 16, "kernel timespec size");
 
 /* io_uring_register opcodes. */
 #define IORING_REGISTER_PROBE 8U
+#define IORING_REGISTER_BUFFERS2 15U
+#define IORING_REGISTER_BUFFERS_UPDATE 16U
+#define IORING_REGISTER_PBUF_RING 22U
+#define IORING_UNREGISTER_PBUF_RING 23U
+
+/* SQE flags (sqe.flags). */
+#define IOSQE_BUFFER_SELECT (1U << 5) /* pick a buffer from group sqe.buf_index */
+
+/* sqe.ioprio for ACCEPT / RECV, sqe.len for POLL_ADD: the multishot bits. */
+#define IORING_ACCEPT_MULTISHOT (1U << 0)
+#define IORING_RECV_MULTISHOT (1U << 1)
+#define IORING_POLL_ADD_MULTI (1U << 0)
 
 /* Per-op flags. */
 #define IORING_FSYNC_DATASYNC (1U << 0)
@@ -172,8 +226,14 @@ _Static_assert(sizeof(struct zk_kernel_timespec) == 16, "kernel timespec size");
 
 /* Opcodes (enum io_uring_op): only those zokio maps to, plus the ones the probe reports by name. */
 #define IORING_OP_NOP 0
+#define IORING_OP_READV 1
+#define IORING_OP_WRITEV 2
 #define IORING_OP_FSYNC 3
+#define IORING_OP_READ_FIXED 4
+#define IORING_OP_WRITE_FIXED 5
 #define IORING_OP_POLL_ADD 6
+#define IORING_OP_SENDMSG 9
+#define IORING_OP_RECVMSG 10
 #define IORING_OP_TIMEOUT 11
 #define IORING_OP_ACCEPT 13
 #define IORING_OP_ASYNC_CANCEL 14
@@ -194,5 +254,7 @@ _Static_assert(sizeof(struct zk_kernel_timespec) == 16, "kernel timespec size");
 #define IORING_OP_SOCKET 45
 #define IORING_OP_SEND_ZC 47
 #define IORING_OP_READ_MULTISHOT 49
+#define IORING_OP_BIND 56   /* 6.11 */
+#define IORING_OP_LISTEN 57 /* 6.11 */
 
 #endif /* ZOKIO_IO_URING_ABI_H */

@@ -15,6 +15,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "userdata.h"
 
@@ -101,7 +104,8 @@ static void update_ref(struct zk_ring *r) {
 int zk_ring_flush(struct zk_ring *r, uint32_t count) {
   /* Reserve the worst case up front so that a flush is all-or-nothing: no op is ever dropped half-way. */
   if (overflow_reserve(&r->overflow, count) != 0) return -ENOMEM;
-  struct zk_prep_ctx ctx = {r->arenas.views, r->arenas.n, &r->timeouts, &r->u};
+  struct zk_prep_ctx ctx = {r->arenas.views, r->arenas.n, &r->slots, &r->u, &r->pbufs,
+                            r->fixed_state == 1 ? r->fixed : NULL, r->nfixed};
   for (uint32_t i = 0; i < count; i++) {
     struct zk_op_record rec;
     memcpy(&rec, r->staging + (size_t)i * ZK_OP_RECORD_BYTES, sizeof rec);
@@ -117,6 +121,40 @@ int zk_ring_flush(struct zk_ring *r, uint32_t count) {
 
 /* ---- completion ---- */
 
+/*
+ * Books one CQE of an op holding a slot: the completion's aux and flags, the provided buffer it names, and, at the
+ * op's final CQE, the slot's release (exactly once: the slot is only ever released here or by free_all).
+ */
+static void reap_slot(struct zk_ring *r, uint32_t slot, int32_t res, uint32_t cflags, int final, uint32_t *flags,
+                      uint32_t *aux) {
+  struct zk_op_slot *s = zk_slots_get(&r->slots, slot);
+  if (!s || !s->live) return; /* not a slot we handed out: report the CQE as it is */
+  switch ((enum zk_slot_kind)s->kind) {
+    case ZK_SLOT_ACCEPT:
+      if (res >= 0) *aux = (uint32_t)s->u.addrlen;
+      break;
+    case ZK_SLOT_RECVMSG:
+      if (res >= 0 && s->u.msg.hdr.msg_name) *aux = (uint32_t)s->u.msg.hdr.msg_namelen;
+      break;
+    case ZK_SLOT_SELECT:
+      if (cflags & IORING_CQE_F_BUFFER) {
+        uint32_t bid = cflags >> IORING_CQE_BUFFER_SHIFT;
+        struct zk_pbuf_group *grp = zk_pbuf_find(&r->pbufs, s->group);
+        /* The contract: a completion without data consumes no buffer; the kernel took one anyway (EOF, error). */
+        if (grp) zk_pbuf_consumed(grp, bid, res > 0);
+        if (res > 0) {
+          *flags |= ZK_COMPLETION_BUFFER;
+          *aux = bid;
+        }
+      }
+      break;
+    case ZK_SLOT_TIMEOUT:
+    case ZK_SLOT_SENDMSG:
+      break;
+  }
+  if (final) zk_slots_release(&r->slots, slot);
+}
+
 /* Consumes ready CQEs into completion records (up to capacity). Returns CQEs consumed; *records = records written. */
 static uint32_t reap(struct zk_ring *r, uint32_t *records, int to_js) {
   uint32_t head, ready = zk_uring_cq_ready(&r->u, &head), i = 0, out = 0;
@@ -125,28 +163,26 @@ static uint32_t reap(struct zk_ring *r, uint32_t *records, int to_js) {
     uint64_t ud = cqe->user_data;
     int32_t res = cqe->res;
     uint32_t cflags = cqe->flags;
-    if (r->kernel_owned > 0) r->kernel_owned--;
+    /* Only a final CQE (no F_MORE) ends an op: a multishot op keeps its budget, its slot and its in_flight count. */
+    int final = (cflags & IORING_CQE_F_MORE) == 0;
+    uint32_t flags = final ? 0 : ZK_COMPLETION_MORE, aux = 0;
+    if (final && r->kernel_owned > 0) r->kernel_owned--;
     switch (zk_ud_tag(ud)) {
       case ZK_TAG_INTERNAL:
-        if (r->internal_owned > 0) r->internal_owned--;
+        if (final && r->internal_owned > 0) r->internal_owned--;
         continue;
-      case ZK_TAG_TIMEOUT:
-        zk_timeouts_release(&r->timeouts, zk_ud_payload(ud));
+      case ZK_TAG_SLOT:
+        reap_slot(r, zk_ud_payload(ud), res, cflags, final, &flags, &aux);
         break;
-      case ZK_TAG_FAILED:
+      case ZK_TAG_RESULT:
         res = -(int32_t)zk_ud_payload(ud);
         break;
       case ZK_TAG_PLAIN:
         break;
     }
-    if (r->in_flight > 0) r->in_flight--;
+    if (final && r->in_flight > 0) r->in_flight--;
     if (!to_js) continue;
-    struct zk_completion_record rec = {
-        .token = zk_ud_token(ud),
-        .res = res,
-        .flags = (cflags & IORING_CQE_F_MORE) ? ZK_COMPLETION_MORE : 0,
-        .aux = (cflags & IORING_CQE_F_BUFFER) ? cflags >> IORING_CQE_BUFFER_SHIFT : 0,
-    };
+    struct zk_completion_record rec = {.token = zk_ud_token(ud), .res = res, .flags = flags, .aux = aux};
     memcpy(r->completions + (size_t)out * ZK_COMPLETION_RECORD_BYTES, &rec, sizeof rec);
     out++;
   }
@@ -212,14 +248,17 @@ int zk_ring_start(struct zk_ring *r, uv_loop_t *loop) {
 
 static void free_ring(struct zk_ring *r) {
   napi_env env = r->env;
-  int err = zk_uring_destroy(&r->u); /* after quiesce: the kernel holds no SQE, so no pointer into our memory */
+  /* After quiesce: the kernel holds no SQE, so nothing selects from a group or points into our memory. */
+  zk_pbuf_free_all(&r->pbufs, r->u.fd);
+  int err = zk_uring_destroy(&r->u); /* also drops the fixed-buffer table with the ring */
   (void)err;                          /* nothing to report to at teardown; the fd and maps are released regardless */
   if (r->staging_ref) napi_delete_reference(env, r->staging_ref);
   if (r->completions_ref) napi_delete_reference(env, r->completions_ref);
   if (r->callback_ref) napi_delete_reference(env, r->callback_ref);
   if (r->async_ctx) napi_async_destroy(env, r->async_ctx);
   zk_arena_table_free(env, &r->arenas);
-  zk_timeouts_free_all(&r->timeouts);
+  zk_slots_free_all(&r->slots);
+  free(r->fixed);
   free(r->overflow.items);
   if (r->box) r->box->ring = NULL;
   napi_async_cleanup_hook_handle hook = r->hook;
@@ -280,6 +319,67 @@ static void start_teardown(struct zk_ring *r) {
 void zk_ring_begin_close(struct zk_ring *r) {
   r->closing = 1;
   if (r->dispatching == 0) start_teardown(r);
+}
+
+/* ---- provided buffers and fixed buffers ---- */
+
+int zk_ring_create_buffer_group(struct zk_ring *r, uint32_t group, uint32_t capacity) {
+  return zk_pbuf_create(&r->pbufs, r->u.fd, group, capacity);
+}
+
+int zk_ring_provide_buffer(struct zk_ring *r, uint32_t group, uint32_t bid, uint32_t arena, uint32_t offset,
+                           uint32_t length) {
+  struct zk_pbuf_group *grp = zk_pbuf_find(&r->pbufs, group);
+  if (!grp) return -EINVAL;
+  uint8_t *p;
+  if (zk_resolve_buf(r->arenas.views, r->arenas.n, arena, offset, length, &p) != 0) return -EINVAL;
+  return zk_pbuf_provide(grp, bid, p, length);
+}
+
+/*
+ * Fixed-buffer table size: arena ids are small dense integers, and this many covers any realistic pool; an arena
+ * with a larger id simply stays a plain buffer. (The kernel's own limit is 16384.)
+ */
+#define ZK_FIXED_SLOTS 1024U
+
+static int sys_register(int fd, unsigned opcode, void *arg, unsigned nr_args) {
+  long rc = syscall(__NR_io_uring_register, fd, opcode, arg, nr_args);
+  return rc < 0 ? -errno : (int)rc;
+}
+
+void zk_ring_setup_fixed(struct zk_ring *r) {
+  if (r->fixed_state != 0) return;
+  uint8_t *fixed = calloc(ZK_FIXED_SLOTS, 1);
+  struct zk_io_uring_rsrc_register reg;
+  memset(&reg, 0, sizeof reg);
+  reg.nr = ZK_FIXED_SLOTS;
+  reg.flags = IORING_RSRC_REGISTER_SPARSE;
+  /* Refused (< 5.19 for sparse tables, seccomp, ENOMEM): plain READ/WRITE for the ring's whole life. */
+  if (!fixed || sys_register(r->u.fd, IORING_REGISTER_BUFFERS2, &reg, sizeof reg) < 0) {
+    free(fixed);
+    r->fixed_state = -1;
+    return;
+  }
+  r->fixed = fixed;
+  r->nfixed = ZK_FIXED_SLOTS;
+  r->fixed_state = 1;
+}
+
+void zk_ring_register_fixed(struct zk_ring *r, uint32_t id) {
+  if (r->fixed_state != 1 || id >= r->nfixed || id >= r->arenas.n || !r->arenas.views[id].data) return;
+  if (r->fixed[id]) return;
+  struct iovec iov = {.iov_base = r->arenas.views[id].data, .iov_len = r->arenas.views[id].len};
+  struct zk_io_uring_rsrc_update2 up;
+  memset(&up, 0, sizeof up);
+  up.offset = id;
+  up.data = (uint64_t)(uintptr_t)&iov;
+  up.nr = 1;
+  /*
+   * The kernel pins the arena's pages and charges them to RLIMIT_MEMLOCK (without CAP_IPC_LOCK), and refuses
+   * buffers over 1 GiB: on any error this arena stays a plain buffer. An update is synchronous and may run with
+   * ops in flight: none of them uses index `id` yet.
+   */
+  if (sys_register(r->u.fd, IORING_REGISTER_BUFFERS_UPDATE, &up, sizeof up) == 1) r->fixed[id] = 1;
 }
 
 void zk_ring_on_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {

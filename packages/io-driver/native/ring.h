@@ -7,8 +7,16 @@
  *   those, so V8 can never free memory an SQE names.
  * - An op belongs to the backend from flush() until its final completion record has been copied out; `in_flight`
  *   counts those. close() is refused while it is non-zero.
- * - `kernel_owned` counts SQEs placed in the SQ whose CQE is not yet reaped, and never exceeds the CQ size: each SQE
- *   yields exactly one CQE (no multishot yet), so the CQ cannot overflow; ops beyond it wait in `overflow`, in order.
+ * - `kernel_owned` counts SQEs placed in the SQ whose *final* CQE is not yet reaped, and never exceeds the CQ size;
+ *   ops beyond it wait in `overflow`, in order. Single-shot ops post one CQE each, so they alone cannot overflow the
+ *   CQ; a multishot op (ACCEPT, RECV, POLL_ADD with ZK_MODE_MULTISHOT) posts any number of CQEs with
+ *   IORING_CQE_F_MORE before its final one, and may overflow it: the kernel (IORING_FEAT_NODROP) then keeps the
+ *   extra CQEs in its overflow list and sets IORING_SQ_CQ_OVERFLOW, and the reaper flushes them back with
+ *   io_uring_enter(GETEVENTS); the kernel may also end a multishot op early (final CQE) when its CQ is full, which
+ *   the contract allows. `in_flight`, slots (timeouts.h) and provided-buffer bookkeeping likewise change only at a
+ *   final CQE, except that every CQE naming a provided buffer books that buffer (pbuf_ring.h).
+ * - Provided-buffer groups (pbuf_ring.h) live as long as the ring; they are unregistered and unmapped at teardown,
+ *   after quiesce. Fixed buffers (registered arenas) are dropped with the ring fd.
  * - Teardown (close() or env cleanup) stops the uv handles, waits for the kernel to hand back every SQE (cancelling
  *   them at env cleanup), and only then unmaps the rings, closes the fd and drops the napi_refs.
  * - The JS handle is an external over a `zk_box`, so a handle that outlives its ring (or the reverse) is detected
@@ -22,6 +30,7 @@
 
 #include "napi_util.h"
 #include "ops.h"
+#include "pbuf_ring.h"
 #include "timeouts.h"
 #include "uring.h"
 
@@ -49,7 +58,12 @@ struct zk_ring {
   napi_async_cleanup_hook_handle hook;
 
   struct zk_arena_table arenas; /* napi_util.h: pinned until free_ring */
-  struct zk_timeouts timeouts;
+  struct zk_slots slots;       /* per-op native storage (timeouts.h) */
+  struct zk_pbuf_groups pbufs; /* provided-buffer rings (pbuf_ring.h) */
+  /* Fixed buffers: fixed[id] is 1 once arena `id` is registered as fixed buffer `id` (READ_FIXED/WRITE_FIXED). */
+  uint8_t *fixed;
+  uint32_t nfixed;    /* entries of `fixed` (the sparse table's size once registered) */
+  int fixed_state;    /* 0 untried, 1 sparse table registered, -1 unavailable (plain READ/WRITE) */
   struct zk_overflow overflow;
 
   uint64_t in_flight;
@@ -75,6 +89,14 @@ int zk_ring_start(struct zk_ring *r, uv_loop_t *loop);
 void zk_ring_begin_close(struct zk_ring *r);
 /* Frees a ring whose uv handles were never initialised (createRing failing early). */
 void zk_ring_free_unstarted(struct zk_ring *r);
+/* createBufferGroup / provideBuffer: 0 or a negated errno (pbuf_ring.h; provide also -EINVAL outside the arena). */
+int zk_ring_create_buffer_group(struct zk_ring *r, uint32_t group, uint32_t capacity);
+int zk_ring_provide_buffer(struct zk_ring *r, uint32_t group, uint32_t bid, uint32_t arena, uint32_t offset,
+                           uint32_t length);
+/* At creation: registers an empty (sparse) fixed-buffer table; on failure fixed buffers stay off for this ring. */
+void zk_ring_setup_fixed(struct zk_ring *r);
+/* After registerArena(id): tries to make arena `id` fixed buffer `id`; on any failure plain READ/WRITE stay. */
+void zk_ring_register_fixed(struct zk_ring *r, uint32_t id);
 /* Env cleanup hook (napi_add_async_cleanup_hook). */
 void zk_ring_on_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg);
 #endif /* ZOKIO_RING_H */

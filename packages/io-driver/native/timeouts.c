@@ -22,7 +22,7 @@ static void hash_put(struct zk_hash_entry *tab, uint32_t cap, uint32_t token, ui
   tab[i].slot_plus1 = slot + 1;
 }
 
-static int hash_grow(struct zk_timeouts *t) {
+static int hash_grow(struct zk_slots *t) {
   uint32_t cap = t->hash_cap ? t->hash_cap * 2 : 64;
   struct zk_hash_entry *tab = calloc(cap, sizeof *tab);
   if (!tab) return -ENOMEM;
@@ -35,7 +35,7 @@ static int hash_grow(struct zk_timeouts *t) {
 }
 
 /* Backward-shift deletion keeps probe chains intact without tombstones. */
-static void hash_remove(struct zk_timeouts *t, uint32_t token, uint32_t slot) {
+static void hash_remove(struct zk_slots *t, uint32_t token, uint32_t slot) {
   if (!t->hash_cap) return;
   uint32_t mask = t->hash_cap - 1, i = hash_u32(token) & mask;
   while (t->hash[i].slot_plus1 != 0) {
@@ -59,55 +59,61 @@ static void hash_remove(struct zk_timeouts *t, uint32_t token, uint32_t slot) {
   }
 }
 
-void zk_timeouts_init(struct zk_timeouts *t) {
+void zk_slots_init(struct zk_slots *t) {
   memset(t, 0, sizeof *t);
   t->free_head = UINT32_MAX;
 }
 
-int zk_timeouts_take(struct zk_timeouts *t, uint32_t token, uint32_t *slot) {
+int zk_slots_take(struct zk_slots *t, uint32_t token, enum zk_slot_kind kind, uint32_t *slot) {
   if ((t->live + 1) * 2 > t->hash_cap && hash_grow(t) != 0) return -ENOMEM;
   if (t->free_head == UINT32_MAX) {
     /* No free slot: add a chunk (chunks never move; only the pointer array may). */
-    if ((uint64_t)(t->nchunks + 1) * ZK_TIMEOUT_CHUNK > ZK_TIMEOUT_MAX_SLOTS) return -ENOMEM;
+    if ((uint64_t)(t->nchunks + 1) * ZK_SLOT_CHUNK > ZK_SLOT_MAX) return -ENOMEM;
     if (t->nchunks == t->chunks_cap) {
       uint32_t cap = t->chunks_cap ? t->chunks_cap * 2 : 4;
-      struct zk_timeout_slot **chunks = realloc(t->chunks, cap * sizeof *chunks);
+      struct zk_op_slot **chunks = realloc(t->chunks, cap * sizeof *chunks);
       if (!chunks) return -ENOMEM;
       t->chunks = chunks;
       t->chunks_cap = cap;
     }
-    struct zk_timeout_slot *chunk = calloc(ZK_TIMEOUT_CHUNK, sizeof *chunk);
+    struct zk_op_slot *chunk = calloc(ZK_SLOT_CHUNK, sizeof *chunk);
     if (!chunk) return -ENOMEM;
-    uint32_t base = t->nchunks * ZK_TIMEOUT_CHUNK;
-    for (uint32_t i = 0; i < ZK_TIMEOUT_CHUNK; i++)
-      chunk[i].next_free = i + 1 < ZK_TIMEOUT_CHUNK ? base + i + 1 : UINT32_MAX;
+    uint32_t base = t->nchunks * ZK_SLOT_CHUNK;
+    for (uint32_t i = 0; i < ZK_SLOT_CHUNK; i++)
+      chunk[i].next_free = i + 1 < ZK_SLOT_CHUNK ? base + i + 1 : UINT32_MAX;
     t->chunks[t->nchunks++] = chunk;
     t->free_head = base;
   }
   uint32_t s = t->free_head;
-  struct zk_timeout_slot *e = &t->chunks[s / ZK_TIMEOUT_CHUNK][s % ZK_TIMEOUT_CHUNK];
+  struct zk_op_slot *e = &t->chunks[s / ZK_SLOT_CHUNK][s % ZK_SLOT_CHUNK];
   t->free_head = e->next_free;
+  memset(e, 0, sizeof *e);
   e->token = token;
+  e->kind = (uint8_t)kind;
+  e->live = 1;
   hash_put(t->hash, t->hash_cap, token, s);
   t->live++;
   *slot = s;
   return 0;
 }
 
-struct zk_kernel_timespec *zk_timeouts_ts(struct zk_timeouts *t, uint32_t slot) {
-  return &t->chunks[slot / ZK_TIMEOUT_CHUNK][slot % ZK_TIMEOUT_CHUNK].ts;
+struct zk_op_slot *zk_slots_get(struct zk_slots *t, uint32_t slot) {
+  if (slot / ZK_SLOT_CHUNK >= t->nchunks) return NULL;
+  return &t->chunks[slot / ZK_SLOT_CHUNK][slot % ZK_SLOT_CHUNK];
 }
 
-void zk_timeouts_release(struct zk_timeouts *t, uint32_t slot) {
-  if (slot / ZK_TIMEOUT_CHUNK >= t->nchunks) return; /* not ours: ignore rather than corrupt */
-  struct zk_timeout_slot *e = &t->chunks[slot / ZK_TIMEOUT_CHUNK][slot % ZK_TIMEOUT_CHUNK];
+void zk_slots_release(struct zk_slots *t, uint32_t slot) {
+  if (slot / ZK_SLOT_CHUNK >= t->nchunks) return; /* not ours: ignore rather than corrupt */
+  struct zk_op_slot *e = &t->chunks[slot / ZK_SLOT_CHUNK][slot % ZK_SLOT_CHUNK];
+  if (!e->live) return; /* already released: freeing twice would corrupt the free list */
+  e->live = 0;
   hash_remove(t, e->token, slot);
   e->next_free = t->free_head;
   t->free_head = slot;
   t->live--;
 }
 
-int zk_timeouts_find(const struct zk_timeouts *t, uint32_t token, uint32_t *slot) {
+int zk_slots_find(const struct zk_slots *t, uint32_t token, uint32_t *slot) {
   if (!t->hash_cap) return 0;
   uint32_t mask = t->hash_cap - 1;
   for (uint32_t i = hash_u32(token) & mask; t->hash[i].slot_plus1 != 0; i = (i + 1) & mask) {
@@ -119,7 +125,7 @@ int zk_timeouts_find(const struct zk_timeouts *t, uint32_t token, uint32_t *slot
   return 0;
 }
 
-void zk_timeouts_free_all(struct zk_timeouts *t) {
+void zk_slots_free_all(struct zk_slots *t) {
   for (uint32_t i = 0; i < t->nchunks; i++) free(t->chunks[i]);
   free(t->chunks);
   free(t->hash);

@@ -1,5 +1,5 @@
 /*
- * userdata.h: what zokio puts in an SQE's 64-bit user_data, and so finds again in its CQE.
+ * userdata.h: what zokio puts in an SQE's 64-bit user_data, and so finds again in its CQE(s).
  *
  *    63                  40 39    36 35  32 31                                0
  *   +----------------------+--------+------+-----------------------------------+
@@ -7,9 +7,13 @@
  *   +----------------------+--------+------+-----------------------------------+
  *
  * tag PLAIN    : an ordinary op; user_data == token, so CANCEL can name it by token alone.
- * tag TIMEOUT  : a TIMEOUT op; payload = its timespec slot (timeouts.h), released at completion.
- * tag FAILED   : a record that failed validation, submitted as a NOP so that its error completes through the
- *                ring like any result (in order, from the loop, never re-entrantly inside flush); payload = errno.
+ * tag SLOT     : an op with native per-op storage (timeouts.h: TIMEOUT's timespec, ACCEPT's socklen_t, the msghdr
+ *                of RECVMSG/SENDMSG, a buffer-select RECV's group); payload = its slot, released at the final CQE.
+ *                CANCEL finds the slot by token to rebuild the exact user_data.
+ * tag RESULT   : a record completed at prep, submitted as a NOP so that its result reaches JS through the ring like
+ *                any other (from the loop, never re-entrantly inside flush): a record that failed validation, or a
+ *                synchronous fallback (BIND/LISTEN on kernels without them). payload = -res, for res in
+ *                [-0xffffff, 0] (every errno, and 0).
  * tag INTERNAL : the backend's own op (the cancel-all at teardown); never reported to JS.
  */
 #ifndef ZOKIO_USERDATA_H
@@ -17,7 +21,7 @@
 
 #include <stdint.h>
 
-enum zk_tag { ZK_TAG_PLAIN = 0, ZK_TAG_TIMEOUT = 1, ZK_TAG_FAILED = 2, ZK_TAG_INTERNAL = 3 };
+enum zk_tag { ZK_TAG_PLAIN = 0, ZK_TAG_SLOT = 1, ZK_TAG_RESULT = 2, ZK_TAG_INTERNAL = 3 };
 
 static inline uint64_t zk_ud(uint32_t token, enum zk_tag tag, uint32_t payload) {
   return (uint64_t)token | ((uint64_t)tag << 32) | ((uint64_t)(payload & 0xffffffU) << 40);

@@ -46,6 +46,38 @@
  * `UNLINKAT` and `RENAMEAT` take their flags in `arg`. An `offset` that is neither −1 nor a non-negative integer
  * completes with `-EINVAL`; a buffer or path outside its arena with `-EFAULT`; an unknown opcode with `-EINVAL`.
  *
+ * ## Vectored and socket ops
+ * | op                | fields                                                                                           |
+ * | ----------------- | ------------------------------------------------------------------------------------------------ |
+ * | `READV`, `WRITEV` | fd, offset; buffer = an **iovec table** of `count` 16-byte entries (u32 arena, u32 offset, u32 length, u32 0), `arg` = count (1 – 1024). The backend may rewrite the table in place (it owns it until the final completion) |
+ * | `SOCKET`          | `arg` = domain (`AF_INET` 2, `AF_INET6` 10, `AF_UNIX` 1), `mode` = type (`SOCK_STREAM` 1, `SOCK_DGRAM` 2), `fd2` = protocol. Completes with the new fd, always close-on-exec (and non-blocking where the backend needs it) |
+ * | `BIND`            | fd; address = a `struct sockaddr` (`addrArena`, `addrOffset`, `addrLength`)                       |
+ * | `LISTEN`          | fd, `arg` = backlog                                                                              |
+ * | `ACCEPT`          | fd; `mode` may hold {@link MODE_MULTISHOT}; address (single-shot only, optional: `addrLength` 0 = none) receives the peer's `sockaddr`, its length in the completion's `aux`. Each new fd is close-on-exec |
+ * | `CONNECT`         | fd; address = the peer                                                                          |
+ * | `RECV`, `SEND`    | fd, buffer, `arg` = `MSG_*` flags (`SEND` always adds `MSG_NOSIGNAL`). `RECV` may select a provided buffer instead: `mode` = {@link MODE_BUFFER_SELECT} ∣ group id, optionally ∣ {@link MODE_MULTISHOT}; the completion then has {@link COMPLETION_BUFFER} and the buffer id in `aux` |
+ * | `RECVMSG`         | fd, buffer, `arg` = flags; address (optional) receives the source `sockaddr`, its length in `aux`  |
+ * | `SENDMSG`         | fd, buffer, `arg` = flags; address (optional) = the destination                                   |
+ * | `SHUTDOWN`        | fd, `arg` = how (`SHUT_RD` 0, `SHUT_WR` 1, `SHUT_RDWR` 2)                                        |
+ * | `POLL_ADD`        | fd, `arg` = poll mask (`POLLIN` 1, `POLLOUT` 4, …), `mode` may hold {@link MODE_MULTISHOT}; completes with the ready mask |
+ *
+ * The address fields (bytes 40–51) are the same bytes as the path fields, which socket ops do not use.
+ * `EADDRINUSE` may surface at `BIND` or at `LISTEN` (the `js` backend can only bind a listening socket).
+ *
+ * ## Provided buffers
+ * A receive can let the backend pick the buffer when data arrives, so an idle connection holds no buffer. A **buffer
+ * group** is created with {@link Backend.createBufferGroup} and stocked with {@link Backend.provideBuffer}; a `RECV`
+ * with {@link MODE_BUFFER_SELECT} takes one buffer per completion, names it in `aux` with {@link COMPLETION_BUFFER}
+ * set, and the buffer then belongs to the caller until it provides it again. A receive that finds the group empty
+ * completes with `-ENOBUFS` (final, even when multishot); providing buffers and submitting again recovers. A
+ * completion without data (`res` ≤ 0) consumes no buffer. Backends without provided buffers (old kernels) complete
+ * such receives with `-EOPNOTSUPP`.
+ *
+ * ## Multishot
+ * An op with {@link MODE_MULTISHOT} completes many times: every completion but the last carries
+ * {@link COMPLETION_MORE}. It ends with an error, with `-ECANCELED` when cancelled, or whenever the backend decides
+ * (a caller that still wants more submits again: this is normal for io_uring, e.g. when its completion queue fills).
+ *
  * ## Rules
  * 1. Exactly one **final** completion per op, cancelled or not; a multishot op's earlier ones carry `COMPLETION_MORE`.
  *    Completions come in any order, not submission order.
@@ -86,6 +118,12 @@ export const OpField = {
   path2Arena: 48,
   path2Offset: 52,
   fd2: 56,
+  /** Socket ops: the `sockaddr`'s arena (the path field). */
+  addrArena: 40,
+  /** Socket ops: its byte offset. */
+  addrOffset: 44,
+  /** Socket ops: its length (or capacity, for an address the op writes); 0 = no address. */
+  addrLength: 48,
 } as const;
 
 /** Field offsets in a completion record. */
@@ -93,6 +131,19 @@ export const CompletionField = { token: 0, res: 4, flags: 8, aux: 12 } as const;
 
 /** Set on a completion that is not the op's last. */
 export const COMPLETION_MORE = 1;
+/** Set on a completion that consumed a provided buffer: `aux` is its id. */
+export const COMPLETION_BUFFER = 2;
+
+/** In `mode`: complete many times (accept, recv, poll-add); see the module doc. */
+export const MODE_MULTISHOT = 1 << 17;
+/** In `mode`: receive into a buffer of the group whose id (0 – 65,535) is in the low 16 bits. */
+export const MODE_BUFFER_SELECT = 1 << 16;
+/** Entries an iovec table may hold (Linux's `IOV_MAX`). */
+export const IOV_MAX = 1024;
+/** Bytes per iovec-table entry. */
+export const IOVEC_ENTRY_BYTES = 16;
+/** Buffers a buffer group may hold. */
+export const MAX_GROUP_BUFFERS = 32768;
 
 /** `AT_FDCWD`: a path relative to the current directory. */
 export const AT_FDCWD = -100;
@@ -111,8 +162,40 @@ export const Op = {
   MKDIRAT: 9,
   TIMEOUT: 10,
   CANCEL: 11,
+  READV: 12,
+  WRITEV: 13,
+  SOCKET: 14,
+  BIND: 15,
+  LISTEN: 16,
+  ACCEPT: 17,
+  CONNECT: 18,
+  RECV: 19,
+  SEND: 20,
+  RECVMSG: 21,
+  SENDMSG: 22,
+  SHUTDOWN: 23,
+  POLL_ADD: 24,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
+
+/**
+ * Socket options a backend can set: the contract's own numbers. `KEEPALIVE`'s value is the idle time in seconds
+ * before probes (0 turns keep-alive off); the others take 0 or 1, except `RCVBUF`/`SNDBUF` (bytes) and `TTL`.
+ */
+export const SocketOption = {
+  NODELAY: 1,
+  KEEPALIVE: 2,
+  REUSEADDR: 3,
+  REUSEPORT: 4,
+  BROADCAST: 5,
+  V6ONLY: 6,
+  RCVBUF: 7,
+  SNDBUF: 8,
+  TTL: 9,
+  MULTICAST_LOOP: 10,
+  MULTICAST_TTL: 11,
+} as const;
+export type SocketOption = (typeof SocketOption)[keyof typeof SocketOption];
 
 /** What the driver needs from a backend. */
 export interface Backend {
@@ -122,6 +205,24 @@ export interface Backend {
   registerArena(id: number, buffer: ArrayBuffer): void;
   /** Takes op records `[0, count)` from the staging buffer. */
   flush(count: number): void;
+  /**
+   * Creates provided-buffer group `group` (0 – 65,535, unused) able to hold `capacity` buffers (a power of two,
+   * 1 – {@link MAX_GROUP_BUFFERS}). Throws (code `EEXIST`, `EINVAL`, or `EOPNOTSUPP` where the kernel has none).
+   */
+  createBufferGroup(group: number, capacity: number): void;
+  /**
+   * Makes a buffer available to receives selecting `group`: `length` bytes at `offset` in arena `arenaId`, named
+   * `bufferId` (0 – capacity − 1) in completions. Called to stock the group and again to give a used buffer back.
+   * Throws (code `EINVAL`) for an unknown group, a bad id, or a buffer outside its arena.
+   */
+  provideBuffer(group: number, bufferId: number, arenaId: number, offset: number, length: number): void;
+  /**
+   * Writes the local (`peer` false) or remote address of socket `fd` into `out` (at least 128 bytes) as a
+   * `struct sockaddr`; returns its length, or a negated errno.
+   */
+  socketAddress(fd: number, peer: boolean, out: Uint8Array): number;
+  /** Sets a {@link SocketOption} on socket `fd`; returns 0 or a negated errno. */
+  setSocketOption(fd: number, option: SocketOption, value: number): number;
   /** Releases the backend. Only after every op has completed. */
   close(): void;
 }

@@ -22,9 +22,16 @@
 import { constants } from 'node:os';
 import { expected, serviceKey, ZokioError } from '@zokio/future';
 import { BufferPool, type IoBuf } from '@zokio/memory';
+import { BufferGroup } from './buffer-group.js';
 import {
   AT_FDCWD,
+  COMPLETION_BUFFER,
   COMPLETION_MORE,
+  IOV_MAX,
+  IOVEC_ENTRY_BYTES,
+  MAX_GROUP_BUFFERS,
+  MODE_BUFFER_SELECT,
+  MODE_MULTISHOT,
   COMPLETION_RECORD_BYTES,
   CompletionField,
   Op,
@@ -32,8 +39,10 @@ import {
   OpField,
   type Backend,
   type BackendFactory,
+  type SocketOption,
 } from './contract.js';
 import { InFlightTable } from './in-flight.js';
+import { encodeSockaddr, SOCKADDR_MAX_BYTES, type SocketAddress } from './sockaddr.js';
 
 const ECANCELED = constants.errno.ECANCELED;
 
@@ -55,6 +64,19 @@ export interface IoDriverOptions {
 
 const IGNORE: CompletionHandler = { complete() {} };
 
+/** Ops whose result is a new fd: a late one for a dropped future is closed by the driver. */
+function producesFd(opcode: number): boolean {
+  return opcode === Op.OPENAT || opcode === Op.SOCKET || opcode === Op.ACCEPT;
+}
+
+/** Options of a receive or send. */
+export interface SocketIoOptions {
+  /** Bytes to transfer at most. @default the buffer's length */
+  readonly length?: number;
+  /** `MSG_*` flags. @default 0 */
+  readonly flags?: number;
+}
+
 /** The service key under which a runtime provides its {@link IoDriver} to the futures it polls. @category Driver */
 export const IO = serviceKey<IoDriver>('zokio.io');
 
@@ -74,6 +96,9 @@ export class IoDriver {
   #submitted = 0;
   #completed = 0;
   readonly #flush = () => this.flush();
+  /** Buffer-select receives in flight, by token, and their group. */
+  readonly #selecting = new Map<number, BufferGroup>();
+  readonly #groups: (BufferGroup | undefined)[] = [];
   readonly #unsubscribe: () => void;
 
   constructor(factory: BackendFactory, options: IoDriverOptions = {}) {
@@ -143,6 +168,58 @@ export class IoDriver {
     const v = this.#staging;
     v.setUint32(at + (field === 'path' ? OpField.pathArena : OpField.path2Arena), path.arenaId, true);
     v.setUint32(at + (field === 'path' ? OpField.pathOffset : OpField.path2Offset), path.offset, true);
+  }
+
+  #addr(at: number, addr: IoBuf | undefined, length: number): void {
+    if (addr === undefined) return;
+    if (length > addr.capacity || length > SOCKADDR_MAX_BYTES) {
+      expected(`an address length ≤ ${Math.min(addr.capacity, SOCKADDR_MAX_BYTES)}`, length, 'IoDriver');
+    }
+    const v = this.#staging;
+    v.setUint32(at + OpField.addrArena, addr.arenaId, true);
+    v.setUint32(at + OpField.addrOffset, addr.offset, true);
+    v.setUint32(at + OpField.addrLength, length, true);
+  }
+
+  /**
+   * Encodes `address` as a `struct sockaddr` into a pool buffer of {@link SOCKADDR_MAX_BYTES} bytes (room for any
+   * address an op may write back too). The caller releases it after the op's final completion.
+   */
+  encodeAddress(address: SocketAddress): { buf: IoBuf; length: number } {
+    const buf = this.pool.acquire(SOCKADDR_MAX_BYTES);
+    try {
+      return { buf, length: encodeSockaddr(address, buf.bytes) };
+    } catch (error) {
+      this.pool.release(buf);
+      throw error;
+    }
+  }
+
+  /**
+   * Writes an iovec table for `READV`/`WRITEV` into a pool buffer: one entry per buffer, `lengths[i]` bytes of
+   * `bufs[i]` (default its `length`). The caller releases it after the op's final completion.
+   */
+  encodeIovecs(bufs: readonly IoBuf[], lengths?: readonly number[]): IoBuf {
+    const isArray: (value: unknown) => boolean = Array.isArray; // no narrowing to any[]
+    if (!isArray(bufs) || bufs.length === 0 || bufs.length > IOV_MAX) {
+      expected(`1 to ${IOV_MAX} buffers`, bufs, 'IoDriver.encodeIovecs');
+    }
+    const table = this.pool.acquire(bufs.length * IOVEC_ENTRY_BYTES);
+    const v = new DataView(table.bytes.buffer, table.bytes.byteOffset, table.bytes.byteLength);
+    for (let i = 0; i < bufs.length; i++) {
+      const buf = bufs[i]!;
+      const length = lengths?.[i] ?? buf.length;
+      if (!Number.isInteger(length) || length < 0 || length > buf.capacity) {
+        this.pool.release(table);
+        expected(`a length from 0 to the buffer's capacity ${buf.capacity}`, length, 'IoDriver.encodeIovecs');
+      }
+      const at = i * IOVEC_ENTRY_BYTES;
+      v.setUint32(at, buf.arenaId, true);
+      v.setUint32(at + 4, buf.offset, true);
+      v.setUint32(at + 8, length, true);
+      v.setUint32(at + 12, 0, true);
+    }
+    return table;
   }
 
   /**
@@ -255,6 +332,179 @@ export class IoDriver {
     return this.#token(at);
   }
 
+  /** Reads into the buffers of an iovec table ({@link encodeIovecs}) of `count` entries at `position` (−1: current). */
+  readv(fd: number, table: IoBuf, count: number, position: number, handler: CompletionHandler): number {
+    return this.#vectored(Op.READV, fd, table, count, position, handler);
+  }
+
+  /** Writes the buffers of an iovec table ({@link encodeIovecs}) of `count` entries at `position` (−1: current). */
+  writev(fd: number, table: IoBuf, count: number, position: number, handler: CompletionHandler): number {
+    return this.#vectored(Op.WRITEV, fd, table, count, position, handler);
+  }
+
+  #vectored(op: number, fd: number, table: IoBuf, count: number, position: number, handler: CompletionHandler): number {
+    if (!Number.isInteger(count) || count < 1 || count > IOV_MAX)
+      expected(`1 to ${IOV_MAX} entries`, count, 'IoDriver');
+    const at = this.#record(op, handler, fd);
+    this.#buffer(at, table, count * IOVEC_ENTRY_BYTES);
+    this.#staging.setUint32(at + OpField.arg, count, true);
+    this.#staging.setFloat64(at + OpField.offset, position, true);
+    return this.#token(at);
+  }
+
+  /** Creates a socket (`AF_*` domain, `SOCK_*` type); completes with its fd, close-on-exec. */
+  socket(domain: number, type: number, protocol: number, handler: CompletionHandler): number {
+    const at = this.#record(Op.SOCKET, handler, -1);
+    this.#staging.setUint32(at + OpField.arg, domain, true);
+    this.#staging.setUint32(at + OpField.mode, type, true);
+    this.#staging.setInt32(at + OpField.fd2, protocol, true);
+    return this.#token(at);
+  }
+
+  /** Binds `fd` to the address in `addr` ({@link encodeAddress}). */
+  bind(fd: number, addr: IoBuf, addrLength: number, handler: CompletionHandler): number {
+    const at = this.#record(Op.BIND, handler, fd);
+    this.#addr(at, addr, addrLength);
+    return this.#token(at);
+  }
+
+  /** Marks `fd` as listening with `backlog`. */
+  listen(fd: number, backlog: number, handler: CompletionHandler): number {
+    const at = this.#record(Op.LISTEN, handler, fd);
+    this.#staging.setUint32(at + OpField.arg, backlog, true);
+    return this.#token(at);
+  }
+
+  /**
+   * Accepts a connection; completes with its fd (close-on-exec). With `multishot`, completes once per connection
+   * (each but the last with `COMPLETION_MORE`). With `addr` (single-shot only), the peer's address is written there
+   * and its length comes as `aux`.
+   */
+  accept(fd: number, handler: CompletionHandler, options: { multishot?: boolean; addr?: IoBuf } = {}): number {
+    const at = this.#record(Op.ACCEPT, handler, fd);
+    if (options.multishot) this.#staging.setUint32(at + OpField.mode, MODE_MULTISHOT, true);
+    else if (options.addr !== undefined) this.#addr(at, options.addr, SOCKADDR_MAX_BYTES);
+    return this.#token(at);
+  }
+
+  /** Connects `fd` to the address in `addr` ({@link encodeAddress}). */
+  connect(fd: number, addr: IoBuf, addrLength: number, handler: CompletionHandler): number {
+    const at = this.#record(Op.CONNECT, handler, fd);
+    this.#addr(at, addr, addrLength);
+    return this.#token(at);
+  }
+
+  /** Receives into `buf`; completes with the byte count (0: the peer closed its side). */
+  recv(fd: number, buf: IoBuf, handler: CompletionHandler, options: SocketIoOptions = {}): number {
+    const at = this.#record(Op.RECV, handler, fd);
+    this.#buffer(at, buf, options.length);
+    this.#staging.setUint32(at + OpField.arg, options.flags ?? 0, true);
+    return this.#token(at);
+  }
+
+  /**
+   * Receives into a buffer the backend picks from `group` when data arrives: the completion carries
+   * `COMPLETION_BUFFER` and the buffer id in `aux` (see {@link BufferGroup}); `-ENOBUFS` when the group is empty.
+   */
+  recvSelect(
+    fd: number,
+    group: BufferGroup,
+    handler: CompletionHandler,
+    options: { multishot?: boolean; flags?: number } = {},
+  ): number {
+    if (this.#groups[group.id] !== group) expected('a buffer group of this driver', group, 'IoDriver.recvSelect');
+    const at = this.#record(Op.RECV, handler, fd);
+    const mode = MODE_BUFFER_SELECT | group.id | (options.multishot ? MODE_MULTISHOT : 0);
+    this.#staging.setUint32(at + OpField.mode, mode, true);
+    this.#staging.setUint32(at + OpField.arg, options.flags ?? 0, true);
+    const token = this.#token(at);
+    this.#selecting.set(token, group);
+    return token;
+  }
+
+  /** Sends from `buf`; completes with the byte count (`MSG_NOSIGNAL` always: a closed peer is `-EPIPE`). */
+  send(fd: number, buf: IoBuf, handler: CompletionHandler, options: SocketIoOptions = {}): number {
+    const at = this.#record(Op.SEND, handler, fd);
+    this.#buffer(at, buf, options.length);
+    this.#staging.setUint32(at + OpField.arg, options.flags ?? 0, true);
+    return this.#token(at);
+  }
+
+  /** Receives a datagram into `buf`; with `from`, the sender's address is written there, its length as `aux`. */
+  recvmsg(
+    fd: number,
+    buf: IoBuf,
+    from: IoBuf | undefined,
+    handler: CompletionHandler,
+    options: SocketIoOptions = {},
+  ): number {
+    const at = this.#record(Op.RECVMSG, handler, fd);
+    this.#buffer(at, buf, options.length);
+    this.#addr(at, from, SOCKADDR_MAX_BYTES);
+    this.#staging.setUint32(at + OpField.arg, options.flags ?? 0, true);
+    return this.#token(at);
+  }
+
+  /** Sends a datagram from `buf`, to the address in `to` (`toLength` bytes) or the connected peer. */
+  sendmsg(
+    fd: number,
+    buf: IoBuf,
+    to: IoBuf | undefined,
+    toLength: number,
+    handler: CompletionHandler,
+    options: SocketIoOptions = {},
+  ): number {
+    const at = this.#record(Op.SENDMSG, handler, fd);
+    this.#buffer(at, buf, options.length);
+    this.#addr(at, to, toLength);
+    this.#staging.setUint32(at + OpField.arg, options.flags ?? 0, true);
+    return this.#token(at);
+  }
+
+  /** `shutdown(2)` of a socket: `how` 0 = reads, 1 = writes, 2 = both. */
+  shutdownSocket(fd: number, how: 0 | 1 | 2, handler: CompletionHandler): number {
+    const at = this.#record(Op.SHUTDOWN, handler, fd);
+    this.#staging.setUint32(at + OpField.arg, how, true);
+    return this.#token(at);
+  }
+
+  /** Waits until `fd` is ready for `mask` (`POLLIN` 1, `POLLOUT` 4); completes with the ready mask. */
+  pollAdd(fd: number, mask: number, handler: CompletionHandler, options: { multishot?: boolean } = {}): number {
+    const at = this.#record(Op.POLL_ADD, handler, fd);
+    this.#staging.setUint32(at + OpField.arg, mask, true);
+    if (options.multishot) this.#staging.setUint32(at + OpField.mode, MODE_MULTISHOT, true);
+    return this.#token(at);
+  }
+
+  // ---- Synchronous socket helpers and buffer groups -------------------------------------------------------------
+
+  /** Writes `fd`'s local (or, with `peer`, remote) address into `out`; returns its length or a negated errno. */
+  socketAddress(fd: number, peer: boolean, out: Uint8Array): number {
+    return this.#backend.socketAddress(fd, peer, out);
+  }
+
+  /** Sets a socket option; returns 0 or a negated errno. */
+  setSocketOption(fd: number, option: SocketOption, value: number): number {
+    return this.#backend.setSocketOption(fd, option, value);
+  }
+
+  /**
+   * Creates a group of `count` (a power of two, up to 32,768) provided buffers of `bufferSize` bytes for
+   * {@link recvSelect}. Its buffers return to the pool at {@link shutdown}.
+   */
+  createBufferGroup(count: number, bufferSize: number): BufferGroup {
+    if (!Number.isInteger(count) || count < 1 || count > MAX_GROUP_BUFFERS || (count & (count - 1)) !== 0) {
+      expected(`a power of two from 1 to ${MAX_GROUP_BUFFERS}`, count, 'IoDriver.createBufferGroup');
+    }
+    let id = this.#groups.indexOf(undefined);
+    if (id < 0) id = this.#groups.length;
+    if (id > 0xffff)
+      throw new ZokioError('ERR_ZOKIO_TOO_MANY_GROUPS', 'Expected at most 65,536 buffer groups, got more');
+    const group = new BufferGroup(this.#backend, this.pool, id, count, bufferSize);
+    this.#groups[id] = group;
+    return group;
+  }
+
   /**
    * Requests cancellation of `token`. The op still completes once: with `-ECANCELED` if the cancel won, else its
    * result — except an fd-producing op, whose late fd the driver closes, reporting `-ECANCELED`.
@@ -290,16 +540,17 @@ export class IoDriver {
       const slot = table.slotOf(token);
       if (slot < 0) continue; // a stale token: never happens with a conforming backend
       const handler = table.handler(slot);
+      if ((flags & COMPLETION_BUFFER) !== 0) this.#selecting.get(token)?.markLent(aux);
+      // An fd-producing op (open, socket, accept) that won the race with its cancel: its future is gone, so the fd
+      // would leak. Close it; an intermediate multishot completion is then not delivered at all.
+      const orphanedFd = res >= 0 && table.isCancelled(slot) && producesFd(table.opcode(slot));
+      if (orphanedFd) this.#record(Op.CLOSE, IGNORE, res, true);
       if ((flags & COMPLETION_MORE) === 0) {
-        const orphanedFd = table.isCancelled(slot) && res >= 0 && table.opcode(slot) === Op.OPENAT;
         table.remove(slot);
+        this.#selecting.delete(token);
         this.#completed++;
-        if (orphanedFd) {
-          // The open won the race with its cancel: its future is gone, so the fd would leak. Close it.
-          this.#record(Op.CLOSE, IGNORE, res, true);
-          res = -ECANCELED;
-        }
-      }
+        if (orphanedFd) res = -ECANCELED;
+      } else if (orphanedFd) continue;
       try {
         handler.complete(res, flags, aux);
       } catch (error) {
@@ -327,6 +578,8 @@ export class IoDriver {
     this.#closed = true;
     this.#unsubscribe();
     this.#backend.close();
+    for (const group of this.#groups) group?.release();
+    this.#groups.length = 0;
   }
 }
 

@@ -15,7 +15,21 @@
  *
  * @packageDocumentation
  */
-export { IO, IoDriver, type CompletionHandler, type IoDriverOptions } from './driver.js';
+export { IO, IoDriver, type CompletionHandler, type IoDriverOptions, type SocketIoOptions } from './driver.js';
+export { BufferGroup } from './buffer-group.js';
+export { OpFuture, ioDriverOf } from './op-future.js';
+export {
+  AF_INET,
+  AF_INET6,
+  AF_UNIX,
+  decodeSockaddr,
+  domainOf,
+  encodeSockaddr,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+  SOCKADDR_MAX_BYTES,
+  type SocketAddress,
+} from './sockaddr.js';
 export { createJsBackend } from './backends/js.js';
 export { IoError } from './errors.js';
 export {
@@ -28,7 +42,14 @@ export {
 } from './select.js';
 export {
   AT_FDCWD,
+  COMPLETION_BUFFER,
   COMPLETION_MORE,
+  IOV_MAX,
+  IOVEC_ENTRY_BYTES,
+  MAX_GROUP_BUFFERS,
+  MODE_BUFFER_SELECT,
+  MODE_MULTISHOT,
+  SocketOption,
   COMPLETION_RECORD_BYTES,
   CompletionField,
   Op,

@@ -4,7 +4,6 @@ import {
   existsSync,
   mkdtempSync,
   openSync,
-  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -14,9 +13,10 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AT_FDCWD, COMPLETION_MORE, IoDriver, IoError, type CompletionHandler } from '@zokio/io-driver';
+import { AT_FDCWD, IoDriver, IoError } from '@zokio/io-driver';
 import type { IoBuf } from '@zokio/memory';
 import { backends } from './backends.js';
+import { collect, fdCount, final } from './completions.js';
 
 const E = constants.errno;
 const dir = mkdtempSync(join(tmpdir(), 'zokio-io-'));
@@ -24,39 +24,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-
-/** Collects every completion of one op and resolves with them at the final one. */
-function collect(): CompletionHandler & {
-  done: Promise<{ res: number; flags: number }[]>;
-  seen: { res: number; flags: number }[];
-} {
-  const seen: { res: number; flags: number }[] = [];
-  let resolve!: (v: { res: number; flags: number }[]) => void;
-  const done = new Promise<{ res: number; flags: number }[]>((r) => (resolve = r));
-  return {
-    seen,
-    done,
-    complete(res, flags) {
-      seen.push({ res, flags });
-      if ((flags & COMPLETION_MORE) === 0) resolve(seen);
-    },
-  };
-}
-
-async function final(submit: (h: CompletionHandler) => unknown): Promise<number> {
-  const h = collect();
-  submit(h);
-  const all = await h.done;
-  expect(all.filter((c) => (c.flags & COMPLETION_MORE) === 0)).toHaveLength(1);
-  return all.at(-1)!.res;
-}
-
-/** Open fds, after two loop turns: a backend closed just before releases its own fds (a ring's) within one. */
-async function fdCount(): Promise<number> {
-  await new Promise((r) => setImmediate(r));
-  await new Promise((r) => setImmediate(r));
-  return readdirSync('/proc/self/fd').length;
-}
 
 describe.each(backends)('I/O driver conformance ($name)', ({ factory }) => {
   const driver = () => new IoDriver(factory);

@@ -11,7 +11,19 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadIoUring, loadIoUringAddon, type IoUringBackend } from '../src/backends/io-uring.js';
 import { Harness } from './raw-harness.js';
-import { AT_FDCWD, Op, OP_RECORD_BYTES, type BackendFactory } from '../src/contract.js';
+import {
+  AT_FDCWD,
+  COMPLETION_BUFFER,
+  COMPLETION_MORE,
+  IOVEC_ENTRY_BYTES,
+  MODE_BUFFER_SELECT,
+  MODE_MULTISHOT,
+  Op,
+  OP_RECORD_BYTES,
+  SocketOption,
+  type BackendFactory,
+} from '../src/contract.js';
+import { connect as netConnect, type Socket } from 'node:net';
 
 const { errno } = constants;
 const O_RDONLY = 0;
@@ -265,5 +277,483 @@ describe('native io_uring backend', () => {
     const started = performance.now();
     await worker.terminate();
     expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
+
+// ---- Sockets, vectored I/O, provided buffers, multishot ------------------------------------------------------------
+
+const AF_INET = 2;
+const SOCK_STREAM = 1;
+const SOCK_DGRAM = 2;
+const POLLIN = 1;
+const SOCKADDR_IN_BYTES = 16;
+
+/** The address fields of a record: a sockaddr at `offset` in arena 0, `length` bytes (or capacity). */
+const addr = (offset: number, length: number) => ({
+  path: [0, offset] as [number, number],
+  path2: [length, 0] as [number, number],
+});
+
+/** Writes a sockaddr_in for 127.0.0.1:`port` at `offset`. */
+function sockaddrIn(h: Harness, offset: number, port: number): void {
+  const v = new DataView(h.arena, offset, SOCKADDR_IN_BYTES);
+  new Uint8Array(h.arena, offset, SOCKADDR_IN_BYTES).fill(0);
+  v.setUint16(0, AF_INET, true);
+  v.setUint16(2, port, false);
+  v.setUint8(4, 127);
+  v.setUint8(7, 1);
+}
+
+function portOf(bytes: Uint8Array): number {
+  return (bytes[2]! << 8) | bytes[3]!;
+}
+
+/** Submits one op and resolves with its final completion. */
+async function run(h: Harness<IoUringBackend>, opcode: number, token: number, f: Parameters<Harness['op']>[2] = {}) {
+  h.op(opcode, token, f).flush();
+  return final(h, token);
+}
+
+/** Resolves with the final completion of an op already submitted. */
+async function final(h: Harness<IoUringBackend>, token: number) {
+  for (;;) {
+    const found = h.log.find((c) => c.token === token && (c.flags & COMPLETION_MORE) === 0);
+    if (found) return found;
+    await h.until(h.log.length + 1);
+  }
+}
+
+let nextToken = 10_000;
+const tok = () => nextToken++;
+
+/** A listening TCP socket on 127.0.0.1 (ephemeral port), made entirely with ring ops. */
+async function listener(h: Harness<IoUringBackend>): Promise<{ fd: number; port: number }> {
+  const fd = (await run(h, Op.SOCKET, tok(), { arg: AF_INET, mode: SOCK_STREAM, fd2: 0 })).res;
+  expect(fd).toBeGreaterThanOrEqual(0);
+  expect(h.backend.setSocketOption(fd, SocketOption.REUSEADDR, 1)).toBe(0);
+  sockaddrIn(h, 900_000, 0);
+  expect((await run(h, Op.BIND, tok(), { fd, ...addr(900_000, SOCKADDR_IN_BYTES) })).res).toBe(0);
+  expect((await run(h, Op.LISTEN, tok(), { fd, arg: 16 })).res).toBe(0);
+  const out = new Uint8Array(128);
+  expect(h.backend.socketAddress(fd, false, out)).toBe(SOCKADDR_IN_BYTES);
+  return { fd, port: portOf(out) };
+}
+
+/** A connected TCP pair (client, server), both made with ring ops. */
+async function tcpPair(h: Harness<IoUringBackend>): Promise<{ client: number; server: number; listen: number }> {
+  const l = await listener(h);
+  const client = (await run(h, Op.SOCKET, tok(), { arg: AF_INET, mode: SOCK_STREAM, fd2: 0 })).res;
+  sockaddrIn(h, 900_100, l.port);
+  const acceptToken = tok();
+  const connectToken = tok();
+  h.op(Op.ACCEPT, acceptToken, { fd: l.fd, ...addr(900_200, 128) });
+  h.op(Op.CONNECT, connectToken, { fd: client, ...addr(900_100, SOCKADDR_IN_BYTES) });
+  const done = await h.roundTrip(2);
+  expect(done.get(connectToken)!.res).toBe(0);
+  const accepted = done.get(acceptToken)!;
+  expect(accepted.res).toBeGreaterThanOrEqual(0);
+  expect(accepted.aux).toBe(SOCKADDR_IN_BYTES); // the peer's sockaddr_in length, written by the kernel
+  expect(h.bytes[900_200]).toBe(AF_INET);
+  return { client, server: accepted.res, listen: l.fd };
+}
+
+async function closeAll(h: Harness<IoUringBackend>, ...fds: number[]): Promise<void> {
+  for (const fd of fds) expect((await run(h, Op.CLOSE, tok(), { fd })).res).toBe(0);
+}
+
+function connectClient(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect(port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+describe('native io_uring backend: sockets', () => {
+  it('reports every socket op as supported', () => {
+    const loaded = loadIoUring();
+    if ('error' in loaded) throw new Error(loaded.error);
+    expect(loaded.probe.ops).toEqual(
+      expect.arrayContaining(['READV', 'WRITEV', 'SOCKET', 'BIND', 'LISTEN', 'ACCEPT', 'CONNECT', 'RECV', 'SEND']),
+    );
+    expect(loaded.probe.ops).toEqual(expect.arrayContaining(['RECVMSG', 'SENDMSG', 'SHUTDOWN', 'POLL_ADD']));
+  });
+
+  it('writes and reads a file with WRITEV/READV through iovec tables', async () => {
+    const h = new Harness<IoUringBackend>(factory);
+    const file = join(dir, 'vec.txt');
+    h.op(Op.OPENAT, 1, { fd: AT_FDCWD, path: h.path(0, file), arg: O_CREAT | O_RDWR | O_TRUNC, mode: 0o644 });
+    const fd = (await h.roundTrip(1)).get(1)!.res;
+    const enc = new TextEncoder();
+    h.bytes.set(enc.encode('hello '), 10_000);
+    h.bytes.set(enc.encode('vectored world'), 20_000);
+    const table = (at: number, entries: [number, number][]) => {
+      const v = new DataView(h.arena, at, entries.length * IOVEC_ENTRY_BYTES);
+      entries.forEach(([offset, length], i) => {
+        v.setUint32(i * 16, 0, true);
+        v.setUint32(i * 16 + 4, offset, true);
+        v.setUint32(i * 16 + 8, length, true);
+        v.setUint32(i * 16 + 12, 0, true);
+      });
+    };
+    table(4096, [
+      [10_000, 6],
+      [20_000, 14],
+    ]);
+    h.op(Op.WRITEV, 2, { fd, buf: [0, 4096, 32], arg: 2, offset: 0 });
+    expect((await h.roundTrip(1)).get(2)!.res).toBe(20);
+    expect(readFileSync(file, 'utf8')).toBe('hello vectored world');
+    table(8192, [
+      [30_000, 5],
+      [40_000, 100],
+    ]);
+    h.op(Op.READV, 3, { fd, buf: [0, 8192, 32], arg: 2, offset: 0 });
+    expect((await h.roundTrip(1)).get(3)!.res).toBe(20);
+    expect(new TextDecoder().decode(h.bytes.subarray(30_000, 30_005))).toBe('hello');
+    expect(new TextDecoder().decode(h.bytes.subarray(40_000, 40_015))).toBe(' vectored world');
+    // A bad table completes with an error, never reaching the kernel.
+    table(12_288, [[h.arena.byteLength - 4, 100]]);
+    h.op(Op.READV, 4, { fd, buf: [0, 12_288, 16], arg: 1, offset: 0 });
+    h.op(Op.READV, 5, { fd, buf: [0, 12_288, 16], arg: 0, offset: 0 });
+    const bad = await h.roundTrip(2);
+    expect(bad.get(4)!.res).toBe(-errno.EFAULT);
+    expect(bad.get(5)!.res).toBe(-errno.EINVAL);
+    await closeAll(h, fd);
+    h.backend.close();
+  });
+
+  it('SOCKET, BIND, LISTEN, ACCEPT, CONNECT, SEND, RECV and SHUTDOWN over TCP on 127.0.0.1', async () => {
+    const h = new Harness<IoUringBackend>(factory);
+    const { client, server, listen } = await tcpPair(h);
+    const peer = new Uint8Array(128);
+    expect(h.backend.socketAddress(server, true, peer)).toBe(SOCKADDR_IN_BYTES);
+    expect(h.backend.setSocketOption(client, SocketOption.NODELAY, 1)).toBe(0);
+    h.bytes.set(new TextEncoder().encode('ping over io_uring'), 50_000);
+    expect((await run(h, Op.SEND, tok(), { fd: client, buf: [0, 50_000, 18] })).res).toBe(18);
+    const got = await run(h, Op.RECV, tok(), { fd: server, buf: [0, 60_000, 64] });
+    expect(got.res).toBe(18);
+    expect(got.flags).toBe(0);
+    expect(new TextDecoder().decode(h.bytes.subarray(60_000, 60_018))).toBe('ping over io_uring');
+    expect((await run(h, Op.SHUTDOWN, tok(), { fd: client, arg: 1 })).res).toBe(0);
+    expect((await run(h, Op.RECV, tok(), { fd: server, buf: [0, 60_000, 64] })).res).toBe(0); // EOF
+    await closeAll(h, server);
+    // The peer is gone: SEND fails with EPIPE (MSG_NOSIGNAL: no SIGPIPE kills the test process) or ECONNRESET.
+    let res = 0;
+    for (let i = 0; i < 10 && res >= 0; i++)
+      res = (await run(h, Op.SEND, tok(), { fd: client, buf: [0, 50_000, 18] })).res;
+    expect([-errno.EPIPE, -errno.ECONNRESET]).toContain(res);
+    // Connecting to a closed port is refused.
+    const refused = (await run(h, Op.SOCKET, tok(), { arg: AF_INET, mode: SOCK_STREAM, fd2: 0 })).res;
+    const probe = new Uint8Array(128);
+    h.backend.socketAddress(listen, false, probe);
+    await closeAll(h, listen);
+    sockaddrIn(h, 900_300, portOf(probe));
+    expect((await run(h, Op.CONNECT, tok(), { fd: refused, ...addr(900_300, SOCKADDR_IN_BYTES) })).res).toBe(
+      -errno.ECONNREFUSED,
+    );
+    await closeAll(h, client, refused);
+    h.backend.close();
+  });
+
+  it('SENDMSG and RECVMSG over UDP report the source address length in aux', async () => {
+    const h = new Harness<IoUringBackend>(factory);
+    const a = (await run(h, Op.SOCKET, tok(), { arg: AF_INET, mode: SOCK_DGRAM, fd2: 0 })).res;
+    const b = (await run(h, Op.SOCKET, tok(), { arg: AF_INET, mode: SOCK_DGRAM, fd2: 0 })).res;
+    sockaddrIn(h, 900_000, 0);
+    expect((await run(h, Op.BIND, tok(), { fd: a, ...addr(900_000, 16) })).res).toBe(0);
+    expect((await run(h, Op.BIND, tok(), { fd: b, ...addr(900_000, 16) })).res).toBe(0);
+    const out = new Uint8Array(128);
+    h.backend.socketAddress(a, false, out);
+    const portA = portOf(out);
+    h.backend.socketAddress(b, false, out);
+    const portB = portOf(out);
+    const recvToken = tok();
+    h.op(Op.RECVMSG, recvToken, { fd: a, buf: [0, 70_000, 100], ...addr(900_400, 128) }).flush();
+    sockaddrIn(h, 900_100, portA);
+    h.bytes.set(new TextEncoder().encode('datagram'), 71_000);
+    expect((await run(h, Op.SENDMSG, tok(), { fd: b, buf: [0, 71_000, 8], ...addr(900_100, 16) })).res).toBe(8);
+    const got = await final(h, recvToken);
+    expect(got.res).toBe(8);
+    expect(got.aux).toBe(SOCKADDR_IN_BYTES);
+    expect(portOf(h.bytes.subarray(900_400))).toBe(portB);
+    expect(new TextDecoder().decode(h.bytes.subarray(70_000, 70_008))).toBe('datagram');
+    // Without an address: RECVMSG still receives, aux 0.
+    const t2 = tok();
+    h.op(Op.RECVMSG, t2, { fd: a, buf: [0, 70_000, 100] }).flush();
+    expect((await run(h, Op.SENDMSG, tok(), { fd: b, buf: [0, 71_000, 4], ...addr(900_100, 16) })).res).toBe(4);
+    const got2 = await final(h, t2);
+    expect([got2.res, got2.aux]).toEqual([4, 0]);
+    await closeAll(h, a, b);
+    h.backend.close();
+  });
+
+  it('POLL_ADD completes with the ready mask; a multishot poll completes many times and ends when cancelled', async () => {
+    const h = new Harness<IoUringBackend>(factory);
+    const { client, server, listen } = await tcpPair(h);
+    const pollToken = tok();
+    h.op(Op.POLL_ADD, pollToken, { fd: server, arg: POLLIN }).flush();
+    await sleep(10);
+    expect(h.log.some((c) => c.token === pollToken)).toBe(false); // nothing to read yet
+    h.bytes[50_000] = 1;
+    expect((await run(h, Op.SEND, tok(), { fd: client, buf: [0, 50_000, 1] })).res).toBe(1);
+    expect((await final(h, pollToken)).res & POLLIN).toBe(POLLIN);
+
+    const multi = tok();
+    h.op(Op.POLL_ADD, multi, { fd: listen, arg: POLLIN, mode: MODE_MULTISHOT }).flush();
+    const clients: Socket[] = [];
+    const port = (() => {
+      const o = new Uint8Array(128);
+      h.backend.socketAddress(listen, false, o);
+      return portOf(o);
+    })();
+    clients.push(await connectClient(port));
+    while (!h.log.some((c) => c.token === multi)) await h.until(h.log.length + 1);
+    const first = h.log.find((c) => c.token === multi)!;
+    expect(first.flags & COMPLETION_MORE).toBe(COMPLETION_MORE);
+    expect(first.res & POLLIN).toBe(POLLIN);
+    const cancel = tok();
+    const cancelled = await run(h, Op.CANCEL, cancel, { arg: multi });
+    expect(cancelled.res).toBe(0);
+    const end = await final(h, multi);
+    expect(end.res).toBe(-errno.ECANCELED);
+    expect(h.log.filter((c) => c.token === multi && (c.flags & COMPLETION_MORE) === 0)).toHaveLength(1);
+    for (const c of clients) c.destroy();
+    await closeAll(h, client, server, listen);
+    h.backend.close();
+  });
+
+  it('a multishot ACCEPT completes once per connection with MORE, close-on-exec fds, until cancelled', async () => {
+    const h = new Harness<IoUringBackend>(factory);
+    const l = await listener(h);
+    const acceptToken = tok();
+    h.op(Op.ACCEPT, acceptToken, { fd: l.fd, mode: MODE_MULTISHOT }).flush();
+    const clients = await Promise.all([connectClient(l.port), connectClient(l.port), connectClient(l.port)]);
+    while (h.log.filter((c) => c.token === acceptToken).length < 3) await h.until(h.log.length + 1);
+    const accepted = h.log.filter((c) => c.token === acceptToken);
+    expect(accepted.every((c) => c.res >= 0 && (c.flags & COMPLETION_MORE) !== 0)).toBe(true);
+    expect(new Set(accepted.map((c) => c.res)).size).toBe(3);
+    for (const c of accepted) {
+      // FD_CLOEXEC: the fd is not inherited by a child; /proc shows it in the fd's flags (0o2000000 = O_CLOEXEC).
+      const info = readFileSync(`/proc/self/fdinfo/${c.res}`, 'utf8');
+      const flags = Number.parseInt(/flags:\s*([0-7]+)/.exec(info)![1]!, 8);
+      expect(flags & 0o2000000).toBe(0o2000000);
+    }
+    expect(() => h.backend.close()).toThrow(expect.objectContaining({ code: 'EBUSY' }) as Error);
+    const cancelToken = tok();
+    expect((await run(h, Op.CANCEL, cancelToken, { arg: acceptToken })).res).toBe(0);
+    const end = await final(h, acceptToken);
+    expect(end.res).toBe(-errno.ECANCELED);
+    expect(end.flags).toBe(0);
+    for (const c of clients) c.destroy();
+    await closeAll(h, l.fd, ...accepted.map((c) => c.res));
+    h.backend.close();
+  });
+});
+
+describe('native io_uring backend: provided buffers', () => {
+  it('validates createBufferGroup and provideBuffer with coded errors', () => {
+    const h = new Harness<IoUringBackend>(factory);
+    h.backend.createBufferGroup(3, 4);
+    const code = (fn: () => void) => {
+      try {
+        fn();
+      } catch (error) {
+        return { code: (error as { code?: string }).code, message: (error as Error).message };
+      }
+      return undefined;
+    };
+    expect(code(() => h.backend.createBufferGroup(3, 4))).toMatchObject({ code: 'EEXIST' });
+    expect(code(() => h.backend.createBufferGroup(4, 3))).toMatchObject({
+      code: 'EINVAL',
+      message: expect.stringMatching(/expected a capacity that is a power of two.*got 3/) as string,
+    });
+    expect(code(() => h.backend.createBufferGroup(70_000, 4))).toMatchObject({ code: 'EINVAL' });
+    expect(code(() => h.backend.createBufferGroup(5, 65_536))).toMatchObject({ code: 'EINVAL' });
+    expect(code(() => h.backend.provideBuffer(9, 0, 0, 0, 64))).toMatchObject({ code: 'EINVAL' });
+    expect(code(() => h.backend.provideBuffer(3, 4, 0, 0, 64))).toMatchObject({
+      code: 'EINVAL',
+      message: expect.stringMatching(/expected a buffer id from 0 to 3, got 4/) as string,
+    });
+    expect(code(() => h.backend.provideBuffer(3, 0, 0, h.arena.byteLength - 10, 64))).toMatchObject({ code: 'EINVAL' });
+    expect(code(() => h.backend.provideBuffer(3, 0, 7, 0, 64))).toMatchObject({ code: 'EINVAL' });
+    h.backend.provideBuffer(3, 0, 0, 0, 64);
+    expect(code(() => h.backend.provideBuffer(3, 0, 0, 0, 64))).toMatchObject({
+      code: 'EINVAL',
+      message: expect.stringMatching(/already holds/) as string,
+    });
+    h.backend.close();
+  });
+
+  it('a selecting RECV names its buffer; an empty group gives -ENOBUFS; providing again recovers', async () => {
+    const h = new Harness<IoUringBackend>(factory);
+    const group = 7;
+    h.backend.createBufferGroup(group, 2);
+    h.backend.provideBuffer(group, 0, 0, 100_000, 32);
+    h.backend.provideBuffer(group, 1, 0, 100_100, 32);
+    const { client, server, listen } = await tcpPair(h);
+    const send = async (text: string) => {
+      h.bytes.set(new TextEncoder().encode(text), 50_000);
+      expect((await run(h, Op.SEND, tok(), { fd: client, buf: [0, 50_000, text.length] })).res).toBe(text.length);
+    };
+    const bufText = (bid: number, n: number) =>
+      new TextDecoder().decode(h.bytes.subarray(100_000 + bid * 100, 100_000 + bid * 100 + n));
+    const lent: number[] = [];
+    for (const text of ['first', 'second']) {
+      await send(text);
+      const c = await run(h, Op.RECV, tok(), { fd: server, mode: MODE_BUFFER_SELECT | group });
+      expect(c.res).toBe(text.length);
+      expect(c.flags).toBe(COMPLETION_BUFFER);
+      expect(bufText(c.aux, c.res)).toBe(text);
+      lent.push(c.aux);
+    }
+    expect(lent.sort()).toEqual([0, 1]);
+    // The group is empty: a single-shot selecting recv completes with -ENOBUFS, data or not.
+    await send('third');
+    const empty = await run(h, Op.RECV, tok(), { fd: server, mode: MODE_BUFFER_SELECT | group });
+    expect([empty.res, empty.flags]).toEqual([-errno.ENOBUFS, 0]);
+    // Recovery: give a buffer back, receive again.
+    h.backend.provideBuffer(group, 1, 0, 100_100, 32);
+    const again = await run(h, Op.RECV, tok(), { fd: server, mode: MODE_BUFFER_SELECT | group });
+    expect([again.res, again.flags, again.aux]).toEqual([5, COMPLETION_BUFFER, 1]);
+    expect(bufText(1, 5)).toBe('third');
+    // An unknown group: -ENOBUFS too.
+    expect((await run(h, Op.RECV, tok(), { fd: server, mode: MODE_BUFFER_SELECT | 99 })).res).toBe(-errno.ENOBUFS);
+    // A multishot RECV without a group is refused.
+    expect((await run(h, Op.RECV, tok(), { fd: server, buf: [0, 0, 8], mode: MODE_MULTISHOT })).res).toBe(
+      -errno.EINVAL,
+    );
+    await closeAll(h, client, server, listen);
+    h.backend.close();
+  });
+
+  it('a completion without data consumes no buffer (EOF keeps the buffer in the group)', async () => {
+    const h = new Harness<IoUringBackend>(factory);
+    h.backend.createBufferGroup(1, 1);
+    h.backend.provideBuffer(1, 0, 0, 100_000, 64);
+    const { client, server, listen } = await tcpPair(h);
+    const pending = tok();
+    h.op(Op.RECV, pending, { fd: server, mode: MODE_BUFFER_SELECT | 1 }).flush();
+    await sleep(10);
+    expect((await run(h, Op.SHUTDOWN, tok(), { fd: client, arg: 1 })).res).toBe(0);
+    const eof = await final(h, pending);
+    expect([eof.res, eof.flags, eof.aux]).toEqual([0, 0, 0]);
+    // Still held by the backend: providing it again is refused...
+    expect(() => h.backend.provideBuffer(1, 0, 0, 100_000, 64)).toThrow(
+      expect.objectContaining({ code: 'EINVAL' }) as Error,
+    );
+    // ...and another connection can receive into it.
+    const second = await tcpPair(h);
+    h.bytes.set(new TextEncoder().encode('after eof'), 50_000);
+    expect((await run(h, Op.SEND, tok(), { fd: second.client, buf: [0, 50_000, 9] })).res).toBe(9);
+    const got = await run(h, Op.RECV, tok(), { fd: second.server, mode: MODE_BUFFER_SELECT | 1 });
+    expect([got.res, got.flags, got.aux]).toEqual([9, COMPLETION_BUFFER, 0]);
+    await closeAll(h, client, server, listen, second.client, second.server, second.listen);
+    h.backend.close();
+  });
+
+  it('a multishot selecting RECV completes with MORE per buffer, ends with -ENOBUFS, and recovers', async () => {
+    const h = new Harness<IoUringBackend>(factory);
+    const group = 2;
+    h.backend.createBufferGroup(group, 2);
+    h.backend.provideBuffer(group, 0, 0, 100_000, 16);
+    h.backend.provideBuffer(group, 1, 0, 100_100, 16);
+    const { client, server, listen } = await tcpPair(h);
+    const multi = tok();
+    h.op(Op.RECV, multi, { fd: server, mode: MODE_BUFFER_SELECT | MODE_MULTISHOT | group }).flush();
+    const send = async (text: string) => {
+      h.bytes.set(new TextEncoder().encode(text), 50_000);
+      expect((await run(h, Op.SEND, tok(), { fd: client, buf: [0, 50_000, text.length] })).res).toBe(text.length);
+    };
+    const mine = () => h.log.filter((c) => c.token === multi);
+    await send('one');
+    while (mine().length < 1) await h.until(h.log.length + 1);
+    await send('two');
+    while (mine().length < 2) await h.until(h.log.length + 1);
+    expect(mine().map((c) => [c.res, c.flags])).toEqual([
+      [3, COMPLETION_MORE | COMPLETION_BUFFER],
+      [3, COMPLETION_MORE | COMPLETION_BUFFER],
+    ]);
+    expect(
+      mine()
+        .map((c) => c.aux)
+        .sort(),
+    ).toEqual([0, 1]);
+    // Both buffers lent: the next data finds the group empty and ends the op.
+    await send('three');
+    const end = await final(h, multi);
+    expect([end.res, end.flags]).toEqual([-errno.ENOBUFS, 0]);
+    // Recovery: provide, submit again, get the data that waited in the socket.
+    h.backend.provideBuffer(group, 0, 0, 100_000, 16);
+    const again = tok();
+    h.op(Op.RECV, again, { fd: server, mode: MODE_BUFFER_SELECT | MODE_MULTISHOT | group }).flush();
+    while (!h.log.some((c) => c.token === again)) await h.until(h.log.length + 1);
+    const got = h.log.find((c) => c.token === again)!;
+    expect([got.res, got.flags, got.aux]).toEqual([5, COMPLETION_MORE | COMPLETION_BUFFER, 0]);
+    expect(new TextDecoder().decode(h.bytes.subarray(100_000, 100_005))).toBe('three');
+    // Cancel ends the multishot op with one final completion.
+    h.backend.provideBuffer(group, 1, 0, 100_100, 16);
+    expect((await run(h, Op.CANCEL, tok(), { arg: again })).res).toBe(0);
+    const cancelled = await final(h, again);
+    expect([cancelled.res, cancelled.flags]).toEqual([-errno.ECANCELED, 0]);
+    expect(h.log.filter((c) => c.token === again && (c.flags & COMPLETION_MORE) === 0)).toHaveLength(1);
+    await closeAll(h, client, server, listen);
+    h.backend.close();
+  });
+
+  it('a multishot RECV posting more CQEs than the CQ holds loses none (kernel overflow list, resubmission)', async () => {
+    const small = loadIoUring({ entries: 2 }); // a CQ of 4 entries
+    if ('error' in small) throw new Error(small.error);
+    const h = new Harness<IoUringBackend>(small.factory);
+    expect(h.backend.info.cqEntries).toBeLessThanOrEqual(8);
+    const group = 4;
+    const n = 64;
+    h.backend.createBufferGroup(group, n);
+    for (let bid = 0; bid < n; bid++) h.backend.provideBuffer(group, bid, 0, 300_000 + bid, 1); // 1-byte buffers
+    const { client, server, listen } = await tcpPair(h);
+    const payload = Uint8Array.from({ length: n }, (_, i) => 65 + (i % 26));
+    h.bytes.set(payload, 50_000);
+    expect((await run(h, Op.SEND, tok(), { fd: client, buf: [0, 50_000, n] })).res).toBe(n);
+    const received: number[] = [];
+    const isFinal = (c: { flags: number }) => (c.flags & COMPLETION_MORE) === 0;
+    while (received.length < n) {
+      const token = tok();
+      h.op(Op.RECV, token, { fd: server, mode: MODE_BUFFER_SELECT | MODE_MULTISHOT | group }).flush();
+      let seen = 0;
+      let ended = false;
+      // Until the op ends (the kernel ends it early when the CQ is full: submit again) or every byte has arrived.
+      while (!ended && received.length < n) {
+        await h.until(h.log.length + 1);
+        const mine = h.log.filter((x) => x.token === token);
+        for (const c of mine.slice(seen)) {
+          // One byte per 1-byte buffer; never ENOBUFS: the group has a buffer for every byte.
+          expect([c.res, c.flags & COMPLETION_BUFFER]).toEqual([1, COMPLETION_BUFFER]);
+          received.push(h.bytes[300_000 + c.aux]!);
+          ended ||= isFinal(c);
+        }
+        seen = mine.length;
+      }
+      if (!ended) {
+        expect((await run(h, Op.CANCEL, tok(), { arg: token })).res).toBe(0);
+        expect((await final(h, token)).res).toBe(-errno.ECANCELED);
+      }
+    }
+    expect(Uint8Array.from(received)).toEqual(payload);
+    await closeAll(h, client, server, listen);
+    h.backend.close();
+  });
+
+  it('reports whether arenas are fixed buffers, and READ/WRITE work either way', async () => {
+    const h = new Harness<IoUringBackend>(factory);
+    expect(typeof h.backend.info.fixedBuffers).toBe('boolean');
+    const file = join(dir, 'fixed.bin');
+    h.op(Op.OPENAT, 1, { fd: AT_FDCWD, path: h.path(0, file), arg: O_CREAT | O_RDWR | O_TRUNC, mode: 0o644 });
+    const fd = (await h.roundTrip(1)).get(1)!.res;
+    h.bytes.set(new TextEncoder().encode('fixed or not'), 200_000);
+    h.op(Op.WRITE, 2, { fd, buf: [0, 200_000, 12], offset: 0 });
+    expect((await h.roundTrip(1)).get(2)!.res).toBe(12);
+    h.op(Op.READ, 3, { fd, buf: [0, h.arena.byteLength - 12, 12], offset: 0 });
+    expect((await h.roundTrip(1)).get(3)!.res).toBe(12);
+    expect(new TextDecoder().decode(h.bytes.subarray(h.arena.byteLength - 12))).toBe('fixed or not');
+    await closeAll(h, fd);
+    h.backend.close();
   });
 });

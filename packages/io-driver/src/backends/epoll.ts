@@ -2,9 +2,11 @@
  * The `epoll` backend: a thin {@link Backend} over the epoll half of the native addon `zokio_io.node`
  * (`native/epoll*.c`), for machines where io_uring is refused (seccomp, `io_uring_disabled`, old kernels).
  *
- * The addon does the work: pipes, sockets and character devices are tried without blocking and, on `EAGAIN`, waited
- * for with `EPOLLONESHOT`; regular-file and path ops run on a small native thread pool that wakes the loop through an
- * eventfd; timeouts share one timerfd. This file only loads it and adapts its handle-based functions to `Backend`.
+ * The addon does the work: pipes, sockets and character devices are tried without blocking and, on `EAGAIN`, wait in
+ * a per-fd, edge-triggered registration (several ops per fd, FIFO per direction); multishot ops and provided-buffer
+ * groups are emulated on top; regular-file and path ops run on a small native thread pool that wakes the loop
+ * through an eventfd; timeouts share one timerfd. This file only loads it and adapts its handle-based functions to
+ * `Backend`.
  * Loading never throws: {@link loadEpoll} returns why the backend is unavailable so `io: 'auto'` can say why.
  *
  * Memory protocol (see `contract.ts`): the addon keeps the staging buffer, the completion buffer and every registered
@@ -14,7 +16,7 @@
  * @module
  */
 import { markAsUntransferable } from 'node:worker_threads';
-import type { Backend, BackendFactory } from '../contract.js';
+import type { Backend, BackendFactory, SocketOption } from '../contract.js';
 import { loadIoUringAddon } from './io-uring.js';
 
 declare const epollHandle: unique symbol;
@@ -27,6 +29,20 @@ export interface EpollAddon {
   epollRegisterArena(handle: EpollHandle, id: number, buffer: ArrayBuffer): void;
   epollFlush(handle: EpollHandle, count: number): void;
   epollClose(handle: EpollHandle): void;
+  /** Throws (code `EINVAL`, `EEXIST`) with a message "Expected … got …". */
+  epollCreateBufferGroup(handle: EpollHandle, group: number, capacity: number): void;
+  /** Throws (code `EINVAL`) with a message "Expected … got …". */
+  epollProvideBuffer(
+    handle: EpollHandle,
+    group: number,
+    bufferId: number,
+    arenaId: number,
+    offset: number,
+    length: number,
+  ): void;
+  /** Shared with the io_uring backend (native/sockets.c): needs no backend handle. */
+  socketAddress(fd: number, peer: boolean, out: Uint8Array): number;
+  setSocketOption(fd: number, option: number, value: number): number;
 }
 
 /** The `Backend` over one epoll instance and its thread pool. */
@@ -56,6 +72,22 @@ export class EpollBackend implements Backend {
     this.#addon.epollFlush(this.#handle, count);
   }
 
+  createBufferGroup(group: number, capacity: number): void {
+    this.#addon.epollCreateBufferGroup(this.#handle, group, capacity);
+  }
+
+  provideBuffer(group: number, bufferId: number, arenaId: number, offset: number, length: number): void {
+    this.#addon.epollProvideBuffer(this.#handle, group, bufferId, arenaId, offset, length);
+  }
+
+  socketAddress(fd: number, peer: boolean, out: Uint8Array): number {
+    return this.#addon.socketAddress(fd, peer, out);
+  }
+
+  setSocketOption(fd: number, option: SocketOption, value: number): number {
+    return this.#addon.setSocketOption(fd, option, value);
+  }
+
   /** Throws an error with code `EBUSY` while ops are in flight; does nothing once closed. */
   close(): void {
     this.#addon.epollClose(this.#handle);
@@ -77,7 +109,9 @@ export function loadEpoll(): { factory: BackendFactory } | { error: string } {
   const loaded = loadIoUringAddon();
   if ('error' in loaded) return loaded;
   const addon = loaded.addon as unknown as Partial<EpollAddon>;
-  if (typeof addon.createEpoll !== 'function') return { error: 'native addon zokio_io.node lacks the epoll backend' };
+  if (typeof addon.createEpoll !== 'function' || typeof addon.epollProvideBuffer !== 'function') {
+    return { error: 'native addon zokio_io.node lacks the epoll backend (or predates its socket ops: rebuild it)' };
+  }
   const full = addon as EpollAddon;
   try {
     full.epollClose(full.createEpoll(new ArrayBuffer(64), new ArrayBuffer(16), () => {}));

@@ -15,7 +15,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { markAsUntransferable } from 'node:worker_threads';
-import type { Backend, BackendFactory } from '../contract.js';
+import type { Backend, BackendFactory, SocketOption } from '../contract.js';
 
 /** What `probe()` reports about the running kernel. */
 export interface IoUringProbe {
@@ -40,6 +40,12 @@ export interface IoUringRingInfo {
   readonly cqEntries: number;
   /** Completion records delivered per callback (the completion buffer's size / 16). */
   readonly completionCapacity: number;
+  /**
+   * Whether the ring has a fixed-buffer table: arenas are then registered as io_uring fixed buffers (index = arena
+   * id) and `READ`/`WRITE` on them run as `READ_FIXED`/`WRITE_FIXED`. False where the kernel refused the table
+   * (old kernel, memlock limit); plain reads and writes are used then.
+   */
+  readonly fixedBuffers: boolean;
 }
 
 declare const ringHandle: unique symbol;
@@ -59,6 +65,19 @@ export interface IoUringAddon {
   close(handle: RingHandle): void;
   ringInfo(handle: RingHandle): IoUringRingInfo;
   probe(): IoUringProbe;
+  /** Throws with code `EEXIST`, `EINVAL` or `EOPNOTSUPP`. */
+  createBufferGroup(handle: RingHandle, group: number, capacity: number): void;
+  /** Throws with code `EINVAL`. */
+  provideBuffer(
+    handle: RingHandle,
+    group: number,
+    bufferId: number,
+    arenaId: number,
+    offset: number,
+    length: number,
+  ): void;
+  socketAddress(fd: number, peer: boolean, out: Uint8Array): number;
+  setSocketOption(fd: number, option: number, value: number): number;
 }
 
 /** Options for {@link loadIoUring}. */
@@ -100,6 +119,24 @@ export class IoUringBackend implements Backend {
 
   flush(count: number): void {
     this.#addon.flush(this.#handle, count);
+  }
+
+  /** A provided-buffer ring (`IORING_REGISTER_PBUF_RING`); throws with code `EEXIST`, `EINVAL` or `EOPNOTSUPP`. */
+  createBufferGroup(group: number, capacity: number): void {
+    this.#addon.createBufferGroup(this.#handle, group, capacity);
+  }
+
+  /** Publishes one buffer to the group's ring; throws with code `EINVAL`. */
+  provideBuffer(group: number, bufferId: number, arenaId: number, offset: number, length: number): void {
+    this.#addon.provideBuffer(this.#handle, group, bufferId, arenaId, offset, length);
+  }
+
+  socketAddress(fd: number, peer: boolean, out: Uint8Array): number {
+    return this.#addon.socketAddress(fd, peer, out);
+  }
+
+  setSocketOption(fd: number, option: SocketOption, value: number): number {
+    return this.#addon.setSocketOption(fd, option, value);
   }
 
   /** Throws an error with code `EBUSY` while ops are in flight; does nothing once closed. */
