@@ -20,7 +20,7 @@
         "native/pbuf_ring.c",
         "native/ring.c",
         "native/sockets.c",
-        "native/timeouts.c",
+        "native/op_slots.c",
         "native/uring.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

@@ -7,7 +7,7 @@
  * without them, done synchronously here (they never block) with the syscall's result. Nothing is ever submitted with
  * a pointer that was not bounds-checked, and every pointer an SQE carries stays valid until the op's final CQE:
  * arena memory is pinned for the ring's life, and what is not in an arena (a socklen_t, a msghdr) lives in an op
- * slot (timeouts.h) released by the reaper at the final CQE.
+ * slot (op_slots.h) released by the reaper at the final CQE.
  */
 #ifndef ZOKIO_OPS_H
 #define ZOKIO_OPS_H
@@ -19,7 +19,7 @@
 #include "contract.h"
 #include "io_uring_abi.h"
 #include "pbuf_ring.h"
-#include "timeouts.h"
+#include "op_slots.h"
 #include "uring.h"
 
 struct zk_prep_ctx {

@@ -13,7 +13,7 @@
  *   IORING_CQE_F_MORE before its final one, and may overflow it: the kernel (IORING_FEAT_NODROP) then keeps the
  *   extra CQEs in its overflow list and sets IORING_SQ_CQ_OVERFLOW, and the reaper flushes them back with
  *   io_uring_enter(GETEVENTS); the kernel may also end a multishot op early (final CQE) when its CQ is full, which
- *   the contract allows. `in_flight`, slots (timeouts.h) and provided-buffer bookkeeping likewise change only at a
+ *   the contract allows. `in_flight`, slots (op_slots.h) and provided-buffer bookkeeping likewise change only at a
  *   final CQE, except that every CQE naming a provided buffer books that buffer (pbuf_ring.h).
  * - Provided-buffer groups (pbuf_ring.h) live as long as the ring; they are unregistered and unmapped at teardown,
  *   after quiesce. Fixed buffers (registered arenas) are dropped with the ring fd.
@@ -31,7 +31,7 @@
 #include "napi_util.h"
 #include "ops.h"
 #include "pbuf_ring.h"
-#include "timeouts.h"
+#include "op_slots.h"
 #include "uring.h"
 
 struct zk_overflow {
@@ -58,7 +58,7 @@ struct zk_ring {
   napi_async_cleanup_hook_handle hook;
 
   struct zk_arena_table arenas; /* napi_util.h: pinned until free_ring */
-  struct zk_slots slots;       /* per-op native storage (timeouts.h) */
+  struct zk_slots slots;       /* per-op native storage (op_slots.h) */
   struct zk_pbuf_groups pbufs; /* provided-buffer rings (pbuf_ring.h) */
   /* Fixed buffers: fixed[id] is 1 once arena `id` is registered as fixed buffer `id` (READ_FIXED/WRITE_FIXED). */
   uint8_t *fixed;

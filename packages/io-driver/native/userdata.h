@@ -7,7 +7,7 @@
  *   +----------------------+--------+------+-----------------------------------+
  *
  * tag PLAIN    : an ordinary op; user_data == token, so CANCEL can name it by token alone.
- * tag SLOT     : an op with native per-op storage (timeouts.h: TIMEOUT's timespec, ACCEPT's socklen_t, the msghdr
+ * tag SLOT     : an op with native per-op storage (op_slots.h: TIMEOUT's timespec, ACCEPT's socklen_t, the msghdr
  *                of RECVMSG/SENDMSG, a buffer-select RECV's group); payload = its slot, released at the final CQE.
  *                CANCEL finds the slot by token to rebuild the exact user_data.
  * tag RESULT   : a record completed at prep, submitted as a NOP so that its result reaches JS through the ring like

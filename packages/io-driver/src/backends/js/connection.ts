@@ -12,6 +12,11 @@
  *
  * Accepted sockets start paused (`pauseOnConnect`) and read nothing until {@link Connection.start} — at `ACCEPT`.
  *
+ * Why `'data'` and not `onread` into pooled buffers (which ARCHITECTURE.md §5 names): in Node 20 only sockets made
+ * by `net.connect`/`new net.Socket` take `onread`; a `net.Server` has no such option, so accepted sockets — a
+ * server's every connection — cannot use it. One path for both kinds keeps the buffering rules above in one place.
+ * The cost is one Buffer per chunk libuv reads (Node's own allocation), then one copy into the caller's buffer.
+ *
  * ## Writes
  * `SEND` hands a view of the caller's bytes to `socket.write` (no copy: the backend owns the buffer until the final
  * completion) and completes with the byte count when Node's write callback fires. A send therefore cannot be

@@ -1,7 +1,7 @@
 /*
- * timeouts.h: per-op native storage ("op slots") for memory the kernel reads or writes after submission, plus a
- * token -> slot index so that a CANCEL can name such an op's exact user_data. The file keeps its first user's name:
- * it began as TIMEOUT's __kernel_timespec store and now also holds
+ * op_slots.h: per-op native storage ("op slots") for memory the kernel reads or writes after submission, plus a
+ * token -> slot index so that a CANCEL can name such an op's exact user_data. A slot holds:
+ *   - TIMEOUT: its __kernel_timespec;
  *   - ACCEPT (single-shot, with an address): the socklen_t the kernel reads as the capacity and writes back as the
  *     peer address's length (reported in the completion's aux);
  *   - RECVMSG / SENDMSG: the struct msghdr and its one struct iovec (the kernel reads them at prep or issue time,
@@ -15,8 +15,8 @@
  * take (a `live` flag), so a slot can never be freed twice. Slot numbers fit in 24 bits (they ride in user_data,
  * see userdata.h).
  */
-#ifndef ZOKIO_TIMEOUTS_H
-#define ZOKIO_TIMEOUTS_H
+#ifndef ZOKIO_OP_SLOTS_H
+#define ZOKIO_OP_SLOTS_H
 
 #include <stdint.h>
 #include <sys/socket.h>
@@ -76,4 +76,4 @@ void zk_slots_release(struct zk_slots *t, uint32_t slot);
 int zk_slots_find(const struct zk_slots *t, uint32_t token, uint32_t *slot);
 void zk_slots_free_all(struct zk_slots *t);
 
-#endif /* ZOKIO_TIMEOUTS_H */
+#endif /* ZOKIO_OP_SLOTS_H */

@@ -1,5 +1,5 @@
-/* timeouts.c: see timeouts.h. */
-#include "timeouts.h"
+/* op_slots.c: see op_slots.h. */
+#include "op_slots.h"
 
 #include <errno.h>
 #include <stdlib.h>
