@@ -547,7 +547,7 @@ export class IoDriver {
       if (orphanedFd) this.#record(Op.CLOSE, IGNORE, res, true);
       if ((flags & COMPLETION_MORE) === 0) {
         table.remove(slot);
-        this.#selecting.delete(token);
+        if (this.#selecting.size !== 0) this.#selecting.delete(token); // no Map work per op unless selecting
         this.#completed++;
         if (orphanedFd) res = -ECANCELED;
       } else if (orphanedFd) continue;
