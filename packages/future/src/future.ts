@@ -78,6 +78,18 @@ const protocol: YieldProtocol = ((globalThis as Record<symbol, YieldProtocol | u
 ] ??= { box: { value: undefined }, delegated: undefined });
 const resumeBox = protocol.box;
 
+/**
+ * The iterator results of step 1 and 2, reused: `yield*` reads `done` and `value` of each the moment it gets it and
+ * keeps neither (it hands step 1's object to the driver, which reads it at once too), so one object of each serves
+ * every step and a `yield*` allocates nothing. Their `value` is cleared by the next step, not at once: the driver
+ * holds the future anyway.
+ */
+const yieldResult: IteratorYieldResult<Future<unknown>> = {
+  done: false,
+  value: undefined as unknown as Future<unknown>,
+};
+const doneResult: IteratorReturnResult<unknown> = { done: true, value: undefined };
+
 /** Wraps a future's value for `generator.next()`. For generator drivers. @internal */
 export function resumeWith(value: unknown): unknown {
   resumeBox.value = value;
@@ -99,12 +111,14 @@ export function takeDelegated(): Future<unknown> | undefined {
  */
 export function delegateNext<T>(future: Future<T>, arg: unknown): IteratorResult<Future<unknown>, T> {
   if (arg === resumeBox) {
-    const value = resumeBox.value as T;
+    const result = doneResult as IteratorReturnResult<T>;
+    result.value = resumeBox.value as T;
     resumeBox.value = undefined;
-    return { done: true, value };
+    return result;
   }
   protocol.delegated = future;
-  return { done: false, value: future };
+  yieldResult.value = future;
+  return yieldResult;
 }
 
 class OnceIterator<T> implements Iterator<Future<unknown>, T, unknown> {
