@@ -3,9 +3,9 @@
  * intrusive `LinkedList` of waiters).
  *
  * ```
- *   head ─► [node] ⇄ [node] ⇄ [node] ◄─ tail        each node: { prev, next, list, waker }
+ *   head ─► [node] ⇄ [node] ⇄ [node] ◄─ tail        each node: { prevWaiter, nextWaiter, list, waker }
  * ```
- * A waiting future owns one {@link WaiterNode} and keeps it for its whole life, so queueing allocates nothing after
+ * A waiting future owns one {@link Waiter} (a {@link WaiterNode}, or itself: {@link WaiterFuture}) for its whole life, so queueing allocates nothing after
  * the first poll, and cancellation unlinks the node in O(1): a cancelled waiter leaves no trace in the queue.
  *
  * Invariants: a node is in at most one list, and `node.list` says which (or `undefined`); `length` counts the nodes
@@ -13,15 +13,30 @@
  *
  * @module
  */
-import type { Waker } from '@zokio/future';
+import { FutureBase, type Waker } from '@zokio/future';
 
-/** One waiting future's place in a queue. Subclass it to carry what the waiter needs (permits wanted, a value). */
-export class WaiterNode {
-  prev: WaiterNode | undefined = undefined;
-  next: WaiterNode | undefined = undefined;
+/** One waiting future's place in a queue: the links a {@link WaiterList} threads through it, and who to wake. */
+export interface Waiter {
+  prevWaiter: Waiter | undefined;
+  nextWaiter: Waiter | undefined;
   /** The list this node is linked in, if any. */
-  list: WaiterList<WaiterNode> | undefined = undefined;
+  list: WaiterList<Waiter> | undefined;
   /** The waker of the task polling the waiting future, refreshed on every poll. */
+  waker: Waker | undefined;
+}
+
+/** Wakes `node`'s waiter once, if it registered a waker. */
+export function wakeWaiter(node: Waiter): void {
+  const waker = node.waker;
+  node.waker = undefined;
+  waker?.wake();
+}
+
+/** A standalone {@link Waiter}, owned by a future. Subclass it to carry what the waiter needs (permits wanted). */
+export class WaiterNode implements Waiter {
+  prevWaiter: Waiter | undefined = undefined;
+  nextWaiter: Waiter | undefined = undefined;
+  list: WaiterList<Waiter> | undefined = undefined;
   waker: Waker | undefined = undefined;
 
   /** True while the node is queued. */
@@ -31,14 +46,33 @@ export class WaiterNode {
 
   /** Wakes the waiter, if it registered a waker. */
   wake(): void {
-    const waker = this.waker;
-    this.waker = undefined;
-    waker?.wake();
+    wakeWaiter(this);
+  }
+}
+
+/**
+ * A future that is its own {@link Waiter}: for the futures on hot paths (channel sends and receives), where a
+ * separate node would be one more object per operation.
+ */
+export abstract class WaiterFuture<T> extends FutureBase<T> implements Waiter {
+  prevWaiter: Waiter | undefined = undefined;
+  nextWaiter: Waiter | undefined = undefined;
+  list: WaiterList<Waiter> | undefined = undefined;
+  waker: Waker | undefined = undefined;
+
+  /** True while the future is queued. */
+  get queued(): boolean {
+    return this.list !== undefined;
+  }
+
+  /** Wakes the waiter, if it registered a waker. */
+  wake(): void {
+    wakeWaiter(this);
   }
 }
 
 /** A FIFO of waiter nodes with O(1) push, shift and removal from anywhere. */
-export class WaiterList<N extends WaiterNode> {
+export class WaiterList<N extends Waiter> {
   #head: N | undefined = undefined;
   #tail: N | undefined = undefined;
   #length = 0;
@@ -60,9 +94,9 @@ export class WaiterList<N extends WaiterNode> {
   push(node: N): void {
     if (node.list !== undefined) throw new Error('WaiterList: node is already queued');
     node.list = this;
-    node.prev = this.#tail;
-    node.next = undefined;
-    if (this.#tail !== undefined) this.#tail.next = node;
+    node.prevWaiter = this.#tail;
+    node.nextWaiter = undefined;
+    if (this.#tail !== undefined) this.#tail.nextWaiter = node;
     else this.#head = node;
     this.#tail = node;
     this.#length++;
@@ -77,13 +111,13 @@ export class WaiterList<N extends WaiterNode> {
 
   /** Unlinks `node` if it is in this list; returns whether it was. */
   remove(node: N): boolean {
-    if (node.list !== (this as WaiterList<WaiterNode>)) return false;
-    const { prev, next } = node;
-    if (prev !== undefined) prev.next = next;
+    if (node.list !== (this as WaiterList<Waiter>)) return false;
+    const { prevWaiter: prev, nextWaiter: next } = node;
+    if (prev !== undefined) prev.nextWaiter = next;
     else this.#head = next as N | undefined;
-    if (next !== undefined) next.prev = prev;
+    if (next !== undefined) next.prevWaiter = prev;
     else this.#tail = prev as N | undefined;
-    node.prev = node.next = undefined;
+    node.prevWaiter = node.nextWaiter = undefined;
     node.list = undefined;
     this.#length--;
     return true;
@@ -97,6 +131,6 @@ export class WaiterList<N extends WaiterNode> {
   }
 
   *[Symbol.iterator](): IterableIterator<N> {
-    for (let node = this.#head; node !== undefined; node = node.next as N | undefined) yield node;
+    for (let node = this.#head; node !== undefined; node = node.nextWaiter as N | undefined) yield node;
   }
 }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { expected, FutureBase, PENDING, type Cleanup, type Context, type Future, type Poll } from '@zokio/future';
+import { expected, PENDING, type Cleanup, type Context, type Future, type Poll } from '@zokio/future';
 import { closedHandle, SendError, TrySendError } from '../errors.js';
 import { Chan, DONE, IDLE, SlotWaiter } from './chan.js';
 import { ClosedFuture } from './closed.js';
@@ -16,9 +16,8 @@ import { SenderHandle } from './handle.js';
 import { Permit } from './permit.js';
 import { Receiver } from './receiver.js';
 
-class SendFuture<T> extends FutureBase<void> {
+class SendFuture<T> extends SlotWaiter<void> {
   readonly #handle: SenderHandle<T>;
-  readonly #node = new SlotWaiter();
   #value: T | undefined;
 
   constructor(handle: SenderHandle<T>, value: T) {
@@ -29,12 +28,11 @@ class SendFuture<T> extends FutureBase<void> {
 
   poll(cx: Context): Poll<void> {
     const chan = this.#handle.chan;
-    const node = this.#node;
-    if (node.state === IDLE && !this.#handle.open) {
-      node.state = DONE;
+    if (this.state === IDLE && !this.#handle.open) {
+      this.state = DONE;
       throw closedHandle('Sender', 'Sender.send');
     }
-    const got = chan.pollSlot(node, cx, 'send() future');
+    const got = chan.pollSlot(this, cx, 'send() future');
     if (got === PENDING) return PENDING;
     const value = this.#value as T;
     this.#value = undefined;
@@ -42,15 +40,14 @@ class SendFuture<T> extends FutureBase<void> {
   }
 
   override cancel(): Cleanup {
-    this.#handle.chan.cancelSlot(this.#node);
+    this.#handle.chan.cancelSlot(this);
     this.#value = undefined;
     return undefined;
   }
 }
 
-class ReserveFuture<T> extends FutureBase<Permit<T>> {
+class ReserveFuture<T> extends SlotWaiter<Permit<T>> {
   readonly #handle: SenderHandle<T>;
-  readonly #node = new SlotWaiter();
 
   constructor(handle: SenderHandle<T>) {
     super();
@@ -59,19 +56,18 @@ class ReserveFuture<T> extends FutureBase<Permit<T>> {
 
   poll(cx: Context): Poll<Permit<T>> {
     const chan = this.#handle.chan;
-    const node = this.#node;
-    if (node.state === IDLE && !this.#handle.open) {
-      node.state = DONE;
+    if (this.state === IDLE && !this.#handle.open) {
+      this.state = DONE;
       throw closedHandle('Sender', 'Sender.reserve');
     }
-    const got = chan.pollSlot(node, cx, 'reserve() future');
+    const got = chan.pollSlot(this, cx, 'reserve() future');
     if (got === PENDING) return PENDING;
     if (!got) throw new SendError<void>(undefined);
     return new Permit(chan);
   }
 
   override cancel(): Cleanup {
-    this.#handle.chan.cancelSlot(this.#node);
+    this.#handle.chan.cancelSlot(this);
     return undefined;
   }
 }

@@ -23,7 +23,7 @@
  *   returns `undefined`.
  *
  * ## Waker protocol
- * Every waiting future owns one {@link WaiterNode} and refreshes its waker on every poll. Senders queue in
+ * Every waiting future is (or owns) one {@link Waiter} and refreshes its waker on every poll. Senders queue in
  * `sendWaiters` (woken one at a time, when granted a slot or when the receiver closes), receive futures in
  * `recvWaiters` (all woken when a message arrives or the channel becomes drained; there is one receiver, so this is
  * normally one future), `closed()` futures in `closedWaiters` (all woken when the receiver closes). A woken node has
@@ -32,7 +32,7 @@
  * @module
  */
 import { pollProceed, PENDING, type Context, type Poll } from '@zokio/future';
-import { WaiterList, WaiterNode } from '../../util/waiter-list.js';
+import { wakeWaiter, WaiterFuture, WaiterList, type Waiter } from '../../util/waiter-list.js';
 import { polledAfterCompletion } from '../errors.js';
 import { Ring } from '../ring.js';
 
@@ -47,8 +47,8 @@ export const CLOSED = 3;
 /** Completed or cancelled. */
 export const DONE = 4;
 
-/** A send or reserve future's place in the queue of waiting senders. @internal */
-export class SlotWaiter extends WaiterNode {
+/** A send or reserve future: its own place in the queue of waiting senders. @internal */
+export abstract class SlotWaiter<T> extends WaiterFuture<T> {
   state: typeof IDLE | typeof QUEUED | typeof GRANTED | typeof CLOSED | typeof DONE = IDLE;
 }
 
@@ -64,9 +64,9 @@ export class Chan<T> {
   senders = 1;
   rxClosed = false;
   rxDropped = false;
-  readonly sendWaiters = new WaiterList<SlotWaiter>();
-  readonly recvWaiters = new WaiterList<WaiterNode>();
-  readonly closedWaiters = new WaiterList<WaiterNode>();
+  readonly sendWaiters = new WaiterList<SlotWaiter<unknown>>();
+  readonly recvWaiters = new WaiterList<Waiter>();
+  readonly closedWaiters = new WaiterList<Waiter>();
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -89,7 +89,7 @@ export class Chan<T> {
    * Polls a send/reserve future for a slot: `true` once it holds one (counted in `held`), `false` if the receiving
    * side is gone, `PENDING` while it waits in line.
    */
-  pollSlot(node: SlotWaiter, cx: Context, what: string): Poll<boolean> {
+  pollSlot(node: SlotWaiter<unknown>, cx: Context, what: string): Poll<boolean> {
     switch (node.state) {
       case QUEUED:
         node.waker = cx.waker;
@@ -127,7 +127,7 @@ export class Chan<T> {
   }
 
   /** Drops a send/reserve future: leaves the line, or passes on a slot granted but not yet taken. */
-  cancelSlot(node: SlotWaiter): void {
+  cancelSlot(node: SlotWaiter<unknown>): void {
     const state = node.state;
     node.state = DONE;
     if (state === QUEUED) {
@@ -188,7 +188,7 @@ export class Chan<T> {
       node.state = CLOSED;
       node.wake();
     }
-    for (let node = this.closedWaiters.shift(); node !== undefined; node = this.closedWaiters.shift()) node.wake();
+    for (let node = this.closedWaiters.shift(); node !== undefined; node = this.closedWaiters.shift()) wakeWaiter(node);
     this.#wakeReceiversIfDrained();
   }
 
@@ -214,7 +214,7 @@ export class Chan<T> {
   }
 
   #wakeReceivers(): void {
-    for (let node = this.recvWaiters.shift(); node !== undefined; node = this.recvWaiters.shift()) node.wake();
+    for (let node = this.recvWaiters.shift(); node !== undefined; node = this.recvWaiters.shift()) wakeWaiter(node);
   }
 
   #wakeReceiversIfDrained(): void {

@@ -6,23 +6,13 @@
  *
  * @module
  */
-import {
-  expected,
-  FutureBase,
-  PENDING,
-  pollProceed,
-  type Cleanup,
-  type Context,
-  type Future,
-  type Poll,
-} from '@zokio/future';
-import { WaiterNode } from '../../util/waiter-list.js';
+import { expected, PENDING, pollProceed, type Cleanup, type Context, type Future, type Poll } from '@zokio/future';
+import { WaiterFuture } from '../../util/waiter-list.js';
 import { polledAfterCompletion, TryRecvError } from '../errors.js';
 import type { Chan } from './chan.js';
 
-class RecvFuture<T> extends FutureBase<T | undefined> {
+class RecvFuture<T> extends WaiterFuture<T | undefined> {
   readonly #chan: Chan<T>;
-  readonly #node = new WaiterNode();
   #done = false;
 
   constructor(chan: Chan<T>) {
@@ -33,7 +23,6 @@ class RecvFuture<T> extends FutureBase<T | undefined> {
   poll(cx: Context): Poll<T | undefined> {
     if (this.#done) throw polledAfterCompletion('recv() future');
     const chan = this.#chan;
-    const node = this.#node;
     if (chan.queue.length > 0) {
       if (!pollProceed(cx)) return PENDING;
       this.#finish();
@@ -43,8 +32,8 @@ class RecvFuture<T> extends FutureBase<T | undefined> {
       this.#finish();
       return undefined;
     }
-    node.waker = cx.waker;
-    if (!node.queued) chan.recvWaiters.push(node);
+    this.waker = cx.waker;
+    if (!this.queued) chan.recvWaiters.push(this);
     return PENDING;
   }
 
@@ -55,15 +44,14 @@ class RecvFuture<T> extends FutureBase<T | undefined> {
 
   #finish(): void {
     this.#done = true;
-    this.#chan.recvWaiters.remove(this.#node);
+    this.#chan.recvWaiters.remove(this);
   }
 }
 
-class RecvManyFuture<T> extends FutureBase<number> {
+class RecvManyFuture<T> extends WaiterFuture<number> {
   readonly #chan: Chan<T>;
   readonly #buffer: T[];
   readonly #limit: number;
-  readonly #node = new WaiterNode();
   #done = false;
 
   constructor(chan: Chan<T>, buffer: T[], limit: number) {
@@ -76,7 +64,6 @@ class RecvManyFuture<T> extends FutureBase<number> {
   poll(cx: Context): Poll<number> {
     if (this.#done) throw polledAfterCompletion('recvMany() future');
     const chan = this.#chan;
-    const node = this.#node;
     if (this.#limit === 0) {
       this.#finish();
       return 0;
@@ -92,8 +79,8 @@ class RecvManyFuture<T> extends FutureBase<number> {
       this.#finish();
       return 0;
     }
-    node.waker = cx.waker;
-    if (!node.queued) chan.recvWaiters.push(node);
+    this.waker = cx.waker;
+    if (!this.queued) chan.recvWaiters.push(this);
     return PENDING;
   }
 
@@ -104,7 +91,7 @@ class RecvManyFuture<T> extends FutureBase<number> {
 
   #finish(): void {
     this.#done = true;
-    this.#chan.recvWaiters.remove(this.#node);
+    this.#chan.recvWaiters.remove(this);
   }
 }
 
