@@ -4,22 +4,43 @@
  * A paused clock stands still until `advance(ms)` moves it, or until the runtime is idle and the driver
  * auto-advances it to the next timer (Tokio's `start_paused`): tests of time run instantly and deterministically.
  *
+ * ## The millisecond grid
+ * A real clock is `performance.now()` shifted by less than a millisecond so that its whole milliseconds fall where
+ * libuv's loop time (whole milliseconds of `CLOCK_MONOTONIC`) ticks. Node runs a `setTimeout` when loop time
+ * reaches its due time; the timer wheel's ticks are this clock's whole milliseconds, so a Node timer armed for a
+ * tick fires at the tick, not up to 1 ms before it (to find nothing due and wait another millisecond). Resuming a
+ * paused clock keeps the grid, moving the clock forward by less than a millisecond, never back.
+ *
  * @module
  */
+
+/**
+ * The fraction of a millisecond by which libuv's whole milliseconds trail `performance.now()`'s. Both read
+ * `CLOCK_MONOTONIC` (libuv's loop time is its whole milliseconds); the two reads are a fraction of a microsecond
+ * apart, which at worst starts the clock's milliseconds that much before libuv's: a timer is never early for it.
+ */
+function loopGridPhase(): number {
+  const now = performance.now();
+  const intoMillisecond = Number(process.hrtime.bigint() % 1_000_000n) / 1e6;
+  const phase = (now - intoMillisecond) % 1;
+  return phase < 0 ? phase + 1 : phase;
+}
 
 /** @category Time */
 export class Clock {
   #paused: boolean;
   /** While paused: the frozen time. */
   #frozenAt: number;
-  /** Real time minus clock time: grows by how long the clock was paused, so time never jumps back on resume. */
-  #offset = 0;
+  /** Where libuv's milliseconds start, as a fraction of a `performance.now()` millisecond, 0 – 1. */
+  readonly #phase = loopGridPhase();
+  /** Real time minus clock time: the phase, plus whole milliseconds the clock spent paused. */
+  #offset = this.#phase;
 
   constructor(paused = false) {
     this.#paused = paused;
     // A paused clock stands on a whole millisecond (rounded up: time never goes back), so whole-ms durations land on
     // whole-ms ticks and tests see exact numbers.
-    this.#frozenAt = Math.ceil(performance.now());
+    this.#frozenAt = Math.ceil(performance.now() - this.#offset);
   }
 
   /** Milliseconds, monotonic, on the `performance.now()` scale. */
@@ -34,14 +55,16 @@ export class Clock {
   /** Freezes the clock at the current time. */
   pause(): void {
     if (this.#paused) return;
-    this.#frozenAt = Math.ceil(this.now());
+    this.#frozenAt = Math.ceil(performance.now() - this.#offset);
     this.#paused = true;
   }
 
   /** Lets the clock run again from where it stands. */
   resume(): void {
     if (!this.#paused) return;
-    this.#offset = performance.now() - this.#frozenAt;
+    // Keep the grid: round the offset down to the phase, so the clock resumes at most 1 ms ahead, never behind.
+    const phase = this.#phase;
+    this.#offset = phase + Math.floor(performance.now() - this.#frozenAt - phase);
     this.#paused = false;
   }
 

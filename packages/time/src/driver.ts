@@ -42,7 +42,7 @@ export interface TimeMetrics {
 export class TimeDriver {
   readonly clock: Clock;
   readonly #wheel = new Wheel();
-  /** Clock time of tick 0. */
+  /** Clock time of tick 0: a whole millisecond, so ticks start on libuv's milliseconds (see `Clock`). */
   readonly #origin: number;
   #timer: NodeJS.Timeout | undefined = undefined;
   #armedFor = Infinity;
@@ -118,7 +118,9 @@ export class TimeDriver {
     if (next === undefined || this.clock.paused || this.#closed) return this.#disarm();
     if (next.deadline === this.#armedFor && this.#timer !== undefined) return;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    const delay = Math.max(0, Math.ceil(this.#origin + next.deadline - this.clock.now()));
+    // Ticks and libuv's loop time share one millisecond grid (see `Clock`), so the Node timer, due at loop time
+    // `now's tick + delay`, fires on the tick boundary itself, when `#process` finds the deadline due.
+    const delay = Math.max(1, next.deadline - Math.floor(this.clock.now() - this.#origin));
     this.#timer = setTimeout(this.#onTimer, delay);
     this.#armedFor = next.deadline;
     this.#arms++;
