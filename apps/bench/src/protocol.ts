@@ -38,6 +38,8 @@ export interface Lateness {
   readonly median: number;
   readonly p99: number;
   readonly max: number;
+  /** The fraction of samples that woke before their deadline (negative lateness), 0 – 1. */
+  readonly early: number;
 }
 
 function finiteNumber(value: unknown): value is number {
@@ -52,7 +54,7 @@ function optionalLateness(value: unknown): value is Lateness | undefined {
   if (value === undefined) return true;
   if (typeof value !== 'object' || value === null) return false;
   const l = value as Record<string, unknown>;
-  return finiteNumber(l['median']) && finiteNumber(l['p99']) && finiteNumber(l['max']);
+  return finiteNumber(l['median']) && finiteNumber(l['p99']) && finiteNumber(l['max']) && finiteNumber(l['early']);
 }
 
 /**
@@ -108,7 +110,7 @@ export function parseChildResult(stdout: string): ChildResult {
   };
 }
 
-/** Only the three fields, so a child's extra keys do not leak into the report. */
-function pickLateness({ median, p99, max }: Lateness): Lateness {
-  return { median, p99, max };
+/** Only the known fields, so a child's extra keys do not leak into the report. */
+function pickLateness({ median, p99, max, early }: Lateness): Lateness {
+  return { median, p99, max, early };
 }

@@ -210,14 +210,21 @@ function costTable(report: Report, scenario: ScenarioReport): string[] {
 
 /** `timers`: how late the sleeps woke; each statistic is the median over the rounds, with its min – max. */
 function overshootTable(scenario: ScenarioReport): string[] {
-  const header = ['contender', 'median overshoot', 'p99', 'max'];
+  const header = ['contender', 'median overshoot', 'p99', 'max', 'woke early'];
   const cell = (m: Summary) => `${formatMs(m.median)} (${span(m, formatMs)})`;
+  const percent = (x: number) => `${(x * 100).toFixed(x === 0 ? 0 : 1)} %`;
   const rows = scenario.summaries.map((s) => {
     const o = s.overshootMs;
-    if (o === undefined) return [s.contender, s.throughput === undefined ? failureText(s) : '–', '', ''];
-    return [s.contender, cell(o.median), cell(o.p99), cell(o.max)];
+    if (o === undefined) return [s.contender, s.throughput === undefined ? failureText(s) : '–', '', '', ''];
+    return [
+      s.contender,
+      cell(o.median),
+      cell(o.p99),
+      cell(o.max),
+      `${percent(o.early.median)} (${span(o.early, percent)})`,
+    ];
   });
-  return table(header, rows, [false, true, true, true]);
+  return table(header, rows, [false, true, true, true, true]);
 }
 
 function memoryTable(report: Report, scenario: ScenarioReport): string[] {

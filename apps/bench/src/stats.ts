@@ -42,10 +42,20 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[rank - 1]!;
 }
 
-/** Median, p99 and max of how late each of `samples` woke, in ms. Sorts `samples` in place (it can be 100,000). */
+/**
+ * Median, p99 and max of how late each of `samples` woke, in ms, and the fraction that woke early (before their
+ * deadline). Sorts `samples` in place (it can be 100,000).
+ */
 export function lateness(samples: Float64Array): Lateness {
   samples.sort();
-  return { median: quantile(samples, 0.5), p99: quantile(samples, 0.99), max: quantile(samples, 1) };
+  let early = 0;
+  while (early < samples.length && samples[early]! < 0) early++;
+  return {
+    median: quantile(samples, 0.5),
+    p99: quantile(samples, 0.99),
+    max: quantile(samples, 1),
+    early: early / samples.length,
+  };
 }
 
 /** Median and range of one metric over the rounds that succeeded. */
@@ -126,7 +136,8 @@ export interface ContenderSummary {
   /** Median peak RSS growth per operation ÷ the baseline's: lower is leaner. */
   readonly rssRatio: number | undefined;
   /** `timers`: each lateness statistic, summarized over the rounds. */
-  readonly overshootMs: { readonly median: Summary; readonly p99: Summary; readonly max: Summary } | undefined;
+  readonly overshootMs:
+    { readonly median: Summary; readonly p99: Summary; readonly max: Summary; readonly early: Summary } | undefined;
   /** Rounds that failed or timed out, with why. */
   readonly failures: readonly {
     readonly round: number;
@@ -171,6 +182,7 @@ export function summarizeScenario(
               median: summarize(overshoot.map((o) => o.median)),
               p99: summarize(overshoot.map((o) => o.p99)),
               max: summarize(overshoot.map((o) => o.max)),
+              early: summarize(overshoot.map((o) => o.early)),
             },
       failures,
       notes: [...new Set(results.flatMap((r) => (r.note === undefined ? [] : [r.note])))],

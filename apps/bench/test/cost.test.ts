@@ -46,10 +46,14 @@ describe('quantile and lateness', () => {
     expect(() => quantile([1], 1.5)).toThrow(RangeError);
   });
 
+  it('counts the fraction that woke early (before the deadline, not at it)', () => {
+    expect(lateness(Float64Array.from([-2, -1, 0, 1])).early).toBe(0.5);
+  });
+
   it('summarizes how late timers woke, early ones (negative) included', () => {
     const samples = Float64Array.from({ length: 1_000 }, (_, i) => (i === 0 ? -0.5 : i === 999 ? 80 : i / 1_000));
     // Sorted: −0.5, 0.001 … 0.998, 80. The 500th is 0.499, the 990th 0.989.
-    expect(lateness(samples)).toEqual({ median: 0.499, p99: 0.989, max: 80 });
+    expect(lateness(samples)).toEqual({ median: 0.499, p99: 0.989, max: 80, early: 0.001 });
   });
 });
 
@@ -75,7 +79,7 @@ describe('parseChildResult with cost metrics', () => {
     elapsedMs: 1_170,
     cpuMs: 478,
     peakRssBytes: 77_455_360,
-    overshootMs: { median: 1.3, p99: 31.7, max: 93.1 },
+    overshootMs: { median: 1.3, p99: 31.7, max: 93.1, early: 0 },
   };
 
   it('reads CPU time, peak RSS growth and overshoot', () => {
@@ -118,7 +122,7 @@ function record(scenario: ScenarioName, contender: string, round: number, result
   return { scenario, contender, round, wallMs: 1, outcome };
 }
 
-const lateBy = (median: number) => ({ median, p99: median * 10, max: median * 100 });
+const lateBy = (median: number) => ({ median, p99: median * 10, max: median * 100, early: median / 10 });
 
 const timersRecords: RunRecord[] = [
   record('timers', 'promise', 1, { cpuMs: 100, peakRssBytes: 4_000, overshootMs: lateBy(1) }),
@@ -142,6 +146,7 @@ describe('summarizeScenario with cost metrics', () => {
     expect(promise?.peakRssBytes?.median).toBe(5_000);
     expect(promise?.overshootMs?.median).toEqual({ median: 2, min: 1, max: 3, samples: 2 });
     expect(promise?.overshootMs?.max.median).toBe(200);
+    expect(promise?.overshootMs?.early.median).toBe(0.2);
   });
 
   it('divides per operation, so a capped contender still compares', () => {
