@@ -42,7 +42,8 @@
  * |    8 | u32  | flags: {@link COMPLETION_MORE} when not the final completion          |
  * |   12 | u32  | aux: op-specific (provided-buffer id for multishot receives)          |
  *
- * Fields by op: `STATX` takes its `AT_*` flags in `mode` and a buffer of at least 256 bytes (`struct statx`);
+ * Fields by op: `STATX` takes its `AT_*` flags in `mode` and a buffer of at least 256 bytes (`struct statx`); with
+ * an empty path and `AT_EMPTY_PATH` (0x1000) it describes the fd itself (`fstat`), on every backend;
  * `UNLINKAT` and `RENAMEAT` take their flags in `arg`. An `offset` that is neither −1 nor a non-negative integer
  * completes with `-EINVAL`; a buffer or path outside its arena with `-EFAULT`; an unknown opcode with `-EINVAL`.
  *

@@ -4,7 +4,8 @@
  * A Tokio-class asynchronous runtime for TypeScript on Node.js. This meta-package re-exports every layer:
  * `@zokio/future` (futures, generator async functions, combinators), `@zokio/scheduler` (tasks, JoinHandle,
  * JoinSet), `@zokio/time` (sleep, interval, timeout, the test clock), `@zokio/sync` (locks and channels) and
- * `@zokio/runtime` (the Runtime and `main`). Install a single layer to depend on less.
+ * `@zokio/runtime` (the Runtime and `main`), `@zokio/memory` and `@zokio/io-driver` (buffers and the I/O driver) and
+ * `@zokio/fs` (files). Install a single layer to depend on less.
  *
  * @example
  * ```ts
@@ -33,3 +34,4 @@ export * from '@zokio/time';
 export * from '@zokio/sync';
 export * from '@zokio/memory';
 export * from '@zokio/io-driver';
+export * from '@zokio/fs';

@@ -4,7 +4,7 @@
  * An `fs` call handed to libuv's thread pool cannot be stopped, so these ops never set `PendingOp.cancel`:
  * cancelling one gets `-EALREADY` and the op completes with its own result, as io_uring does for an op it cannot
  * interrupt. Paths: `fs` has no `*at` calls, so a dirfd other than `AT_FDCWD` is refused with `-EINVAL` (absolute
- * paths work with any dirfd).
+ * paths work with any dirfd), except `STATX` of an empty path with `AT_EMPTY_PATH`, which is `fstat` of the fd.
  *
  * @module
  */
@@ -16,6 +16,7 @@ import type { OpRecord, PendingOp } from './op.js';
 
 const AT_REMOVEDIR = 0x200;
 const AT_SYMLINK_NOFOLLOW = 0x100;
+const AT_EMPTY_PATH = 0x1000;
 const RENAME_NOREPLACE = 1;
 
 /** A file position from the record: −1 = the fd's current one (`null` for `fs`); undefined when invalid. */
@@ -61,6 +62,15 @@ export function startFileOp(op: PendingOp, rec: OpRecord, arenas: Arenas): void 
   // Path ops.
   const path = arenas.path(rec.pathArena, rec.pathOffset);
   if (path === undefined) return op.complete(-E.EFAULT);
+  if (rec.opcode === Op.STATX && path === '' && (rec.mode & AT_EMPTY_PATH) !== 0) {
+    // statx(fd, "", AT_EMPTY_PATH): the fd itself, as fstat.
+    const out = arenas.bytes(rec.bufArena, rec.bufOffset, rec.bufLength);
+    if (out === undefined || out.byteLength < 256) return op.complete(-E.EFAULT);
+    return fs.fstat(fd, { bigint: true }, (e, s) => {
+      if (e === null) writeStatx(out, s);
+      done(e);
+    });
+  }
   if (fd !== AT_FDCWD && !path.startsWith('/')) return op.complete(-E.EINVAL);
   const mode = rec.mode;
   switch (rec.opcode) {

@@ -1,0 +1,515 @@
+/**
+ * {@link File}: an open file on the runtime's I/O driver.
+ *
+ * ## Design
+ * A `File` is an fd, the driver that opened it and the path it was opened with (for errors). Every method returns a
+ * lazy future: nothing is submitted until it is polled, and reads and writes submitted in the same tick go to the
+ * kernel in one batch (one `io_uring_enter`).
+ *
+ * Two levels of API:
+ * - **Plain**: `read`, `readAt`, `readInto`, `readExact`, `write`, `writeAt`, `writeAll`, `readv`, `writev` take and
+ *   return ordinary `Uint8Array`s/`Buffer`s. Data is staged through the driver's registered pool buffers (64 KiB at
+ *   most per op; longer transfers are split and run several ops in flight at once).
+ * - **Owned buffers**: `readOwned` and `writeOwned` take an `IoBuf` from {@link File.bufferPool} and hand it back with
+ *   the count, `{ n, buf }`, with no copy. The buffer belongs to the kernel while the op is in flight; if the future
+ *   is dropped, it goes back to the pool when the op completes.
+ *
+ * ## Position
+ * Methods without a position read or write at the fd's own offset, which advances (as `read(2)`); `…At` methods and
+ * an explicit `position` use `pread`/`pwrite` and leave the offset alone. Concurrent operations at the fd's offset
+ * run in no guaranteed order, as in Node.
+ *
+ * ## Cancel safety
+ * Every future of a `File` may be dropped; what that means for the data is documented per method. A dropped read
+ * never loses a buffer and never writes into the caller's memory afterwards (the kernel reads into a pool buffer
+ * that is copied out only when the future completes). A dropped write may or may not have written its bytes.
+ *
+ * ## Closing
+ * `close()` closes the fd once; later calls to other methods fail with `EBADF` as Node's `FileHandle` does.
+ * `using file = yield* File.open(…)` in a generator closes it when the block is left (the close is submitted at
+ * once and completes in the background); `await using` in an `async` function waits for it. A `File` that is never
+ * closed keeps its fd, as with `FileHandle`.
+ *
+ * @module
+ */
+import { ftruncate } from 'node:fs';
+import { ready, type Future } from '@zokio/future';
+import type { IoDriver } from '@zokio/io-driver';
+import { IOV_MAX } from '@zokio/io-driver';
+import { MAX_BUFFER_BYTES, type BufferPool, type IoBuf } from '@zokio/memory';
+import { BlockingFuture } from './blocking.js';
+import { closedFile, invalidArgument } from './errors.js';
+import {
+  CloseFuture,
+  IGNORE,
+  CopyingReadFuture,
+  CopyingWriteFuture,
+  FsyncFuture,
+  OpenFuture,
+  ReadFuture,
+  type Owned,
+  StatxFuture,
+  WriteFuture,
+} from './ops.js';
+import { openFlags, type OpenFlags, type OpenOptions } from './open-options.js';
+import { checkPath, type PathLike } from './path.js';
+import { AT_EMPTY_PATH, type Stats } from './stats.js';
+import { fill, readExact, readLong, vectored, writeAll } from './transfer.js';
+
+function checkLength(value: unknown, where: string, argument: string, path: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw invalidArgument(where, argument, 'a non-negative integer', value, path);
+  }
+  return value;
+}
+
+function checkPosition(value: unknown, where: string, path: string): number {
+  if (value === undefined || value === null) return -1;
+  return checkLength(value, where, 'position', path);
+}
+
+function checkData(value: unknown, where: string, path: string): Uint8Array {
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  throw invalidArgument(where, 'data', 'a string, Buffer or Uint8Array', value, path, 'ERR_INVALID_ARG_TYPE');
+}
+
+/**
+ * An open file.
+ *
+ * @example
+ * ```ts
+ * import { fn } from '@zokio/future';
+ * import { File } from '@zokio/fs';
+ * const firstLine = fn(function* (path: string) {
+ *   using file = yield* File.open(path); // closed when the generator leaves this block
+ *   const head = yield* file.read(4096);
+ *   return head.toString('utf8').split('\n')[0];
+ * });
+ * ```
+ * @category Files
+ */
+export class File implements Disposable, AsyncDisposable {
+  /** The path the file was opened with, as given. */
+  readonly path: string;
+  readonly #driver: IoDriver;
+  #fd: number;
+
+  /** @internal Made by {@link File.open}. */
+  constructor(fd: number, driver: IoDriver, path: string) {
+    this.#fd = fd;
+    this.#driver = driver;
+    this.path = path;
+  }
+
+  /**
+   * Opens `path` with `options` (default: read only), or a Node flag string (`'r'`, `'w'`, `'a+'`, …).
+   *
+   * **Cancel-safe**: if the future is dropped, the file is not opened, or, if the open completed anyway, its fd is
+   * closed. A create (`create`, `createNew`, `'w'`) that completed before the drop leaves the created file.
+   *
+   * @example
+   * ```ts
+   * const file = yield* File.open('data.bin', { read: true, write: true, create: true });
+   * ```
+   */
+  static open(path: PathLike, options: OpenOptions | OpenFlags = 'r'): Future<File> {
+    const p = checkPath(path, 'File.open');
+    const { flags, mode } = openFlags(options, 'File.open');
+    return new OpenFuture(p.absolute, p.display, flags, mode, (fd, driver) => new File(fd, driver, p.display));
+  }
+
+  /**
+   * Opens `path` for writing, creating it or truncating it: `File.open(path, 'w')`.
+   *
+   * @example
+   * ```ts
+   * using out = yield* File.create('out.txt');
+   * yield* out.writeAll('hello\n');
+   * ```
+   */
+  static create(path: PathLike): Future<File> {
+    return File.open(path, 'w');
+  }
+
+  /** The file descriptor; −1 once closed. */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#fd < 0;
+  }
+
+  /** @internal The driver the file was opened on (the stream adapters submit to it directly). */
+  get driver(): IoDriver {
+    return this.#driver;
+  }
+
+  /** The pool that owned-buffer operations take their buffers from. */
+  get bufferPool(): BufferPool {
+    return this.#driver.pool;
+  }
+
+  #open(syscall: string): number {
+    if (this.#fd < 0) throw closedFile(syscall, this.path);
+    return this.#fd;
+  }
+
+  // ---- Reading ---------------------------------------------------------------------------------------------------
+
+  /**
+   * Reads up to `length` bytes (at most 64 KiB: one op) at the file's offset, advancing it. An empty buffer means
+   * the end of the file.
+   *
+   * **Cancel-safe** in that nothing leaks and the caller's memory is never written after the drop; the bytes a
+   * dropped read took are lost and the offset has moved past them. Use `readAt` to re-read.
+   *
+   * @example
+   * ```ts
+   * for (let chunk = yield* file.read(); chunk.length > 0; chunk = yield* file.read()) process.stdout.write(chunk);
+   * ```
+   */
+  read(length: number = MAX_BUFFER_BYTES): Future<Buffer> {
+    const fd = this.#open('read');
+    checkLength(length, 'File.read', 'length', this.path);
+    if (length === 0) return ready(Buffer.alloc(0));
+    return new CopyingReadFuture<Buffer>(fd, -1, Math.min(length, MAX_BUFFER_BYTES), this.path, undefined);
+  }
+
+  /**
+   * Reads up to `length` bytes at `position` (the offset is left alone): fewer only at the end of the file. Long
+   * reads run as several 64 KiB ops in flight at once.
+   *
+   * **Cancel-safe**: a dropped read changes nothing (its ops are cancelled, their buffers go back to the pool).
+   *
+   * @example
+   * ```ts
+   * const header = yield* file.readAt(0, 512);
+   * ```
+   */
+  readAt(position: number, length: number): Future<Buffer> {
+    const fd = this.#open('read');
+    checkLength(position, 'File.readAt', 'position', this.path);
+    checkLength(length, 'File.readAt', 'length', this.path);
+    if (length === 0) return ready(Buffer.alloc(0));
+    if (length <= MAX_BUFFER_BYTES) return new CopyingReadFuture<Buffer>(fd, position, length, this.path, undefined);
+    return readLong(this.path, fd, position, length);
+  }
+
+  /**
+   * Reads into `target` (all of it, or `length` bytes from `offset`) at `position` (default: the fd's offset) and
+   * returns the bytes read: fewer only at the end of the file.
+   *
+   * **Cancel-safe** as `readAt` (with a position) or `read` (without): `target` is not written after the drop.
+   *
+   * @example
+   * ```ts
+   * const buf = new Uint8Array(1024);
+   * const n = yield* file.readInto(buf, { position: 0 });
+   * ```
+   */
+  readInto(target: Uint8Array, options: { offset?: number; length?: number; position?: number } = {}): Future<number> {
+    const fd = this.#open('read');
+    if (!(target instanceof Uint8Array)) {
+      throw invalidArgument(
+        'File.readInto',
+        'target',
+        'a Uint8Array or Buffer',
+        target,
+        this.path,
+        'ERR_INVALID_ARG_TYPE',
+      );
+    }
+    const offset = checkLength(options.offset ?? 0, 'File.readInto', 'offset', this.path);
+    const length = checkLength(options.length ?? target.byteLength - offset, 'File.readInto', 'length', this.path);
+    if (offset + length > target.byteLength) {
+      throw invalidArgument(
+        'File.readInto',
+        'length',
+        `at most ${target.byteLength - offset} (the room in target)`,
+        length,
+        this.path,
+      );
+    }
+    const position = checkPosition(options.position, 'File.readInto', this.path);
+    if (length === 0) return ready(0);
+    if (length <= MAX_BUFFER_BYTES)
+      return new CopyingReadFuture<number>(fd, position, length, this.path, target, offset);
+    return fill(this.path, fd, target, offset, length, position);
+  }
+
+  /**
+   * Reads exactly `length` bytes at `position` (default: the fd's offset), or fails with
+   * `ERR_ZOKIO_UNEXPECTED_EOF` ({@link UnexpectedEofError}) if the file ends first.
+   *
+   * **Cancel-safe** as `readAt`/`read`.
+   *
+   * @example
+   * ```ts
+   * const magic = yield* file.readExact(4, 0);
+   * ```
+   */
+  readExact(length: number, position?: number): Future<Buffer> {
+    const fd = this.#open('read');
+    checkLength(length, 'File.readExact', 'length', this.path);
+    const at = checkPosition(position, 'File.readExact', this.path);
+    return readExact(this.path, fd, length, at);
+  }
+
+  /**
+   * Reads into `buf` (its `length` bytes) at `position` (−1 or omitted: the fd's offset) with no copy; resolves to
+   * `{ n, buf }`. `buf` must come from {@link bufferPool}.
+   *
+   * **Cancel-safe**: if dropped, `buf` goes back to the pool when the kernel is done with it — do not use it again.
+   *
+   * @example
+   * ```ts
+   * const { n, buf } = yield* file.readOwned(file.bufferPool.acquire(65536), 0);
+   * consume(buf.bytes.subarray(0, n));
+   * file.bufferPool.release(buf);
+   * ```
+   */
+  readOwned(buf: IoBuf, position = -1): Future<Owned> {
+    const fd = this.#open('read');
+    const at = position === -1 ? -1 : checkLength(position, 'File.readOwned', 'position', this.path);
+    return new ReadFuture(this.#driver.pool, fd, buf, at, buf.length, this.path);
+  }
+
+  // ---- Writing ---------------------------------------------------------------------------------------------------
+
+  /**
+   * Writes up to 64 KiB of `data` (a string is UTF-8) in one op at `position` (default: the fd's offset, or the end
+   * with `append`) and returns the bytes written, which may be fewer: use `writeAll` to write everything.
+   *
+   * **Not cancel-safe**: a dropped write may or may not have written its bytes.
+   *
+   * @example
+   * ```ts
+   * const n = yield* file.write('hello');
+   * ```
+   */
+  write(data: Uint8Array | string, position?: number): Future<number> {
+    const fd = this.#open('write');
+    const bytes = checkData(data, 'File.write', this.path);
+    const at = checkPosition(position, 'File.write', this.path);
+    if (bytes.byteLength === 0) return ready(0);
+    return new CopyingWriteFuture(fd, at, bytes.subarray(0, MAX_BUFFER_BYTES), this.path);
+  }
+
+  /**
+   * Writes up to 64 KiB of `data` at `position` (the offset is left alone); returns the bytes written.
+   *
+   * **Not cancel-safe**, as `write`.
+   *
+   * @example
+   * ```ts
+   * yield* file.writeAt(Buffer.from([1, 2, 3]), 100);
+   * ```
+   */
+  writeAt(data: Uint8Array | string, position: number): Future<number> {
+    checkLength(position, 'File.writeAt', 'position', this.path);
+    return this.write(data, position);
+  }
+
+  /**
+   * Writes all of `data` at `position` (default: the fd's offset), retrying short writes; long data runs as several
+   * 64 KiB ops in flight at once when a position is given.
+   *
+   * **Not cancel-safe**: a dropped `writeAll` may have written any prefix of `data` (and, with a position, any
+   * subset of its 64 KiB chunks).
+   *
+   * @example
+   * ```ts
+   * yield* file.writeAll(JSON.stringify(report));
+   * ```
+   */
+  writeAll(data: Uint8Array | string, position?: number): Future<void> {
+    const fd = this.#open('write');
+    const bytes = checkData(data, 'File.writeAll', this.path);
+    const at = checkPosition(position, 'File.writeAll', this.path);
+    return writeAll(this.path, fd, bytes, at);
+  }
+
+  /**
+   * Writes `buf`'s first `length` bytes (default: `buf.length`) at `position` (−1 or omitted: the fd's offset) with
+   * no copy; resolves to `{ n, buf }`. `buf` must come from {@link bufferPool}.
+   *
+   * **Not cancel-safe** for the data (it may or may not be written); `buf` goes back to the pool if dropped.
+   *
+   * @example
+   * ```ts
+   * const buf = file.bufferPool.acquire(5);
+   * buf.bytes.set(Buffer.from('hello'));
+   * const { n } = yield* file.writeOwned(buf);
+   * file.bufferPool.release(buf);
+   * ```
+   */
+  writeOwned(buf: IoBuf, length: number = buf.length, position = -1): Future<Owned> {
+    const fd = this.#open('write');
+    checkLength(length, 'File.writeOwned', 'length', this.path);
+    const at = position === -1 ? -1 : checkLength(position, 'File.writeOwned', 'position', this.path);
+    return new WriteFuture(this.#driver.pool, fd, buf, at, length, this.path);
+  }
+
+  // ---- Vectored --------------------------------------------------------------------------------------------------
+
+  /**
+   * Reads into `buffers` in order with one `readv` at `position` (default: the fd's offset); returns the bytes
+   * read. Each buffer is staged through a pool buffer, so each must be at most 64 KiB; at most 1024 buffers.
+   *
+   * **Cancel-safe** as `readAt`/`read`: the buffers are not written after the drop.
+   *
+   * @example
+   * ```ts
+   * const header = new Uint8Array(16);
+   * const body = new Uint8Array(4096);
+   * const n = yield* file.readv([header, body], 0);
+   * ```
+   */
+  readv(buffers: readonly Uint8Array[], position?: number): Future<number> {
+    const fd = this.#open('readv');
+    this.#checkVectors(buffers, 'File.readv');
+    const at = checkPosition(position, 'File.readv', this.path);
+    return vectored(false, fd, buffers, at, this.path);
+  }
+
+  /**
+   * Writes `buffers` in order with one `writev` at `position` (default: the fd's offset); returns the bytes
+   * written, which may be fewer than their total. Each at most 64 KiB; at most 1024 buffers.
+   *
+   * **Not cancel-safe**, as `write`.
+   *
+   * @example
+   * ```ts
+   * yield* file.writev([Buffer.from('a'), Buffer.from('b')]);
+   * ```
+   */
+  writev(buffers: readonly (Uint8Array | string)[], position?: number): Future<number> {
+    const fd = this.#open('writev');
+    const bytes = Array.isArray(buffers) ? buffers.map((b) => checkData(b, 'File.writev', this.path)) : buffers;
+    this.#checkVectors(bytes as readonly Uint8Array[], 'File.writev');
+    const at = checkPosition(position, 'File.writev', this.path);
+    return vectored(true, fd, bytes as readonly Uint8Array[], at, this.path);
+  }
+
+  #checkVectors(buffers: readonly Uint8Array[], where: string): void {
+    if (!Array.isArray(buffers)) {
+      throw invalidArgument(where, 'buffers', 'an array of Uint8Arrays', buffers, this.path, 'ERR_INVALID_ARG_TYPE');
+    }
+    if (buffers.length > IOV_MAX)
+      throw invalidArgument(where, 'buffers', `at most ${IOV_MAX} buffers`, buffers.length, this.path);
+    for (const b of buffers) {
+      if (!(b instanceof Uint8Array)) {
+        throw invalidArgument(where, 'buffers', 'an array of Uint8Arrays', b, this.path, 'ERR_INVALID_ARG_TYPE');
+      }
+      if (b.byteLength > MAX_BUFFER_BYTES) {
+        throw invalidArgument(
+          where,
+          'buffers',
+          `buffers of at most ${MAX_BUFFER_BYTES} bytes`,
+          b.byteLength,
+          this.path,
+        );
+      }
+    }
+  }
+
+  // ---- Metadata and durability -----------------------------------------------------------------------------------
+
+  /**
+   * Flushes data and metadata to the device (`fsync`).
+   *
+   * **Cancel-safe**: dropping it leaves the file as it was; the flush may still happen.
+   *
+   * @example
+   * ```ts
+   * yield* file.sync();
+   * ```
+   */
+  sync(): Future<void> {
+    return new FsyncFuture(this.#open('fsync'), false, this.path);
+  }
+
+  /**
+   * Flushes data, and only the metadata needed to read it back (`fdatasync`).
+   *
+   * **Cancel-safe**, as `sync`.
+   *
+   * @example
+   * ```ts
+   * yield* file.datasync();
+   * ```
+   */
+  datasync(): Future<void> {
+    return new FsyncFuture(this.#open('fdatasync'), true, this.path);
+  }
+
+  /**
+   * The file's metadata (`statx` on the fd).
+   *
+   * **Cancel-safe**: holds nothing.
+   *
+   * @example
+   * ```ts
+   * const { size } = yield* file.stat();
+   * ```
+   */
+  stat(): Future<Stats> {
+    return new StatxFuture(this.#open('fstat'), '', this.path, AT_EMPTY_PATH, 'fstat');
+  }
+
+  /**
+   * Truncates or extends the file to `length` bytes (`ftruncate`, on the blocking path).
+   *
+   * **Cancel-safe** in that nothing leaks; the size may or may not have changed when it is dropped.
+   *
+   * @example
+   * ```ts
+   * yield* file.setLen(0);
+   * ```
+   */
+  setLen(length: number): Future<void> {
+    const fd = this.#open('ftruncate');
+    checkLength(length, 'File.setLen', 'length', this.path);
+    return new BlockingFuture<void>('ftruncate', this.path, (done) => ftruncate(fd, length, (e) => done(e)));
+  }
+
+  // ---- Closing ---------------------------------------------------------------------------------------------------
+
+  /**
+   * Closes the file. Idempotent: a second call completes at once. Other methods fail with `EBADF` afterwards.
+   *
+   * **Cancel-safe**: the fd is released from this `File` when `close()` is called; dropping the future does not
+   * keep it open.
+   *
+   * @example
+   * ```ts
+   * yield* file.close();
+   * ```
+   */
+  close(): Future<void> {
+    const fd = this.#fd;
+    if (fd < 0) return ready(undefined);
+    this.#fd = -1;
+    return new CloseFuture(fd, this.path);
+  }
+
+  /** Closes the file, for `using` in a generator: the close is submitted now and completes in the background. */
+  [Symbol.dispose](): void {
+    const fd = this.#fd;
+    if (fd < 0) return;
+    this.#fd = -1;
+    this.#driver.close(fd, IGNORE);
+  }
+
+  /** Closes the file, for `await using`. Resolves when the fd is closed. */
+  [Symbol.asyncDispose](): Promise<void> {
+    const fd = this.#fd;
+    if (fd < 0) return Promise.resolve();
+    this.#fd = -1;
+    return new Promise((resolve) => this.#driver.close(fd, { complete: () => resolve() }));
+  }
+}

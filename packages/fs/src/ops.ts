@@ -1,0 +1,424 @@
+/**
+ * One future per driver op that `@zokio/fs` uses: open, close, read, write, readv/writev, fsync, statx, unlinkat,
+ * renameat, mkdirat. Each is an {@link OpFuture}: lazy (nothing is submitted before the first poll), and
+ * cancel-safe in the driver's sense.
+ *
+ * ## Ownership
+ * Everything an op points at — its encoded paths, its `statx` buffer, its data buffers — belongs to the kernel from
+ * the submit to the final completion (contract rule 2). Each future keeps what it lent in `#lent` and gives it back
+ * to the driver's pool exactly once: in `settle` when it completes, or in `orphaned` when it was dropped while in
+ * flight (the final completion still arrives). Data buffers handed in by the caller are the caller's again when
+ * the future settles; if the future is dropped, they go back to the pool, so a cancelled read never leaks one.
+ *
+ * An open that completes after its future was dropped closes its fd: the driver does it when the cancel lost the
+ * race, {@link OpenFuture.orphaned} when the completion was stored but never observed.
+ *
+ * @module
+ */
+import { AT_FDCWD, IoError, OpFuture, type CompletionHandler, type IoDriver } from '@zokio/io-driver';
+import type { Cleanup } from '@zokio/future';
+import type { BufferPool, IoBuf } from '@zokio/memory';
+import { Stats, STATX_BASIC_STATS } from './stats.js';
+
+/** The outcome of an owned-buffer operation: the count, and the buffer back. @category Files */
+export interface Owned {
+  /** Bytes transferred. */
+  readonly n: number;
+  /** The buffer, the caller's again. */
+  readonly buf: IoBuf;
+}
+
+/** A completion handler that ignores its result: for a close nobody waits for. @internal */
+export const IGNORE: CompletionHandler = { complete() {} };
+
+/** `AT_REMOVEDIR` for unlinkat. @internal */
+export const AT_REMOVEDIR = 0x200;
+/** `RENAME_NOREPLACE` for renameat2. @internal */
+export const RENAME_NOREPLACE = 1;
+
+/** An op whose pool buffers (paths, output) are given back when it settles or is orphaned. */
+abstract class DriverOp<T> extends OpFuture<T> {
+  readonly #syscall: string;
+  readonly #path: string | undefined;
+  #lent: IoBuf[] | undefined = undefined;
+
+  constructor(syscall: string, path: string | undefined) {
+    super();
+    this.#syscall = syscall;
+    this.#path = path;
+  }
+
+  /** True once the op was handed to a driver (its first poll). */
+  get submitted(): boolean {
+    return this.driver !== undefined;
+  }
+
+  /** Encodes `path` for the op; it is given back with the rest. */
+  protected encodePath(driver: IoDriver, path: string): IoBuf {
+    return this.lend(driver.encodePath(path));
+  }
+
+  /** Records `buf` as lent to the op. */
+  protected lend(buf: IoBuf): IoBuf {
+    (this.#lent ??= []).push(buf);
+    return buf;
+  }
+
+  #giveBack(): void {
+    const lent = this.#lent;
+    if (lent === undefined) return;
+    this.#lent = undefined;
+    const pool = this.driver!.pool;
+    for (const buf of lent) pool.release(buf);
+  }
+
+  /** The value for a successful result (`res >= 0`). Runs before the lent buffers are given back. */
+  protected abstract value(res: number, aux: number): T;
+
+  protected settle(res: number, aux: number): T {
+    try {
+      if (res < 0) throw IoError.fromResult(res, this.#syscall, this.#path);
+      return this.value(res, aux);
+    } finally {
+      this.#giveBack();
+    }
+  }
+
+  protected override orphaned(res: number, aux: number): void {
+    this.#giveBack();
+    this.dropped(res, aux);
+  }
+
+  /** The final result of an op whose future was dropped: release what it produced. Default: nothing. */
+  protected dropped(_res: number, _aux: number): void {}
+}
+
+/** `openat(AT_FDCWD, path, flags, mode)` → `make(fd, driver)` (the fd itself, or a `File` around it). */
+export class OpenFuture<T> extends DriverOp<T> {
+  readonly #absolute: string;
+  readonly #flags: number;
+  readonly #mode: number;
+  readonly #make: (fd: number, driver: IoDriver) => T;
+
+  constructor(
+    absolute: string,
+    display: string,
+    flags: number,
+    mode: number,
+    make: (fd: number, driver: IoDriver) => T,
+  ) {
+    super('open', display);
+    this.#absolute = absolute;
+    this.#flags = flags;
+    this.#mode = mode;
+    this.#make = make;
+  }
+
+  protected submit(driver: IoDriver): number {
+    return driver.openat(AT_FDCWD, this.encodePath(driver, this.#absolute), this.#flags, this.#mode, this);
+  }
+
+  protected value(res: number): T {
+    return this.#make(res, this.driver!);
+  }
+
+  protected override dropped(res: number): void {
+    if (res >= 0) this.driver!.close(res, IGNORE);
+  }
+}
+
+/** `close(fd)`. */
+export class CloseFuture extends DriverOp<void> {
+  readonly #fd: number;
+  constructor(fd: number, path: string | undefined) {
+    super('close', path);
+    this.#fd = fd;
+  }
+  protected submit(driver: IoDriver): number {
+    return driver.close(this.#fd, this);
+  }
+  protected value(): void {}
+}
+
+/**
+ * `read(fd, buf, length, position)` (position −1: the fd's offset) → `{ n, buf }`. `buf` is the caller's again when
+ * the future settles, and goes back to the pool if the future is dropped.
+ */
+export class ReadFuture extends DriverOp<Owned> {
+  readonly #fd: number;
+  readonly #buf: IoBuf;
+  readonly #position: number;
+  readonly #length: number;
+  readonly #pool: BufferPool;
+  #givenBack = false;
+
+  constructor(pool: BufferPool, fd: number, buf: IoBuf, position: number, length: number, path: string | undefined) {
+    super('read', path);
+    this.#pool = pool;
+    this.#fd = fd;
+    this.#buf = buf;
+    this.#position = position;
+    this.#length = length;
+  }
+  protected submit(driver: IoDriver): number {
+    return driver.read(this.#fd, this.#buf, this.#position, this, this.#length);
+  }
+  protected value(res: number): Owned {
+    return { n: res, buf: this.#buf };
+  }
+  protected override dropped(): void {
+    this.#pool.release(this.#buf);
+  }
+  override cancel(): Cleanup {
+    // Never submitted: nothing will be orphaned, so the buffer goes back now (once).
+    if (!this.submitted && !this.#givenBack) {
+      this.#givenBack = true;
+      this.#pool.release(this.#buf);
+    }
+    return super.cancel();
+  }
+}
+
+/** `write(fd, buf, length, position)` → `{ n, buf }`. Buffer ownership as {@link ReadFuture}. */
+export class WriteFuture extends DriverOp<Owned> {
+  readonly #fd: number;
+  readonly #buf: IoBuf;
+  readonly #position: number;
+  readonly #length: number;
+  readonly #pool: BufferPool;
+  #givenBack = false;
+
+  constructor(pool: BufferPool, fd: number, buf: IoBuf, position: number, length: number, path: string | undefined) {
+    super('write', path);
+    this.#pool = pool;
+    this.#fd = fd;
+    this.#buf = buf;
+    this.#position = position;
+    this.#length = length;
+  }
+  protected submit(driver: IoDriver): number {
+    return driver.write(this.#fd, this.#buf, this.#position, this, this.#length);
+  }
+  protected value(res: number): Owned {
+    return { n: res, buf: this.#buf };
+  }
+  protected override dropped(): void {
+    this.#pool.release(this.#buf);
+  }
+  override cancel(): Cleanup {
+    // Never submitted: nothing will be orphaned, so the buffer goes back now (once).
+    if (!this.submitted && !this.#givenBack) {
+      this.#givenBack = true;
+      this.#pool.release(this.#buf);
+    }
+    return super.cancel();
+  }
+}
+
+/**
+ * `readv`/`writev` through pool buffers of its own (one per caller buffer, each at most 64 KiB, taken at submit and
+ * given back when it settles or is orphaned) → bytes transferred. A read is copied out into the caller's buffers
+ * only when it completes, so a dropped one never writes into them.
+ */
+export class CopyingVectoredFuture extends DriverOp<number> {
+  readonly #write: boolean;
+  readonly #fd: number;
+  readonly #buffers: readonly Uint8Array[];
+  readonly #position: number;
+  #staged: IoBuf[] = [];
+
+  constructor(write: boolean, fd: number, buffers: readonly Uint8Array[], position: number, path: string | undefined) {
+    super(write ? 'writev' : 'readv', path);
+    this.#write = write;
+    this.#fd = fd;
+    this.#buffers = buffers;
+    this.#position = position;
+  }
+
+  protected submit(driver: IoDriver): number {
+    const staged = (this.#staged = this.#buffers.map((b) => {
+      const buf = this.lend(driver.pool.acquire(b.byteLength));
+      if (this.#write) buf.bytes.set(b);
+      return buf;
+    }));
+    const table = this.lend(driver.encodeIovecs(staged));
+    const count = staged.length;
+    return this.#write
+      ? driver.writev(this.#fd, table, count, this.#position, this)
+      : driver.readv(this.#fd, table, count, this.#position, this);
+  }
+
+  protected value(res: number): number {
+    if (!this.#write) {
+      let left = res;
+      for (let i = 0; i < this.#buffers.length && left > 0; i++) {
+        const target = this.#buffers[i]!;
+        const take = Math.min(left, target.byteLength);
+        target.set(this.#staged[i]!.bytes.subarray(0, take));
+        left -= take;
+      }
+    }
+    return res;
+  }
+}
+
+/** `fsync`/`fdatasync`. */
+export class FsyncFuture extends DriverOp<void> {
+  readonly #fd: number;
+  readonly #datasync: boolean;
+  constructor(fd: number, datasync: boolean, path: string | undefined) {
+    super(datasync ? 'fdatasync' : 'fsync', path);
+    this.#fd = fd;
+    this.#datasync = datasync;
+  }
+  protected submit(driver: IoDriver): number {
+    return driver.fsync(this.#fd, this.#datasync, this);
+  }
+  protected value(): void {}
+}
+
+/** `statx(dirfd, path, flags)` → {@link Stats}: of a path (`dirfd` = `AT_FDCWD`), or of an fd with `AT_EMPTY_PATH`. */
+export class StatxFuture extends DriverOp<Stats> {
+  readonly #dirfd: number;
+  readonly #absolute: string;
+  readonly #flags: number;
+  #out: IoBuf | undefined = undefined;
+
+  constructor(dirfd: number, absolute: string, display: string, flags: number, syscall = 'stat') {
+    super(syscall, display);
+    this.#dirfd = dirfd;
+    this.#absolute = absolute;
+    this.#flags = flags;
+  }
+  protected submit(driver: IoDriver): number {
+    const out = (this.#out = this.lend(driver.pool.acquire(256)));
+    return driver.statx(
+      this.#dirfd,
+      this.encodePath(driver, this.#absolute),
+      this.#flags,
+      STATX_BASIC_STATS,
+      out,
+      this,
+    );
+  }
+  protected value(): Stats {
+    return new Stats(this.#out!.bytes);
+  }
+}
+
+/** `unlinkat` of a file, or of an empty directory with `AT_REMOVEDIR`. */
+export class UnlinkFuture extends DriverOp<void> {
+  readonly #absolute: string;
+  readonly #flags: number;
+  constructor(absolute: string, display: string, removeDir: boolean) {
+    super(removeDir ? 'rmdir' : 'unlink', display);
+    this.#absolute = absolute;
+    this.#flags = removeDir ? AT_REMOVEDIR : 0;
+  }
+  protected submit(driver: IoDriver): number {
+    return driver.unlinkat(AT_FDCWD, this.encodePath(driver, this.#absolute), this.#flags, this);
+  }
+  protected value(): void {}
+}
+
+/** `renameat2(from, to, flags)`. */
+export class RenameFuture extends DriverOp<void> {
+  readonly #from: string;
+  readonly #to: string;
+  readonly #flags: number;
+  constructor(from: string, to: string, display: string, flags: number) {
+    super('rename', display);
+    this.#from = from;
+    this.#to = to;
+    this.#flags = flags;
+  }
+  protected submit(driver: IoDriver): number {
+    const from = this.encodePath(driver, this.#from);
+    const to = this.encodePath(driver, this.#to);
+    return driver.renameat(AT_FDCWD, from, AT_FDCWD, to, this.#flags, this);
+  }
+  protected value(): void {}
+}
+
+/** `mkdirat(path, mode)`. */
+export class MkdirFuture extends DriverOp<void> {
+  readonly #absolute: string;
+  readonly #mode: number;
+  constructor(absolute: string, display: string, mode: number) {
+    super('mkdir', display);
+    this.#absolute = absolute;
+    this.#mode = mode;
+  }
+  protected submit(driver: IoDriver): number {
+    return driver.mkdirat(AT_FDCWD, this.encodePath(driver, this.#absolute), this.#mode, this);
+  }
+  protected value(): void {}
+}
+
+/**
+ * A read into a pool buffer of its own (taken at submit, given back when it settles or is orphaned), copied out
+ * when it completes: into `target` at `targetOffset`, or into a new `Buffer` of the bytes read. The plain API of
+ * `File` stands on it; nothing is lent to the caller, so dropping it can leak nothing.
+ */
+export class CopyingReadFuture<T extends number | Buffer> extends DriverOp<T> {
+  readonly #fd: number;
+  readonly #position: number;
+  readonly #length: number;
+  readonly #target: Uint8Array | undefined;
+  readonly #targetOffset: number;
+  #buf: IoBuf | undefined = undefined;
+
+  constructor(
+    fd: number,
+    position: number,
+    length: number,
+    path: string | undefined,
+    target: Uint8Array | undefined,
+    targetOffset = 0,
+  ) {
+    super('read', path);
+    this.#fd = fd;
+    this.#position = position;
+    this.#length = length;
+    this.#target = target;
+    this.#targetOffset = targetOffset;
+  }
+
+  protected submit(driver: IoDriver): number {
+    const buf = (this.#buf = this.lend(driver.pool.acquire(this.#length)));
+    return driver.read(this.#fd, buf, this.#position, this, this.#length);
+  }
+
+  protected value(res: number): T {
+    const bytes = this.#buf!.bytes;
+    const target = this.#target;
+    if (target === undefined) return Buffer.from(bytes.subarray(0, res)) as T;
+    target.set(bytes.subarray(0, res), this.#targetOffset);
+    return res as T;
+  }
+}
+
+/** A write from a pool buffer of its own, filled from `data` at submit: the plain API's write. */
+export class CopyingWriteFuture extends DriverOp<number> {
+  readonly #fd: number;
+  readonly #position: number;
+  readonly #data: Uint8Array;
+
+  constructor(fd: number, position: number, data: Uint8Array, path: string | undefined) {
+    super('write', path);
+    this.#fd = fd;
+    this.#position = position;
+    this.#data = data;
+  }
+
+  protected submit(driver: IoDriver): number {
+    const data = this.#data;
+    const buf = this.lend(driver.pool.acquire(data.byteLength));
+    buf.bytes.set(data);
+    return driver.write(this.#fd, buf, this.#position, this, data.byteLength);
+  }
+
+  protected value(res: number): number {
+    return res;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Long and vectored transfers through the driver's pool buffers: what `File` and the whole-file helpers share.
+ *
+ * A pool buffer holds at most 64 KiB (`MAX_BUFFER_BYTES`), so a longer transfer is split into 64 KiB spans. At a
+ * position (`pread`/`pwrite`), up to {@link MAX_IN_FLIGHT} spans are in flight at once — one batch to the kernel —
+ * and a short `pread` marks the end of the file. At the fd's offset, spans go one at a time, in order.
+ *
+ * Every future here is cancel-safe in the sense of `ops.ts`: dropping it cancels its ops, and every pool buffer goes
+ * back when its op completes; the caller's memory is written only by a completed read.
+ *
+ * @module
+ */
+import { fn, joinAll, ready, type Future } from '@zokio/future';
+import { MAX_BUFFER_BYTES } from '@zokio/memory';
+import { UnexpectedEofError } from './errors.js';
+import { CopyingReadFuture, CopyingVectoredFuture, CopyingWriteFuture } from './ops.js';
+
+/** Ops a long transfer keeps in flight at once. */
+export const MAX_IN_FLIGHT = 8;
+
+/** A chunk of a long transfer. */
+interface Span {
+  readonly offset: number;
+  readonly length: number;
+}
+
+function spans(total: number): Span[] {
+  const out: Span[] = [];
+  for (let offset = 0; offset < total; offset += MAX_BUFFER_BYTES) {
+    out.push({ offset, length: Math.min(MAX_BUFFER_BYTES, total - offset) });
+  }
+  return out;
+}
+
+/** Empty buffers are left out of a vectored op: nothing to stage. Resolves to 0 when nothing is left. */
+export function vectored(
+  write: boolean,
+  fd: number,
+  buffers: readonly Uint8Array[],
+  position: number,
+  path: string,
+): Future<number> {
+  const nonEmpty = buffers.filter((b) => b.byteLength > 0);
+  if (nonEmpty.length === 0) return ready(0);
+  return new CopyingVectoredFuture(write, fd, nonEmpty, position, path);
+}
+
+/**
+ * Fills `target[offset … offset+length]` from `position` (−1: the fd's offset, one op at a time), up to
+ * {@link MAX_IN_FLIGHT} ops in flight at once; stops early at the end of the file. Returns the bytes read.
+ */
+export const fill = fn(function* (
+  path: string,
+  fd: number,
+  target: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+) {
+  if (position < 0) {
+    let done = 0;
+    while (done < length) {
+      const want = Math.min(MAX_BUFFER_BYTES, length - done);
+      const n = yield* new CopyingReadFuture<number>(fd, -1, want, path, target, offset + done);
+      done += n;
+      if (n === 0) break;
+    }
+    return done;
+  }
+  const chunks = spans(length);
+  let done = 0;
+  for (let i = 0; i < chunks.length; i += MAX_IN_FLIGHT) {
+    const batch = chunks.slice(i, i + MAX_IN_FLIGHT);
+    const counts = yield* joinAll(
+      batch.map(
+        (c) => new CopyingReadFuture<number>(fd, position + c.offset, c.length, path, target, offset + c.offset),
+      ),
+    );
+    for (let j = 0; j < batch.length; j++) {
+      done += counts[j]!;
+      // A short pread is the end of the file: stop there.
+      if (counts[j]! < batch[j]!.length) return done;
+    }
+  }
+  return done;
+});
+
+export const readLong = fn(function* (path: string, fd: number, position: number, length: number) {
+  const out = Buffer.allocUnsafe(length);
+  const n = yield* fill(path, fd, out, 0, length, position);
+  return n === length ? out : out.subarray(0, n);
+});
+
+export const readExact = fn(function* (path: string, fd: number, length: number, position: number) {
+  const out = Buffer.allocUnsafe(length);
+  const n = length === 0 ? 0 : yield* fill(path, fd, out, 0, length, position);
+  if (n < length) throw new UnexpectedEofError(path, length, n);
+  return out;
+});
+
+/** Writes all of `bytes`: one op at a time at the fd's offset, or chunks in flight together at a position. */
+export const writeAll = fn(function* (path: string, fd: number, bytes: Uint8Array, position: number) {
+  if (position < 0) {
+    for (let done = 0; done < bytes.byteLength;) {
+      done += yield* new CopyingWriteFuture(fd, -1, bytes.subarray(done, done + MAX_BUFFER_BYTES), path);
+    }
+    return;
+  }
+  const chunks = spans(bytes.byteLength);
+  for (let i = 0; i < chunks.length; i += MAX_IN_FLIGHT) {
+    const batch = chunks.slice(i, i + MAX_IN_FLIGHT);
+    const counts = yield* joinAll(
+      batch.map(
+        (c) => new CopyingWriteFuture(fd, position + c.offset, bytes.subarray(c.offset, c.offset + c.length), path),
+      ),
+    );
+    // pwrite to a regular file writes fully unless the disk fills up; finish a short chunk one op at a time.
+    for (let j = 0; j < batch.length; j++) {
+      const c = batch[j]!;
+      for (let done = counts[j]!; done < c.length;) {
+        const chunk = bytes.subarray(c.offset + done, c.offset + c.length);
+        done += yield* new CopyingWriteFuture(fd, position + c.offset + done, chunk, path);
+      }
+    }
+  }
+});

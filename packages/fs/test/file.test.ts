@@ -1,0 +1,68 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fn } from '@zokio/future';
+import { File, readFile, readToString, stat, writeFile, appendFile, IoError } from '@zokio/fs';
+import { drivers, fdCount, runtimeOn, tempDir } from './drivers.js';
+
+describe.each(drivers)('File on %s', (driver) => {
+  const { run } = runtimeOn(driver);
+  let dir: string;
+  let cleanup: () => void;
+  beforeAll(() => ({ dir, cleanup } = tempDir()));
+  afterAll(() => cleanup());
+
+  it('writes, reads back at positions and at the offset, and stats', async () => {
+    const path = join(dir, 'a.bin');
+    const data = Buffer.from(Array.from({ length: 200_000 }, (_, i) => i % 251));
+    await run(stat(dir)); // the driver opens its own fds (a ring, an eventfd) on first use
+    const before = fdCount();
+    const out = await run(
+      fn(function* () {
+        const file = yield* File.open(path, { read: true, write: true, create: true });
+        yield* file.writeAll(data, 0);
+        const head = yield* file.readAt(0, 10);
+        const long = yield* file.readAt(1000, 150_000);
+        const tail = yield* file.readAt(199_990, 100);
+        const st = yield* file.stat();
+        const first = yield* file.read(5);
+        const second = yield* file.read(5);
+        yield* file.close();
+        return { head, long, tail, size: st.size, first, second };
+      })(),
+    );
+    expect(out.head).toEqual(data.subarray(0, 10));
+    expect(out.long.equals(data.subarray(1000, 151_000))).toBe(true);
+    expect(out.tail).toEqual(data.subarray(199_990));
+    expect(out.size).toBe(200_000);
+    expect(out.first).toEqual(data.subarray(0, 5));
+    expect(out.second).toEqual(data.subarray(5, 10));
+    expect(readFileSync(path).equals(data)).toBe(true);
+    expect(fdCount()).toBe(before);
+  });
+
+  it('readFile, readToString, writeFile, appendFile and stat agree with node:fs', async () => {
+    const path = join(dir, 'text.txt');
+    const big = join(dir, 'big.bin');
+    const bigData = Buffer.alloc(300_001, 7);
+    writeFileSync(big, bigData);
+    const out = await run(
+      fn(function* () {
+        yield* writeFile(path, 'hello ');
+        yield* appendFile(path, 'world');
+        return { text: yield* readToString(path), big: yield* readFile(big), st: yield* stat(big) };
+      })(),
+    );
+    expect(out.text).toBe('hello world');
+    expect(out.big.equals(bigData)).toBe(true);
+    expect(out.st.size).toBe(300_001);
+    expect(out.st.isFile()).toBe(true);
+  });
+
+  it('fails with ENOENT, with the path, on a missing file', async () => {
+    const path = join(dir, 'missing');
+    const error = await run(readFile(path)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IoError);
+    expect(error).toMatchObject({ code: 'ENOENT', errno: -2, path });
+  });
+});
