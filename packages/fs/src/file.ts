@@ -57,7 +57,10 @@ import { AT_EMPTY_PATH, type Stats } from './stats.js';
 import { fill, readExact, readLong, vectored, writeAll } from './transfer.js';
 
 function checkLength(value: unknown, where: string, argument: string, path: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+  if (typeof value !== 'number') {
+    throw invalidArgument(where, argument, 'a non-negative integer', value, path, 'ERR_INVALID_ARG_TYPE');
+  }
+  if (!Number.isSafeInteger(value) || value < 0) {
     throw invalidArgument(where, argument, 'a non-negative integer', value, path);
   }
   return value;
@@ -116,7 +119,7 @@ export class File implements Disposable, AsyncDisposable {
    */
   static open(path: PathLike, options: OpenOptions | OpenFlags = 'r'): Future<File> {
     const p = checkPath(path, 'File.open');
-    const { flags, mode } = openFlags(options, 'File.open');
+    const { flags, mode } = openFlags(options, 'File.open', p.display);
     return new OpenFuture(p.absolute, p.display, flags, mode, (fd, driver) => new File(fd, driver, p.display));
   }
 

@@ -146,14 +146,15 @@ export function hardLink(existing: PathLike, link_: PathLike): Future<void> {
  * @category Metadata
  */
 export function symlink(target: string, path: PathLike): Future<void> {
+  const p = checkPath(path, 'symlink');
   if (typeof target !== 'string' || target.length === 0 || target.includes('\0')) {
     throw new FsArgumentError(
-      'ERR_INVALID_ARG_VALUE',
+      typeof target === 'string' ? 'ERR_INVALID_ARG_VALUE' : 'ERR_INVALID_ARG_TYPE',
       'target',
       `symlink: Expected target to be a non-empty string without NUL bytes, got ${describeValue(target)}`,
+      p.display,
     );
   }
-  const p = checkPath(path, 'symlink');
   return new BlockingFuture<void>('symlink', p.display, (done) => nodeSymlink(target, p.absolute, (e) => done(e)));
 }
 

@@ -64,12 +64,12 @@ const O_CLOEXEC = 0o2000000;
 
 const KEYS = new Set(['read', 'write', 'append', 'create', 'createNew', 'truncate', 'mode']);
 
-function bad(where: string, message: string): FsArgumentError {
-  return new FsArgumentError('ERR_INVALID_ARG_VALUE', 'options', `${where}: ${message}`);
+function bad(where: string, message: string, path: string | undefined): FsArgumentError {
+  return new FsArgumentError('ERR_INVALID_ARG_VALUE', 'options', `${where}: ${message}`, path);
 }
 
 /** `open(2)` flags and mode for `options`; throws an {@link FsArgumentError} for contradictory or unknown options. @internal */
-export function openFlags(options: unknown, where: string): { flags: number; mode: number } {
+export function openFlags(options: unknown, where: string, path?: string): { flags: number; mode: number } {
   let o: OpenOptions;
   if (typeof options === 'string') {
     const known = FLAG_OPTIONS[options as OpenFlags];
@@ -77,13 +77,15 @@ export function openFlags(options: unknown, where: string): { flags: number; mod
       throw bad(
         where,
         `Expected a flag string (${Object.keys(FLAG_OPTIONS).join(', ')}), got ${describeValue(options)}`,
+        path,
       );
     }
     o = known;
   } else if (typeof options === 'object' && options !== null) {
     o = options;
     for (const key of Object.keys(o)) {
-      if (!KEYS.has(key)) throw bad(where, `Expected options among ${[...KEYS].join(', ')}, got ${describeValue(key)}`);
+      if (!KEYS.has(key))
+        throw bad(where, `Expected options among ${[...KEYS].join(', ')}, got ${describeValue(key)}`, path);
     }
     for (const key of ['read', 'write', 'append', 'create', 'createNew', 'truncate'] as const) {
       const value = o[key];
@@ -92,6 +94,7 @@ export function openFlags(options: unknown, where: string): { flags: number; mod
           'ERR_INVALID_ARG_TYPE',
           'options',
           `${where}: Expected options.${key} to be a boolean, got ${describeValue(value)}`,
+          path,
         );
       }
     }
@@ -100,18 +103,19 @@ export function openFlags(options: unknown, where: string): { flags: number; mod
       'ERR_INVALID_ARG_TYPE',
       'options',
       `${where}: Expected OpenOptions or a flag string such as 'r', got ${describeValue(options)}`,
+      path,
     );
   }
   const mode = o.mode ?? 0o666;
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
-    throw bad(where, `Expected options.mode to be permission bits from 0 to 0o7777, got ${describeValue(mode)}`);
+    throw bad(where, `Expected options.mode to be permission bits from 0 to 0o7777, got ${describeValue(mode)}`, path);
   }
   const writes = o.write === true || o.append === true;
-  if (o.read !== true && !writes) throw bad(where, 'Expected read, write or append to be true, got none of them');
+  if (o.read !== true && !writes) throw bad(where, 'Expected read, write or append to be true, got none of them', path);
   if (!writes && (o.create === true || o.createNew === true || o.truncate === true)) {
-    throw bad(where, 'Expected write or append with create, createNew or truncate, got neither');
+    throw bad(where, 'Expected write or append with create, createNew or truncate, got neither', path);
   }
-  if (o.truncate === true && o.append === true) throw bad(where, 'Expected truncate or append, got both');
+  if (o.truncate === true && o.append === true) throw bad(where, 'Expected truncate or append, got both', path);
   let flags = O_CLOEXEC;
   flags |= o.read === true ? (writes ? constants.O_RDWR : constants.O_RDONLY) : constants.O_WRONLY;
   if (o.append === true) flags |= constants.O_APPEND;

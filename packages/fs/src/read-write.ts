@@ -11,39 +11,73 @@
  */
 import { constants } from 'node:fs';
 import { fn, tryJoin, type Future } from '@zokio/future';
-import { AT_FDCWD } from '@zokio/io-driver';
+import { AT_FDCWD, type IoDriver } from '@zokio/io-driver';
 import { MAX_BUFFER_BYTES } from '@zokio/memory';
 import { describeValue } from '@zokio/future';
 import { FsArgumentError } from './errors.js';
-import { CloseFuture, CopyingReadFuture, OpenFuture, StatxFuture } from './ops.js';
+import { CloseFuture, CopyingReadFuture, IGNORE, OpenFuture, StatxFuture } from './ops.js';
 import { openFlags } from './open-options.js';
 import { checkPath, type PathLike } from './path.js';
 import { fill, writeAll } from './transfer.js';
 
 const O_CLOEXEC = 0o2000000;
-const fdOnly = (fd: number) => fd;
+
+/**
+ * The fd of an open made by a whole-file helper, from the moment the open completes: closed by `done()` (awaited)
+ * on the way out, or submitted for closing at once by `release()` in `finally` if the helper fails or is dropped
+ * — a `yield*` in a `finally` would not run when the future is dropped without awaiting its clean-up.
+ */
+class OwnedFd {
+  fd = -1;
+  #driver: IoDriver | undefined = undefined;
+  readonly keep = (fd: number, driver: IoDriver): number => {
+    this.fd = fd;
+    this.#driver = driver;
+    return fd;
+  };
+  /** The close to await on success; the fd is no longer ours once it is submitted. */
+  close(display: string): Future<void> {
+    const fd = this.fd;
+    this.fd = -1;
+    return new CloseFuture(fd, display);
+  }
+  release(): void {
+    if (this.fd < 0) return;
+    this.#driver!.close(this.fd, IGNORE);
+    this.fd = -1;
+  }
+}
 
 const readWhole = fn(function* (absolute: string, display: string) {
-  const [fd, stats] = yield* tryJoin(
-    new OpenFuture(absolute, display, constants.O_RDONLY | O_CLOEXEC, 0, fdOnly),
-    new StatxFuture(AT_FDCWD, absolute, display, 0),
-  );
+  const owned = new OwnedFd();
   try {
+    const [fd, stats] = yield* tryJoin(
+      new OpenFuture(absolute, display, constants.O_RDONLY | O_CLOEXEC, 0, owned.keep),
+      new StatxFuture(AT_FDCWD, absolute, display, 0),
+    );
+    let out: Buffer;
     if (stats.isFile() && stats.size > 0) {
-      const out = Buffer.allocUnsafe(stats.size);
-      const n = yield* fill(display, fd, out, 0, stats.size, 0);
-      return n === stats.size ? out : out.subarray(0, n);
+      const size = stats.size;
+      const whole = Buffer.allocUnsafe(size);
+      const n =
+        size <= MAX_BUFFER_BYTES
+          ? yield* new CopyingReadFuture<number>(fd, 0, size, display, whole)
+          : yield* fill(display, fd, whole, 0, size, 0);
+      out = n === size ? whole : whole.subarray(0, n);
+    } else {
+      // Size unknown: read until the end, 64 KiB at a time.
+      const chunks: Buffer[] = [];
+      for (;;) {
+        const chunk = yield* new CopyingReadFuture<Buffer>(fd, -1, MAX_BUFFER_BYTES, display, undefined);
+        if (chunk.length === 0) break;
+        chunks.push(chunk);
+      }
+      out = Buffer.concat(chunks);
     }
-    // Size unknown: read until the end, 64 KiB at a time.
-    const chunks: Buffer[] = [];
-    for (;;) {
-      const chunk = yield* new CopyingReadFuture<Buffer>(fd, -1, MAX_BUFFER_BYTES, display, undefined);
-      if (chunk.length === 0) break;
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks);
+    yield* owned.close(display);
+    return out;
   } finally {
-    yield* new CloseFuture(fd, display);
+    owned.release();
   }
 });
 
@@ -123,11 +157,13 @@ const writeWhole = fn(function* (
   bytes: Uint8Array,
   append: boolean,
 ) {
-  const fd = yield* new OpenFuture(absolute, display, flags, mode, fdOnly);
+  const owned = new OwnedFd();
   try {
+    const fd = yield* new OpenFuture(absolute, display, flags, mode, owned.keep);
     yield* writeAll(display, fd, bytes, append ? -1 : 0);
+    yield* owned.close(display);
   } finally {
-    yield* new CloseFuture(fd, display);
+    owned.release();
   }
 });
 
@@ -146,7 +182,11 @@ const writeWhole = fn(function* (
 export function writeFile(path: PathLike, data: Uint8Array | string, options: WriteFileOptions = {}): Future<void> {
   const p = checkPath(path, 'writeFile');
   const bytes = toBytes(data, 'writeFile', p.display);
-  const { flags, mode } = openFlags({ write: true, create: true, truncate: true, mode: options.mode }, 'writeFile');
+  const { flags, mode } = openFlags(
+    { write: true, create: true, truncate: true, mode: options.mode },
+    'writeFile',
+    p.display,
+  );
   return writeWhole(p.absolute, p.display, flags, mode, bytes, false);
 }
 
@@ -164,6 +204,6 @@ export function writeFile(path: PathLike, data: Uint8Array | string, options: Wr
 export function appendFile(path: PathLike, data: Uint8Array | string, options: WriteFileOptions = {}): Future<void> {
   const p = checkPath(path, 'appendFile');
   const bytes = toBytes(data, 'appendFile', p.display);
-  const { flags, mode } = openFlags({ append: true, create: true, mode: options.mode }, 'appendFile');
+  const { flags, mode } = openFlags({ append: true, create: true, mode: options.mode }, 'appendFile', p.display);
   return writeWhole(p.absolute, p.display, flags, mode, bytes, true);
 }

@@ -2,35 +2,30 @@
  * Long and vectored transfers through the driver's pool buffers: what `File` and the whole-file helpers share.
  *
  * A pool buffer holds at most 64 KiB (`MAX_BUFFER_BYTES`), so a longer transfer is split into 64 KiB spans. At a
- * position (`pread`/`pwrite`), up to {@link MAX_IN_FLIGHT} spans are in flight at once — one batch to the kernel —
- * and a short `pread` marks the end of the file. At the fd's offset, spans go one at a time, in order.
+ * position (`pread`/`pwrite`), up to {@link MAX_IN_FLIGHT} spans are in flight at every moment (`window.ts`), and a
+ * short `pread` marks the end of the file. At the fd's offset, spans go one at a time, in order.
  *
  * Every future here is cancel-safe in the sense of `ops.ts`: dropping it cancels its ops, and every pool buffer goes
  * back when its op completes; the caller's memory is written only by a completed read.
  *
  * @module
  */
-import { fn, joinAll, ready, type Future } from '@zokio/future';
+import { fn, ready, type Future } from '@zokio/future';
 import { MAX_BUFFER_BYTES } from '@zokio/memory';
 import { UnexpectedEofError } from './errors.js';
 import { CopyingReadFuture, CopyingVectoredFuture, CopyingWriteFuture } from './ops.js';
+import { SpanWindow } from './window.js';
 
 /** Ops a long transfer keeps in flight at once. */
-export const MAX_IN_FLIGHT = 8;
+export const MAX_IN_FLIGHT = 16;
 
-/** A chunk of a long transfer. */
-interface Span {
-  readonly offset: number;
-  readonly length: number;
-}
-
-function spans(total: number): Span[] {
-  const out: Span[] = [];
-  for (let offset = 0; offset < total; offset += MAX_BUFFER_BYTES) {
-    out.push({ offset, length: Math.min(MAX_BUFFER_BYTES, total - offset) });
+/** Writes all of `chunk` at `position`: one op, and more only if it comes back short. Resolves to its length. */
+const finishWrite = fn(function* (path: string, fd: number, chunk: Uint8Array, position: number) {
+  for (let done = 0; done < chunk.byteLength;) {
+    done += yield* new CopyingWriteFuture(fd, position + done, chunk.subarray(done), path);
   }
-  return out;
-}
+  return chunk.byteLength;
+});
 
 /** Empty buffers are left out of a vectored op: nothing to stage. Resolves to 0 when nothing is left. */
 export function vectored(
@@ -67,22 +62,11 @@ export const fill = fn(function* (
     }
     return done;
   }
-  const chunks = spans(length);
-  let done = 0;
-  for (let i = 0; i < chunks.length; i += MAX_IN_FLIGHT) {
-    const batch = chunks.slice(i, i + MAX_IN_FLIGHT);
-    const counts = yield* joinAll(
-      batch.map(
-        (c) => new CopyingReadFuture<number>(fd, position + c.offset, c.length, path, target, offset + c.offset),
-      ),
-    );
-    for (let j = 0; j < batch.length; j++) {
-      done += counts[j]!;
-      // A short pread is the end of the file: stop there.
-      if (counts[j]! < batch[j]!.length) return done;
-    }
-  }
-  return done;
+  return yield* new SpanWindow(
+    length,
+    MAX_IN_FLIGHT,
+    (at, n) => new CopyingReadFuture<number>(fd, position + at, n, path, target, offset + at),
+  );
 });
 
 export const readLong = fn(function* (path: string, fd: number, position: number, length: number) {
@@ -98,7 +82,7 @@ export const readExact = fn(function* (path: string, fd: number, length: number,
   return out;
 });
 
-/** Writes all of `bytes`: one op at a time at the fd's offset, or chunks in flight together at a position. */
+/** Writes all of `bytes`: one op at a time at the fd's offset, or spans in a rolling window at a position. */
 export const writeAll = fn(function* (path: string, fd: number, bytes: Uint8Array, position: number) {
   if (position < 0) {
     for (let done = 0; done < bytes.byteLength;) {
@@ -106,21 +90,8 @@ export const writeAll = fn(function* (path: string, fd: number, bytes: Uint8Arra
     }
     return;
   }
-  const chunks = spans(bytes.byteLength);
-  for (let i = 0; i < chunks.length; i += MAX_IN_FLIGHT) {
-    const batch = chunks.slice(i, i + MAX_IN_FLIGHT);
-    const counts = yield* joinAll(
-      batch.map(
-        (c) => new CopyingWriteFuture(fd, position + c.offset, bytes.subarray(c.offset, c.offset + c.length), path),
-      ),
-    );
-    // pwrite to a regular file writes fully unless the disk fills up; finish a short chunk one op at a time.
-    for (let j = 0; j < batch.length; j++) {
-      const c = batch[j]!;
-      for (let done = counts[j]!; done < c.length;) {
-        const chunk = bytes.subarray(c.offset + done, c.offset + c.length);
-        done += yield* new CopyingWriteFuture(fd, position + c.offset + done, chunk, path);
-      }
-    }
-  }
+  // pwrite to a regular file writes fully unless the disk fills up: a short span is finished one op at a time.
+  yield* new SpanWindow(bytes.byteLength, MAX_IN_FLIGHT, (at, n) =>
+    finishWrite(path, fd, bytes.subarray(at, at + n), position + at),
+  );
 });

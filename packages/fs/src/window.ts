@@ -1,0 +1,91 @@
+/**
+ * {@link SpanWindow}: a positional transfer split into 64 KiB spans, with up to `depth` span ops in flight at every
+ * moment (a rolling window: a span completing starts the next at once, so the kernel never idles waiting for the
+ * slowest of a batch).
+ *
+ * Protocol: every poll starts spans until `depth` are in flight, then polls each in-flight op with the task's context
+ * (an op not yet complete just refreshes its waker). A span op that comes back short marks the end of the file for a
+ * read: no span past it is started, and the result is the offset of the first short span plus what it got. A span
+ * that fails cancels the others and the window throws its error. Dropping the window drops every op in flight: each
+ * gives its pool buffer back when it completes (see `ops.ts`), and the caller's memory is not written afterwards.
+ *
+ * @module
+ */
+import { FutureBase, PENDING, type Cleanup, type Context, type Future, type Poll } from '@zokio/future';
+import { MAX_BUFFER_BYTES } from '@zokio/memory';
+
+/** Starts the op of the span at `offset` (relative to the transfer) of `length` bytes. */
+export type SpanOp = (offset: number, length: number) => Future<number>;
+
+interface InFlight {
+  readonly offset: number;
+  readonly length: number;
+  readonly op: Future<number>;
+}
+
+/** Resolves to the bytes transferred: `length`, or less if a read reached the end of the file. @internal */
+export class SpanWindow extends FutureBase<number> {
+  readonly #start: SpanOp;
+  readonly #length: number;
+  readonly #depth: number;
+  #next = 0;
+  /** Where the file ended (the first short span's end), or `length`. */
+  #end: number;
+  #inFlight: InFlight[] = [];
+
+  constructor(length: number, depth: number, start: SpanOp) {
+    super();
+    this.#length = length;
+    this.#end = length;
+    this.#depth = depth;
+    this.#start = start;
+  }
+
+  poll(cx: Context): Poll<number> {
+    for (;;) {
+      while (this.#inFlight.length < this.#depth && this.#next < this.#end) {
+        const offset = this.#next;
+        const length = Math.min(MAX_BUFFER_BYTES, this.#length - offset);
+        this.#next += length;
+        this.#inFlight.push({ offset, length, op: this.#start(offset, length) });
+      }
+      let progressed = false;
+      const still: InFlight[] = [];
+      for (const span of this.#inFlight) {
+        let n: Poll<number>;
+        try {
+          n = span.op.poll(cx);
+        } catch (error) {
+          this.#inFlight = still.concat(this.#inFlight.slice(this.#inFlight.indexOf(span) + 1));
+          this.cancel();
+          throw error;
+        }
+        if (n === PENDING) {
+          still.push(span);
+          continue;
+        }
+        progressed = true;
+        if (n < span.length) this.#end = Math.min(this.#end, span.offset + n);
+      }
+      this.#inFlight = still;
+      if (still.length === 0 && this.#next >= this.#end) return this.#end;
+      if (!progressed) return PENDING;
+    }
+  }
+
+  override cancel(): Cleanup {
+    const ops = this.#inFlight;
+    this.#inFlight = [];
+    this.#next = this.#end = 0;
+    let error: unknown;
+    for (const span of ops) {
+      try {
+        span.op.cancel();
+      } catch (thrown) {
+        error ??= thrown;
+      }
+    }
+    if (error !== undefined) throw error;
+    return undefined;
+  }
+}
