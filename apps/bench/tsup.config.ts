@@ -18,6 +18,9 @@ export default packageConfig({
     'io/zokio': 'src/io/zokio.ts',
     'io/node': 'src/io/node.ts',
     'io/fio': 'src/io/fio.ts',
+    // The fs scenarios' contenders: @zokio/fs on a runtime, and Node's file APIs.
+    'fs/zokio': 'src/fs/zokio.ts',
+    'fs/node': 'src/fs/node.ts',
   },
   format: ['esm'],
   dts: false,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { FileSet } from './fs/file-set.js';
 import type { BenchFile } from './io/bench-file.js';
 import { SCENARIO_INFO, type Params, type ScenarioName, type TargetCheck } from './scenarios.js';
 import {
@@ -60,8 +61,10 @@ export interface Report {
   readonly params: Params;
   readonly scenarios: readonly ScenarioReport[];
   readonly runs: readonly RunRecord[];
-  /** The file `driver_read` read, if it ran. */
+  /** The file `driver_read`, `file_random_read` and `sequential_read` read, if one of them ran. */
   readonly benchFile?: BenchFile;
+  /** The files `small_files` read, if it ran. */
+  readonly fileSet?: FileSet;
 }
 
 const baselineOf = (report: Report, scenario: ScenarioReport) => scenario.baseline ?? report.baseline;
@@ -310,7 +313,14 @@ export function renderMarkdown(report: Report): string {
       }
       continue;
     }
-    lines.push('', `## ${info.title}`, '', `${info.describe(report.params)}.`, '');
+    lines.push(
+      '',
+      `## ${info.title}`,
+      '',
+      `${info.describe(report.params)}.`,
+      ...inputLines(report, scenario.name),
+      '',
+    );
     if (info.measures === 'cost') {
       lines.push(
         'CPU time (user + system, all threads) and peak RSS growth (peak resident set over the measured run, less ' +
@@ -342,6 +352,7 @@ export function renderMarkdown(report: Report): string {
     }
     lines.push(...footnotes(scenario));
     if (info.target !== undefined) lines.push('', `**Target:** ${info.target}`);
+    lines.push(...targetLines(scenario.name, [scenario]));
     if (info.caveat !== undefined) lines.push('', `_${info.caveat}_`);
     for (const chart of charts(report, scenario)) lines.push('', `![${chart.title}](${chart.file})`);
   }
@@ -353,17 +364,7 @@ function variantsHeader(report: Report, name: ScenarioName): string[] {
   const info = SCENARIO_INFO[name];
   const variants = report.scenarios.filter((s) => s.name === name);
   const first = variants[0]!;
-  const lines = ['', `## ${info.title}`, '', `${info.describe(report.params)}.`];
-  const file = report.benchFile;
-  if (name === 'driver_read' && file !== undefined) {
-    const how = file.created ? `written by this run in ${formatMs(file.createMs ?? 0)}` : 'reused from an earlier run';
-    lines.push(
-      '',
-      `The file: \`${file.path}\`, ${Number((file.bytes / 2 ** 30).toPrecision(3))} GiB, ${how}; read through once ` +
-        `before the first child (in 1 MiB reads, ${formatMs(file.warmMs)}: ` +
-        `${(file.bytes / 2 ** 30 / (file.warmMs / 1000)).toPrecision(3)} GiB/s, so from the page cache).`,
-    );
-  }
+  const lines = ['', `## ${info.title}`, '', `${info.describe(report.params)}.`, ...inputLines(report, name)];
   lines.push(
     '',
     `${roundsOf(report, first)} round${roundsOf(report, first) === 1 ? '' : 's'} per contender and ${info.variants?.name}; each cell is the median ${info.unit} ` +
@@ -372,16 +373,45 @@ function variantsHeader(report: Report, name: ScenarioName): string[] {
     ...variantOverview(report, variants),
   );
   if (info.target !== undefined) lines.push('', `**Target:** ${info.target}`);
+  lines.push(...targetLines(name, variants));
+  return lines;
+}
+
+/** Each of the scenario's targets, checked against the medians: `- a ≥ 3× b [at 64 in flight]: 3.20×, **met**`. */
+function targetLines(name: ScenarioName, variants: readonly ScenarioReport[]): string[] {
+  const info = SCENARIO_INFO[name];
   const results = checkTargets(info.checks ?? [], variants);
-  if (results.length > 0) lines.push('');
+  const lines = results.length > 0 ? [''] : [];
   for (const { check, ratio: r, met } of results) {
     const verdict = met === undefined ? 'not measured' : met ? '**met**' : '**not met**';
-    lines.push(
-      `- ${check.contender} ≥ ${check.atLeast}× ${check.against} at ${info.variants?.label(check.variant) ?? check.variant}: ` +
-        `${formatRatio(r)}, ${verdict}`,
-    );
+    const at = check.variant === undefined ? '' : ` at ${info.variants?.label(check.variant) ?? String(check.variant)}`;
+    lines.push(`- ${check.contender} ≥ ${check.atLeast}× ${check.against}${at}: ${formatRatio(r)}, ${verdict}`);
   }
   return lines;
+}
+
+/** What a scenario read, and how it got into the page cache: the 1 GiB file, or `small_files`' set. */
+function inputLines(report: Report, name: ScenarioName): string[] {
+  const file = report.benchFile;
+  if ((name === 'driver_read' || name === 'file_random_read' || name === 'sequential_read') && file !== undefined) {
+    const how = file.created ? `written by this run in ${formatMs(file.createMs ?? 0)}` : 'reused from an earlier run';
+    return [
+      '',
+      `The file: \`${file.path}\`, ${Number((file.bytes / 2 ** 30).toPrecision(3))} GiB, ${how}; read through once ` +
+        `before the first child (in 1 MiB reads, ${formatMs(file.warmMs)}: ` +
+        `${(file.bytes / 2 ** 30 / (file.warmMs / 1000)).toPrecision(3)} GiB/s, so from the page cache).`,
+    ];
+  }
+  const set = report.fileSet;
+  if (name === 'small_files' && set !== undefined) {
+    const how = set.created ? `created by this run in ${formatMs(set.createMs ?? 0)}` : 'reused from an earlier run';
+    return [
+      '',
+      `The files: \`${set.dir}\`, ${set.files.toLocaleString('en-US')} files, ${formatBytes(set.bytes)} in all, ` +
+        `${how}; each read once before the first child (\`readFileSync\`, ${formatMs(set.warmMs)}).`,
+    ];
+  }
+  return [];
 }
 
 /** ` · N = 100 k` when a contender ran a smaller size than the scenario's (see its note in the report). */

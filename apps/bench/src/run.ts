@@ -20,9 +20,12 @@ import { parseArgs } from 'node:util';
 import { parseChildResult } from './protocol.js';
 import { charts, renderMarkdown, type Environment, type Report, type ScenarioReport } from './report.js';
 import { prepareBenchFile, type BenchFile } from './io/bench-file.js';
+import { prepareFileSet, type FileSet } from './fs/file-set.js';
 import {
+  FS_CONTENDERS,
   FULL,
   IO_CONTENDERS,
+  isFsScenario,
   isScenario,
   QUICK,
   RUNTIME_CONTENDERS,
@@ -41,13 +44,23 @@ import {
   type RunRecord,
 } from './stats.js';
 
-/** Every contender: the runtime scenarios' (the first, `promise`, their baseline), then the I/O scenarios'. */
-const CONTENDERS: readonly string[] = [...RUNTIME_CONTENDERS, ...IO_CONTENDERS];
+/**
+ * Every contender: the runtime scenarios' (the first, `promise`, their baseline), then the I/O scenarios', then the
+ * fs scenarios' (`fs.read` and `FileHandle.read` run in both I/O and fs scenarios).
+ */
+const CONTENDERS: readonly string[] = [...new Set([...RUNTIME_CONTENDERS, ...IO_CONTENDERS, ...FS_CONTENDERS])];
 const BASELINE = 'promise';
 const DEFAULT_ROUNDS = 5;
 
-/** The script a contender runs in: one per runtime contender; the I/O contenders share three. */
-function contenderScript(contender: string): string {
+/** The scenarios that read the 1 GiB bench file. */
+const BENCH_FILE_SCENARIOS: readonly ScenarioName[] = ['driver_read', 'file_random_read', 'sequential_read'];
+
+/**
+ * The script a contender runs `scenario` in: one per runtime contender; the I/O contenders share three, the fs
+ * scenarios' two (Node's and zokio's).
+ */
+function contenderScript(contender: string, scenario: ScenarioName): string {
+  if (isFsScenario(scenario)) return join('fs', contender.startsWith('zokio-') ? 'zokio.js' : 'node.js');
   if (!(IO_CONTENDERS as readonly string[]).includes(contender)) return join('contenders', `${contender}.js`);
   if (contender === 'fio') return join('io', 'fio.js');
   return join('io', contender.startsWith('zokio-') ? 'zokio.js' : 'node.js');
@@ -57,7 +70,7 @@ const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 const USAGE = `Usage: node dist/run.js [options]
 
-  --rounds N          rounds per scenario and contender (default 5, 3 for driver_read and driver_nop; 1 with --quick)
+  --rounds N          rounds per scenario and contender (default 5, 3 for the I/O and fs scenarios; 1 with --quick)
   --scenario NAME     run only this scenario (repeatable): ${SCENARIOS.join(', ')}
   --contender NAME    run only this contender (repeatable): ${CONTENDERS.join(', ')}
   --quick             a smoke run: smaller sizes, 1 round; written under results/raw/quick
@@ -137,26 +150,38 @@ function tail(text: string, lines = 6): string {
   return text.trim().split('\n').slice(-lines).join(' ⏎ ').slice(0, 600);
 }
 
-/** One child to run: a runtime scenario, or a variant of an I/O scenario (with the file it reads). */
+/**
+ * One child to run: a runtime scenario, a variant of an I/O scenario (with the file it reads), or an fs scenario
+ * (with the file or the file set's directory it reads).
+ */
 interface ChildJob {
   readonly contender: string;
   readonly scenario: ScenarioName;
   readonly variant?: number;
+  /** `driver_read`'s file (`--file`). */
   readonly file?: string;
+  /** The fs scenarios' file or directory (`--path`). */
+  readonly path?: string;
+}
+
+/** The command line of one child, after `node --expose-gc …`: its script and arguments. */
+function childArgs(job: ChildJob, quick: boolean): string[] {
+  const { contender, scenario, variant } = job;
+  const named = variant !== undefined || isFsScenario(scenario);
+  return [
+    join(APP_DIR, 'dist', contenderScript(contender, scenario)),
+    ...(named ? [contender, scenario] : [scenario]),
+    ...(variant === undefined ? [] : ['--variant', String(variant)]),
+    ...(job.file === undefined ? [] : ['--file', job.file]),
+    ...(job.path === undefined ? [] : ['--path', job.path]),
+    ...(quick ? ['--quick'] : []),
+  ];
 }
 
 /** Runs one contender on one scenario in a fresh process. Never throws: a failure is an {@link Outcome}. */
 function runChild(job: ChildJob, options: Options): { outcome: Outcome; wallMs: number } {
   const { contender, scenario, variant } = job;
-  const script = join(APP_DIR, 'dist', contenderScript(contender));
-  const args = [
-    '--expose-gc',
-    '--max-old-space-size=4096',
-    script,
-    ...(variant === undefined ? [scenario] : [contender, scenario, '--variant', String(variant)]),
-    ...(job.file === undefined ? [] : ['--file', job.file]),
-    ...(options.quick ? ['--quick'] : []),
-  ];
+  const args = ['--expose-gc', '--max-old-space-size=4096', ...childArgs(job, options.quick)];
   const start = performance.now();
   const child = spawnSync(process.execPath, args, {
     cwd: APP_DIR,
@@ -250,16 +275,19 @@ function describeOutcome(outcome: Outcome, scenario: ScenarioName): string {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const options = parseOptions(argv);
-  for (const contender of options.contenders) {
-    const script = join(APP_DIR, 'dist', contenderScript(contender));
-    if (!existsSync(script))
-      fail(`Expected ${relative(APP_DIR, script)} to exist: build first (pnpm --filter @zokio/bench build)`);
+  for (const scenario of options.scenarios) {
+    for (const contender of scenarioContenders(scenario).filter((c) => options.contenders.includes(c))) {
+      const script = join(APP_DIR, 'dist', contenderScript(contender, scenario));
+      if (!existsSync(script))
+        fail(`Expected ${relative(APP_DIR, script)} to exist: build first (pnpm --filter @zokio/bench build)`);
+    }
   }
   const command = ['node', 'dist/run.js', ...argv].join(' ');
   const started = performance.now();
   const records: RunRecord[] = [];
   const scenarios: ScenarioReport[] = [];
   let benchFile: BenchFile | undefined;
+  let fileSet: FileSet | undefined;
   const params = options.quick ? QUICK : FULL;
   for (const scenario of options.scenarios) {
     const info = SCENARIO_INFO[scenario];
@@ -267,12 +295,21 @@ async function main(): Promise<void> {
     if (contenders.length === 0) continue;
     const baseline = scenarioContenders(scenario)[0]!;
     const rounds = options.rounds ?? info.rounds ?? DEFAULT_ROUNDS;
-    if (scenario === 'driver_read' && benchFile === undefined) {
+    if (BENCH_FILE_SCENARIOS.includes(scenario) && benchFile === undefined) {
       // Once per run: create the file if an earlier run has not, and read it through so it is in the page cache.
+      // Every scenario that reads it reads the same one (the same size in FULL and QUICK).
       benchFile = prepareBenchFile(params.driver_read.fileBytes);
       process.stderr.write(
-        `[driver_read] ${benchFile.created ? `wrote ${benchFile.path} in ${formatMs(benchFile.createMs ?? 0)}` : `reusing ${benchFile.path}`}` +
+        `[${scenario}] ${benchFile.created ? `wrote ${benchFile.path} in ${formatMs(benchFile.createMs ?? 0)}` : `reusing ${benchFile.path}`}` +
           `; read through in ${formatMs(benchFile.warmMs)}\n`,
+      );
+    }
+    if (scenario === 'small_files' && fileSet === undefined) {
+      // The same for the file set: created once, every file read once here, so the children read the page cache.
+      fileSet = prepareFileSet(params.small_files);
+      process.stderr.write(
+        `[small_files] ${fileSet.created ? `created ${fileSet.dir} in ${formatMs(fileSet.createMs ?? 0)}` : `reusing ${fileSet.dir}`}` +
+          `; read through in ${formatMs(fileSet.warmMs)}\n`,
       );
     }
     for (const variant of info.variants?.values(params) ?? [undefined]) {
@@ -280,11 +317,17 @@ async function main(): Promise<void> {
       for (let round = 0; round < rounds; round++) {
         for (const contender of rotation(contenders, round)) {
           const file = variant === undefined || scenario !== 'driver_read' ? undefined : benchFile?.path;
+          const path = !isFsScenario(scenario)
+            ? undefined
+            : scenario === 'small_files'
+              ? fileSet?.dir
+              : benchFile?.path;
           const job: ChildJob = {
             contender,
             scenario,
             ...(variant === undefined ? {} : { variant }),
             ...(file === undefined ? {} : { file }),
+            ...(path === undefined ? {} : { path }),
           };
           const { outcome, wallMs } = runChild(job, options);
           records.push({
@@ -323,6 +366,7 @@ async function main(): Promise<void> {
     params,
     scenarios,
     ...(benchFile === undefined ? {} : { benchFile }),
+    ...(fileSet === undefined ? {} : { fileSet }),
     runs: records,
   };
 

@@ -23,10 +23,14 @@ export const RUNTIME_SCENARIOS = [
 /** The I/O driver's scenarios: their own contenders (`IO_CONTENDERS`), each run at several variants. */
 export const IO_SCENARIOS = ['driver_read', 'driver_nop'] as const;
 
-export const SCENARIOS = [...RUNTIME_SCENARIOS, ...IO_SCENARIOS] as const;
+/** `@zokio/fs` against Node's `fs`: whole small files, random reads, one big sequential read. */
+export const FS_SCENARIOS = ['small_files', 'file_random_read', 'sequential_read'] as const;
+
+export const SCENARIOS = [...RUNTIME_SCENARIOS, ...IO_SCENARIOS, ...FS_SCENARIOS] as const;
 
 export type RuntimeScenarioName = (typeof RUNTIME_SCENARIOS)[number];
 export type IoScenarioName = (typeof IO_SCENARIOS)[number];
+export type FsScenarioName = (typeof FS_SCENARIOS)[number];
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** The runtime scenarios' contenders, in report order; the first is their baseline. */
@@ -38,6 +42,26 @@ export const RUNTIME_CONTENDERS = ['promise', 'zokio', 'effect', 'effection'] as
  * two zokio backends.
  */
 export const IO_CONTENDERS = ['fs.read', 'FileHandle.read', 'zokio-io_uring', 'zokio-js', 'fio'] as const;
+
+/**
+ * The `@zokio/fs` scenarios' contenders: Node's file APIs, and `@zokio/fs` on a runtime. A `zokio-…` contender
+ * is named after the `@zokio/fs` call it makes and runs on the io_uring backend, unless its name ends in another
+ * backend (`-epoll`, `-js`). Each scenario runs the ones of its `contenders` list.
+ */
+export const FS_CONTENDERS = [
+  'fs.promises.readFile',
+  'fs.readFileSync',
+  'fs.read',
+  'FileHandle.read',
+  'fs.createReadStream',
+  'zokio-readFile',
+  'zokio-readFile-epoll',
+  'zokio-readFile-js',
+  'zokio-readAt',
+  'zokio-readInto',
+  'zokio-readOwned',
+  'zokio-File.read',
+] as const;
 
 /** `spawn`: N tasks suspend on one gate; the gate opens; all are joined. */
 export interface SpawnParams {
@@ -120,6 +144,36 @@ export interface DriverNopParams {
   readonly ops: Readonly<Record<string, readonly number[]>>;
 }
 
+/**
+ * `small_files`: a set of `files` files of seeded random sizes from `minBytes` to `maxBytes` (`smallFileSizes`),
+ * created once; a run reads `reads` whole files (file `i % files` for the i-th), `depth` in flight at every moment.
+ */
+export interface SmallFilesParams {
+  readonly files: number;
+  readonly minBytes: number;
+  readonly maxBytes: number;
+  readonly seed: number;
+  /** Whole files read per measured run: more than `files` goes round the set again. */
+  readonly reads: number;
+  /** Reads in flight for the concurrent contenders (`readFileSync` reads one at a time). */
+  readonly depth: number;
+}
+
+/**
+ * `file_random_read`: `driver_read` through `@zokio/fs` (`File.readAt`, `File.readOwned`) instead of the raw driver:
+ * 4 KiB reads at seeded block-aligned offsets of the same file, `depth` in flight, for each depth of `depths`.
+ */
+export type FileRandomReadParams = Omit<DriverReadParams, 'fioSeconds'>;
+
+/** `sequential_read`: the whole file of `fileBytes`, front to back, once per measured run. */
+export interface SequentialReadParams {
+  readonly fileBytes: number;
+  /** Chunk of the `File.read` loop (`createReadStream` keeps its default `highWaterMark`). */
+  readonly chunkBytes: number;
+  /** Whole reads of the file before the measured one, to warm up (each one a 1 GiB buffer for the `readFile`s). */
+  readonly warmupPasses: number;
+}
+
 export interface Params {
   readonly spawn: SpawnParams;
   readonly yield_many: YieldManyParams;
@@ -131,10 +185,16 @@ export interface Params {
   readonly semaphore: SemaphoreParams;
   readonly driver_read: DriverReadParams;
   readonly driver_nop: DriverNopParams;
+  readonly small_files: SmallFilesParams;
+  readonly file_random_read: FileRandomReadParams;
+  readonly sequential_read: SequentialReadParams;
 }
 
-/** The file `driver_read` reads: 1 GiB, in the page cache. */
+/** The file `driver_read` reads: 1 GiB, in the page cache. `file_random_read` and `sequential_read` read it too. */
 const BENCH_FILE = { fileBytes: 2 ** 30, blockBytes: 4096, seed: 0x5eed } as const;
+
+/** The file set `small_files` reads: 10,000 files of 1 – 16 KiB, about 85 MB in all. */
+const SMALL_FILES = { files: 10_000, minBytes: 1024, maxBytes: 16 * 1024, seed: 0x5eed, depth: 64 } as const;
 
 /**
  * Sizes of the full run. Chosen so that 4 contenders × 8 scenarios × 5 rounds, each in a fresh process, finish in
@@ -166,6 +226,21 @@ export const FULL: Params = {
     batches: [1, 8, 64],
     ops: { 'zokio-js': [400_000, 1_000_000, 1_600_000], 'zokio-io_uring': [500_000, 1_600_000, 2_560_000] },
   },
+  // Five passes over the set: from about 0.5 s (readFileSync) to 2.5 s (fs.promises.readFile) per run.
+  small_files: { ...SMALL_FILES, reads: 50_000 },
+  // About 0.5 s per run at the rates measured on the reference machine: 48 children stay under a minute.
+  file_random_read: {
+    depths: [1, 16, 64, 256],
+    reads: {
+      'fs.read': [10_000, 100_000, 150_000, 150_000],
+      'FileHandle.read': [10_000, 50_000, 50_000, 50_000],
+      'zokio-readAt': [50_000, 150_000, 150_000, 150_000],
+      'zokio-readInto': [50_000, 150_000, 200_000, 200_000],
+      'zokio-readOwned': [100_000, 250_000, 250_000, 250_000],
+    },
+    ...BENCH_FILE,
+  },
+  sequential_read: { fileBytes: BENCH_FILE.fileBytes, chunkBytes: 64 * 1024, warmupPasses: 1 },
 };
 
 /** Sizes of `--quick`: a smoke run that proves every contender works, not a measurement. */
@@ -193,6 +268,21 @@ export const QUICK: Params = {
     batches: [1, 64],
     ops: { 'zokio-js': [20_000, 64_000], 'zokio-io_uring': [20_000, 64_000] },
   },
+  // The same set as the full run (created once), a fifth of it read.
+  small_files: { ...SMALL_FILES, reads: 2_000 },
+  file_random_read: {
+    depths: [1, 64],
+    reads: {
+      'fs.read': [2_000, 20_000],
+      'FileHandle.read': [2_000, 10_000],
+      'zokio-readAt': [5_000, 20_000],
+      'zokio-readInto': [5_000, 20_000],
+      'zokio-readOwned': [5_000, 20_000],
+    },
+    ...BENCH_FILE,
+  },
+  // The same 1 GiB file (the runner prepares one file for every scenario), read once, no warm-up pass.
+  sequential_read: { fileBytes: BENCH_FILE.fileBytes, chunkBytes: 64 * 1024, warmupPasses: 0 },
 };
 
 /** Sizes of the warm-up each child runs before its measured run, so the JIT has compiled the hot paths. */
@@ -212,6 +302,10 @@ export const WARMUP: Params = {
   // contender and variant, so these are unused.
   driver_read: FULL.driver_read,
   driver_nop: FULL.driver_nop,
+  // So do the fs scenarios (see `fs/harness.ts`): a tenth of the run, or whole passes for `sequential_read`.
+  small_files: FULL.small_files,
+  file_random_read: FULL.file_random_read,
+  sequential_read: FULL.sequential_read,
 };
 
 /** How a scenario is reported. */
@@ -263,11 +357,12 @@ export interface Variants {
   slug(value: number): string;
 }
 
-/** A target of the form "`contender` ≥ `atLeast` × `against` at `variant`". */
+/** A target of the form "`contender` ≥ `atLeast` × `against` [at `variant`]". */
 export interface TargetCheck {
   readonly contender: string;
   readonly against: string;
-  readonly variant: number;
+  /** The variant it is checked at; none for a scenario without variants. */
+  readonly variant?: number;
   readonly atLeast: number;
 }
 
@@ -444,7 +539,124 @@ const IO_INFO: Readonly<Record<IoScenarioName, ScenarioInfo>> = {
   },
 };
 
-export const SCENARIO_INFO: Readonly<Record<ScenarioName, ScenarioInfo>> = { ...RUNTIME_INFO, ...IO_INFO };
+/** `16 KiB`, `1 GiB`: bytes in the largest binary unit that keeps three significant digits above 1. */
+const binary = (bytes: number) => {
+  const [scale, unit] = bytes >= 2 ** 30 ? [2 ** 30, 'GiB'] : bytes >= 2 ** 20 ? [2 ** 20, 'MiB'] : [1024, 'KiB'];
+  return `${Number((bytes / scale).toPrecision(3))} ${unit}`;
+};
+
+/** `small_files`' contenders, in report order: the first is the baseline. */
+const SMALL_FILES_CONTENDERS = [
+  'fs.promises.readFile',
+  'fs.readFileSync',
+  'zokio-readFile',
+  'zokio-readFile-epoll',
+  'zokio-readFile-js',
+] as const;
+
+const FS_INFO: Readonly<Record<FsScenarioName, ScenarioInfo>> = {
+  small_files: {
+    title: 'small_files: whole-file reads of 10,000 small files',
+    unit: 'files/s',
+    ops: (p) => p.small_files.reads,
+    measures: 'throughput',
+    contenders: SMALL_FILES_CONTENDERS,
+    alsoAgainst: 'fs.readFileSync',
+    rounds: 3,
+    describe: (p) => {
+      const f = p.small_files;
+      return (
+        `${fmt(f.reads)} whole-file reads (${Number((f.reads / f.files).toPrecision(3))} passes) over a set of ` +
+        `${fmt(f.files)} files of ${binary(f.minBytes)} – ${binary(f.maxBytes)} (seeded sizes, created once, read through ` +
+        `before the first child, so in the page cache); exactly ${f.depth} reads in flight (\`fs.readFileSync\`: one ` +
+        'at a time), each completion starting the next file'
+      );
+    },
+    checks: [
+      { contender: 'zokio-readFile', against: 'fs.promises.readFile', atLeast: 3 },
+      { contender: 'zokio-readFile', against: 'fs.readFileSync', atLeast: 1 },
+    ],
+    target: 'zokio `readFile` (io_uring) ≥ 3× `fs.promises.readFile` and ≥ 1× a `readFileSync` loop.',
+    caveat:
+      "`fs.promises.readFile` is 64 concurrent async loops: open, fstat, read and close, each a trip to libuv's " +
+      'thread pool (4 threads) and back. zokio `readFile` is 64 spawned tasks on one runtime: open and statx ' +
+      'submitted together, then one read (a file ≤ 64 KiB), then close; `-epoll` and `-js` are the same calls on ' +
+      "the other backends (epoll's native thread pool for files, Node's callback `fs`).",
+  },
+  file_random_read: {
+    title: 'file_random_read: 4 KiB random reads through @zokio/fs',
+    unit: 'reads/s',
+    ops: (p, run) => contenderSize(p.file_random_read.reads, p.file_random_read.depths)(run),
+    measures: 'throughput',
+    contenders: ['fs.read', 'FileHandle.read', 'zokio-readAt', 'zokio-readInto', 'zokio-readOwned'],
+    variants: {
+      name: 'queue depth',
+      values: (p) => p.file_random_read.depths,
+      label: (d) => `${d} in flight`,
+      slug: (d) => `qd${d}`,
+    },
+    rounds: 3,
+    describe: (p) => {
+      const r = p.file_random_read;
+      return (
+        `\`driver_read\` through \`@zokio/fs\` on a runtime: ${fmt(r.blockBytes)}-byte reads at block-aligned offsets ` +
+        `from the same seeded generator, of the same ${binary(r.fileBytes)} page-cached file, one open ` +
+        `file; exactly N reads in flight (N tasks, each reading its next when the last completes). Each contender ` +
+        `reads a fixed count sized to last about 0.5 s (the \`n\` column)`
+      );
+    },
+    checks: [
+      { contender: 'zokio-readAt', against: 'fs.read', variant: 1, atLeast: 5 },
+      { contender: 'zokio-readAt', against: 'fs.read', variant: 64, atLeast: 1.5 },
+      { contender: 'zokio-readInto', against: 'fs.read', variant: 1, atLeast: 5 },
+      { contender: 'zokio-readInto', against: 'fs.read', variant: 64, atLeast: 1.5 },
+      { contender: 'zokio-readOwned', against: 'fs.read', variant: 1, atLeast: 5 },
+      { contender: 'zokio-readOwned', against: 'fs.read', variant: 64, atLeast: 1.5 },
+    ],
+    target:
+      '`File.readAt` (io_uring) ≥ 5× `fs.read` at 1 in flight and ≥ 1.5× at 64; `readInto` (no allocation) and ' +
+      '`readOwned` (no copy) checked against the same.',
+    caveat:
+      '`fs.read` and `FileHandle.read` are the `driver_read` contenders, unchanged: each chain reads into the one ' +
+      '`Buffer` it holds. `zokio-readAt` is `yield* file.readAt(offset, 4096)`: a new `Buffer` per read, copied ' +
+      'from a pool buffer. `zokio-readInto` is `yield* file.readInto(buf, { position })`: copied into the one ' +
+      '`Buffer` its task holds, as `fs.read`. `zokio-readOwned` is `yield* file.readOwned(buf, offset)`: read into ' +
+      'the one pool buffer its task holds, no copy. All on io_uring, one spawned task per read in flight.',
+  },
+  sequential_read: {
+    title: 'sequential_read: the whole 1 GiB file, front to back',
+    unit: 'bytes/s',
+    ops: (p) => p.sequential_read.fileBytes,
+    measures: 'throughput',
+    contenders: ['fs.promises.readFile', 'fs.createReadStream', 'zokio-readFile', 'zokio-File.read'],
+    alsoAgainst: 'fs.createReadStream',
+    rounds: 3,
+    describe: (p) => {
+      const s = p.sequential_read;
+      return (
+        `The whole ${binary(s.fileBytes)} page-cached file read once, open to close: into one buffer ` +
+        `(\`fs.promises.readFile\`, zokio \`readFile\`), or in chunks, each dropped (\`fs.createReadStream\` at its ` +
+        `default 64 KiB \`highWaterMark\`, zokio \`File.read(${fmt(s.chunkBytes)})\` in a loop at the fd's offset)` +
+        (s.warmupPasses > 0 ? `, after ${s.warmupPasses} warm-up pass${s.warmupPasses === 1 ? '' : 'es'}` : '')
+      );
+    },
+    checks: [
+      { contender: 'zokio-readFile', against: 'fs.promises.readFile', atLeast: 1 },
+      { contender: 'zokio-readFile', against: 'fs.createReadStream', atLeast: 1 },
+      { contender: 'zokio-File.read', against: 'fs.promises.readFile', atLeast: 1 },
+      { contender: 'zokio-File.read', against: 'fs.createReadStream', atLeast: 1 },
+    ],
+    target: 'zokio (io_uring) ≥ 1× `fs.promises.readFile` and ≥ 1× `fs.createReadStream`.',
+    caveat:
+      'The two whole-file reads allocate a 1 GiB buffer per run, and touching its pages for the first time is a ' +
+      "good part of their time; the chunked reads' 64 KiB buffers are reused by the allocator. zokio `readFile` " +
+      'keeps 16 reads of 64 KiB in flight (a rolling window), each into a pool buffer then copied into the result; ' +
+      "Node's `readFile` reads 512 KiB at a time, one at a time, straight into the result. zokio `File.read` " +
+      'copies each chunk out of a pool buffer into a new `Buffer`; `createReadStream` reads each into a new one.',
+  },
+};
+
+export const SCENARIO_INFO: Readonly<Record<ScenarioName, ScenarioInfo>> = { ...RUNTIME_INFO, ...IO_INFO, ...FS_INFO };
 
 /** The contenders of `scenario`, in report order; the first is the baseline of its ratios. */
 export function scenarioContenders(scenario: ScenarioName): readonly string[] {
@@ -455,7 +667,10 @@ export function scenarioContenders(scenario: ScenarioName): readonly string[] {
  * `count` byte offsets of whole `blockBytes` blocks in a file of `fileBytes`, uniform, from a seeded generator
  * (mulberry32, as `sleepDurations`): every contender, in every process, reads the same list.
  */
-export function randomOffsets(count: number, { fileBytes, blockBytes, seed }: DriverReadParams): Float64Array {
+export function randomOffsets(
+  count: number,
+  { fileBytes, blockBytes, seed }: Pick<DriverReadParams, 'fileBytes' | 'blockBytes' | 'seed'>,
+): Float64Array {
   const blocks = Math.floor(fileBytes / blockBytes);
   if (!(blocks >= 1))
     throw new RangeError(`Expected a file of at least one ${blockBytes}-byte block, got ${fileBytes}`);
@@ -463,6 +678,26 @@ export function randomOffsets(count: number, { fileBytes, blockBytes, seed }: Dr
   const next = mulberry32(seed);
   for (let i = 0; i < count; i++) offsets[i] = Math.floor(next() * blocks) * blockBytes;
   return offsets;
+}
+
+/**
+ * The sizes of `small_files`' set: `files` whole byte counts, uniform from `minBytes` to `maxBytes` inclusive, from
+ * a seeded generator (mulberry32), so that every run creates (and checks for) the same files.
+ */
+export function smallFileSizes({
+  files,
+  minBytes,
+  maxBytes,
+  seed,
+}: Pick<SmallFilesParams, 'files' | 'minBytes' | 'maxBytes' | 'seed'>): Uint32Array {
+  if (!Number.isInteger(files) || files < 1) throw new RangeError(`Expected at least one file, got ${files}`);
+  if (!Number.isInteger(minBytes) || !Number.isInteger(maxBytes) || minBytes < 1 || maxBytes < minBytes) {
+    throw new RangeError(`Expected whole sizes with 1 ≤ minBytes ≤ maxBytes, got ${minBytes} – ${maxBytes}`);
+  }
+  const sizes = new Uint32Array(files);
+  const next = mulberry32(seed);
+  for (let i = 0; i < files; i++) sizes[i] = minBytes + Math.floor(next() * (maxBytes - minBytes + 1));
+  return sizes;
 }
 
 /**
@@ -489,4 +724,8 @@ function mulberry32(seed: number): () => number {
 
 export function isScenario(name: string): name is ScenarioName {
   return (SCENARIOS as readonly string[]).includes(name);
+}
+
+export function isFsScenario(name: string): name is FsScenarioName {
+  return (FS_SCENARIOS as readonly string[]).includes(name);
 }
