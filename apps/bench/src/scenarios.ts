@@ -579,8 +579,8 @@ const FS_INFO: Readonly<Record<FsScenarioName, ScenarioInfo>> = {
     target: 'zokio `readFile` (io_uring) ≥ 3× `fs.promises.readFile` and ≥ 1× a `readFileSync` loop.',
     caveat:
       "`fs.promises.readFile` is 64 concurrent async loops: open, fstat, read and close, each a trip to libuv's " +
-      'thread pool (4 threads) and back. zokio `readFile` is 64 spawned tasks on one runtime: open and statx ' +
-      'submitted together, then one read (a file ≤ 64 KiB), then close; `-epoll` and `-js` are the same calls on ' +
+      'thread pool (4 threads) and back. zokio `readFile` is 64 spawned tasks on one runtime: open, a read of up to ' +
+      '64 KiB, a read that finds the end, then close (no statx); `-epoll` and `-js` are the same calls on ' +
       "the other backends (epoll's native thread pool for files, Node's callback `fs`).",
   },
   file_random_read: {

@@ -609,15 +609,17 @@ function finish(driver: ScriptedDriver, cleanup: Cleanup): void {
 }
 
 describe('cancel safety against a scripted driver', () => {
-  it('the scripted driver runs a readFile: open and statx together, one read, then close', () => {
+  it('the scripted driver runs a small readFile: open, one read, a read that finds the end, then close', () => {
     const d = new ScriptedDriver();
     const f = readFile('/scripted/file');
     expect(f.poll(d.context)).toBe(PENDING);
-    expect(d.pending.map((op) => op.kind)).toEqual(['open', 'statx']);
+    expect(d.pending.map((op) => op.kind)).toEqual(['open']);
     d.complete('open', 42);
-    d.complete('statx', 0, regularFile(5));
     expect(f.poll(d.context)).toBe(PENDING);
     d.complete('read', 5, (op) => op.buf!.bytes.set(Buffer.from('hello')));
+    expect(f.poll(d.context)).toBe(PENDING);
+    expect(d.pending.map((op) => op.kind)).toEqual(['read']); // the probe for the end: no statx
+    d.complete('read', 0);
     expect(f.poll(d.context)).toBe(PENDING);
     d.complete('close', 0);
     expect(f.poll(d.context)).toEqual(Buffer.from('hello'));
@@ -625,23 +627,25 @@ describe('cancel safety against a scripted driver', () => {
     expect(d.pool.stats().inUseBytes).toBe(0);
   });
 
-  it('readFile dropped after its open completed alone (its statx still in flight) closes the fd', () => {
+  it('readFile dropped after its open completed (its first read in flight) closes the fd', () => {
     const d = new ScriptedDriver();
     const f = readFile('/scripted/file');
     expect(f.poll(d.context)).toBe(PENDING);
     d.complete('open', 42);
-    expect(f.poll(d.context)).toBe(PENDING); // the open's fd is taken; the statx is still in flight
+    expect(f.poll(d.context)).toBe(PENDING); // the open's fd is taken; the first read is in flight
     finish(d, f.cancel());
     d.completeAll();
     expect(d.closed).toEqual([42]);
     expect(d.pool.stats().inUseBytes).toBe(0);
   });
 
-  it('readFile whose statx fails after its open succeeded closes the fd', () => {
+  it('readFile of a file over 64 KiB whose fstat fails after its open succeeded closes the fd', () => {
     const d = new ScriptedDriver();
     const f = readFile('/scripted/file');
     expect(f.poll(d.context)).toBe(PENDING);
     d.complete('open', 42);
+    expect(f.poll(d.context)).toBe(PENDING);
+    d.complete('read', 65_536); // a full first read: more may follow, so the size is asked for
     expect(f.poll(d.context)).toBe(PENDING);
     d.complete('statx', -osConstants.errno.EIO);
     let error: unknown;
@@ -654,7 +658,7 @@ describe('cancel safety against a scripted driver', () => {
       d.completeAll(0);
     }
     expect(error).toBeInstanceOf(IoError);
-    expect(error).toMatchObject({ code: 'EIO', syscall: 'stat', path: '/scripted/file' });
+    expect(error).toMatchObject({ code: 'EIO', syscall: 'fstat', path: '/scripted/file' });
     expect(d.closed).toEqual([42]);
   });
 
@@ -663,6 +667,9 @@ describe('cancel safety against a scripted driver', () => {
     const f = readFile('/scripted/file');
     expect(f.poll(d.context)).toBe(PENDING);
     d.complete('open', 42);
+    expect(f.poll(d.context)).toBe(PENDING);
+    d.complete('read', 65_536);
+    expect(f.poll(d.context)).toBe(PENDING);
     d.complete('statx', 0, regularFile(1 << 20));
     expect(f.poll(d.context)).toBe(PENDING);
     expect(d.pending.filter((op) => op.kind === 'read').length).toBeGreaterThan(1); // spans in flight
