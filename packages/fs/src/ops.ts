@@ -365,7 +365,7 @@ export class MkdirFuture extends DriverOp<void> {
 const SMALL_RESULT_BYTES = 8192;
 /** The slab's size: a small result keeps at most this much alive (Node's own small-Buffer pool is 8 KiB). */
 const RESULT_SLAB_BYTES = 32768;
-let slab = new ArrayBuffer(0);
+let slab: Buffer = Buffer.alloc(0);
 let slabUsed = 0;
 
 /**
@@ -376,10 +376,10 @@ let slabUsed = 0;
 function resultBuffer(length: number): Buffer {
   if (length > SMALL_RESULT_BYTES) return Buffer.allocUnsafe(length);
   if (slabUsed + length > slab.byteLength) {
-    slab = new ArrayBuffer(RESULT_SLAB_BYTES);
+    slab = Buffer.allocUnsafeSlow(RESULT_SLAB_BYTES); // not zero-filled: every byte handed out is written first
     slabUsed = 0;
   }
-  const out = Buffer.from(slab, slabUsed, length);
+  const out = slab.subarray(slabUsed, slabUsed + length);
   slabUsed += (length + 7) & ~7; // 8-byte aligned, as Node's pool
   return out;
 }
