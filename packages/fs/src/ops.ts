@@ -5,9 +5,9 @@
  *
  * ## Ownership
  * Everything an op points at — its encoded paths, its `statx` buffer, its data buffers — belongs to the kernel from
- * the submit to the final completion (contract rule 2). Each future keeps what it lent in `#lent` and gives it back
- * to the driver's pool exactly once: in `settle` when it completes, or in `orphaned` when it was dropped while in
- * flight (the final completion still arrives). Data buffers handed in by the caller are the caller's again when
+ * the submit to the final completion (contract rule 2). Each future is a `LendingOpFuture` (`@zokio/io-driver`): it
+ * gives what it lent back to the driver's pool exactly once, when it settles or, dropped while in flight, when the
+ * final completion still arrives. Data buffers handed in by the caller are the caller's again when
  * the future settles; if the future is dropped, they go back to the pool, so a cancelled read never leaks one.
  *
  * An open that completes after its future was dropped closes its fd: the driver does it when the cancel lost the
@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { AT_FDCWD, IoError, OpFuture, type CompletionHandler, type IoDriver } from '@zokio/io-driver';
+import { AT_FDCWD, IGNORE, LendingOpFuture, type IoDriver } from '@zokio/io-driver';
 import type { Cleanup } from '@zokio/future';
 import type { BufferPool, IoBuf } from '@zokio/memory';
 import { Stats, STATX_BASIC_STATS } from './stats.js';
@@ -28,8 +28,7 @@ export interface Owned {
   readonly buf: IoBuf;
 }
 
-/** A completion handler that ignores its result: for a close nobody waits for. @internal */
-export const IGNORE: CompletionHandler = { complete() {} };
+export { IGNORE };
 
 const ECANCELED = 125;
 
@@ -38,65 +37,8 @@ export const AT_REMOVEDIR = 0x200;
 /** `RENAME_NOREPLACE` for renameat2. @internal */
 export const RENAME_NOREPLACE = 1;
 
-/** An op whose pool buffers (paths, output) are given back when it settles or is orphaned. */
-abstract class DriverOp<T> extends OpFuture<T> {
-  readonly #syscall: string;
-  readonly #path: string | undefined;
-  #lent: IoBuf[] | undefined = undefined;
-
-  constructor(syscall: string, path: string | undefined) {
-    super();
-    this.#syscall = syscall;
-    this.#path = path;
-  }
-
-  /** True once the op was handed to a driver (its first poll). */
-  get submitted(): boolean {
-    return this.driver !== undefined;
-  }
-
-  /** Encodes `path` for the op; it is given back with the rest. */
-  protected encodePath(driver: IoDriver, path: string): IoBuf {
-    return this.lend(driver.encodePath(path));
-  }
-
-  /** Records `buf` as lent to the op. */
-  protected lend(buf: IoBuf): IoBuf {
-    (this.#lent ??= []).push(buf);
-    return buf;
-  }
-
-  #giveBack(): void {
-    const lent = this.#lent;
-    if (lent === undefined) return;
-    this.#lent = undefined;
-    const pool = this.driver!.pool;
-    for (const buf of lent) pool.release(buf);
-  }
-
-  /** The value for a successful result (`res >= 0`). Runs before the lent buffers are given back. */
-  protected abstract value(res: number, aux: number): T;
-
-  protected settle(res: number, aux: number): T {
-    try {
-      if (res < 0) throw IoError.fromResult(res, this.#syscall, this.#path);
-      return this.value(res, aux);
-    } finally {
-      this.#giveBack();
-    }
-  }
-
-  protected override orphaned(res: number, aux: number): void {
-    this.#giveBack();
-    this.dropped(res, aux);
-  }
-
-  /** The final result of an op whose future was dropped: release what it produced. Default: nothing. */
-  protected dropped(_res: number, _aux: number): void {}
-}
-
 /** `openat(AT_FDCWD, path, flags, mode)` → `make(fd, driver)` (the fd itself, or a `File` around it). */
-export class OpenFuture<T> extends DriverOp<T> {
+export class OpenFuture<T> extends LendingOpFuture<T> {
   readonly #absolute: string;
   readonly #flags: number;
   readonly #mode: number;
@@ -130,7 +72,7 @@ export class OpenFuture<T> extends DriverOp<T> {
 }
 
 /** `close(fd)`. */
-export class CloseFuture extends DriverOp<void> {
+export class CloseFuture extends LendingOpFuture<void> {
   readonly #fd: number;
   constructor(fd: number, path: string | undefined) {
     super('close', path);
@@ -150,7 +92,7 @@ export class CloseFuture extends DriverOp<void> {
  * `read(fd, buf, length, position)` (position −1: the fd's offset) → `{ n, buf }`. `buf` is the caller's again when
  * the future settles, and goes back to the pool if the future is dropped.
  */
-export class ReadFuture extends DriverOp<Owned> {
+export class ReadFuture extends LendingOpFuture<Owned> {
   readonly #fd: number;
   readonly #buf: IoBuf;
   readonly #position: number;
@@ -186,7 +128,7 @@ export class ReadFuture extends DriverOp<Owned> {
 }
 
 /** `write(fd, buf, length, position)` → `{ n, buf }`. Buffer ownership as {@link ReadFuture}. */
-export class WriteFuture extends DriverOp<Owned> {
+export class WriteFuture extends LendingOpFuture<Owned> {
   readonly #fd: number;
   readonly #buf: IoBuf;
   readonly #position: number;
@@ -226,7 +168,7 @@ export class WriteFuture extends DriverOp<Owned> {
  * given back when it settles or is orphaned) → bytes transferred. A read is copied out into the caller's buffers
  * only when it completes, so a dropped one never writes into them.
  */
-export class CopyingVectoredFuture extends DriverOp<number> {
+export class CopyingVectoredFuture extends LendingOpFuture<number> {
   readonly #write: boolean;
   readonly #fd: number;
   readonly #buffers: readonly Uint8Array[];
@@ -269,7 +211,7 @@ export class CopyingVectoredFuture extends DriverOp<number> {
 }
 
 /** `fsync`/`fdatasync`. */
-export class FsyncFuture extends DriverOp<void> {
+export class FsyncFuture extends LendingOpFuture<void> {
   readonly #fd: number;
   readonly #datasync: boolean;
   constructor(fd: number, datasync: boolean, path: string | undefined) {
@@ -284,7 +226,7 @@ export class FsyncFuture extends DriverOp<void> {
 }
 
 /** `statx(dirfd, path, flags)` → {@link Stats}: of a path (`dirfd` = `AT_FDCWD`), or of an fd with `AT_EMPTY_PATH`. */
-export class StatxFuture extends DriverOp<Stats> {
+export class StatxFuture extends LendingOpFuture<Stats> {
   readonly #dirfd: number;
   readonly #absolute: string;
   readonly #flags: number;
@@ -313,7 +255,7 @@ export class StatxFuture extends DriverOp<Stats> {
 }
 
 /** `unlinkat` of a file, or of an empty directory with `AT_REMOVEDIR`. */
-export class UnlinkFuture extends DriverOp<void> {
+export class UnlinkFuture extends LendingOpFuture<void> {
   readonly #absolute: string;
   readonly #flags: number;
   constructor(absolute: string, display: string, removeDir: boolean) {
@@ -328,7 +270,7 @@ export class UnlinkFuture extends DriverOp<void> {
 }
 
 /** `renameat2(from, to, flags)`. */
-export class RenameFuture extends DriverOp<void> {
+export class RenameFuture extends LendingOpFuture<void> {
   readonly #from: string;
   readonly #to: string;
   readonly #flags: number;
@@ -347,7 +289,7 @@ export class RenameFuture extends DriverOp<void> {
 }
 
 /** `mkdirat(path, mode)`. */
-export class MkdirFuture extends DriverOp<void> {
+export class MkdirFuture extends LendingOpFuture<void> {
   readonly #absolute: string;
   readonly #mode: number;
   constructor(absolute: string, display: string, mode: number) {
@@ -389,7 +331,7 @@ function resultBuffer(length: number): Buffer {
  * when it completes: into `target` at `targetOffset`, or into a new `Buffer` of the bytes read. The plain API of
  * `File` stands on it; nothing is lent to the caller, so dropping it can leak nothing.
  */
-export class CopyingReadFuture<T extends number | Buffer> extends DriverOp<T> {
+export class CopyingReadFuture<T extends number | Buffer> extends LendingOpFuture<T> {
   readonly #fd: number;
   readonly #position: number;
   readonly #length: number;
@@ -432,7 +374,7 @@ export class CopyingReadFuture<T extends number | Buffer> extends DriverOp<T> {
 }
 
 /** A write from a pool buffer of its own, filled from `data` at submit: the plain API's write. */
-export class CopyingWriteFuture extends DriverOp<number> {
+export class CopyingWriteFuture extends LendingOpFuture<number> {
   readonly #fd: number;
   readonly #position: number;
   readonly #data: Uint8Array;

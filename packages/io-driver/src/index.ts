@@ -18,6 +18,7 @@
 export { IO, IoDriver, type CompletionHandler, type IoDriverOptions, type SocketIoOptions } from './driver.js';
 export { BufferGroup } from './buffer-group.js';
 export { OpFuture, ioDriverOf } from './op-future.js';
+export { IGNORE, LendingOpFuture } from './lending-op-future.js';
 export {
   AF_INET,
   AF_INET6,
