@@ -11,9 +11,9 @@
  * @module
  */
 import { describeValue, ZokioError } from '@zokio/future';
-import { IoError } from '@zokio/io-driver';
+import { IoError, UnexpectedEofError } from '@zokio/io-driver';
 
-export { IoError };
+export { IoError, UnexpectedEofError };
 
 /**
  * A function of `@zokio/fs` was called with a value it cannot use. `code` is Node's: `ERR_INVALID_ARG_TYPE` for a
@@ -63,26 +63,6 @@ export function invalidArgument(
     `${where}: Expected ${argument} to be ${what}, got ${describeValue(got)}`,
     path,
   );
-}
-
-/** A read that reached the end of the file before it had every byte it needed (`readExact`). */
-export class UnexpectedEofError extends ZokioError {
-  /** Bytes wanted. */
-  readonly expected: number;
-  /** Bytes there were. */
-  readonly got: number;
-  /** The file's path. */
-  readonly path: string;
-
-  constructor(path: string, expected: number, got: number) {
-    super(
-      'ERR_ZOKIO_UNEXPECTED_EOF',
-      `Expected ${expected} bytes from '${path}', got ${got} before the end of the file`,
-    );
-    this.expected = expected;
-    this.got = got;
-    this.path = path;
-  }
 }
 
 const EBADF = -9;

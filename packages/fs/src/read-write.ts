@@ -14,11 +14,11 @@
  */
 import { constants } from 'node:fs';
 import { fn, type Future } from '@zokio/future';
-import type { IoDriver } from '@zokio/io-driver';
+import { FdGuard } from '@zokio/io-driver';
 import { MAX_BUFFER_BYTES } from '@zokio/memory';
 import { describeValue } from '@zokio/future';
 import { FsArgumentError } from './errors.js';
-import { CloseFuture, CopyingReadFuture, IGNORE, OpenFuture, StatxFuture } from './ops.js';
+import { CloseFuture, CopyingReadFuture, OpenFuture, StatxFuture } from './ops.js';
 import { openFlags } from './open-options.js';
 import { checkPath, type PathLike } from './path.js';
 import { AT_EMPTY_PATH } from './stats.js';
@@ -26,34 +26,8 @@ import { fill, writeAll } from './transfer.js';
 
 const O_CLOEXEC = 0o2000000;
 
-/**
- * The fd of an open made by a whole-file helper, from the moment the open completes: closed by `done()` (awaited)
- * on the way out, or submitted for closing at once by `release()` in `finally` if the helper fails or is dropped
- * — a `yield*` in a `finally` would not run when the future is dropped without awaiting its clean-up.
- */
-class OwnedFd {
-  fd = -1;
-  #driver: IoDriver | undefined = undefined;
-  readonly keep = (fd: number, driver: IoDriver): number => {
-    this.fd = fd;
-    this.#driver = driver;
-    return fd;
-  };
-  /** The close to await on success; the fd is no longer ours once it is submitted. */
-  close(display: string): Future<void> {
-    const fd = this.fd;
-    this.fd = -1;
-    return new CloseFuture(fd, display);
-  }
-  release(): void {
-    if (this.fd < 0) return;
-    this.#driver!.close(this.fd, IGNORE);
-    this.fd = -1;
-  }
-}
-
 const readWhole = fn(function* (absolute: string, display: string) {
-  const owned = new OwnedFd();
+  const owned = new FdGuard();
   try {
     const fd = yield* new OpenFuture(absolute, display, constants.O_RDONLY | O_CLOEXEC, 0, owned.keep);
     // Most files fit one pool buffer: read it, then make sure the end was reached (a short read is not proof on
@@ -88,7 +62,7 @@ const readWhole = fn(function* (absolute: string, display: string) {
         out = Buffer.concat(chunks);
       }
     }
-    yield* owned.close(display);
+    yield* new CloseFuture(owned.take(), display);
     return out;
   } finally {
     owned.release();
@@ -173,11 +147,11 @@ const writeWhole = fn(function* (
   bytes: Uint8Array,
   append: boolean,
 ) {
-  const owned = new OwnedFd();
+  const owned = new FdGuard();
   try {
     const fd = yield* new OpenFuture(absolute, display, flags, mode, owned.keep);
     yield* writeAll(display, fd, bytes, append ? -1 : 0);
-    yield* owned.close(display);
+    yield* new CloseFuture(owned.take(), display);
   } finally {
     owned.release();
   }

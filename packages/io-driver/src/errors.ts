@@ -41,3 +41,31 @@ export class IoError extends ZokioError {
     return new IoError(res, syscall, path);
   }
 }
+
+/**
+ * A read needed more bytes than there were: the file ended, or the peer closed its side, before `expected` bytes
+ * (`readExact` of `@zokio/fs` and `@zokio/net`). What was read is not lost: see each `readExact`.
+ *
+ * @example
+ * ```ts
+ * import { UnexpectedEofError } from '@zokio/io-driver';
+ * const e = new UnexpectedEofError('data.bin', 8, 3);
+ * e.code; // 'ERR_ZOKIO_UNEXPECTED_EOF'
+ * ```
+ * @category Errors
+ */
+export class UnexpectedEofError extends ZokioError {
+  /** Bytes wanted. */
+  readonly expected: number;
+  /** Bytes there were. */
+  readonly got: number;
+  /** The file's path, or the peer's address. */
+  readonly path: string;
+
+  constructor(path: string, expected: number, got: number) {
+    super('ERR_ZOKIO_UNEXPECTED_EOF', `Expected ${expected} bytes from '${path}', got ${got} before the end`);
+    this.expected = expected;
+    this.got = got;
+    this.path = path;
+  }
+}

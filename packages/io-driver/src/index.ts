@@ -19,6 +19,7 @@ export { IO, IoDriver, type CompletionHandler, type IoDriverOptions, type Socket
 export { BufferGroup } from './buffer-group.js';
 export { OpFuture, ioDriverOf } from './op-future.js';
 export { IGNORE, LendingOpFuture } from './lending-op-future.js';
+export { FdGuard } from './fd-guard.js';
 export {
   AF_INET,
   AF_INET6,
@@ -32,7 +33,7 @@ export {
   type SocketAddress,
 } from './sockaddr.js';
 export { createJsBackend } from './backends/js.js';
-export { IoError } from './errors.js';
+export { IoError, UnexpectedEofError } from './errors.js';
 export {
   probe,
   selectBackend,

@@ -5,7 +5,7 @@
  * `@zokio/future` (futures, generator async functions, combinators), `@zokio/scheduler` (tasks, JoinHandle,
  * JoinSet), `@zokio/time` (sleep, interval, timeout, the test clock), `@zokio/sync` (locks and channels) and
  * `@zokio/runtime` (the Runtime and `main`), `@zokio/memory` and `@zokio/io-driver` (buffers and the I/O driver) and
- * `@zokio/fs` (files). Install a single layer to depend on less.
+ * `@zokio/fs` (files) and `@zokio/net` (sockets). Install a single layer to depend on less.
  *
  * @example
  * ```ts
@@ -35,3 +35,4 @@ export * from '@zokio/sync';
 export * from '@zokio/memory';
 export * from '@zokio/io-driver';
 export * from '@zokio/fs';
+export * from '@zokio/net';

@@ -1,0 +1,58 @@
+/**
+ * The errors of `@zokio/net`: what the system refused is an {@link IoError} (Node's shape: `code` such as
+ * `'ECONNREFUSED'`, negative `errno`, `syscall`, and the address in `path`); bad input is a
+ * {@link NetArgumentError}, thrown when the function is called, before anything is submitted.
+ *
+ * @module
+ */
+import { describeValue, ZokioError } from '@zokio/future';
+import { IoError, UnexpectedEofError } from '@zokio/io-driver';
+
+export { IoError, UnexpectedEofError };
+
+/**
+ * A function of `@zokio/net` was called with a value it cannot use. `code` is Node's: `ERR_INVALID_ARG_TYPE` for a
+ * value of the wrong type, `ERR_INVALID_ARG_VALUE` for one of the right type that is malformed or out of range.
+ *
+ * @example
+ * ```ts
+ * import { NetArgumentError, TcpStream } from '@zokio/net';
+ * try {
+ *   TcpStream.connect('127.0.0.1:99999');
+ * } catch (e) {
+ *   if (e instanceof NetArgumentError) console.log(e.code, e.argument); // ERR_INVALID_ARG_VALUE address
+ * }
+ * ```
+ * @category Errors
+ */
+export class NetArgumentError extends ZokioError {
+  /** The parameter at fault. */
+  readonly argument: string;
+
+  constructor(code: 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE', argument: string, message: string) {
+    super(code, message);
+    this.argument = argument;
+  }
+}
+
+/** `where: Expected <argument> to be <what>, got <value>`. @internal */
+export function invalidArgument(
+  where: string,
+  argument: string,
+  what: string,
+  got: unknown,
+  code: 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' = 'ERR_INVALID_ARG_VALUE',
+): NetArgumentError {
+  return new NetArgumentError(
+    code,
+    argument,
+    `${where}: Expected ${argument} to be ${what}, got ${describeValue(got)}`,
+  );
+}
+
+const EBADF = -9;
+
+/** Using a socket after `close()`: `EBADF`, as Node reports it. @internal */
+export function closedSocket(syscall: string, label: string): IoError {
+  return IoError.fromResult(EBADF, syscall, label);
+}

@@ -1,0 +1,104 @@
+/**
+ * The driver ops of `@zokio/net` as futures. Each is a `LendingOpFuture`: lazy, and whatever it lent to the kernel
+ * (an encoded address, a receive or send buffer) goes back to the pool exactly once, when it settles or when the
+ * final completion of a dropped op arrives.
+ *
+ * - {@link SocketOp}: the rare ops (socket, bind, listen, connect, shutdown, close), described by small functions.
+ * - {@link RecvFuture}, {@link SendFuture}: the hot path, one class each. A dropped receive whose bytes arrived anyway
+ *   hands them to `keep` — the stream keeps them for its next read — so cancellation loses no byte.
+ *
+ * @module
+ */
+import { LendingOpFuture, type IoDriver } from '@zokio/io-driver';
+import type { IoBuf } from '@zokio/memory';
+
+/** What a {@link SocketOp} does: submit with `this` as the handler, and turn a result into a value. */
+export interface SocketOpSpec<T> {
+  /** Submits the op; `lend` records pool buffers lent to it. Returns the token. */
+  submit(driver: IoDriver, op: SocketOp<T>): number;
+  /** The value of a successful result. */
+  value(res: number, aux: number, driver: IoDriver): T;
+  /** The final result of a dropped op: release what it produced (an fd). */
+  dropped?(res: number, aux: number, driver: IoDriver): void;
+}
+
+/** One socket op described by a {@link SocketOpSpec}. @internal */
+export class SocketOp<T> extends LendingOpFuture<T> {
+  readonly #spec: SocketOpSpec<T>;
+
+  constructor(syscall: string, label: string | undefined, spec: SocketOpSpec<T>) {
+    super(syscall, label);
+    this.#spec = spec;
+  }
+
+  /** Lends `buf` to the op (given back when it settles or is orphaned). */
+  lendBuffer(buf: IoBuf): IoBuf {
+    return this.lend(buf);
+  }
+
+  protected submit(driver: IoDriver): number {
+    return this.#spec.submit(driver, this);
+  }
+
+  protected value(res: number, aux: number): T {
+    return this.#spec.value(res, aux, this.driver!);
+  }
+
+  protected override dropped(res: number, aux: number): void {
+    this.#spec.dropped?.(res, aux, this.driver!);
+  }
+}
+
+/**
+ * `recv` of up to `length` bytes into a pool buffer of its own, copied into a new `Buffer` (empty: the peer closed
+ * its side). Dropped, bytes that arrived anyway go to `keep`.
+ */
+export class RecvFuture extends LendingOpFuture<Buffer> {
+  readonly #fd: number;
+  readonly #length: number;
+  readonly #keep: (bytes: Buffer) => void;
+  #buf: IoBuf | undefined = undefined;
+
+  constructor(fd: number, length: number, label: string, keep: (bytes: Buffer) => void) {
+    super('recv', label);
+    this.#fd = fd;
+    this.#length = length;
+    this.#keep = keep;
+  }
+
+  protected submit(driver: IoDriver): number {
+    const buf = (this.#buf = this.lend(driver.pool.acquire(this.#length)));
+    return driver.recv(this.#fd, buf, this, { length: this.#length });
+  }
+
+  protected value(res: number): Buffer {
+    return Buffer.from(this.#buf!.bytes.subarray(0, res));
+  }
+
+  protected override dropped(res: number): void {
+    this.#keep(res > 0 ? Buffer.from(this.#buf!.bytes.subarray(0, res)) : Buffer.alloc(0));
+  }
+}
+
+/** `send` of `data` (at most 64 KiB) from a pool buffer of its own → bytes sent. */
+export class SendFuture extends LendingOpFuture<number> {
+  readonly #fd: number;
+  readonly #data: Uint8Array;
+
+  constructor(fd: number, data: Uint8Array, label: string) {
+    super('send', label);
+    this.#fd = fd;
+    this.#data = data;
+  }
+
+  protected submit(driver: IoDriver): number {
+    const data = this.#data;
+    const buf = this.lend(driver.pool.acquire(data.byteLength));
+    buf.bytes.set(data);
+    return driver.send(this.#fd, buf, this, { length: data.byteLength });
+  }
+
+  protected value(res: number): number {
+    return res;
+  }
+}

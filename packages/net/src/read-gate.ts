@@ -1,0 +1,99 @@
+/**
+ * {@link ReadGate}: what makes a socket's reads cancel-safe — a dropped read loses no byte, and bytes come out in
+ * the order they arrived.
+ *
+ * ## Protocol
+ * - A read first takes what dropped reads left behind (`kept`), oldest first.
+ * - A read dropped while its receive was in flight becomes an *orphan*: its receive still completes (the kernel may
+ *   already have copied bytes into its buffer), and whatever it got is appended to `kept`.
+ * - While an orphan is in flight, no new receive is submitted: a new one could complete first with later bytes and
+ *   overtake the orphan's. Readers wait for the orphans to finish, then take from `kept`.
+ *
+ * One reader at a time is the contract (as Tokio's `&mut self`); several concurrent readers each get whole chunks
+ * in no promised order.
+ *
+ * @module
+ */
+import { FutureBase, PENDING, type Cleanup, type Context, type Future, type Poll, type Waker } from '@zokio/future';
+
+/** The state a socket shares with its read futures. @internal */
+export class ReadGate<T> {
+  readonly kept: T[] = [];
+  orphans = 0;
+  #waiters: Waker[] = [];
+
+  /** A dropped read's final result arrived: keep it (unless `undefined`) and let waiting readers go on. */
+  settleOrphan(value: T | undefined): void {
+    this.orphans--;
+    if (value !== undefined) this.kept.push(value);
+    if (this.orphans === 0) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const waker of waiters) waker.wake();
+    }
+  }
+
+  wait(waker: Waker): void {
+    if (!this.#waiters.includes(waker)) this.#waiters.push(waker);
+  }
+
+  forget(waker: Waker): void {
+    const i = this.#waiters.indexOf(waker);
+    if (i >= 0) this.#waiters.splice(i, 1);
+  }
+}
+
+/**
+ * A read through a {@link ReadGate}: takes a kept value, or waits for orphans, or runs the receive `start()` makes.
+ * `fromKept` may split a kept value (a partial take puts the rest back at the front). @internal
+ */
+export class GatedRead<T> extends FutureBase<T> {
+  readonly #gate: ReadGate<T>;
+  readonly #start: () => Future<T>;
+  readonly #fromKept: (gate: ReadGate<T>) => T;
+  #inner: Future<T> | undefined = undefined;
+  #waker: Waker | undefined = undefined;
+  #done = false;
+
+  constructor(gate: ReadGate<T>, start: () => Future<T>, fromKept: (gate: ReadGate<T>) => T) {
+    super();
+    this.#gate = gate;
+    this.#start = start;
+    this.#fromKept = fromKept;
+  }
+
+  poll(cx: Context): Poll<T> {
+    const gate = this.#gate;
+    if (this.#inner === undefined) {
+      if (gate.orphans > 0) {
+        this.#waker = cx.waker;
+        gate.wait(cx.waker);
+        return PENDING;
+      }
+      if (this.#waker !== undefined) gate.forget(this.#waker);
+      this.#waker = undefined;
+      if (gate.kept.length > 0) return this.#fromKept(gate);
+      this.#inner = this.#start();
+    }
+    try {
+      const value = this.#inner.poll(cx);
+      if (value !== PENDING) this.#done = true;
+      return value;
+    } catch (error) {
+      this.#done = true;
+      throw error;
+    }
+  }
+
+  /** Dropped with its receive in flight (or completed unobserved): it becomes an orphan of the gate. */
+  override cancel(): Cleanup {
+    if (this.#waker !== undefined) this.#gate.forget(this.#waker);
+    this.#waker = undefined;
+    const inner = this.#inner;
+    this.#inner = undefined;
+    if (inner === undefined || this.#done) return undefined;
+    this.#done = true;
+    this.#gate.orphans++;
+    return inner.cancel();
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The rare socket ops as futures, each a {@link SocketOp}: create, bind, listen, connect, shutdown, close.
+ *
+ * A socket that a dropped `openSocket` produced anyway is closed (by the driver when the cancel lost the race, here
+ * when the result was stored but never observed); a dropped `closeSocket` that the backend stopped before it ran
+ * closes again, so a dropped close still closes.
+ *
+ * @module
+ */
+import { IGNORE, type IoDriver, type SocketAddress } from '@zokio/io-driver';
+import type { Future } from '@zokio/future';
+import { SocketOp } from './ops.js';
+
+const ECANCELED = 125;
+
+/** `socket(domain, type)` → `keep(fd, driver)`. */
+export function openSocket<T>(
+  domain: number,
+  type: number,
+  label: string,
+  keep: (fd: number, driver: IoDriver) => T,
+): Future<T> {
+  return new SocketOp<T>('socket', label, {
+    submit: (driver, op) => driver.socket(domain, type, 0, op),
+    value: (fd, _aux, driver) => keep(fd, driver),
+    dropped: (fd, _aux, driver) => {
+      if (fd >= 0) driver.close(fd, IGNORE);
+    },
+  });
+}
+
+/** An op on `fd` with `address` encoded for it. */
+function addressOp(
+  syscall: string,
+  label: string,
+  address: SocketAddress,
+  start: (driver: IoDriver, addr: ReturnType<IoDriver['encodeAddress']>, op: SocketOp<void>) => number,
+): Future<void> {
+  return new SocketOp<void>(syscall, label, {
+    submit: (driver, op) => {
+      const encoded = driver.encodeAddress(address);
+      op.lendBuffer(encoded.buf);
+      return start(driver, encoded, op);
+    },
+    value: () => undefined,
+  });
+}
+
+/** `bind(fd, address)`. */
+export function bindSocket(fd: number, address: SocketAddress, label: string): Future<void> {
+  return addressOp('bind', label, address, (driver, { buf, length }, op) => driver.bind(fd, buf, length, op));
+}
+
+/** `connect(fd, address)`. */
+export function connectSocket(fd: number, address: SocketAddress, label: string): Future<void> {
+  return addressOp('connect', label, address, (driver, { buf, length }, op) => driver.connect(fd, buf, length, op));
+}
+
+/** `listen(fd, backlog)`. */
+export function listenSocket(fd: number, backlog: number, label: string): Future<void> {
+  return new SocketOp<void>('listen', label, {
+    submit: (driver, op) => driver.listen(fd, backlog, op),
+    value: () => undefined,
+  });
+}
+
+/** `shutdown(fd, how)`. */
+export function shutdownSocket(fd: number, how: 0 | 1 | 2, label: string): Future<void> {
+  return new SocketOp<void>('shutdown', label, {
+    submit: (driver, op) => driver.shutdownSocket(fd, how, op),
+    value: () => undefined,
+  });
+}
+
+/** `close(fd)`; dropped and stopped by the backend before it ran, it closes again. */
+export function closeSocket(fd: number, label: string): Future<void> {
+  return new SocketOp<void>('close', label, {
+    submit: (driver, op) => driver.close(fd, op),
+    value: () => undefined,
+    dropped: (res, _aux, driver) => {
+      if (res === -ECANCELED) driver.close(fd, IGNORE);
+    },
+  });
+}

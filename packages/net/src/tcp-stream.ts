@@ -1,0 +1,340 @@
+/**
+ * {@link TcpStream}: a connected TCP (or Unix stream) socket on the runtime's I/O driver.
+ *
+ * Reads are cancel-safe through a {@link ReadGate}: bytes a dropped read received anyway are kept, in order, for
+ * the next read. Writes are not: a dropped write may have sent any prefix of its data. One reader and one writer at
+ * a time (they may run concurrently with each other); for several writers, queue their messages through a channel.
+ *
+ * @module
+ */
+import { fn, ready, type Future } from '@zokio/future';
+import {
+  decodeSockaddr,
+  domainOf,
+  FdGuard,
+  IGNORE,
+  IoError,
+  SOCK_STREAM,
+  SOCKADDR_MAX_BYTES,
+  SocketOption,
+  type IoDriver,
+  type SocketAddress,
+} from '@zokio/io-driver';
+import { MAX_BUFFER_BYTES } from '@zokio/memory';
+import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
+import { closedSocket, invalidArgument, UnexpectedEofError } from './errors.js';
+import { RecvFuture, SendFuture } from './ops.js';
+import { GatedRead, ReadGate } from './read-gate.js';
+import { closeSocket, connectSocket, openSocket, shutdownSocket } from './socket-ops.js';
+
+function checkCount(value: unknown, where: string, argument: string): number {
+  if (typeof value !== 'number')
+    throw invalidArgument(where, argument, 'a non-negative integer', value, 'ERR_INVALID_ARG_TYPE');
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw invalidArgument(where, argument, 'a non-negative integer', value);
+  return value;
+}
+
+/** Bytes of `data` (a string is UTF-8). @internal */
+export function toBytes(data: unknown, where: string): Uint8Array {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw invalidArgument(where, 'data', 'a string, Buffer or Uint8Array', data, 'ERR_INVALID_ARG_TYPE');
+}
+
+/** Takes up to `max` bytes from the front of the kept chunks. */
+function takeKept(gate: ReadGate<Buffer>, max: number): Buffer {
+  const first = gate.kept[0]!;
+  if (first.length <= max) {
+    gate.kept.shift();
+    return first;
+  }
+  gate.kept[0] = first.subarray(max);
+  return first.subarray(0, max);
+}
+
+/** The address of `fd` (local or peer), or `undefined` if the socket has none. @internal */
+export function addressOf(driver: IoDriver, fd: number, peer: boolean, syscall: string, label: string): SocketAddress {
+  const out = new Uint8Array(SOCKADDR_MAX_BYTES);
+  const n = driver.socketAddress(fd, peer, out);
+  if (n < 0) throw IoError.fromResult(n, syscall, label);
+  return decodeSockaddr(out, n);
+}
+
+const connectTo = fn(function* (address: SocketAddress, label: string) {
+  const guard = new FdGuard();
+  let driver: IoDriver | undefined;
+  try {
+    const fd = yield* openSocket(domainOf(address), SOCK_STREAM, label, (fd, d) => {
+      driver = d;
+      return guard.keep(fd, d);
+    });
+    yield* connectSocket(fd, address, label);
+    return new TcpStream(guard.take(), driver!, label);
+  } finally {
+    guard.release();
+  }
+});
+
+/**
+ * A connected stream socket: TCP over IPv4 or IPv6, or a Unix stream socket.
+ *
+ * @example
+ * ```ts
+ * import { fn } from '@zokio/future';
+ * import { TcpStream } from '@zokio/net';
+ * const get = fn(function* () {
+ *   using stream = yield* TcpStream.connect('127.0.0.1:8080');
+ *   yield* stream.writeAll('GET / HTTP/1.0\r\n\r\n');
+ *   return (yield* stream.readToEnd()).toString();
+ * });
+ * ```
+ * @category TCP
+ */
+export class TcpStream implements Disposable, AsyncDisposable {
+  readonly #driver: IoDriver;
+  /** The peer's address as text, for errors. */
+  readonly #label: string;
+  readonly #gate = new ReadGate<Buffer>();
+  readonly #keep = (bytes: Buffer) => this.#gate.settleOrphan(bytes.length > 0 ? bytes : undefined);
+  #fd: number;
+
+  /** @internal Made by {@link TcpStream.connect} and `TcpListener.accept`. */
+  constructor(fd: number, driver: IoDriver, label: string) {
+    this.#fd = fd;
+    this.#driver = driver;
+    this.#label = label;
+  }
+
+  /**
+   * Connects to `address` (`'127.0.0.1:8080'`, `'[::1]:8080'`, `{ host, port }`, `{ path }` for a Unix socket).
+   * Bound the wait with `timeout` from `@zokio/time`.
+   *
+   * **Cancel-safe**: dropped, the socket is closed (also if the connect completed meanwhile).
+   *
+   * @example
+   * ```ts
+   * const stream = yield* timeout(5_000, TcpStream.connect({ host: '127.0.0.1', port: 8080 }));
+   * ```
+   */
+  static connect(address: AddressLike): Future<TcpStream> {
+    const a = toSocketAddress(address, 'TcpStream.connect');
+    return connectTo(a, formatAddress(a));
+  }
+
+  /** The socket's fd; −1 once closed. */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#fd < 0;
+  }
+
+  #open(syscall: string): number {
+    if (this.#fd < 0) throw closedSocket(syscall, this.#label);
+    return this.#fd;
+  }
+
+  /**
+   * Receives up to `maxLength` bytes (at most 64 KiB per call); an empty buffer means the peer closed its side.
+   *
+   * **Cancel-safe**: bytes a dropped read received anyway are returned by the next read, in order.
+   *
+   * @example
+   * ```ts
+   * for (let chunk = yield* stream.read(); chunk.length > 0; chunk = yield* stream.read()) handle(chunk);
+   * ```
+   */
+  read(maxLength: number = MAX_BUFFER_BYTES): Future<Buffer> {
+    const fd = this.#open('recv');
+    const max = Math.min(checkCount(maxLength, 'TcpStream.read', 'maxLength'), MAX_BUFFER_BYTES);
+    if (max === 0) return ready(Buffer.alloc(0));
+    return new GatedRead(
+      this.#gate,
+      () => new RecvFuture(fd, max, this.#label, this.#keep),
+      (gate) => takeKept(gate, max),
+    );
+  }
+
+  /**
+   * Receives exactly `length` bytes, or fails with `ERR_ZOKIO_UNEXPECTED_EOF` if the peer closes first.
+   *
+   * **Cancel-safe** in that no byte is lost: bytes received before the drop are kept for the next read.
+   *
+   * @example
+   * ```ts
+   * const header = yield* stream.readExact(4);
+   * ```
+   */
+  readExact(length: number): Future<Buffer> {
+    this.#open('recv');
+    checkCount(length, 'TcpStream.readExact', 'length');
+    return this.#readExact(length);
+  }
+
+  #readExact = fn(function* (this: TcpStream, length: number) {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    try {
+      while (got < length) {
+        const chunk = yield* this.read(Math.min(MAX_BUFFER_BYTES, length - got));
+        if (chunk.length === 0) throw new UnexpectedEofError(this.#label, length, got);
+        chunks.push(chunk);
+        got += chunk.length;
+      }
+      const out = Buffer.concat(chunks, length);
+      chunks.length = 0;
+      return out;
+    } finally {
+      // Dropped (or failed) part-way: what was read goes back to the front, so the next read gets it.
+      if (chunks.length > 0) this.#gate.kept.unshift(...chunks);
+    }
+  });
+
+  /**
+   * Receives until the peer closes its side, and returns everything.
+   *
+   * **Cancel-safe** in that no byte is lost: what was received before the drop is kept for the next read.
+   *
+   * @example
+   * ```ts
+   * const body = yield* stream.readToEnd();
+   * ```
+   */
+  readToEnd(): Future<Buffer> {
+    this.#open('recv');
+    return this.#readToEnd();
+  }
+
+  #readToEnd = fn(function* (this: TcpStream) {
+    const chunks: Buffer[] = [];
+    try {
+      for (let chunk = yield* this.read(); chunk.length > 0; chunk = yield* this.read()) chunks.push(chunk);
+      const out = Buffer.concat(chunks);
+      chunks.length = 0;
+      return out;
+    } finally {
+      if (chunks.length > 0) this.#gate.kept.unshift(...chunks);
+    }
+  });
+
+  /**
+   * Sends up to 64 KiB of `data` (a string is UTF-8) in one op; returns the bytes sent, which may be fewer.
+   *
+   * **Not cancel-safe**: a dropped write may have sent its bytes.
+   *
+   * @example
+   * ```ts
+   * const n = yield* stream.write('ping');
+   * ```
+   */
+  write(data: Uint8Array | string): Future<number> {
+    const fd = this.#open('send');
+    const bytes = toBytes(data, 'TcpStream.write');
+    if (bytes.byteLength === 0) return ready(0);
+    return new SendFuture(fd, bytes.subarray(0, MAX_BUFFER_BYTES), this.#label);
+  }
+
+  /**
+   * Sends all of `data`, in order, 64 KiB per op.
+   *
+   * **Not cancel-safe**: a dropped `writeAll` may have sent any prefix of `data`.
+   *
+   * @example
+   * ```ts
+   * yield* stream.writeAll(response);
+   * ```
+   */
+  writeAll(data: Uint8Array | string): Future<void> {
+    const fd = this.#open('send');
+    const bytes = toBytes(data, 'TcpStream.writeAll');
+    return writeAllTo(fd, bytes, this.#label);
+  }
+
+  /**
+   * Shuts down the sending side (`'write'`, the default: the peer reads the end), the receiving side, or both.
+   *
+   * **Cancel-safe**: dropped, the shutdown may or may not have happened.
+   *
+   * @example
+   * ```ts
+   * yield* stream.shutdown(); // half-close: we are done sending
+   * ```
+   */
+  shutdown(how: 'read' | 'write' | 'both' = 'write'): Future<void> {
+    const fd = this.#open('shutdown');
+    const code = how === 'read' ? 0 : how === 'write' ? 1 : how === 'both' ? 2 : -1;
+    if (code < 0) throw invalidArgument('TcpStream.shutdown', 'how', "'read', 'write' or 'both'", how);
+    return shutdownSocket(fd, code as 0 | 1 | 2, this.#label);
+  }
+
+  /** The peer's address. */
+  peerAddr(): SocketAddress {
+    return addressOf(this.#driver, this.#open('getpeername'), true, 'getpeername', this.#label);
+  }
+
+  /** The local address. */
+  localAddr(): SocketAddress {
+    return addressOf(this.#driver, this.#open('getsockname'), false, 'getsockname', this.#label);
+  }
+
+  /** Disables (or enables) Nagle's algorithm: small writes go out at once. */
+  setNoDelay(noDelay = true): void {
+    this.#option(SocketOption.NODELAY, noDelay, 'setNoDelay');
+  }
+
+  /** Enables (or disables) TCP keep-alive probes. */
+  setKeepAlive(keepAlive = true): void {
+    this.#option(SocketOption.KEEPALIVE, keepAlive, 'setKeepAlive');
+  }
+
+  #option(option: SocketOption, on: unknown, where: string): void {
+    if (typeof on !== 'boolean')
+      throw invalidArgument(`TcpStream.${where}`, 'value', 'a boolean', on, 'ERR_INVALID_ARG_TYPE');
+    const res = this.#driver.setSocketOption(this.#open('setsockopt'), option, on ? 1 : 0);
+    if (res < 0) throw IoError.fromResult(res, 'setsockopt', this.#label);
+  }
+
+  /**
+   * Closes the socket. Idempotent. Other methods fail with `EBADF` afterwards.
+   *
+   * **Cancel-safe**: the socket is closed from the call on.
+   *
+   * @example
+   * ```ts
+   * yield* stream.close();
+   * ```
+   */
+  close(): Future<void> {
+    const fd = this.#fd;
+    if (fd < 0) return ready(undefined);
+    this.#fd = -1;
+    return closeSocket(fd, this.#label);
+  }
+
+  /** Closes the socket, for `using` in a generator: the close is submitted at once. */
+  [Symbol.dispose](): void {
+    const fd = this.#fd;
+    if (fd < 0) return;
+    this.#fd = -1;
+    this.#driver.close(fd, IGNORE);
+  }
+
+  /** Closes the socket, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    const fd = this.#fd;
+    if (fd < 0) return Promise.resolve();
+    this.#fd = -1;
+    return new Promise((resolve) => this.#driver.close(fd, { complete: () => resolve() }));
+  }
+}
+
+/** Sends all of `bytes` in order. @internal */
+export const writeAllTo = fn(function* (fd: number, bytes: Uint8Array, label: string) {
+  for (let done = 0; done < bytes.byteLength;) {
+    done += yield* new SendFuture(fd, bytes.subarray(done, done + MAX_BUFFER_BYTES), label);
+  }
+});

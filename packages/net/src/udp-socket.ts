@@ -1,0 +1,307 @@
+/**
+ * {@link UdpSocket}: a datagram socket on the runtime's I/O driver.
+ *
+ * Receiving is cancel-safe through a {@link ReadGate}: a datagram that a dropped `recvFrom`/`recv` received anyway
+ * is kept, in order, for the next receive. Sending is not: a dropped send may have sent its datagram.
+ *
+ * @module
+ */
+import { fn, ready, type Future } from '@zokio/future';
+import {
+  decodeSockaddr,
+  domainOf,
+  FdGuard,
+  IGNORE,
+  IoError,
+  LendingOpFuture,
+  SOCK_DGRAM,
+  SOCKADDR_MAX_BYTES,
+  SocketOption,
+  type IoDriver,
+  type SocketAddress,
+} from '@zokio/io-driver';
+import { MAX_BUFFER_BYTES, type IoBuf } from '@zokio/memory';
+import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
+import { closedSocket, invalidArgument } from './errors.js';
+import { GatedRead, ReadGate } from './read-gate.js';
+import { bindSocket, closeSocket, connectSocket, openSocket } from './socket-ops.js';
+import { addressOf, toBytes } from './tcp-stream.js';
+
+/** A received datagram and who sent it. @category UDP */
+export interface Datagram {
+  readonly data: Buffer;
+  readonly from: SocketAddress;
+}
+
+/** `recvmsg` of one datagram into a pool buffer of its own, with its source address. */
+class RecvFromFuture extends LendingOpFuture<Datagram> {
+  readonly #fd: number;
+  readonly #length: number;
+  readonly #keep: (datagram: Datagram | undefined) => void;
+  #buf: IoBuf | undefined = undefined;
+  #from: IoBuf | undefined = undefined;
+
+  constructor(fd: number, length: number, label: string, keep: (datagram: Datagram | undefined) => void) {
+    super('recvmsg', label);
+    this.#fd = fd;
+    this.#length = length;
+    this.#keep = keep;
+  }
+
+  protected submit(driver: IoDriver): number {
+    const buf = (this.#buf = this.lend(driver.pool.acquire(this.#length)));
+    const from = (this.#from = this.lend(driver.pool.acquire(SOCKADDR_MAX_BYTES)));
+    return driver.recvmsg(this.#fd, buf, from, this, { length: this.#length });
+  }
+
+  protected value(res: number, aux: number): Datagram {
+    return {
+      data: Buffer.from(this.#buf!.bytes.subarray(0, Math.min(res, this.#length))),
+      from: decodeSockaddr(this.#from!.bytes, aux),
+    };
+  }
+
+  protected override dropped(res: number, aux: number): void {
+    this.#keep(res >= 0 ? this.value(res, aux) : undefined);
+  }
+}
+
+/** `sendmsg` of one datagram, to `to` or the connected peer. */
+class SendToFuture extends LendingOpFuture<number> {
+  readonly #fd: number;
+  readonly #data: Uint8Array;
+  readonly #to: SocketAddress | undefined;
+
+  constructor(fd: number, data: Uint8Array, to: SocketAddress | undefined, label: string) {
+    super('sendmsg', label);
+    this.#fd = fd;
+    this.#data = data;
+    this.#to = to;
+  }
+
+  protected submit(driver: IoDriver): number {
+    const data = this.#data;
+    const buf = this.lend(driver.pool.acquire(Math.max(1, data.byteLength)));
+    buf.bytes.set(data);
+    if (this.#to === undefined) return driver.sendmsg(this.#fd, buf, undefined, 0, this, { length: data.byteLength });
+    const to = driver.encodeAddress(this.#to);
+    this.lend(to.buf);
+    return driver.sendmsg(this.#fd, buf, to.buf, to.length, this, { length: data.byteLength });
+  }
+
+  protected value(res: number): number {
+    return res;
+  }
+}
+
+const bindUdp = fn(function* (address: SocketAddress, label: string) {
+  const guard = new FdGuard();
+  let driver: IoDriver | undefined;
+  try {
+    const fd = yield* openSocket(domainOf(address), SOCK_DGRAM, label, (fd, d) => {
+      driver = d;
+      return guard.keep(fd, d);
+    });
+    yield* bindSocket(fd, address, label);
+    return new UdpSocket(guard.take(), driver!, address);
+  } finally {
+    guard.release();
+  }
+});
+
+function checkLength(value: unknown, where: string): number {
+  if (typeof value !== 'number') throw invalidArgument(where, 'maxLength', 'an integer', value, 'ERR_INVALID_ARG_TYPE');
+  if (!Number.isInteger(value) || value < 1 || value > MAX_BUFFER_BYTES) {
+    throw invalidArgument(where, 'maxLength', `an integer from 1 to ${MAX_BUFFER_BYTES}`, value);
+  }
+  return value;
+}
+
+/**
+ * A UDP socket, IPv4 or IPv6.
+ *
+ * @example
+ * ```ts
+ * import { fn } from '@zokio/future';
+ * import { UdpSocket } from '@zokio/net';
+ * const echoOnce = fn(function* () {
+ *   using socket = yield* UdpSocket.bind('127.0.0.1:0');
+ *   const { data, from } = yield* socket.recvFrom();
+ *   yield* socket.sendTo(data, from);
+ * });
+ * ```
+ * @category UDP
+ */
+export class UdpSocket implements Disposable {
+  readonly #driver: IoDriver;
+  readonly #label: string;
+  readonly #gate = new ReadGate<Datagram>();
+  readonly #keep = (datagram: Datagram | undefined) => this.#gate.settleOrphan(datagram);
+  #fd: number;
+
+  /** @internal Made by {@link UdpSocket.bind}. */
+  constructor(fd: number, driver: IoDriver, address: SocketAddress) {
+    this.#fd = fd;
+    this.#driver = driver;
+    this.#label = formatAddress(address);
+  }
+
+  /**
+   * Binds a UDP socket to `address` (port 0: the kernel picks one; read it with {@link localAddr}).
+   *
+   * **Cancel-safe**: dropped, the socket is closed.
+   *
+   * @example
+   * ```ts
+   * const socket = yield* UdpSocket.bind('[::1]:0');
+   * ```
+   */
+  static bind(address: AddressLike): Future<UdpSocket> {
+    const a = toSocketAddress(address, 'UdpSocket.bind');
+    if (a.family === 'unix') throw invalidArgument('UdpSocket.bind', 'address', 'an IPv4 or IPv6 address', address);
+    return bindUdp(a, formatAddress(a));
+  }
+
+  /** The socket's fd; −1 once closed. */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  #open(syscall: string): number {
+    if (this.#fd < 0) throw closedSocket(syscall, this.#label);
+    return this.#fd;
+  }
+
+  /**
+   * Sends `data` as one datagram to `address`; returns the bytes sent.
+   *
+   * **Not cancel-safe**: a dropped send may have sent the datagram.
+   *
+   * @example
+   * ```ts
+   * yield* socket.sendTo('ping', '127.0.0.1:9999');
+   * ```
+   */
+  sendTo(data: Uint8Array | string, address: AddressLike): Future<number> {
+    const fd = this.#open('sendmsg');
+    const bytes = toBytes(data, 'UdpSocket.sendTo');
+    if (bytes.byteLength > MAX_BUFFER_BYTES) {
+      throw invalidArgument('UdpSocket.sendTo', 'data', `at most ${MAX_BUFFER_BYTES} bytes`, bytes.byteLength);
+    }
+    const to = toSocketAddress(address, 'UdpSocket.sendTo');
+    return new SendToFuture(fd, bytes, to, this.#label);
+  }
+
+  /**
+   * Receives one datagram (up to `maxLength` bytes; the rest of a longer one is discarded) and its sender.
+   *
+   * **Cancel-safe**: a datagram a dropped receive got anyway is returned by the next one.
+   *
+   * @example
+   * ```ts
+   * const { data, from } = yield* socket.recvFrom();
+   * ```
+   */
+  recvFrom(maxLength: number = MAX_BUFFER_BYTES): Future<Datagram> {
+    const fd = this.#open('recvmsg');
+    const max = checkLength(maxLength, 'UdpSocket.recvFrom');
+    return new GatedRead(
+      this.#gate,
+      () => new RecvFromFuture(fd, max, this.#label, this.#keep),
+      (gate) => gate.kept.shift()!,
+    );
+  }
+
+  /**
+   * Sets the default peer: {@link send} and {@link recv} then talk to it only.
+   *
+   * **Cancel-safe**: dropped, the peer may or may not be set.
+   *
+   * @example
+   * ```ts
+   * yield* socket.connect('127.0.0.1:9999');
+   * ```
+   */
+  connect(address: AddressLike): Future<void> {
+    const fd = this.#open('connect');
+    return connectSocket(fd, toSocketAddress(address, 'UdpSocket.connect'), this.#label);
+  }
+
+  /**
+   * Sends one datagram to the connected peer.
+   *
+   * **Not cancel-safe**, as {@link sendTo}.
+   *
+   * @example
+   * ```ts
+   * yield* socket.send('ping');
+   * ```
+   */
+  send(data: Uint8Array | string): Future<number> {
+    const fd = this.#open('sendmsg');
+    const bytes = toBytes(data, 'UdpSocket.send');
+    if (bytes.byteLength > MAX_BUFFER_BYTES) {
+      throw invalidArgument('UdpSocket.send', 'data', `at most ${MAX_BUFFER_BYTES} bytes`, bytes.byteLength);
+    }
+    return new SendToFuture(fd, bytes, undefined, this.#label);
+  }
+
+  /**
+   * Receives one datagram from the connected peer.
+   *
+   * **Cancel-safe**, as {@link recvFrom}.
+   *
+   * @example
+   * ```ts
+   * const reply = yield* socket.recv();
+   * ```
+   */
+  recv(maxLength: number = MAX_BUFFER_BYTES): Future<Buffer> {
+    return recvData(this.recvFrom(maxLength));
+  }
+
+  /** Allows (or forbids) sending to broadcast addresses. */
+  setBroadcast(on = true): void {
+    if (typeof on !== 'boolean')
+      throw invalidArgument('UdpSocket.setBroadcast', 'on', 'a boolean', on, 'ERR_INVALID_ARG_TYPE');
+    const res = this.#driver.setSocketOption(this.#open('setsockopt'), SocketOption.BROADCAST, on ? 1 : 0);
+    if (res < 0) throw IoError.fromResult(res, 'setsockopt', this.#label);
+  }
+
+  /** The local address. */
+  localAddr(): SocketAddress {
+    return addressOf(this.#driver, this.#open('getsockname'), false, 'getsockname', this.#label);
+  }
+
+  /** The connected peer's address. */
+  peerAddr(): SocketAddress {
+    return addressOf(this.#driver, this.#open('getpeername'), true, 'getpeername', this.#label);
+  }
+
+  /**
+   * Closes the socket. Idempotent; other methods fail with `EBADF` afterwards.
+   *
+   * @example
+   * ```ts
+   * yield* socket.close();
+   * ```
+   */
+  close(): Future<void> {
+    const fd = this.#fd;
+    if (fd < 0) return ready(undefined);
+    this.#fd = -1;
+    return closeSocket(fd, this.#label);
+  }
+
+  /** Closes the socket, for `using`: the close is submitted at once. */
+  [Symbol.dispose](): void {
+    const fd = this.#fd;
+    if (fd < 0) return;
+    this.#fd = -1;
+    this.#driver.close(fd, IGNORE);
+  }
+}
+
+const recvData = fn(function* (datagram: Future<Datagram>) {
+  return (yield* datagram).data;
+});
