@@ -11,4 +11,5 @@ export { formatAddress, lookupHost, type AddressLike, type SocketAddress } from 
 export { IoError, NetArgumentError, UnexpectedEofError } from './errors.js';
 export { TcpListener, type BindOptions } from './tcp-listener.js';
 export { TcpStream } from './tcp-stream.js';
+export { toDuplex } from './duplex.js';
 export { UdpSocket, type Datagram } from './udp-socket.js';

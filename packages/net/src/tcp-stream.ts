@@ -123,6 +123,21 @@ export class TcpStream implements Disposable, AsyncDisposable {
     return connectTo(a, formatAddress(a));
   }
 
+  /** @internal The driver the socket lives on (the stream adapter submits to it directly). */
+  get driver(): IoDriver {
+    return this.#driver;
+  }
+
+  /** @internal What dropped reads left behind, for the stream adapter to hand out first. */
+  get gate(): ReadGate<Buffer> {
+    return this.#gate;
+  }
+
+  /** @internal The peer's address as text. */
+  get label(): string {
+    return this.#label;
+  }
+
   /** The socket's fd; −1 once closed. */
   get fd(): number {
     return this.#fd;
@@ -313,6 +328,11 @@ export class TcpStream implements Disposable, AsyncDisposable {
     if (fd < 0) return ready(undefined);
     this.#fd = -1;
     return closeSocket(fd, this.#label);
+  }
+
+  /** @internal Marks the stream closed without closing the fd: its new owner (the `Duplex` adapter) closes it. */
+  detach(): void {
+    this.#fd = -1;
   }
 
   /** Closes the socket, for `using` in a generator: the close is submitted at once. */

@@ -126,3 +126,44 @@ describe.each(drivers)('TCP and UDP on %s', (driver) => {
     expect(out.from).toEqual(out.a);
   });
 });
+
+describe.each(drivers)('toDuplex on %s', (driver) => {
+  const { run } = runtimeOn(driver);
+
+  it('pipes bytes both ways through a Node Duplex, ends with a half-close, and closes the socket', async () => {
+    const { pipeline } = await import('node:stream/promises');
+    const { Readable, Writable } = await import('node:stream');
+    const { toDuplex } = await import('@zokio/net');
+    const payload = randomBytes(300_000);
+    const listener = await run(TcpListener.bind('127.0.0.1:0'));
+    const echo = run(
+      fn(function* () {
+        using s = yield* listener.accept();
+        for (let chunk = yield* s.read(); chunk.length > 0; chunk = yield* s.read()) yield* s.writeAll(chunk);
+        yield* s.shutdown();
+      })(),
+    );
+    const client = await run(TcpStream.connect(listener.localAddr()));
+    const duplex = toDuplex(client);
+    expect(client.closed).toBe(true); // the socket is the duplex's now
+    const chunks: Buffer[] = [];
+    await Promise.all([
+      pipeline(Readable.from([payload.subarray(0, 100_000), payload.subarray(100_000)]), duplex),
+      pipeline(
+        duplex,
+        new Writable({
+          write(chunk: Buffer, _e, cb) {
+            chunks.push(chunk);
+            cb();
+          },
+        }),
+      ),
+    ]);
+    await echo;
+    await run(listener.close());
+    expect(sha(Buffer.concat(chunks))).toBe(sha(payload));
+    // pipeline destroyed the duplex when both sides finished: its close (after the ops in flight) ran.
+    if (!duplex.closed) await new Promise((r) => duplex.once('close', r));
+    expect(duplex.destroyed).toBe(true);
+  });
+});
