@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { LendingOpFuture, type IoDriver } from '@zokio/io-driver';
+import { LendingOpFuture, type BufferGroup, type IoDriver } from '@zokio/io-driver';
 import type { IoBuf } from '@zokio/memory';
 
 /** What a {@link SocketOp} does: submit with `this` as the handler, and turn a result into a value. */
@@ -102,3 +102,50 @@ export class SendFuture extends LendingOpFuture<number> {
     return res;
   }
 }
+
+/**
+ * `recv` into a buffer the backend picks from `group` when data arrives, so a connection waiting for data holds no
+ * buffer. Completes with the bytes (copied out; the buffer goes straight back to the group), an empty `Buffer` at
+ * the end, or `undefined` when the group had no free buffer (`ENOBUFS`: the caller receives another way). Dropped,
+ * bytes that arrived anyway go to `keep`.
+ */
+export class SelectRecvFuture extends LendingOpFuture<Buffer | undefined> {
+  readonly #fd: number;
+  readonly #group: BufferGroup;
+  readonly #keep: (bytes: Buffer) => void;
+
+  constructor(fd: number, group: BufferGroup, label: string, keep: (bytes: Buffer) => void) {
+    super('recv', label);
+    this.#fd = fd;
+    this.#group = group;
+    this.#keep = keep;
+  }
+
+  protected submit(driver: IoDriver): number {
+    return driver.recvSelect(this.#fd, this.#group, this);
+  }
+
+  /** Copies the received bytes out of the group's buffer `bufferId` and gives it back. */
+  #take(res: number, bufferId: number): Buffer {
+    if (res <= 0) return Buffer.alloc(0); // no data: the backend kept its buffer
+    const group = this.#group;
+    const bytes = Buffer.from(group.buffer(bufferId).bytes.subarray(0, res));
+    group.recycle(bufferId);
+    return bytes;
+  }
+
+  protected override settle(res: number, aux: number): Buffer | undefined {
+    if (res === -ENOBUFS) return undefined;
+    return super.settle(res, aux);
+  }
+
+  protected value(res: number, aux: number): Buffer {
+    return this.#take(res, aux);
+  }
+
+  protected override dropped(res: number, aux: number): void {
+    this.#keep(res > 0 ? this.#take(res, aux) : Buffer.alloc(0));
+  }
+}
+
+const ENOBUFS = 105;

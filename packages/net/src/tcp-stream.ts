@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { fn, ready, type Future } from '@zokio/future';
+import { fn, FutureBase, PENDING, ready, type Cleanup, type Context, type Future, type Poll } from '@zokio/future';
 import {
   decodeSockaddr,
   domainOf,
@@ -17,13 +17,14 @@ import {
   SOCK_STREAM,
   SOCKADDR_MAX_BYTES,
   SocketOption,
+  type BufferGroup,
   type IoDriver,
   type SocketAddress,
 } from '@zokio/io-driver';
 import { MAX_BUFFER_BYTES } from '@zokio/memory';
 import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
 import { closedSocket, invalidArgument, UnexpectedEofError } from './errors.js';
-import { RecvFuture, SendFuture } from './ops.js';
+import { RecvFuture, SelectRecvFuture, SendFuture } from './ops.js';
 import { GatedRead, ReadGate } from './read-gate.js';
 import { closeSocket, connectSocket, openSocket, shutdownSocket } from './socket-ops.js';
 
@@ -41,6 +42,66 @@ export function toBytes(data: unknown, where: string): Uint8Array {
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   throw invalidArgument(where, 'data', 'a string, Buffer or Uint8Array', data, 'ERR_INVALID_ARG_TYPE');
+}
+
+/** Provided buffers per driver: 256 × 16 KiB, or `null` where the backend has none. */
+const GROUP_BUFFERS = 256;
+const GROUP_BUFFER_BYTES = 16384;
+const groups = new WeakMap<IoDriver, BufferGroup | null>();
+
+function groupOf(driver: IoDriver): BufferGroup | null {
+  let group = groups.get(driver);
+  if (group === undefined) {
+    try {
+      group = driver.createBufferGroup(GROUP_BUFFERS, GROUP_BUFFER_BYTES);
+    } catch {
+      group = null; // no provided buffers here: each receive brings its own
+    }
+    groups.set(driver, group);
+  }
+  return group;
+}
+
+/**
+ * One receive of up to `max` bytes: from the driver's provided buffers when it has them (a connection that waits
+ * holds no buffer), else, or when they are all in use (`ENOBUFS`), into a pool buffer of its own. Bytes beyond
+ * `max` go to the front of the gate's kept bytes.
+ */
+class ReceiveFuture extends FutureBase<Buffer> {
+  readonly #stream: TcpStream;
+  readonly #fd: number;
+  readonly #max: number;
+  #inner: Future<Buffer | undefined>;
+
+  constructor(stream: TcpStream, fd: number, max: number) {
+    super();
+    this.#stream = stream;
+    this.#fd = fd;
+    this.#max = max;
+    const group = groupOf(stream.driver);
+    this.#inner =
+      group === null
+        ? new RecvFuture(fd, max, stream.label, stream.keep)
+        : new SelectRecvFuture(fd, group, stream.label, stream.keep);
+  }
+
+  poll(cx: Context): Poll<Buffer> {
+    let bytes = this.#inner.poll(cx);
+    if (bytes === PENDING) return PENDING;
+    if (bytes === undefined) {
+      // The provided buffers are all in use: receive into a buffer of our own this time.
+      this.#inner = new RecvFuture(this.#fd, this.#max, this.#stream.label, this.#stream.keep);
+      bytes = this.#inner.poll(cx);
+      if (bytes === PENDING) return PENDING;
+    }
+    if (bytes!.length <= this.#max) return bytes!;
+    this.#stream.gate.kept.unshift(bytes!.subarray(this.#max));
+    return bytes!.subarray(0, this.#max);
+  }
+
+  override cancel(): Cleanup {
+    return this.#inner.cancel();
+  }
 }
 
 /** Takes up to `max` bytes from the front of the kept chunks. */
@@ -97,7 +158,8 @@ export class TcpStream implements Disposable, AsyncDisposable {
   /** The peer's address as text, for errors. */
   readonly #label: string;
   readonly #gate = new ReadGate<Buffer>();
-  readonly #keep = (bytes: Buffer) => this.#gate.settleOrphan(bytes.length > 0 ? bytes : undefined);
+  /** @internal Where a dropped receive's bytes go (see `ReadGate`). */
+  readonly keep = (bytes: Buffer) => this.#gate.settleOrphan(bytes.length > 0 ? bytes : undefined);
   #fd: number;
 
   /** @internal Made by {@link TcpStream.connect} and `TcpListener.accept`. */
@@ -169,7 +231,7 @@ export class TcpStream implements Disposable, AsyncDisposable {
     if (max === 0) return ready(Buffer.alloc(0));
     return new GatedRead(
       this.#gate,
-      () => new RecvFuture(fd, max, this.#label, this.#keep),
+      () => new ReceiveFuture(this, fd, max),
       (gate) => takeKept(gate, max),
     );
   }
