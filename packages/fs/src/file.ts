@@ -46,10 +46,9 @@ import {
   CopyingWriteFuture,
   FsyncFuture,
   OpenFuture,
-  ReadFuture,
+  OwnedTransferFuture,
   type Owned,
   StatxFuture,
-  WriteFuture,
 } from './ops.js';
 import { openFlags, type OpenFlags, type OpenOptions } from './open-options.js';
 import { checkPath, type PathLike } from './path.js';
@@ -278,7 +277,7 @@ export class File implements Disposable, AsyncDisposable {
   readOwned(buf: IoBuf, position = -1): Future<Owned> {
     const fd = this.#open('read');
     const at = position === -1 ? -1 : checkLength(position, 'File.readOwned', 'position', this.path);
-    return new ReadFuture(this.#driver.pool, fd, buf, at, buf.length, this.path);
+    return new OwnedTransferFuture(false, this.#driver.pool, fd, buf, at, buf.length, this.path);
   }
 
   // ---- Writing ---------------------------------------------------------------------------------------------------
@@ -354,7 +353,7 @@ export class File implements Disposable, AsyncDisposable {
     const fd = this.#open('write');
     checkLength(length, 'File.writeOwned', 'length', this.path);
     const at = position === -1 ? -1 : checkLength(position, 'File.writeOwned', 'position', this.path);
-    return new WriteFuture(this.#driver.pool, fd, buf, at, length, this.path);
+    return new OwnedTransferFuture(true, this.#driver.pool, fd, buf, at, length, this.path);
   }
 
   // ---- Vectored --------------------------------------------------------------------------------------------------

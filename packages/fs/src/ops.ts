@@ -89,10 +89,12 @@ export class CloseFuture extends LendingOpFuture<void> {
 }
 
 /**
- * `read(fd, buf, length, position)` (position −1: the fd's offset) → `{ n, buf }`. `buf` is the caller's again when
- * the future settles, and goes back to the pool if the future is dropped.
+ * `read` or `write` of `length` bytes of the caller's pool buffer `buf` at `position` (−1: the fd's offset) →
+ * `{ n, buf }`, with no copy. `buf` is the caller's again when the future settles; if the future is dropped, it goes
+ * back to the pool — at the op's final completion, or at once if the op was never submitted.
  */
-export class ReadFuture extends LendingOpFuture<Owned> {
+export class OwnedTransferFuture extends LendingOpFuture<Owned> {
+  readonly #write: boolean;
   readonly #fd: number;
   readonly #buf: IoBuf;
   readonly #position: number;
@@ -100,8 +102,17 @@ export class ReadFuture extends LendingOpFuture<Owned> {
   readonly #pool: BufferPool;
   #givenBack = false;
 
-  constructor(pool: BufferPool, fd: number, buf: IoBuf, position: number, length: number, path: string | undefined) {
-    super('read', path);
+  constructor(
+    write: boolean,
+    pool: BufferPool,
+    fd: number,
+    buf: IoBuf,
+    position: number,
+    length: number,
+    path: string | undefined,
+  ) {
+    super(write ? 'write' : 'read', path);
+    this.#write = write;
     this.#pool = pool;
     this.#fd = fd;
     this.#buf = buf;
@@ -109,57 +120,24 @@ export class ReadFuture extends LendingOpFuture<Owned> {
     this.#length = length;
   }
   protected submit(driver: IoDriver): number {
-    return driver.read(this.#fd, this.#buf, this.#position, this, this.#length);
+    return this.#write
+      ? driver.write(this.#fd, this.#buf, this.#position, this, this.#length)
+      : driver.read(this.#fd, this.#buf, this.#position, this, this.#length);
   }
   protected value(res: number): Owned {
     return { n: res, buf: this.#buf };
   }
   protected override dropped(): void {
-    this.#pool.release(this.#buf);
+    this.#giveBack();
   }
   override cancel(): Cleanup {
-    // Never submitted: nothing will be orphaned, so the buffer goes back now (once).
-    if (!this.submitted && !this.#givenBack) {
-      this.#givenBack = true;
-      this.#pool.release(this.#buf);
-    }
+    if (!this.submitted) this.#giveBack(); // never submitted: nothing will be orphaned
     return super.cancel();
   }
-}
-
-/** `write(fd, buf, length, position)` → `{ n, buf }`. Buffer ownership as {@link ReadFuture}. */
-export class WriteFuture extends LendingOpFuture<Owned> {
-  readonly #fd: number;
-  readonly #buf: IoBuf;
-  readonly #position: number;
-  readonly #length: number;
-  readonly #pool: BufferPool;
-  #givenBack = false;
-
-  constructor(pool: BufferPool, fd: number, buf: IoBuf, position: number, length: number, path: string | undefined) {
-    super('write', path);
-    this.#pool = pool;
-    this.#fd = fd;
-    this.#buf = buf;
-    this.#position = position;
-    this.#length = length;
-  }
-  protected submit(driver: IoDriver): number {
-    return driver.write(this.#fd, this.#buf, this.#position, this, this.#length);
-  }
-  protected value(res: number): Owned {
-    return { n: res, buf: this.#buf };
-  }
-  protected override dropped(): void {
+  #giveBack(): void {
+    if (this.#givenBack) return;
+    this.#givenBack = true;
     this.#pool.release(this.#buf);
-  }
-  override cancel(): Cleanup {
-    // Never submitted: nothing will be orphaned, so the buffer goes back now (once).
-    if (!this.submitted && !this.#givenBack) {
-      this.#givenBack = true;
-      this.#pool.release(this.#buf);
-    }
-    return super.cancel();
   }
 }
 
