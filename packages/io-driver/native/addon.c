@@ -87,10 +87,11 @@ static int describe(napi_env env, const struct zk_uring *u, napi_value obj) {
 }
 
 static napi_value js_create_ring(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 4) return zk_throw_code(env, "ERR_MISSING_ARGS", "zokio_io: createRing(staging, completions, fn, entries)");
+  if (argc < 4)
+    return zk_throw_code(env, "ERR_MISSING_ARGS", "zokio_io: createRing(staging, completions, fn, entries, cqEntries?)");
   void *staging, *completions;
   size_t staging_len, completions_len;
   uint32_t entries;
@@ -103,6 +104,8 @@ static napi_value js_create_ring(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (zk_get_u32(env, argv[3], "entries", 1, ZK_MAX_ENTRIES, &entries)) return NULL;
+  uint32_t cq_entries = 0;
+  if (argc >= 5 && zk_get_u32(env, argv[4], "cqEntries", 0, 2 * 65536, &cq_entries)) return NULL;
   if (staging_len < ZK_OP_RECORD_BYTES || completions_len < ZK_COMPLETION_RECORD_BYTES)
     return zk_throw_code(env, "ERR_OUT_OF_RANGE", "zokio_io: staging must hold one op record, completions one record");
 
@@ -111,7 +114,7 @@ static napi_value js_create_ring(napi_env env, napi_callback_info info) {
   r->env = env;
   zk_slots_init(&r->slots);
   const char *step = "io_uring_setup";
-  int err = zk_uring_init(&r->u, entries, &step);
+  int err = zk_uring_init(&r->u, entries, cq_entries, &step);
   if (err < 0) {
     char msg[128];
     snprintf(msg, sizeof msg, "%s: %s (%s)", step, zk_errno_name(err), strerror(-err));
@@ -332,7 +335,7 @@ static napi_value js_probe(napi_env env, napi_callback_info info) {
   CHECK(env, napi_create_object(env, &obj));
   struct zk_uring u;
   const char *step = "io_uring_setup";
-  int err = zk_uring_init(&u, 8, &step);
+  int err = zk_uring_init(&u, 8, 0, &step);
   if (err < 0) {
     char reason[192];
     int disabled = io_uring_disabled();

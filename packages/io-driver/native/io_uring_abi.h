@@ -127,6 +127,7 @@ _Static_assert(sizeof(struct zk_kernel_timespec) == 16, "kernel timespec size");
 /* io_uring_setup flags (zokio requests a subset; see uring.c for why each). */
 #define IORING_SETUP_IOPOLL (1U << 0)
 #define IORING_SETUP_SQPOLL (1U << 1) /* never used: see uring.c */
+#define IORING_SETUP_CQSIZE (1U << 3)
 #define IORING_SETUP_CLAMP (1U << 4)
 #define IORING_SETUP_SUBMIT_ALL (1U << 7)
 #define IORING_SETUP_COOP_TASKRUN (1U << 8)

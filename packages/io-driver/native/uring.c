@@ -11,6 +11,9 @@
  * - SUBMIT_ALL (5.18): a bad SQE completes with its error and submission goes on with the next, rather than
  *   stopping the batch.
  * - CLAMP (5.6): an oversized `entries` is clamped rather than refused.
+ * - CQSIZE (5.5): a completion queue larger than twice the SQ. At most cq_entries ops are in the kernel at once
+ *   (ring.c keeps the rest queued so the CQ can never overflow), and a server's idle connections each hold a
+ *   receive there: the default two-times-256 would stall every op behind ~500 idle receives.
  * Each is dropped in turn, newest first, when the kernel answers -EINVAL; setup_flags records what stuck.
  *
  * Never used, measured inside libuv: DEFER_TASKRUN (completions wait for an io_uring_enter from the submitter,
@@ -81,7 +84,7 @@ static void probe_ops(struct zk_uring *r) {
   r->probed = 1;
 }
 
-int zk_uring_init(struct zk_uring *r, unsigned entries, const char **step) {
+int zk_uring_init(struct zk_uring *r, unsigned entries, unsigned cq_entries, const char **step) {
   memset(r, 0, sizeof *r);
   r->fd = -1;
   struct zk_io_uring_params p;
@@ -89,6 +92,11 @@ int zk_uring_init(struct zk_uring *r, unsigned entries, const char **step) {
   for (size_t i = 0; i < sizeof kFlagLadder / sizeof kFlagLadder[0]; i++) {
     memset(&p, 0, sizeof p);
     p.flags = kFlagLadder[i];
+    /* CQSIZE (5.5) with every rung: the CQ bounds how many ops can be in the kernel at once (see ring.c). */
+    if (cq_entries > 0) {
+      p.flags |= IORING_SETUP_CQSIZE;
+      p.cq_entries = cq_entries < entries * 2 ? entries * 2 : cq_entries;
+    }
     fd = sys_setup(entries, &p);
     if (fd != -EINVAL) break; /* success, or an error no flag change will fix (EPERM, ENOSYS, ENOMEM, ...) */
   }

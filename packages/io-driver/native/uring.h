@@ -41,7 +41,8 @@ struct zk_uring {
  * Sets up a ring with at least `entries` SQ entries. Returns 0, or a negated errno with *step naming the syscall
  * that failed ("io_uring_setup", "mmap"). On failure nothing is left open.
  */
-int zk_uring_init(struct zk_uring *r, unsigned entries, const char **step);
+/* cq_entries 0: the kernel's default (twice entries); else IORING_SETUP_CQSIZE with that many (clamped). */
+int zk_uring_init(struct zk_uring *r, unsigned entries, unsigned cq_entries, const char **step);
 /* Unmaps and closes; safe on a zeroed or half-initialised ring. Returns 0 or the first negated errno seen. */
 int zk_uring_destroy(struct zk_uring *r);
 

@@ -9,6 +9,8 @@
  *
  * @module
  */
+import type { Future } from '@zokio/future';
+import { closeNow } from './close-now.js';
 import { IGNORE } from './lending-op-future.js';
 import type { IoDriver } from './driver.js';
 
@@ -34,6 +36,11 @@ export class FdGuard {
     const fd = this.#fd;
     this.#fd = -1;
     return fd;
+  }
+
+  /** Closes the fd now (see `closeNow`) and hands back a future of the result; the guard no longer owns it. */
+  close(path?: string): Future<void> {
+    return closeNow(this.#driver!, this.take(), path);
   }
 
   /** Submits a close of the fd if the guard still owns it (for `finally`). */

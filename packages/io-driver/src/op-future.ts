@@ -122,6 +122,15 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
     waker?.wake();
   }
 
+  /**
+   * Asks the driver to cancel the op while keeping this future waiting for it: the op completes with `-ECANCELED`
+   * (or with its own result if it won the race) and the future settles with that. For owners closing a resource
+   * under a pending op (a socket closed with a read in flight). Nothing happens unless the op is in flight.
+   */
+  interrupt(): void {
+    if (this.#state === SUBMITTED) this.#driver!.cancel(this.#token);
+  }
+
   override cancel(): Cleanup {
     switch (this.#state) {
       case IDLE:

@@ -59,6 +59,7 @@ export interface IoUringAddon {
     completions: ArrayBuffer,
     onCompletions: (count: number) => void,
     entries: number,
+    cqEntries: number,
   ): RingHandle;
   registerArena(handle: RingHandle, id: number, buffer: ArrayBuffer): void;
   flush(handle: RingHandle, count: number): void;
@@ -83,11 +84,18 @@ export interface IoUringAddon {
 /** Options for {@link loadIoUring}. */
 export interface IoUringOptions {
   /**
-   * Submission queue entries per ring; the completion queue gets twice as many, and at most that many ops are in
-   * the kernel at once (more wait, in order, in the backend's overflow queue).
+   * Submission queue entries per ring.
    * @default 256
    */
   readonly entries?: number;
+  /**
+   * Completion queue entries per ring (at least twice `entries`): at most that many ops are in the kernel at once,
+   * more wait, in order, in the backend's overflow queue. Every idle connection of a server holds a receive in the
+   * kernel, so this is sized for ten thousand of them (16 bytes each: 256 KiB). 0: the kernel's default, twice
+   * `entries`.
+   * @default 16384
+   */
+  readonly cqEntries?: number;
 }
 
 /** The `Backend` over one ring. */
@@ -104,9 +112,10 @@ export class IoUringBackend implements Backend {
     completions: ArrayBuffer,
     onCompletions: (count: number) => void,
     entries: number,
+    cqEntries: number,
   ) {
     this.#addon = addon;
-    this.#handle = addon.createRing(staging, completions, onCompletions, entries);
+    this.#handle = addon.createRing(staging, completions, onCompletions, entries, cqEntries);
     this.info = addon.ringInfo(this.#handle);
     untransferable(staging);
     untransferable(completions);
@@ -196,6 +205,10 @@ export function loadIoUring(
   if (!Number.isInteger(entries) || entries < 1 || entries > 32768) {
     return { error: `expected entries to be an integer from 1 to 32768, got ${String(entries)}` };
   }
+  const cqEntries = options.cqEntries ?? 16384;
+  if (!Number.isInteger(cqEntries) || cqEntries < 0 || cqEntries > 131072) {
+    return { error: `expected cqEntries to be an integer from 0 to 131072, got ${String(cqEntries)}` };
+  }
   const loaded = loadIoUringAddon();
   if ('error' in loaded) return loaded;
   const { addon } = loaded;
@@ -207,7 +220,7 @@ export function loadIoUring(
   }
   if (!probe.ok) return { error: probe.reason ?? 'io_uring unavailable' };
   const factory: BackendFactory = (staging, completions, onCompletions) =>
-    new IoUringBackend(addon, staging, completions, onCompletions, entries);
+    new IoUringBackend(addon, staging, completions, onCompletions, entries, cqEntries);
   return { factory, probe };
 }
 

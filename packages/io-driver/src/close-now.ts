@@ -1,0 +1,64 @@
+/**
+ * {@link closeNow}: closes an fd at once and returns a future of the result.
+ *
+ * Why not a lazy op future: `close()` methods mark their object closed when called, so the fd must be on its way
+ * to closing then too — a close future that is never polled (dropped by a `select`, or not awaited) must not leave
+ * the fd open. So the op is staged when `closeNow` is called (it reaches the kernel with the driver's next flush),
+ * and the future only waits for its result. Dropping the future drops the result, never the close.
+ *
+ * @module
+ */
+import { FutureBase, PENDING, type Context, type Future, type Poll, type Waker } from '@zokio/future';
+import type { CompletionHandler, IoDriver } from './driver.js';
+import { IoError } from './errors.js';
+
+const WAITING = 1;
+const DONE = 2;
+
+class CloseNow extends FutureBase<void> implements CompletionHandler {
+  readonly #path: string | undefined;
+  #state = WAITING;
+  #res = 0;
+  #waker: Waker | undefined = undefined;
+  #settled = false;
+
+  constructor(driver: IoDriver, fd: number, path: string | undefined) {
+    super();
+    this.#path = path;
+    driver.close(fd, this);
+  }
+
+  /** @internal The close's completion. */
+  complete(res: number): void {
+    this.#res = res;
+    this.#state = DONE;
+    const waker = this.#waker;
+    this.#waker = undefined;
+    waker?.wake();
+  }
+
+  poll(cx: Context): Poll<void> {
+    if (this.#state === WAITING) {
+      this.#waker = cx.waker;
+      return PENDING;
+    }
+    if (this.#settled) return;
+    this.#settled = true;
+    if (this.#res < 0) throw IoError.fromResult(this.#res, 'close', this.#path);
+  }
+}
+
+/**
+ * Stages `close(fd)` on `driver` now; the future resolves when it has completed (or throws its `IoError`).
+ *
+ * **Cancel-safe**: dropping the future does not stop the close.
+ *
+ * @example
+ * ```ts
+ * yield* closeNow(driver, fd, '/tmp/file');
+ * ```
+ * @category Driver
+ */
+export function closeNow(driver: IoDriver, fd: number, path?: string): Future<void> {
+  return new CloseNow(driver, fd, path);
+}
