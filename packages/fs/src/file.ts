@@ -35,12 +35,11 @@
 import { ftruncate } from 'node:fs';
 import { ready, type Future } from '@zokio/future';
 import type { IoDriver } from '@zokio/io-driver';
-import { IOV_MAX } from '@zokio/io-driver';
+import { closeNow, IOV_MAX } from '@zokio/io-driver';
 import { MAX_BUFFER_BYTES, type BufferPool, type IoBuf } from '@zokio/memory';
 import { BlockingFuture } from './blocking.js';
 import { closedFile, invalidArgument } from './errors.js';
 import {
-  CloseFuture,
   IGNORE,
   CopyingReadFuture,
   CopyingWriteFuture,
@@ -484,8 +483,8 @@ export class File implements Disposable, AsyncDisposable {
   /**
    * Closes the file. Idempotent: a second call completes at once. Other methods fail with `EBADF` afterwards.
    *
-   * **Cancel-safe**: the fd is released from this `File` when `close()` is called; dropping the future does not
-   * keep it open.
+   * **Cancel-safe**: the close is submitted when `close()` is called; dropping (or never polling) the future does
+   * not keep the fd open, it only drops the result.
    *
    * @example
    * ```ts
@@ -496,7 +495,7 @@ export class File implements Disposable, AsyncDisposable {
     const fd = this.#fd;
     if (fd < 0) return ready(undefined);
     this.#fd = -1;
-    return new CloseFuture(fd, this.path);
+    return closeNow(this.#driver, fd, this.path);
   }
 
   /** Closes the file, for `using` in a generator: the close is submitted now and completes in the background. */

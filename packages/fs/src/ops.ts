@@ -30,8 +30,6 @@ export interface Owned {
 
 export { IGNORE };
 
-const ECANCELED = 125;
-
 /** `AT_REMOVEDIR` for unlinkat. @internal */
 export const AT_REMOVEDIR = 0x200;
 /** `RENAME_NOREPLACE` for renameat2. @internal */
@@ -68,23 +66,6 @@ export class OpenFuture<T> extends LendingOpFuture<T> {
 
   protected override dropped(res: number): void {
     if (res >= 0) this.driver!.close(res, IGNORE);
-  }
-}
-
-/** `close(fd)`. */
-export class CloseFuture extends LendingOpFuture<void> {
-  readonly #fd: number;
-  constructor(fd: number, path: string | undefined) {
-    super('close', path);
-    this.#fd = fd;
-  }
-  protected submit(driver: IoDriver): number {
-    return driver.close(this.#fd, this);
-  }
-  protected value(): void {}
-  /** A close the backend stopped before it ran (epoll's pool can): close again, so a dropped close still closes. */
-  protected override dropped(res: number): void {
-    if (res === -ECANCELED) this.driver!.close(this.#fd, IGNORE);
   }
 }
 

@@ -18,7 +18,7 @@ import { FdGuard } from '@zokio/io-driver';
 import { MAX_BUFFER_BYTES } from '@zokio/memory';
 import { describeValue } from '@zokio/future';
 import { FsArgumentError } from './errors.js';
-import { CloseFuture, CopyingReadFuture, OpenFuture, StatxFuture } from './ops.js';
+import { CopyingReadFuture, OpenFuture, StatxFuture } from './ops.js';
 import { openFlags } from './open-options.js';
 import { checkPath, type PathLike } from './path.js';
 import { AT_EMPTY_PATH } from './stats.js';
@@ -62,7 +62,7 @@ const readWhole = fn(function* (absolute: string, display: string) {
         out = Buffer.concat(chunks);
       }
     }
-    yield* new CloseFuture(owned.take(), display);
+    yield* owned.close(display);
     return out;
   } finally {
     owned.release();
@@ -151,7 +151,7 @@ const writeWhole = fn(function* (
   try {
     const fd = yield* new OpenFuture(absolute, display, flags, mode, owned.keep);
     yield* writeAll(display, fd, bytes, append ? -1 : 0);
-    yield* new CloseFuture(owned.take(), display);
+    yield* owned.close(display);
   } finally {
     owned.release();
   }
