@@ -34,7 +34,11 @@ function fromHostPort(host: string, port: unknown, where: string, argument: stri
 export function toSocketAddress(input: unknown, where: string, argument = 'address'): SocketAddress {
   if (typeof input === 'string') {
     const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(input);
-    if (v6 !== null) return fromHostPort(v6[1]!, Number(v6[2]), where, argument);
+    if (v6 !== null) {
+      // Brackets are for IPv6 literals only.
+      if (isIP(v6[1]!) !== 6) throw invalidArgument(where, argument, "'[ipv6]:port' with an IPv6 address", input);
+      return fromHostPort(v6[1]!, Number(v6[2]), where, argument);
+    }
     const colon = input.lastIndexOf(':');
     if (colon <= 0 || input.indexOf(':') !== colon || !/^\d+$/.test(input.slice(colon + 1))) {
       throw invalidArgument(where, argument, "'host:port' or '[ipv6]:port'", input);
@@ -84,11 +88,15 @@ export function formatAddress(address: SocketAddress): string {
  * @category Addresses
  */
 export function lookupHost(host: string, port = 0): Future<SocketAddress[]> {
-  if (typeof host !== 'string' || host.length === 0) {
-    throw invalidArgument('lookupHost', 'host', 'a non-empty host name', host, 'ERR_INVALID_ARG_TYPE');
+  if (typeof host !== 'string')
+    throw invalidArgument('lookupHost', 'host', 'a host name', host, 'ERR_INVALID_ARG_TYPE');
+  if (host.length === 0) throw invalidArgument('lookupHost', 'host', 'a non-empty host name', host);
+  if (typeof port !== 'number') {
+    throw invalidArgument('lookupHost', 'port', 'a port from 0 to 65535', port, 'ERR_INVALID_ARG_TYPE');
   }
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw invalidArgument('lookupHost', 'port', 'a port from 0 to 65535', port);
+  }
   return fromPromise(async () => {
     const found = await lookup(host, { all: true, verbatim: true });
     return found.map((a): SocketAddress =>

@@ -39,6 +39,7 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
   let inFlight = 0;
   let afterFlight: (() => void) | undefined;
   let reading = false;
+  let readToken = -1;
 
   const settled = () => {
     inFlight--;
@@ -66,7 +67,7 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
       reading = true;
       const buf = driver.pool.acquire(MAX_BUFFER_BYTES);
       inFlight++;
-      driver.recv(
+      readToken = driver.recv(
         fd,
         buf,
         {
@@ -120,8 +121,10 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
     },
     destroy(error, callback) {
       const finish = () => closeSocket(() => callback(error));
-      if (inFlight > 0) afterFlight = finish;
-      else finish();
+      if (inFlight === 0) return finish();
+      afterFlight = finish;
+      // A receive may wait for data forever (an idle peer): stop it; it completes with ECANCELED.
+      if (reading) driver.cancel(readToken);
     },
   });
   return duplex;

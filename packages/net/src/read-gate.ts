@@ -16,10 +16,17 @@
  */
 import { FutureBase, PENDING, type Cleanup, type Context, type Future, type Poll, type Waker } from '@zokio/future';
 
+/** An op that can be asked to stop while its future keeps waiting for it (`OpFuture.interrupt`). @internal */
+export interface Interruptible {
+  interrupt(): void;
+}
+
 /** The state a socket shares with its read futures. @internal */
 export class ReadGate<T> {
   readonly kept: T[] = [];
   orphans = 0;
+  /** The receive in flight for the current read, if any: closing the socket interrupts it. */
+  current: Interruptible | undefined = undefined;
   #waiters: Waker[] = [];
 
   /** A dropped read's final result arrived: keep it (unless `undefined`) and let waiting readers go on. */
@@ -74,15 +81,21 @@ export class GatedRead<T> extends FutureBase<T> {
       this.#waker = undefined;
       if (gate.kept.length > 0) return this.#fromKept(gate);
       this.#inner = this.#start();
+      gate.current = this.#inner as unknown as Interruptible;
     }
     try {
       const value = this.#inner.poll(cx);
-      if (value !== PENDING) this.#done = true;
+      if (value !== PENDING) this.#finish();
       return value;
     } catch (error) {
-      this.#done = true;
+      this.#finish();
       throw error;
     }
+  }
+
+  #finish(): void {
+    this.#done = true;
+    if (this.#gate.current === (this.#inner as unknown)) this.#gate.current = undefined;
   }
 
   /** Dropped with its receive in flight (or completed unobserved): it becomes an orphan of the gate. */
@@ -93,6 +106,7 @@ export class GatedRead<T> extends FutureBase<T> {
     this.#inner = undefined;
     if (inner === undefined || this.#done) return undefined;
     this.#done = true;
+    if (this.#gate.current === (inner as unknown)) this.#gate.current = undefined;
     this.#gate.orphans++;
     return inner.cancel();
   }

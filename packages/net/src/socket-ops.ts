@@ -1,17 +1,15 @@
 /**
- * The rare socket ops as futures, each a {@link SocketOp}: create, bind, listen, connect, shutdown, close.
+ * The rare socket ops as futures, each a {@link SocketOp}: create, bind, listen, connect, shutdown. (Closing is
+ * `closeNow` from `@zokio/io-driver`: submitted when called, not when polled.)
  *
  * A socket that a dropped `openSocket` produced anyway is closed (by the driver when the cancel lost the race, here
- * when the result was stored but never observed); a dropped `closeSocket` that the backend stopped before it ran
- * closes again, so a dropped close still closes.
+ * when the result was stored but never observed).
  *
  * @module
  */
 import { IGNORE, type IoDriver, type SocketAddress } from '@zokio/io-driver';
 import type { Future } from '@zokio/future';
 import { SocketOp } from './ops.js';
-
-const ECANCELED = 125;
 
 /** `socket(domain, type)` → `keep(fd, driver)`. */
 export function openSocket<T>(
@@ -69,16 +67,5 @@ export function shutdownSocket(fd: number, how: 0 | 1 | 2, label: string): Futur
   return new SocketOp<void>('shutdown', label, {
     submit: (driver, op) => driver.shutdownSocket(fd, how, op),
     value: () => undefined,
-  });
-}
-
-/** `close(fd)`; dropped and stopped by the backend before it ran, it closes again. */
-export function closeSocket(fd: number, label: string): Future<void> {
-  return new SocketOp<void>('close', label, {
-    submit: (driver, op) => driver.close(fd, op),
-    value: () => undefined,
-    dropped: (res, _aux, driver) => {
-      if (res === -ECANCELED) driver.close(fd, IGNORE);
-    },
   });
 }

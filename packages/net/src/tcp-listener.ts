@@ -28,6 +28,7 @@ import {
   type Waker,
 } from '@zokio/future';
 import {
+  closeNow,
   COMPLETION_MORE,
   domainOf,
   FdGuard,
@@ -42,7 +43,7 @@ import {
 } from '@zokio/io-driver';
 import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
 import { closedSocket, invalidArgument } from './errors.js';
-import { bindSocket, closeSocket, listenSocket, openSocket } from './socket-ops.js';
+import { bindSocket, listenSocket, openSocket } from './socket-ops.js';
 import { addressOf, TcpStream } from './tcp-stream.js';
 
 /** Options of {@link TcpListener.bind}. @category TCP */
@@ -129,7 +130,19 @@ export class TcpListener implements Disposable, CompletionHandler {
    */
   static bind(address: AddressLike, options: BindOptions = {}): Future<TcpListener> {
     const a = toSocketAddress(address, 'TcpListener.bind');
+    if (typeof options !== 'object' || options === null) {
+      throw invalidArgument('TcpListener.bind', 'options', 'an object', options, 'ERR_INVALID_ARG_TYPE');
+    }
     const backlog = options.backlog ?? 511;
+    if (typeof backlog !== 'number') {
+      throw invalidArgument(
+        'TcpListener.bind',
+        'backlog',
+        'an integer from 1 to 65535',
+        backlog,
+        'ERR_INVALID_ARG_TYPE',
+      );
+    }
     if (!Number.isInteger(backlog) || backlog < 1 || backlog > 65535) {
       throw invalidArgument('TcpListener.bind', 'backlog', 'an integer from 1 to 65535', backlog);
     }
@@ -237,7 +250,7 @@ export class TcpListener implements Disposable, CompletionHandler {
    */
   close(): Future<void> {
     const fd = this.#shut();
-    return fd < 0 ? ready(undefined) : closeSocket(fd, this.#label);
+    return fd < 0 ? ready(undefined) : closeNow(this.#driver, fd, this.#label);
   }
 
   /** Closes the listener, for `using`: the close is submitted at once. */

@@ -11,6 +11,7 @@ import { fn, FutureBase, PENDING, ready, type Cleanup, type Context, type Future
 import {
   decodeSockaddr,
   domainOf,
+  closeNow,
   FdGuard,
   IGNORE,
   IoError,
@@ -26,7 +27,7 @@ import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
 import { closedSocket, invalidArgument, UnexpectedEofError } from './errors.js';
 import { RecvFuture, SelectRecvFuture, SendFuture } from './ops.js';
 import { GatedRead, ReadGate } from './read-gate.js';
-import { closeSocket, connectSocket, openSocket, shutdownSocket } from './socket-ops.js';
+import { connectSocket, openSocket, shutdownSocket } from './socket-ops.js';
 
 function checkCount(value: unknown, where: string, argument: string): number {
   if (typeof value !== 'number')
@@ -71,7 +72,7 @@ class ReceiveFuture extends FutureBase<Buffer> {
   readonly #stream: TcpStream;
   readonly #fd: number;
   readonly #max: number;
-  #inner: Future<Buffer | undefined>;
+  #inner: RecvFuture | SelectRecvFuture;
 
   constructor(stream: TcpStream, fd: number, max: number) {
     super();
@@ -94,13 +95,18 @@ class ReceiveFuture extends FutureBase<Buffer> {
       bytes = this.#inner.poll(cx);
       if (bytes === PENDING) return PENDING;
     }
-    if (bytes!.length <= this.#max) return bytes!;
-    this.#stream.gate.kept.unshift(bytes!.subarray(this.#max));
-    return bytes!.subarray(0, this.#max);
+    if (bytes.length <= this.#max) return bytes;
+    this.#stream.gate.kept.unshift(bytes.subarray(this.#max));
+    return bytes.subarray(0, this.#max);
   }
 
   override cancel(): Cleanup {
     return this.#inner.cancel();
+  }
+
+  /** The socket is closing: its receive completes with `ECANCELED` (see `OpFuture.interrupt`). */
+  interrupt(): void {
+    this.#inner.interrupt();
   }
 }
 
@@ -360,17 +366,17 @@ export class TcpStream implements Disposable, AsyncDisposable {
 
   /** Disables (or enables) Nagle's algorithm: small writes go out at once. */
   setNoDelay(noDelay = true): void {
-    this.#option(SocketOption.NODELAY, noDelay, 'setNoDelay');
+    this.#option(SocketOption.NODELAY, noDelay, 'setNoDelay', 'noDelay');
   }
 
   /** Enables (or disables) TCP keep-alive probes. */
   setKeepAlive(keepAlive = true): void {
-    this.#option(SocketOption.KEEPALIVE, keepAlive, 'setKeepAlive');
+    this.#option(SocketOption.KEEPALIVE, keepAlive, 'setKeepAlive', 'keepAlive');
   }
 
-  #option(option: SocketOption, on: unknown, where: string): void {
+  #option(option: SocketOption, on: unknown, where: string, argument: string): void {
     if (typeof on !== 'boolean')
-      throw invalidArgument(`TcpStream.${where}`, 'value', 'a boolean', on, 'ERR_INVALID_ARG_TYPE');
+      throw invalidArgument(`TcpStream.${where}`, argument, 'a boolean', on, 'ERR_INVALID_ARG_TYPE');
     const res = this.#driver.setSocketOption(this.#open('setsockopt'), option, on ? 1 : 0);
     if (res < 0) throw IoError.fromResult(res, 'setsockopt', this.#label);
   }
@@ -378,7 +384,8 @@ export class TcpStream implements Disposable, AsyncDisposable {
   /**
    * Closes the socket. Idempotent. Other methods fail with `EBADF` afterwards.
    *
-   * **Cancel-safe**: the socket is closed from the call on.
+   * **Cancel-safe**: the close is submitted when `close()` is called (a read in flight fails with `ECANCELED`);
+   * dropping, or never polling, the future drops only the result.
    *
    * @example
    * ```ts
@@ -386,10 +393,17 @@ export class TcpStream implements Disposable, AsyncDisposable {
    * ```
    */
   close(): Future<void> {
+    const fd = this.#shut();
+    return fd < 0 ? ready(undefined) : closeNow(this.#driver, fd, this.#label);
+  }
+
+  /** Marks the stream closed and interrupts a receive in flight (it fails with `ECANCELED`); returns the fd or −1. */
+  #shut(): number {
     const fd = this.#fd;
-    if (fd < 0) return ready(undefined);
+    if (fd < 0) return -1;
     this.#fd = -1;
-    return closeSocket(fd, this.#label);
+    this.#gate.current?.interrupt();
+    return fd;
   }
 
   /** @internal Marks the stream closed without closing the fd: its new owner (the `Duplex` adapter) closes it. */
@@ -399,17 +413,14 @@ export class TcpStream implements Disposable, AsyncDisposable {
 
   /** Closes the socket, for `using` in a generator: the close is submitted at once. */
   [Symbol.dispose](): void {
-    const fd = this.#fd;
-    if (fd < 0) return;
-    this.#fd = -1;
-    this.#driver.close(fd, IGNORE);
+    const fd = this.#shut();
+    if (fd >= 0) this.#driver.close(fd, IGNORE);
   }
 
   /** Closes the socket, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
-    const fd = this.#fd;
+    const fd = this.#shut();
     if (fd < 0) return Promise.resolve();
-    this.#fd = -1;
     return new Promise((resolve) => this.#driver.close(fd, { complete: () => resolve() }));
   }
 }

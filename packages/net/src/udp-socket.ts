@@ -9,6 +9,7 @@
 import { fn, ready, type Future } from '@zokio/future';
 import {
   decodeSockaddr,
+  closeNow,
   domainOf,
   FdGuard,
   IGNORE,
@@ -24,7 +25,7 @@ import { MAX_BUFFER_BYTES, type IoBuf } from '@zokio/memory';
 import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
 import { closedSocket, invalidArgument } from './errors.js';
 import { GatedRead, ReadGate } from './read-gate.js';
-import { bindSocket, closeSocket, connectSocket, openSocket } from './socket-ops.js';
+import { bindSocket, connectSocket, openSocket } from './socket-ops.js';
 import { addressOf, toBytes } from './tcp-stream.js';
 
 /** A received datagram and who sent it. @category UDP */
@@ -208,7 +209,11 @@ export class UdpSocket implements Disposable {
     return new GatedRead(
       this.#gate,
       () => new RecvFromFuture(fd, max, this.#label, this.#keep),
-      (gate) => gate.kept.shift()!,
+      (gate) => {
+        const kept = gate.kept.shift()!;
+        // As the kernel would have: the rest of a longer datagram is discarded.
+        return kept.data.length <= max ? kept : { data: kept.data.subarray(0, max), from: kept.from };
+      },
     );
   }
 
@@ -279,7 +284,8 @@ export class UdpSocket implements Disposable {
   }
 
   /**
-   * Closes the socket. Idempotent; other methods fail with `EBADF` afterwards.
+   * Closes the socket, submitting the close at the call (a receive in flight fails with `ECANCELED`). Idempotent;
+   * other methods fail with `EBADF` afterwards.
    *
    * @example
    * ```ts
@@ -287,18 +293,23 @@ export class UdpSocket implements Disposable {
    * ```
    */
   close(): Future<void> {
-    const fd = this.#fd;
-    if (fd < 0) return ready(undefined);
-    this.#fd = -1;
-    return closeSocket(fd, this.#label);
+    const fd = this.#shut();
+    return fd < 0 ? ready(undefined) : closeNow(this.#driver, fd, this.#label);
   }
 
   /** Closes the socket, for `using`: the close is submitted at once. */
   [Symbol.dispose](): void {
+    const fd = this.#shut();
+    if (fd >= 0) this.#driver.close(fd, IGNORE);
+  }
+
+  /** Marks the socket closed and interrupts a receive in flight (it fails with `ECANCELED`); returns the fd or −1. */
+  #shut(): number {
     const fd = this.#fd;
-    if (fd < 0) return;
+    if (fd < 0) return -1;
     this.#fd = -1;
-    this.#driver.close(fd, IGNORE);
+    this.#gate.current?.interrupt();
+    return fd;
   }
 }
 
