@@ -5,12 +5,13 @@
  *
  * - {@link SocketOp}: the rare ops (socket, bind, listen, connect, shutdown, close), described by small functions.
  * - {@link RecvFuture}, {@link SendFuture}: the hot path, one class each. A dropped receive whose bytes arrived anyway
- *   hands them to `keep` — the stream keeps them for its next read — so cancellation loses no byte.
+ *   hands them to the stream's `ReadGate`, which keeps them for its next read, so cancellation loses no byte.
  *
  * @module
  */
 import { LendingOpFuture, type BufferGroup, type IoDriver } from '@zokio/io-driver';
 import type { IoBuf } from '@zokio/memory';
+import type { ReadGate } from './read-gate.js';
 
 /** What a {@link SocketOp} does: submit with `this` as the handler, and turn a result into a value. */
 export interface SocketOpSpec<T> {
@@ -51,19 +52,19 @@ export class SocketOp<T> extends LendingOpFuture<T> {
 
 /**
  * `recv` of up to `length` bytes into a pool buffer of its own, copied into a new `Buffer` (empty: the peer closed
- * its side). Dropped, bytes that arrived anyway go to `keep`.
+ * its side). Dropped, bytes that arrived anyway go to the gate.
  */
 export class RecvFuture extends LendingOpFuture<Buffer> {
   readonly #fd: number;
   readonly #length: number;
-  readonly #keep: (bytes: Buffer) => void;
+  readonly #gate: ReadGate<Buffer>;
   #buf: IoBuf | undefined = undefined;
 
-  constructor(fd: number, length: number, label: string, keep: (bytes: Buffer) => void) {
+  constructor(fd: number, length: number, label: string, gate: ReadGate<Buffer>) {
     super('recv', label);
     this.#fd = fd;
     this.#length = length;
-    this.#keep = keep;
+    this.#gate = gate;
   }
 
   protected submit(driver: IoDriver): number {
@@ -76,7 +77,7 @@ export class RecvFuture extends LendingOpFuture<Buffer> {
   }
 
   protected override dropped(res: number): void {
-    this.#keep(res > 0 ? Buffer.from(this.#buf!.bytes.subarray(0, res)) : Buffer.alloc(0));
+    this.#gate.settleOrphan(res > 0 ? Buffer.from(this.#buf!.bytes.subarray(0, res)) : undefined);
   }
 }
 
@@ -107,18 +108,18 @@ export class SendFuture extends LendingOpFuture<number> {
  * `recv` into a buffer the backend picks from `group` when data arrives, so a connection waiting for data holds no
  * buffer. Completes with the bytes (copied out; the buffer goes straight back to the group), an empty `Buffer` at
  * the end, or `undefined` when the group had no free buffer (`ENOBUFS`: the caller receives another way). Dropped,
- * bytes that arrived anyway go to `keep`.
+ * bytes that arrived anyway go to the gate.
  */
 export class SelectRecvFuture extends LendingOpFuture<Buffer | undefined> {
   readonly #fd: number;
   readonly #group: BufferGroup;
-  readonly #keep: (bytes: Buffer) => void;
+  readonly #gate: ReadGate<Buffer>;
 
-  constructor(fd: number, group: BufferGroup, label: string, keep: (bytes: Buffer) => void) {
+  constructor(fd: number, group: BufferGroup, label: string, gate: ReadGate<Buffer>) {
     super('recv', label);
     this.#fd = fd;
     this.#group = group;
-    this.#keep = keep;
+    this.#gate = gate;
   }
 
   protected submit(driver: IoDriver): number {
@@ -144,7 +145,7 @@ export class SelectRecvFuture extends LendingOpFuture<Buffer | undefined> {
   }
 
   protected override dropped(res: number, aux: number): void {
-    this.#keep(res > 0 ? this.#take(res, aux) : Buffer.alloc(0));
+    this.#gate.settleOrphan(res > 0 ? this.#take(res, aux) : undefined);
   }
 }
 

@@ -82,8 +82,8 @@ class ReceiveFuture extends FutureBase<Buffer> {
     const group = groupOf(stream.driver);
     this.#inner =
       group === null
-        ? new RecvFuture(fd, max, stream.label, stream.keep)
-        : new SelectRecvFuture(fd, group, stream.label, stream.keep);
+        ? new RecvFuture(fd, max, stream.label, stream.gate)
+        : new SelectRecvFuture(fd, group, stream.label, stream.gate);
   }
 
   poll(cx: Context): Poll<Buffer> {
@@ -91,7 +91,7 @@ class ReceiveFuture extends FutureBase<Buffer> {
     if (bytes === PENDING) return PENDING;
     if (bytes === undefined) {
       // The provided buffers are all in use: receive into a buffer of our own this time.
-      this.#inner = new RecvFuture(this.#fd, this.#max, this.#stream.label, this.#stream.keep);
+      this.#inner = new RecvFuture(this.#fd, this.#max, this.#stream.label, this.#stream.gate);
       bytes = this.#inner.poll(cx);
       if (bytes === PENDING) return PENDING;
     }
@@ -164,8 +164,6 @@ export class TcpStream implements Disposable, AsyncDisposable {
   /** The peer's address as text, for errors. */
   readonly #label: string;
   readonly #gate = new ReadGate<Buffer>();
-  /** @internal Where a dropped receive's bytes go (see `ReadGate`). */
-  readonly keep = (bytes: Buffer) => this.#gate.settleOrphan(bytes.length > 0 ? bytes : undefined);
   #fd: number;
 
   /** @internal Made by {@link TcpStream.connect} and `TcpListener.accept`. */
@@ -255,27 +253,8 @@ export class TcpStream implements Disposable, AsyncDisposable {
   readExact(length: number): Future<Buffer> {
     this.#open('recv');
     checkCount(length, 'TcpStream.readExact', 'length');
-    return this.#readExact(length);
+    return readExactFrom(this, length);
   }
-
-  #readExact = fn(function* (this: TcpStream, length: number) {
-    const chunks: Buffer[] = [];
-    let got = 0;
-    try {
-      while (got < length) {
-        const chunk = yield* this.read(Math.min(MAX_BUFFER_BYTES, length - got));
-        if (chunk.length === 0) throw new UnexpectedEofError(this.#label, length, got);
-        chunks.push(chunk);
-        got += chunk.length;
-      }
-      const out = Buffer.concat(chunks, length);
-      chunks.length = 0;
-      return out;
-    } finally {
-      // Dropped (or failed) part-way: what was read goes back to the front, so the next read gets it.
-      if (chunks.length > 0) this.#gate.kept.unshift(...chunks);
-    }
-  });
 
   /**
    * Receives until the peer closes its side, and returns everything.
@@ -289,20 +268,8 @@ export class TcpStream implements Disposable, AsyncDisposable {
    */
   readToEnd(): Future<Buffer> {
     this.#open('recv');
-    return this.#readToEnd();
+    return readToEndOf(this);
   }
-
-  #readToEnd = fn(function* (this: TcpStream) {
-    const chunks: Buffer[] = [];
-    try {
-      for (let chunk = yield* this.read(); chunk.length > 0; chunk = yield* this.read()) chunks.push(chunk);
-      const out = Buffer.concat(chunks);
-      chunks.length = 0;
-      return out;
-    } finally {
-      if (chunks.length > 0) this.#gate.kept.unshift(...chunks);
-    }
-  });
 
   /**
    * Sends up to 64 KiB of `data` (a string is UTF-8) in one op; returns the bytes sent, which may be fewer.
@@ -429,5 +396,37 @@ export class TcpStream implements Disposable, AsyncDisposable {
 export const writeAllTo = fn(function* (fd: number, bytes: Uint8Array, label: string) {
   for (let done = 0; done < bytes.byteLength;) {
     done += yield* new SendFuture(fd, bytes.subarray(done, done + MAX_BUFFER_BYTES), label);
+  }
+});
+
+/** `readExact`: what was read goes back to the front of the gate if it fails or is dropped part-way. */
+const readExactFrom = fn(function* (stream: TcpStream, length: number) {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  try {
+    while (got < length) {
+      const chunk = yield* stream.read(Math.min(MAX_BUFFER_BYTES, length - got));
+      if (chunk.length === 0) throw new UnexpectedEofError(stream.label, length, got);
+      chunks.push(chunk);
+      got += chunk.length;
+    }
+    const out = Buffer.concat(chunks, length);
+    chunks.length = 0;
+    return out;
+  } finally {
+    if (chunks.length > 0) stream.gate.kept.unshift(...chunks);
+  }
+});
+
+/** `readToEnd`: as `readExactFrom`, what was read goes back if it is dropped part-way. */
+const readToEndOf = fn(function* (stream: TcpStream) {
+  const chunks: Buffer[] = [];
+  try {
+    for (let chunk = yield* stream.read(); chunk.length > 0; chunk = yield* stream.read()) chunks.push(chunk);
+    const out = Buffer.concat(chunks);
+    chunks.length = 0;
+    return out;
+  } finally {
+    if (chunks.length > 0) stream.gate.kept.unshift(...chunks);
   }
 });

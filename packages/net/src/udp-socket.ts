@@ -38,15 +38,15 @@ export interface Datagram {
 class RecvFromFuture extends LendingOpFuture<Datagram> {
   readonly #fd: number;
   readonly #length: number;
-  readonly #keep: (datagram: Datagram | undefined) => void;
+  readonly #gate: ReadGate<Datagram>;
   #buf: IoBuf | undefined = undefined;
   #from: IoBuf | undefined = undefined;
 
-  constructor(fd: number, length: number, label: string, keep: (datagram: Datagram | undefined) => void) {
+  constructor(fd: number, length: number, label: string, gate: ReadGate<Datagram>) {
     super('recvmsg', label);
     this.#fd = fd;
     this.#length = length;
-    this.#keep = keep;
+    this.#gate = gate;
   }
 
   protected submit(driver: IoDriver): number {
@@ -63,7 +63,7 @@ class RecvFromFuture extends LendingOpFuture<Datagram> {
   }
 
   protected override dropped(res: number, aux: number): void {
-    this.#keep(res >= 0 ? this.value(res, aux) : undefined);
+    this.#gate.settleOrphan(res >= 0 ? this.value(res, aux) : undefined);
   }
 }
 
@@ -137,7 +137,6 @@ export class UdpSocket implements Disposable {
   readonly #driver: IoDriver;
   readonly #label: string;
   readonly #gate = new ReadGate<Datagram>();
-  readonly #keep = (datagram: Datagram | undefined) => this.#gate.settleOrphan(datagram);
   #fd: number;
 
   /** @internal Made by {@link UdpSocket.bind}. */
@@ -208,7 +207,7 @@ export class UdpSocket implements Disposable {
     const max = checkLength(maxLength, 'UdpSocket.recvFrom');
     return new GatedRead(
       this.#gate,
-      () => new RecvFromFuture(fd, max, this.#label, this.#keep),
+      () => new RecvFromFuture(fd, max, this.#label, this.#gate),
       (gate) => {
         const kept = gate.kept.shift()!;
         // As the kernel would have: the rest of a longer datagram is discarded.
