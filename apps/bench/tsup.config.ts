@@ -21,6 +21,10 @@ export default packageConfig({
     // The fs scenarios' contenders: @zokio/fs on a runtime, and Node's file APIs.
     'fs/zokio': 'src/fs/zokio.ts',
     'fs/node': 'src/fs/node.ts',
+    // The TCP scenarios: the child that runs the load client against a server, and the two servers.
+    'net/bench': 'src/net/bench.ts',
+    'net/zokio-server': 'src/net/zokio-server.ts',
+    'net/node-server': 'src/net/node-server.ts',
   },
   format: ['esm'],
   dts: false,

@@ -22,6 +22,14 @@ export interface ChildResult {
   readonly peakRssBytes?: number;
   /** `timers` only: how late the sleeps woke (wake time − requested deadline), over every sleep of the run. */
   readonly overshootMs?: Lateness;
+  /** `tcp_echo`: the round-trip times of the measured run (send of a message to the last byte of its echo). */
+  readonly roundTripMs?: Latency;
+  /** `tcp_echo`: the load client's CPU time over the measured run ÷ its length (1 = one core, busy throughout). */
+  readonly clientCpu?: number;
+  /** `conn_memory`: the server's resident-set growth per idle connection. */
+  readonly bytesPerConnection?: number;
+  /** `conn_memory`: the server's V8 heap + external memory growth per idle connection. */
+  readonly heapBytesPerConnection?: number;
   /** Why this contender's run differs from the others' (a size it had to cap), for the report. */
   readonly note?: string;
   /** The I/O scenarios: the variant run (queue depth, batch size). */
@@ -42,12 +50,26 @@ export interface Lateness {
   readonly early: number;
 }
 
+/** A distribution of durations, in milliseconds: nearest-rank median, p99 and max. */
+export interface Latency {
+  readonly median: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
 function finiteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
 function optionalNumber(value: unknown): value is number | undefined {
   return value === undefined || finiteNumber(value);
+}
+
+function optionalLatency(value: unknown): value is Latency | undefined {
+  if (value === undefined) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const l = value as Record<string, unknown>;
+  return finiteNumber(l['median']) && finiteNumber(l['p99']) && finiteNumber(l['max']);
 }
 
 function optionalLateness(value: unknown): value is Lateness | undefined {
@@ -88,6 +110,10 @@ export function parseChildResult(stdout: string): ChildResult {
     !optionalNumber(r['cpuMs']) ||
     !optionalNumber(r['peakRssBytes']) ||
     !optionalLateness(r['overshootMs']) ||
+    !optionalLatency(r['roundTripMs']) ||
+    !optionalNumber(r['clientCpu']) ||
+    !optionalNumber(r['bytesPerConnection']) ||
+    !optionalNumber(r['heapBytesPerConnection']) ||
     (r['note'] !== undefined && typeof r['note'] !== 'string') ||
     !optionalNumber(r['variant']) ||
     (r['unavailable'] !== undefined && typeof r['unavailable'] !== 'string')
@@ -104,6 +130,10 @@ export function parseChildResult(stdout: string): ChildResult {
     ...(r['cpuMs'] === undefined ? {} : { cpuMs: r['cpuMs'] }),
     ...(r['peakRssBytes'] === undefined ? {} : { peakRssBytes: r['peakRssBytes'] }),
     ...(r['overshootMs'] === undefined ? {} : { overshootMs: pickLateness(r['overshootMs']) }),
+    ...(r['roundTripMs'] === undefined ? {} : { roundTripMs: pickLatency(r['roundTripMs']) }),
+    ...(r['clientCpu'] === undefined ? {} : { clientCpu: r['clientCpu'] }),
+    ...(r['bytesPerConnection'] === undefined ? {} : { bytesPerConnection: r['bytesPerConnection'] }),
+    ...(r['heapBytesPerConnection'] === undefined ? {} : { heapBytesPerConnection: r['heapBytesPerConnection'] }),
     ...(typeof r['note'] === 'string' ? { note: r['note'] } : {}),
     ...(r['variant'] === undefined ? {} : { variant: r['variant'] }),
     ...(typeof r['unavailable'] === 'string' ? { unavailable: r['unavailable'] } : {}),
@@ -113,4 +143,8 @@ export function parseChildResult(stdout: string): ChildResult {
 /** Only the known fields, so a child's extra keys do not leak into the report. */
 function pickLateness({ median, p99, max, early }: Lateness): Lateness {
   return { median, p99, max, early };
+}
+
+function pickLatency({ median, p99, max }: Latency): Latency {
+  return { median, p99, max };
 }

@@ -7,9 +7,11 @@
  */
 import type { FileSet } from './fs/file-set.js';
 import type { BenchFile } from './io/bench-file.js';
-import { SCENARIO_INFO, type Params, type ScenarioName, type TargetCheck } from './scenarios.js';
+import type { EchoClientBuild } from './net/client.js';
+import { SCENARIO_INFO, type MemoryLimit, type Params, type ScenarioName, type TargetCheck } from './scenarios.js';
 import {
   formatBytes,
+  formatLatency,
   formatMs,
   formatNsPerOp,
   formatRate,
@@ -65,6 +67,8 @@ export interface Report {
   readonly benchFile?: BenchFile;
   /** The files `small_files` read, if it ran. */
   readonly fileSet?: FileSet;
+  /** The load client of the TCP scenarios, if one of them ran. */
+  readonly echoClient?: EchoClientBuild;
 }
 
 const baselineOf = (report: Report, scenario: ScenarioReport) => scenario.baseline ?? report.baseline;
@@ -96,6 +100,8 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
   // Runs of a variant are sized per contender (`n`); wall time per op where the scenario is a cost per op.
   const sized = info.variants !== undefined;
   const ns = info.nsPerOp === true;
+  // Round-trip times (`tcp_echo`): the median over the rounds of each run's median and p99.
+  const rtt = scenario.summaries.some((s) => s.roundTripMs !== undefined);
   const total = roundsOf(report, scenario);
   const header = [
     'contender',
@@ -106,14 +112,24 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
     ...(secondary === undefined ? [] : [`median ${secondary.unit}`]),
     `× ${baselineOf(report, scenario)} (higher is faster)`,
     ...(peer === undefined ? [] : [`× ${peer.contender}`]),
+    ...(rtt ? ['median RTT', 'p99 RTT', 'client CPU'] : []),
     'ok rounds',
   ];
   const rows = scenario.summaries.map((s) => {
     const t = s.throughput;
     if (t === undefined) {
       const blanks = [...(ns ? [''] : []), ...(secondary ? [''] : []), '–', ...(peer ? ['–'] : [])];
-      return [s.contender, ...(sized ? [''] : []), failureText(s), '', ...blanks, rounds(s, total)];
+      return [
+        s.contender,
+        ...(sized ? [''] : []),
+        failureText(s),
+        '',
+        ...blanks,
+        ...(rtt ? ['', '', ''] : []),
+        rounds(s, total),
+      ];
     }
+    const r = s.roundTripMs;
     return [
       s.contender,
       ...(sized ? [s.n === undefined ? '' : formatRate(s.n)] : []),
@@ -123,11 +139,18 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
       ...(secondary === undefined ? [] : [formatRate(t.median / divisor)]),
       formatRatio(s.throughputRatio),
       ...(peer === undefined ? [] : [formatRatio(ratio(t.median, peer.throughput?.median))]),
+      ...(rtt
+        ? [
+            r === undefined ? '–' : formatLatency(r.median.median),
+            r === undefined ? '–' : formatLatency(r.p99.median),
+            s.clientCpu === undefined ? '–' : `${(s.clientCpu.median * 100).toFixed(0)} %`,
+          ]
+        : []),
       rounds(s, total),
     ];
   });
   const right = [false, ...(sized ? [true] : []), true, true, ...(ns ? [true] : []), ...(secondary ? [true] : [])];
-  return table(header, rows, [...right, true, ...(peer ? [true] : []), true]);
+  return table(header, rows, [...right, true, ...(peer ? [true] : []), ...(rtt ? [true, true, true] : []), true]);
 }
 
 /** Whether one target was met: the ratio of the two medians at its variant, if both ran. */
@@ -245,6 +268,54 @@ function memoryTable(report: Report, scenario: ScenarioReport): string[] {
   return table(header, rows, [false, true, true, true]);
 }
 
+/** A `memory` scenario's table (`conn_memory`): the server's growth per idle connection, against the baseline's. */
+function connectionTable(report: Report, scenario: ScenarioReport): string[] {
+  const base = baselineOf(report, scenario);
+  const header = [
+    'contender',
+    'connections',
+    'median RSS growth per connection',
+    'min – max',
+    `× ${base} (lower is leaner)`,
+    'median heap + external per connection',
+    `median ${SCENARIO_INFO[scenario.name].unit}`,
+    'ok rounds',
+  ];
+  const rows = scenario.summaries.map((s) => {
+    const m = s.bytesPerConnection;
+    const total = rounds(s, roundsOf(report, scenario));
+    if (m === undefined) {
+      return [s.contender, '', s.throughput === undefined ? failureText(s) : 'not measured', '', '–', '', '', total];
+    }
+    return [
+      s.contender,
+      s.n === undefined ? '' : s.n.toLocaleString('en-US'),
+      formatBytes(m.median),
+      span(m, formatBytes),
+      formatRatio(s.connectionRatio),
+      s.heapBytesPerConnection === undefined ? '–' : formatBytes(s.heapBytesPerConnection.median),
+      s.throughput === undefined ? '' : formatRate(s.throughput.median),
+      total,
+    ];
+  });
+  return table(header, rows, [false, true, true, true, true, true, true, true]);
+}
+
+/** Whether one memory bound was met: the contender's median bytes per connection, if it ran. */
+export interface LimitResult {
+  readonly limit: MemoryLimit;
+  readonly bytes: number | undefined;
+  readonly met: boolean | undefined;
+}
+
+/** Checks each of `limits` against one scenario's summaries. */
+export function checkLimits(limits: readonly MemoryLimit[], scenario: ScenarioReport): LimitResult[] {
+  return limits.map((limit) => {
+    const bytes = scenario.summaries.find((s) => s.contender === limit.contender)?.bytesPerConnection?.median;
+    return { limit, bytes, met: bytes === undefined ? undefined : bytes <= limit.atMostBytes };
+  });
+}
+
 function table(header: readonly string[], rows: readonly (readonly string[])[], right: readonly boolean[]): string[] {
   const cell = (c: string) => c.replace(/\|/g, '\\|');
   return [
@@ -338,6 +409,13 @@ export function renderMarkdown(report: Report): string {
           ...overshootTable(scenario),
         );
       }
+    } else if (info.measures === 'memory') {
+      lines.push(
+        "The server's growth per connection, each the median over the rounds; the ratio divides by " +
+          `${baselineOf(report, scenario)}'s:`,
+        '',
+        ...connectionTable(report, scenario),
+      );
     } else {
       lines.push(...throughputTable(report, scenario));
     }
@@ -352,7 +430,7 @@ export function renderMarkdown(report: Report): string {
     }
     lines.push(...footnotes(scenario));
     if (info.target !== undefined) lines.push('', `**Target:** ${info.target}`);
-    lines.push(...targetLines(scenario.name, [scenario]));
+    lines.push(...targetLines(scenario.name, [scenario]), ...limitLines(scenario));
     if (info.caveat !== undefined) lines.push('', `_${info.caveat}_`);
     for (const chart of charts(report, scenario)) lines.push('', `![${chart.title}](${chart.file})`);
   }
@@ -390,8 +468,30 @@ function targetLines(name: ScenarioName, variants: readonly ScenarioReport[]): s
   return lines;
 }
 
-/** What a scenario read, and how it got into the page cache: the 1 GiB file, or `small_files`' set. */
+/** Each of the scenario's memory bounds, checked: `- zokio-io_uring ≤ 1 KiB per connection: 612 B, **met**`. */
+function limitLines(scenario: ScenarioReport): string[] {
+  const results = checkLimits(SCENARIO_INFO[scenario.name].limits ?? [], scenario);
+  const lines = results.length > 0 ? [''] : [];
+  for (const { limit, bytes, met } of results) {
+    const verdict = met === undefined ? 'not measured' : met ? '**met**' : '**not met**';
+    const value = bytes === undefined ? '–' : formatBytes(bytes);
+    lines.push(`- ${limit.contender} ≤ ${formatBytes(limit.atMostBytes)} per connection: ${value}, ${verdict}`);
+  }
+  return lines;
+}
+
+/**
+ * What a scenario read, and how it got into the page cache: the 1 GiB file, or `small_files`' set; for the TCP
+ * scenarios, the load client.
+ */
 function inputLines(report: Report, name: ScenarioName): string[] {
+  const client = report.echoClient;
+  if ((name === 'tcp_echo' || name === 'conn_memory') && client !== undefined) {
+    const how = client.compiled
+      ? `compiled by this run in ${formatMs(client.compileMs ?? 0)}`
+      : 'reused from an earlier run (the cache is keyed by its source and flags)';
+    return ['', `The load client: \`${client.path}\`, built by \`${client.command}\`, ${how}.`];
+  }
   const file = report.benchFile;
   if ((name === 'driver_read' || name === 'file_random_read' || name === 'sequential_read') && file !== undefined) {
     const how = file.created ? `written by this run in ${formatMs(file.createMs ?? 0)}` : 'reused from an earlier run';
@@ -495,6 +595,16 @@ export function charts(report: Report, scenario: ScenarioReport): RenderedChart[
       ...(info.nsPerOp === true
         ? { extra: (s: ContenderSummary) => (s.throughput === undefined ? '' : formatNsPerOp(s.throughput.median)) }
         : {}),
+    });
+  } else if (info.measures === 'memory') {
+    metrics.push({
+      file: `${name}.svg`,
+      title: `${name}: server memory per idle connection`,
+      pick: (s) => s.bytesPerConnection,
+      ratio: (s) => s.connectionRatio,
+      format: formatBytes,
+      better: 'lower is leaner',
+      of: 'RSS growth per connection',
     });
   } else {
     metrics.push(

@@ -21,12 +21,15 @@ import { parseChildResult } from './protocol.js';
 import { charts, renderMarkdown, type Environment, type Report, type ScenarioReport } from './report.js';
 import { prepareBenchFile, type BenchFile } from './io/bench-file.js';
 import { prepareFileSet, type FileSet } from './fs/file-set.js';
+import { prepareEchoClient, type EchoClientBuild } from './net/client.js';
 import {
   FS_CONTENDERS,
   FULL,
   IO_CONTENDERS,
   isFsScenario,
+  isNetScenario,
   isScenario,
+  NET_CONTENDERS,
   QUICK,
   RUNTIME_CONTENDERS,
   SCENARIO_INFO,
@@ -36,6 +39,7 @@ import {
 } from './scenarios.js';
 import {
   formatBytes,
+  formatLatency,
   formatMs,
   formatRate,
   rotation,
@@ -46,9 +50,11 @@ import {
 
 /**
  * Every contender: the runtime scenarios' (the first, `promise`, their baseline), then the I/O scenarios', then the
- * fs scenarios' (`fs.read` and `FileHandle.read` run in both I/O and fs scenarios).
+ * fs scenarios' (`fs.read` and `FileHandle.read` run in both I/O and fs scenarios), then the TCP scenarios'.
  */
-const CONTENDERS: readonly string[] = [...new Set([...RUNTIME_CONTENDERS, ...IO_CONTENDERS, ...FS_CONTENDERS])];
+const CONTENDERS: readonly string[] = [
+  ...new Set([...RUNTIME_CONTENDERS, ...IO_CONTENDERS, ...FS_CONTENDERS, ...NET_CONTENDERS]),
+];
 const BASELINE = 'promise';
 const DEFAULT_ROUNDS = 5;
 
@@ -57,9 +63,10 @@ const BENCH_FILE_SCENARIOS: readonly ScenarioName[] = ['driver_read', 'file_rand
 
 /**
  * The script a contender runs `scenario` in: one per runtime contender; the I/O contenders share three, the fs
- * scenarios' two (Node's and zokio's).
+ * scenarios' two (Node's and zokio's); every TCP contender runs `net/bench.js`, which starts its server.
  */
 function contenderScript(contender: string, scenario: ScenarioName): string {
+  if (isNetScenario(scenario)) return join('net', 'bench.js');
   if (isFsScenario(scenario)) return join('fs', contender.startsWith('zokio-') ? 'zokio.js' : 'node.js');
   if (!(IO_CONTENDERS as readonly string[]).includes(contender)) return join('contenders', `${contender}.js`);
   if (contender === 'fio') return join('io', 'fio.js');
@@ -167,7 +174,7 @@ interface ChildJob {
 /** The command line of one child, after `node --expose-gc …`: its script and arguments. */
 function childArgs(job: ChildJob, quick: boolean): string[] {
   const { contender, scenario, variant } = job;
-  const named = variant !== undefined || isFsScenario(scenario);
+  const named = variant !== undefined || isFsScenario(scenario) || isNetScenario(scenario);
   return [
     join(APP_DIR, 'dist', contenderScript(contender, scenario)),
     ...(named ? [contender, scenario] : [scenario]),
@@ -268,8 +275,16 @@ function describeOutcome(outcome: Outcome, scenario: ScenarioName): string {
     const late = r.overshootMs === undefined ? '' : `, overshoot p99 ${formatMs(r.overshootMs.p99)}`;
     return `${cpu}${rss}${late}`;
   }
+  if (r.bytesPerConnection !== undefined) {
+    const heap = r.heapBytesPerConnection === undefined ? '' : ` (heap ${formatBytes(r.heapBytesPerConnection)})`;
+    return `${formatBytes(r.bytesPerConnection)}/connection${heap} over ${r.n.toLocaleString('en-US')} connections`;
+  }
   const memory = r.retainedBytesPerTask === undefined ? '' : `, ${formatBytes(r.retainedBytesPerTask)}/task`;
-  return `${formatRate(r.opsPerSec)} ${SCENARIO_INFO[scenario].unit}${memory}`;
+  const rtt =
+    r.roundTripMs === undefined
+      ? ''
+      : `, RTT median ${formatLatency(r.roundTripMs.median)}, p99 ${formatLatency(r.roundTripMs.p99)}`;
+  return `${formatRate(r.opsPerSec)} ${SCENARIO_INFO[scenario].unit}${memory}${rtt}`;
 }
 
 async function main(): Promise<void> {
@@ -288,6 +303,7 @@ async function main(): Promise<void> {
   const scenarios: ScenarioReport[] = [];
   let benchFile: BenchFile | undefined;
   let fileSet: FileSet | undefined;
+  let echoClient: EchoClientBuild | undefined;
   const params = options.quick ? QUICK : FULL;
   for (const scenario of options.scenarios) {
     const info = SCENARIO_INFO[scenario];
@@ -311,6 +327,19 @@ async function main(): Promise<void> {
         `[small_files] ${fileSet.created ? `created ${fileSet.dir} in ${formatMs(fileSet.createMs ?? 0)}` : `reusing ${fileSet.dir}`}` +
           `; read through in ${formatMs(fileSet.warmMs)}\n`,
       );
+    }
+    if (isNetScenario(scenario) && echoClient === undefined) {
+      // Once per run, before the first TCP child: the load client, compiled if the cache has none, so that no
+      // child's timeout pays for the compile.
+      try {
+        echoClient = prepareEchoClient(APP_DIR);
+        process.stderr.write(
+          `[${scenario}] ${echoClient.compiled ? `compiled ${echoClient.path} in ${formatMs(echoClient.compileMs ?? 0)}` : `reusing ${echoClient.path}`}\n`,
+        );
+      } catch (error) {
+        // Each child tries again and fails with the same message, recorded with its run.
+        process.stderr.write(`[${scenario}] ${error instanceof Error ? error.message : String(error)}\n`);
+      }
     }
     for (const variant of info.variants?.values(params) ?? [undefined]) {
       const label = variant === undefined ? scenario : `${scenario} ${info.variants?.label(variant)}`;
@@ -367,6 +396,7 @@ async function main(): Promise<void> {
     scenarios,
     ...(benchFile === undefined ? {} : { benchFile }),
     ...(fileSet === undefined ? {} : { fileSet }),
+    ...(echoClient === undefined ? {} : { echoClient }),
     runs: records,
   };
 

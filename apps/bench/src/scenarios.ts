@@ -1,6 +1,6 @@
 /**
  * The scenarios, after Tokio's `benches/rt_multi_threaded.rs`, `benches/spawn.rs`, `benches/sync_mpsc.rs` and
- * `benches/sync_semaphore.rs`, and their sizes.
+ * `benches/sync_semaphore.rs`, the I/O driver's, `@zokio/fs`'s and `@zokio/net`'s, and their sizes.
  *
  * Shared by the runner (titles, units, how many operations a run is) and the contender scripts (the sizes to run).
  * Each contender implements every scenario with its own idioms; see the README for what each peer's equivalent is.
@@ -26,11 +26,15 @@ export const IO_SCENARIOS = ['driver_read', 'driver_nop'] as const;
 /** `@zokio/fs` against Node's `fs`: whole small files, random reads, one big sequential read. */
 export const FS_SCENARIOS = ['small_files', 'file_random_read', 'sequential_read'] as const;
 
-export const SCENARIOS = [...RUNTIME_SCENARIOS, ...IO_SCENARIOS, ...FS_SCENARIOS] as const;
+/** `@zokio/net` against `node:net`: an echo server's round trips, and the memory of idle connections. */
+export const NET_SCENARIOS = ['tcp_echo', 'conn_memory'] as const;
+
+export const SCENARIOS = [...RUNTIME_SCENARIOS, ...IO_SCENARIOS, ...FS_SCENARIOS, ...NET_SCENARIOS] as const;
 
 export type RuntimeScenarioName = (typeof RUNTIME_SCENARIOS)[number];
 export type IoScenarioName = (typeof IO_SCENARIOS)[number];
 export type FsScenarioName = (typeof FS_SCENARIOS)[number];
+export type NetScenarioName = (typeof NET_SCENARIOS)[number];
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** The runtime scenarios' contenders, in report order; the first is their baseline. */
@@ -62,6 +66,13 @@ export const FS_CONTENDERS = [
   'zokio-readOwned',
   'zokio-File.read',
 ] as const;
+
+/**
+ * The TCP scenarios' contenders: the server a load client talks to, each in its own process. `node:net` is
+ * `net.createServer` with `socket.pipe(socket)` (the baseline); `zokio-<backend>` is a `TcpListener` on a runtime
+ * with that I/O backend, one spawned task per connection (`read` → `writeAll`).
+ */
+export const NET_CONTENDERS = ['node:net', 'zokio-io_uring', 'zokio-epoll', 'zokio-js'] as const;
 
 /** `spawn`: N tasks suspend on one gate; the gate opens; all are joined. */
 export interface SpawnParams {
@@ -174,6 +185,41 @@ export interface SequentialReadParams {
   readonly warmupPasses: number;
 }
 
+/**
+ * `tcp_echo`: `connections` connections to an echo server on 127.0.0.1, each sending `messageBytes`, waiting for
+ * all of them to come back, and sending again; for each count of `connections`. A run is `warmupMs` of that, then
+ * `durationMs` measured, or `maxRoundTrips` round trips if that comes first.
+ */
+export interface TcpEchoParams {
+  readonly connections: readonly number[];
+  readonly messageBytes: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  /** The bound on a measured run's round trips, whatever the rate. */
+  readonly maxRoundTrips: number;
+  /** The bound on connecting, warming up and draining, in the client; the child adds its own margin. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * `conn_memory`: `connections` connections to the server, each checked by one round trip of `messageBytes`, then
+ * held idle; the server's resident set after they are established and idle (after a full GC), less before. Fewer
+ * connections where the per-process fd limit (`RLIMIT_NOFILE`) does not leave room for `connections` plus
+ * `fdHeadroom` (the server and the client each hold one fd per connection).
+ */
+export interface ConnMemoryParams {
+  readonly connections: number;
+  readonly messageBytes: number;
+  /** Connections opened, pinged and closed before the first sample, so the code paths are compiled. */
+  readonly warmupConnections: number;
+  /** How long the connections stay idle before the second sample. */
+  readonly idleMs: number;
+  /** The bound on establishing them all, in the client. */
+  readonly timeoutMs: number;
+  /** Fds kept free in each process besides one per connection (Node's own, the ring's, stdio). */
+  readonly fdHeadroom: number;
+}
+
 export interface Params {
   readonly spawn: SpawnParams;
   readonly yield_many: YieldManyParams;
@@ -188,10 +234,24 @@ export interface Params {
   readonly small_files: SmallFilesParams;
   readonly file_random_read: FileRandomReadParams;
   readonly sequential_read: SequentialReadParams;
+  readonly tcp_echo: TcpEchoParams;
+  readonly conn_memory: ConnMemoryParams;
 }
 
 /** The file `driver_read` reads: 1 GiB, in the page cache. `file_random_read` and `sequential_read` read it too. */
 const BENCH_FILE = { fileBytes: 2 ** 30, blockBytes: 4096, seed: 0x5eed } as const;
+
+/** What every `tcp_echo` run shares: 64-byte messages. */
+const TCP_ECHO = { messageBytes: 64, timeoutMs: 20_000 } as const;
+
+/** What every `conn_memory` run shares. */
+const CONN_MEMORY = {
+  messageBytes: 64,
+  warmupConnections: 64,
+  idleMs: 500,
+  timeoutMs: 30_000,
+  fdHeadroom: 256,
+} as const;
 
 /** The file set `small_files` reads: 10,000 files of 1 – 16 KiB, about 85 MB in all. */
 const SMALL_FILES = { files: 10_000, minBytes: 1024, maxBytes: 16 * 1024, seed: 0x5eed, depth: 64 } as const;
@@ -241,6 +301,9 @@ export const FULL: Params = {
     ...BENCH_FILE,
   },
   sequential_read: { fileBytes: BENCH_FILE.fileBytes, chunkBytes: 64 * 1024, warmupPasses: 1 },
+  // About 1.5 s of load per run (0.3 s warm-up, 1 s measured), bounded by count as well as time.
+  tcp_echo: { ...TCP_ECHO, connections: [1, 64, 512], warmupMs: 300, durationMs: 1_000, maxRoundTrips: 2_000_000 },
+  conn_memory: { ...CONN_MEMORY, connections: 10_000 },
 };
 
 /** Sizes of `--quick`: a smoke run that proves every contender works, not a measurement. */
@@ -283,6 +346,8 @@ export const QUICK: Params = {
   },
   // The same 1 GiB file (the runner prepares one file for every scenario), read once, no warm-up pass.
   sequential_read: { fileBytes: BENCH_FILE.fileBytes, chunkBytes: 64 * 1024, warmupPasses: 0 },
+  tcp_echo: { ...TCP_ECHO, connections: [1, 64], warmupMs: 50, durationMs: 200, maxRoundTrips: 200_000 },
+  conn_memory: { ...CONN_MEMORY, connections: 1_000, idleMs: 100 },
 };
 
 /** Sizes of the warm-up each child runs before its measured run, so the JIT has compiled the hot paths. */
@@ -306,6 +371,9 @@ export const WARMUP: Params = {
   small_files: FULL.small_files,
   file_random_read: FULL.file_random_read,
   sequential_read: FULL.sequential_read,
+  // The TCP scenarios warm up inside the run (`warmupMs`, `warmupConnections`): unused.
+  tcp_echo: FULL.tcp_echo,
+  conn_memory: FULL.conn_memory,
 };
 
 /** How a scenario is reported. */
@@ -327,9 +395,10 @@ export interface ScenarioInfo {
   /**
    * What a run is judged by. `throughput`: operations per second. `cost`: the run's length is fixed by the scenario
    * (the longest sleep), so it is judged by what it costs instead: CPU time, peak RSS growth, and how late each
-   * timer wakes. A child measures CPU and RSS only for a `cost` scenario.
+   * timer wakes. A child measures CPU and RSS only for a `cost` scenario. `memory`: what a resource costs to hold
+   * (`conn_memory`: bytes per idle connection); its rate is a side figure.
    */
-  readonly measures: 'throughput' | 'cost';
+  readonly measures: 'throughput' | 'cost' | 'memory';
   /** A second contender to divide by, besides the baseline, when the scenario's target is phrased against it. */
   readonly alsoAgainst?: string;
   /** The target this scenario tracks, printed under its table. */
@@ -344,6 +413,14 @@ export interface ScenarioInfo {
   readonly checks?: readonly TargetCheck[];
   /** Also print the wall time per operation (1 / throughput), in ns. */
   readonly nsPerOp?: boolean;
+  /** `memory` scenarios: bounds on a contender's bytes per connection, each reported as met or not. */
+  readonly limits?: readonly MemoryLimit[];
+}
+
+/** A target of the form "`contender` holds ≤ `atMostBytes` per connection". */
+export interface MemoryLimit {
+  readonly contender: string;
+  readonly atMostBytes: number;
 }
 
 /** The variants of a scenario: what varies, and its values. */
@@ -656,7 +733,81 @@ const FS_INFO: Readonly<Record<FsScenarioName, ScenarioInfo>> = {
   },
 };
 
-export const SCENARIO_INFO: Readonly<Record<ScenarioName, ScenarioInfo>> = { ...RUNTIME_INFO, ...IO_INFO, ...FS_INFO };
+const NET_INFO: Readonly<Record<NetScenarioName, ScenarioInfo>> = {
+  tcp_echo: {
+    title: 'tcp_echo: 64-byte ping-pong with an echo server',
+    unit: 'round trips/s',
+    // Time-bounded: the count is what the client got through, so a run reports its own `n`.
+    ops: (p) => p.tcp_echo.maxRoundTrips,
+    measures: 'throughput',
+    contenders: NET_CONTENDERS,
+    variants: {
+      name: 'connection count',
+      values: (p) => p.tcp_echo.connections,
+      label: (c) => `${fmt(c)} connection${c === 1 ? '' : 's'}`,
+      slug: (c) => `c${c}`,
+    },
+    rounds: 3,
+    describe: (p) => {
+      const e = p.tcp_echo;
+      return (
+        `N connections to an echo server on 127.0.0.1, each sending ${fmt(e.messageBytes)} bytes, waiting for all ` +
+        `${fmt(e.messageBytes)} to come back and sending again, driven by one C++ client thread (epoll, ` +
+        `\`TCP_NODELAY\`) in its own process; ${fmt(e.warmupMs)} ms of warm-up, then ${fmt(e.durationMs)} ms (at ` +
+        `most ${fmt(e.maxRoundTrips)} round trips) measured. Each server is its own \`node --expose-gc\` process; ` +
+        'round trips/s over the measured run, and each run’s median and p99 round-trip time'
+      );
+    },
+    checks: [
+      { contender: 'zokio-io_uring', against: 'node:net', variant: 64, atLeast: 1.3 },
+      { contender: 'zokio-io_uring', against: 'node:net', variant: 512, atLeast: 1.3 },
+    ],
+    target: 'zokio (io_uring) ≥ 1.3× `node:net` at 64 and at 512 connections.',
+    caveat:
+      '`node:net` is `net.createServer` with `setNoDelay(true)` and `socket.pipe(socket)`. zokio is `TcpListener.bind` ' +
+      'and one spawned task per connection: `setNoDelay()`, then `read()` → `writeAll(chunk)` until the end, on ' +
+      '`Runtime.create({ io })` with the backend its name ends in. The client and the server share the machine’s ' +
+      'cores with whatever else runs. `client CPU` is the load client’s CPU time over the measured run ÷ its ' +
+      'length: under 100 %, the client was not what bounded the rate (one `send`, one `recv` and a share of an ' +
+      '`epoll_wait` per round trip, most of it kernel time for the loopback).',
+  },
+  conn_memory: {
+    title: 'conn_memory: what an idle connection costs the server',
+    unit: 'connections/s',
+    ops: (p) => p.conn_memory.connections,
+    measures: 'memory',
+    contenders: NET_CONTENDERS,
+    rounds: 3,
+    describe: (p) => {
+      const m = p.conn_memory;
+      return (
+        `${fmt(m.connections)} connections to the server on 127.0.0.1 (fewer where the fd limit has no room: see ` +
+        `the connections column), opened 128 at a time by the C++ client, each checked by one ${fmt(m.messageBytes)}-` +
+        `byte round trip, then held idle ${fmt(m.idleMs)} ms. The server's resident set (and V8 heap + external) ` +
+        'after `gc()` with them all idle, less the same before the first (after a warm-up of ' +
+        `${fmt(m.warmupConnections)} connections opened, pinged and closed), divided by the connections`
+      );
+    },
+    limits: [
+      { contender: 'zokio-io_uring', atMostBytes: 1024 },
+      { contender: 'zokio-epoll', atMostBytes: 1024 },
+      { contender: 'zokio-js', atMostBytes: 1024 },
+    ],
+    target: 'zokio ≤ 1 KiB of server memory (RSS growth) per idle connection.',
+    caveat:
+      "Resident set, not heap: it counts the server's JS objects, buffer pool, ring or epoll set and native " +
+      'allocations; the kernel’s socket buffers are not in it. A zokio connection is a spawned task waiting in ' +
+      '`read()`, a receive in flight that takes one of the driver’s provided buffers only when data arrives; a ' +
+      '`node:net` socket is a `Socket` object and a libuv handle, reading into a buffer allocated when data arrives.',
+  },
+};
+
+export const SCENARIO_INFO: Readonly<Record<ScenarioName, ScenarioInfo>> = {
+  ...RUNTIME_INFO,
+  ...IO_INFO,
+  ...FS_INFO,
+  ...NET_INFO,
+};
 
 /** The contenders of `scenario`, in report order; the first is the baseline of its ratios. */
 export function scenarioContenders(scenario: ScenarioName): readonly string[] {
@@ -728,4 +879,8 @@ export function isScenario(name: string): name is ScenarioName {
 
 export function isFsScenario(name: string): name is FsScenarioName {
   return (FS_SCENARIOS as readonly string[]).includes(name);
+}
+
+export function isNetScenario(name: string): name is NetScenarioName {
+  return (NET_SCENARIOS as readonly string[]).includes(name);
 }

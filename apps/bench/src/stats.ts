@@ -138,6 +138,16 @@ export interface ContenderSummary {
   /** `timers`: each lateness statistic, summarized over the rounds. */
   readonly overshootMs:
     { readonly median: Summary; readonly p99: Summary; readonly max: Summary; readonly early: Summary } | undefined;
+  /** `tcp_echo`: each round-trip statistic, summarized over the rounds. */
+  readonly roundTripMs: { readonly median: Summary; readonly p99: Summary; readonly max: Summary } | undefined;
+  /** `tcp_echo`: the load client's share of one core over the measured run. */
+  readonly clientCpu: Summary | undefined;
+  /** `conn_memory`: the server's resident-set growth per idle connection. */
+  readonly bytesPerConnection: Summary | undefined;
+  /** `conn_memory`: the server's V8 heap + external growth per idle connection. */
+  readonly heapBytesPerConnection: Summary | undefined;
+  /** Median bytes per connection ÷ the baseline's: lower is leaner. */
+  readonly connectionRatio: number | undefined;
   /** Rounds that failed or timed out, with why. */
   readonly failures: readonly {
     readonly round: number;
@@ -168,6 +178,7 @@ export function summarizeScenario(
       else failures.push({ round: r.round, status: r.outcome.status, message: r.outcome.message });
     }
     const overshoot = results.flatMap((r) => (r.overshootMs === undefined ? [] : [r.overshootMs]));
+    const roundTrips = results.flatMap((r) => (r.roundTripMs === undefined ? [] : [r.roundTripMs]));
     return {
       contender,
       n: results[0]?.n,
@@ -184,6 +195,17 @@ export function summarizeScenario(
               max: summarize(overshoot.map((o) => o.max)),
               early: summarize(overshoot.map((o) => o.early)),
             },
+      roundTripMs:
+        roundTrips.length === 0
+          ? undefined
+          : {
+              median: summarize(roundTrips.map((l) => l.median)),
+              p99: summarize(roundTrips.map((l) => l.p99)),
+              max: summarize(roundTrips.map((l) => l.max)),
+            },
+      clientCpu: summarizeDefined(results.map((r) => r.clientCpu)),
+      bytesPerConnection: summarizeDefined(results.map((r) => r.bytesPerConnection)),
+      heapBytesPerConnection: summarizeDefined(results.map((r) => r.heapBytesPerConnection)),
       failures,
       notes: [...new Set(results.flatMap((r) => (r.note === undefined ? [] : [r.note])))],
     };
@@ -201,6 +223,7 @@ export function summarizeScenario(
         : ratio(s.retainedBytesPerTask.median, base?.retainedBytesPerTask?.median),
     cpuRatio: optionalRatio(perOp(s.cpuMs, s.n), perOp(base?.cpuMs, base?.n)),
     rssRatio: optionalRatio(perOp(s.peakRssBytes, s.n), perOp(base?.peakRssBytes, base?.n)),
+    connectionRatio: optionalRatio(s.bytesPerConnection?.median, base?.bytesPerConnection?.median),
   }));
 }
 
@@ -247,6 +270,14 @@ export function formatNsPerOp(opsPerSec: number): string {
   const ns = 1e9 / opsPerSec;
   if (!Number.isFinite(ns)) return '–';
   return ns >= 1000 ? `${(ns / 1000).toPrecision(3)} µs` : `${ns.toPrecision(3)} ns`;
+}
+
+/** A duration given in ms, three significant digits, in µs below 1 ms: `82.4 µs`, `1.52 ms`, `1234 ms`. */
+export function formatLatency(ms: number): string {
+  if (!Number.isFinite(ms)) return '–';
+  // Rounded first, so 0.9996 ms reads "1 ms", not "1000 µs".
+  const us = Number((ms * 1000).toPrecision(3));
+  return Math.abs(us) < 1000 ? `${us} µs` : formatMs(ms);
 }
 
 /** Milliseconds, three significant digits (at most one decimal at 100 ms and above): `0.412 ms`, `12.3 ms`, `1234 ms`. */
