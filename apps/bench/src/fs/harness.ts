@@ -7,18 +7,15 @@
  *
  * @module
  */
-import { parseArgs } from 'node:util';
+import { parseChildArgs } from '../child-args.js';
 import { Probe } from '../contenders/harness.js';
 import { report, type ReadRun } from '../io/harness.js';
 import type { ChildResult } from '../protocol.js';
 import {
   FS_SCENARIOS,
-  FULL,
   isFsScenario,
-  QUICK,
   randomOffsets,
   SCENARIO_INFO,
-  scenarioContenders,
   smallFileSizes,
   type FsScenarioName,
   type Params,
@@ -71,41 +68,14 @@ export const FS_USAGE =
  * and what was got: a contender the scenario does not run, a variant it lacks (or one it does not take), no path.
  */
 export function parseFsArgs(argv: readonly string[]): FsArgs {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options: { variant: { type: 'string' }, path: { type: 'string' }, quick: { type: 'boolean', default: false } },
-    allowPositionals: true,
+  const { contender, scenario, variant, params, values } = parseChildArgs(argv, FS_SCENARIOS, isFsScenario, {
+    path: { type: 'string' },
   });
-  const [contender, scenario, ...rest] = positionals;
-  if (contender === undefined || scenario === undefined || rest.length > 0) {
-    throw new Error(`Expected <contender> <scenario>, got ${JSON.stringify(positionals)}`);
-  }
-  if (!isFsScenario(scenario)) {
-    throw new Error(`Expected a scenario of ${FS_SCENARIOS.join(', ')}, got ${JSON.stringify(scenario)}`);
-  }
-  const runs = scenarioContenders(scenario);
-  if (!runs.includes(contender)) {
-    throw new Error(`Expected a contender of ${scenario} (${runs.join(', ')}), got ${JSON.stringify(contender)}`);
-  }
-  const params = values.quick ? QUICK : FULL;
-  const variants = SCENARIO_INFO[scenario].variants?.values(params);
-  let variant: number | undefined;
-  if (variants === undefined) {
-    if (values.variant !== undefined) {
-      throw new Error(`Expected no --variant for ${scenario}, got ${JSON.stringify(values.variant)}`);
-    }
-  } else {
-    variant = Number(values.variant);
-    if (values.variant === undefined || !variants.includes(variant)) {
-      throw new Error(
-        `Expected --variant to be one of ${variants.join(', ')} for ${scenario}, got ${JSON.stringify(values.variant)}`,
-      );
-    }
-  }
-  if (values.path === undefined || values.path === '') {
+  const path = values['path'];
+  if (typeof path !== 'string' || path === '') {
     throw new Error(`Expected --path (the file set's directory or the file ${scenario} reads), got none`);
   }
-  return { contender, scenario, variant, path: values.path, params };
+  return { contender, scenario, variant, path, params };
 }
 
 function collect(): void {

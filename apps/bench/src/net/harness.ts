@@ -19,19 +19,10 @@ import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'n
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { parseChildArgs } from '../child-args.js';
 import { report } from '../io/harness.js';
 import type { ChildResult } from '../protocol.js';
-import {
-  FULL,
-  isNetScenario,
-  NET_SCENARIOS,
-  QUICK,
-  SCENARIO_INFO,
-  scenarioContenders,
-  type NetScenarioName,
-  type Params,
-} from '../scenarios.js';
+import { isNetScenario, NET_SCENARIOS, type NetScenarioName, type Params } from '../scenarios.js';
 import {
   connectionsThatFit,
   echoArgs,
@@ -60,37 +51,7 @@ export const NET_USAGE = `usage: node <script>.js <contender> <${NET_SCENARIOS.j
  * got: a contender the scenario does not run, a variant it lacks (or one it does not take).
  */
 export function parseNetArgs(argv: readonly string[]): NetArgs {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options: { variant: { type: 'string' }, quick: { type: 'boolean', default: false } },
-    allowPositionals: true,
-  });
-  const [contender, scenario, ...rest] = positionals;
-  if (contender === undefined || scenario === undefined || rest.length > 0) {
-    throw new Error(`Expected <contender> <scenario>, got ${JSON.stringify(positionals)}`);
-  }
-  if (!isNetScenario(scenario)) {
-    throw new Error(`Expected a scenario of ${NET_SCENARIOS.join(', ')}, got ${JSON.stringify(scenario)}`);
-  }
-  const runs = scenarioContenders(scenario);
-  if (!runs.includes(contender)) {
-    throw new Error(`Expected a contender of ${scenario} (${runs.join(', ')}), got ${JSON.stringify(contender)}`);
-  }
-  const params = values.quick ? QUICK : FULL;
-  const variants = SCENARIO_INFO[scenario].variants?.values(params);
-  let variant: number | undefined;
-  if (variants === undefined) {
-    if (values.variant !== undefined) {
-      throw new Error(`Expected no --variant for ${scenario}, got ${JSON.stringify(values.variant)}`);
-    }
-  } else {
-    variant = Number(values.variant);
-    if (values.variant === undefined || !variants.includes(variant)) {
-      throw new Error(
-        `Expected --variant to be one of ${variants.join(', ')} for ${scenario}, got ${JSON.stringify(values.variant)}`,
-      );
-    }
-  }
+  const { contender, scenario, variant, params } = parseChildArgs(argv, NET_SCENARIOS, isNetScenario);
   return { contender, scenario, variant, params };
 }
 
