@@ -50,23 +50,32 @@ export class ReadGate<T> {
   }
 }
 
+/** Where a gated read's values come from: the socket itself (no closure per read). @internal */
+export interface ReadSource<T> {
+  /** The receive of one read: up to `max` bytes from `fd`. */
+  startReceive(fd: number, max: number): Future<T>;
+  /** Takes a value of up to `max` bytes from the front of the gate's kept values (there is one). */
+  takeKept(max: number): T;
+}
+
 /**
- * A read through a {@link ReadGate}: takes a kept value, or waits for orphans, or runs the receive `start()` makes.
- * `fromKept` may split a kept value (a partial take puts the rest back at the front). @internal
+ * A read through a {@link ReadGate}: takes a kept value, or waits for orphans, or runs the source's receive. @internal
  */
 export class GatedRead<T> extends FutureBase<T> {
   readonly #gate: ReadGate<T>;
-  readonly #start: () => Future<T>;
-  readonly #fromKept: (gate: ReadGate<T>) => T;
+  readonly #source: ReadSource<T>;
+  readonly #fd: number;
+  readonly #max: number;
   #inner: Future<T> | undefined = undefined;
   #waker: Waker | undefined = undefined;
   #done = false;
 
-  constructor(gate: ReadGate<T>, start: () => Future<T>, fromKept: (gate: ReadGate<T>) => T) {
+  constructor(gate: ReadGate<T>, source: ReadSource<T>, fd: number, max: number) {
     super();
     this.#gate = gate;
-    this.#start = start;
-    this.#fromKept = fromKept;
+    this.#source = source;
+    this.#fd = fd;
+    this.#max = max;
   }
 
   poll(cx: Context): Poll<T> {
@@ -79,8 +88,8 @@ export class GatedRead<T> extends FutureBase<T> {
       }
       if (this.#waker !== undefined) gate.forget(this.#waker);
       this.#waker = undefined;
-      if (gate.kept.length > 0) return this.#fromKept(gate);
-      this.#inner = this.#start();
+      if (gate.kept.length > 0) return this.#source.takeKept(this.#max);
+      this.#inner = this.#source.startReceive(this.#fd, this.#max);
       gate.current = this.#inner as unknown as Interruptible;
     }
     try {

@@ -24,7 +24,7 @@ import {
 import { MAX_BUFFER_BYTES, type IoBuf } from '@zokio/memory';
 import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
 import { closedSocket, invalidArgument } from './errors.js';
-import { GatedRead, ReadGate } from './read-gate.js';
+import { GatedRead, ReadGate, type ReadSource } from './read-gate.js';
 import { bindSocket, connectSocket, openSocket } from './socket-ops.js';
 import { addressOf, toBytes } from './tcp-stream.js';
 
@@ -133,7 +133,7 @@ function checkLength(value: unknown, where: string): number {
  * ```
  * @category UDP
  */
-export class UdpSocket implements Disposable {
+export class UdpSocket implements Disposable, ReadSource<Datagram> {
   readonly #driver: IoDriver;
   readonly #label: string;
   readonly #gate = new ReadGate<Datagram>();
@@ -205,15 +205,19 @@ export class UdpSocket implements Disposable {
   recvFrom(maxLength: number = MAX_BUFFER_BYTES): Future<Datagram> {
     const fd = this.#open('recvmsg');
     const max = checkLength(maxLength, 'UdpSocket.recvFrom');
-    return new GatedRead(
-      this.#gate,
-      () => new RecvFromFuture(fd, max, this.#label, this.#gate),
-      (gate) => {
-        const kept = gate.kept.shift()!;
-        // As the kernel would have: the rest of a longer datagram is discarded.
-        return kept.data.length <= max ? kept : { data: kept.data.subarray(0, max), from: kept.from };
-      },
-    );
+    return new GatedRead(this.#gate, this, fd, max);
+  }
+
+  /** @internal {@link ReadSource}: one receive. */
+  startReceive(fd: number, max: number): Future<Datagram> {
+    return new RecvFromFuture(fd, max, this.#label, this.#gate);
+  }
+
+  /** @internal {@link ReadSource}: the oldest kept datagram. */
+  takeKept(max: number): Datagram {
+    const kept = this.#gate.kept.shift()!;
+    // As the kernel would have: the rest of a longer datagram is discarded.
+    return kept.data.length <= max ? kept : { data: kept.data.subarray(0, max), from: kept.from };
   }
 
   /**
