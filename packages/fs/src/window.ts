@@ -31,7 +31,7 @@ export class SpanWindow extends FutureBase<number> {
   #next = 0;
   /** Where the file ended (the first short span's end), or `length`. */
   #end: number;
-  #inFlight: InFlight[] = [];
+  readonly #inFlight: InFlight[] = [];
 
   constructor(length: number, depth: number, start: SpanOp) {
     super();
@@ -49,33 +49,35 @@ export class SpanWindow extends FutureBase<number> {
         this.#next += length;
         this.#inFlight.push({ offset, length, op: this.#start(offset, length) });
       }
+      // Poll every span in flight, keeping the pending ones in place (no array per poll).
+      const inFlight = this.#inFlight;
       let progressed = false;
-      const still: InFlight[] = [];
-      for (const span of this.#inFlight) {
+      let kept = 0;
+      for (let i = 0; i < inFlight.length; i++) {
+        const span = inFlight[i]!;
         let n: Poll<number>;
         try {
           n = span.op.poll(cx);
         } catch (error) {
-          this.#inFlight = still.concat(this.#inFlight.slice(this.#inFlight.indexOf(span) + 1));
+          inFlight.splice(kept, i + 1 - kept); // left: the pending ones before it and those after; cancel them
           this.cancel();
           throw error;
         }
         if (n === PENDING) {
-          still.push(span);
+          inFlight[kept++] = span;
           continue;
         }
         progressed = true;
         if (n < span.length) this.#end = Math.min(this.#end, span.offset + n);
       }
-      this.#inFlight = still;
-      if (still.length === 0 && this.#next >= this.#end) return this.#end;
+      inFlight.length = kept;
+      if (kept === 0 && this.#next >= this.#end) return this.#end;
       if (!progressed) return PENDING;
     }
   }
 
   override cancel(): Cleanup {
-    const ops = this.#inFlight;
-    this.#inFlight = [];
+    const ops = this.#inFlight.splice(0);
     this.#next = this.#end = 0;
     let error: unknown;
     for (const span of ops) {

@@ -26,6 +26,11 @@ export class FdGuard {
     return fd;
   };
 
+  /** The driver the fd came from (known once `keep` ran). */
+  get driver(): IoDriver {
+    return this.#driver!;
+  }
+
   /** The fd owned, or −1. */
   get fd(): number {
     return this.#fd;

@@ -7,20 +7,15 @@
  *
  * @module
  */
-import { IGNORE, type IoDriver, type SocketAddress } from '@zokio/io-driver';
+import { IGNORE, type FdGuard, type IoDriver, type SocketAddress } from '@zokio/io-driver';
 import type { Future } from '@zokio/future';
 import { SocketOp } from './ops.js';
 
-/** `socket(domain, type)` → `keep(fd, driver)`. */
-export function openSocket<T>(
-  domain: number,
-  type: number,
-  label: string,
-  keep: (fd: number, driver: IoDriver) => T,
-): Future<T> {
-  return new SocketOp<T>('socket', label, {
+/** `socket(domain, type)` → the fd, owned by `guard` from the moment it is observed. */
+export function openSocket(domain: number, type: number, label: string, guard: FdGuard): Future<number> {
+  return new SocketOp<number>('socket', label, {
     submit: (driver, op) => driver.socket(domain, type, 0, op),
-    value: (fd, _aux, driver) => keep(fd, driver),
+    value: (fd, _aux, driver) => guard.keep(fd, driver),
     dropped: (fd, _aux, driver) => {
       if (fd >= 0) driver.close(fd, IGNORE);
     },

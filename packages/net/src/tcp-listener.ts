@@ -56,19 +56,15 @@ export interface BindOptions {
 
 const bindListener = fn(function* (address: SocketAddress, label: string, backlog: number, reuseAddress: boolean) {
   const guard = new FdGuard();
-  let driver: IoDriver | undefined;
   try {
-    const fd = yield* openSocket(domainOf(address), SOCK_STREAM, label, (fd, d) => {
-      driver = d;
-      return guard.keep(fd, d);
-    });
+    const fd = yield* openSocket(domainOf(address), SOCK_STREAM, label, guard);
     if (address.family !== 'unix' && reuseAddress) {
-      const res = driver!.setSocketOption(fd, SocketOption.REUSEADDR, 1);
+      const res = guard.driver.setSocketOption(fd, SocketOption.REUSEADDR, 1);
       if (res < 0) throw IoError.fromResult(res, 'setsockopt', label);
     }
     yield* bindSocket(fd, address, label);
     yield* listenSocket(fd, backlog, label);
-    return new TcpListener(guard.take(), driver!, address);
+    return new TcpListener(guard.take(), guard.driver, address);
   } finally {
     guard.release();
   }

@@ -131,14 +131,10 @@ export function addressOf(driver: IoDriver, fd: number, peer: boolean, syscall: 
 
 const connectTo = fn(function* (address: SocketAddress, label: string) {
   const guard = new FdGuard();
-  let driver: IoDriver | undefined;
   try {
-    const fd = yield* openSocket(domainOf(address), SOCK_STREAM, label, (fd, d) => {
-      driver = d;
-      return guard.keep(fd, d);
-    });
+    const fd = yield* openSocket(domainOf(address), SOCK_STREAM, label, guard);
     yield* connectSocket(fd, address, label);
-    return new TcpStream(guard.take(), driver!, label);
+    return new TcpStream(guard.take(), guard.driver, label);
   } finally {
     guard.release();
   }

@@ -97,14 +97,10 @@ class SendToFuture extends LendingOpFuture<number> {
 
 const bindUdp = fn(function* (address: SocketAddress, label: string) {
   const guard = new FdGuard();
-  let driver: IoDriver | undefined;
   try {
-    const fd = yield* openSocket(domainOf(address), SOCK_DGRAM, label, (fd, d) => {
-      driver = d;
-      return guard.keep(fd, d);
-    });
+    const fd = yield* openSocket(domainOf(address), SOCK_DGRAM, label, guard);
     yield* bindSocket(fd, address, label);
-    return new UdpSocket(guard.take(), driver!, address);
+    return new UdpSocket(guard.take(), guard.driver, address);
   } finally {
     guard.release();
   }
