@@ -1,0 +1,199 @@
+/**
+ * The request-head parser: request line and header fields, per RFC 9112, strict where leniency enables request
+ * smuggling and bounded everywhere.
+ *
+ * `parseHead(buf, limits)` looks at the unparsed bytes of a connection. It returns `undefined` when the head is not
+ * complete yet (the caller reads more), a {@link RequestHead} when it is, and throws an {@link HttpError} when the
+ * bytes can never become a valid head:
+ *
+ * | input                                                        | status |
+ * | ------------------------------------------------------------ | ------ |
+ * | request line longer than `maxRequestLineBytes`               | 414    |
+ * | head longer than `maxHeaderBytes`, more than `maxHeaders`    | 431    |
+ * | bad method token, target, version syntax, header syntax       | 400    |
+ * | obsolete line folding, whitespace before a colon, bare CR/LF  | 400    |
+ * | HTTP/1.1 without exactly one `Host`                           | 400    |
+ * | `Content-Length` not digits, or two different ones           | 400    |
+ * | `Transfer-Encoding` and `Content-Length` together             | 400    |
+ * | `Transfer-Encoding` whose last coding is not `chunked`        | 400    |
+ * | a transfer coding other than `chunked`                        | 501    |
+ * | a version other than HTTP/1.0 or HTTP/1.1                     | 505    |
+ * | `Content-Length` above `maxBodyBytes`                         | 413    |
+ *
+ * Empty lines before the request line are skipped (RFC 9112 §2.2). Header names are lower-cased; repeated fields
+ * are joined with `, ` (RFC 9110 §5.3), except the framing fields above.
+ *
+ * @module
+ */
+import { badRequest, HttpError, quote } from './errors.js';
+import type { Limits } from './options.js';
+
+/** How the request body is framed. */
+export type BodyFraming =
+  { readonly kind: 'none' } | { readonly kind: 'length'; readonly length: number } | { readonly kind: 'chunked' };
+
+/** A parsed request head. */
+export interface RequestHead {
+  readonly method: string;
+  /** The request target as sent (`/path?query`, `http://host/path`, or `*`). */
+  readonly target: string;
+  /** `'HTTP/1.1'` or `'HTTP/1.0'`. */
+  readonly version: 'HTTP/1.1' | 'HTTP/1.0';
+  /** Header fields by lower-cased name; repeated fields joined with `, `. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly framing: BodyFraming;
+  /** Whether the client lets the connection stay open after this request. */
+  readonly keepAlive: boolean;
+  /** Bytes of `buf` the head took, its final empty line included. */
+  readonly size: number;
+}
+
+const NO_BODY: BodyFraming = { kind: 'none' };
+const CRLF = Buffer.from('\r\n', 'latin1');
+const END_OF_HEAD = Buffer.from('\r\n\r\n', 'latin1');
+/** Methods every server sees: skip the token check. */
+const COMMON_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Control characters other than horizontal tab, and DEL: never in a field value or a target. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CTL = /[\x00-\x08\x0a-\x1f\x7f]/;
+const TARGET = /^[\x21-\x7e\x80-\xff]+$/;
+const DIGITS = /^[0-9]+$/;
+
+/** Parses the head at the start of `buf`, or returns `undefined` if it is incomplete. See the module doc. */
+export function parseHead(buf: Buffer, limits: Limits): RequestHead | undefined {
+  let start = 0;
+  while (start + 1 < buf.length && buf[start] === 13 && buf[start + 1] === 10) start += 2;
+  const lineEnd = buf.indexOf(CRLF, start);
+  if (lineEnd < 0 || lineEnd - start > limits.maxRequestLineBytes) {
+    if (buf.length - start > limits.maxRequestLineBytes)
+      throw new HttpError(
+        414,
+        'ERR_HTTP_REQUEST_LINE_TOO_LONG',
+        `Expected a request line of at most ${limits.maxRequestLineBytes} bytes, got ${buf.length - start} without its end`,
+      );
+    return undefined;
+  }
+  const end = buf.indexOf(END_OF_HEAD, lineEnd);
+  if (end < 0 || end + 4 - start > limits.maxHeaderBytes) {
+    if (buf.length - start > limits.maxHeaderBytes)
+      throw new HttpError(
+        431,
+        'ERR_HTTP_HEADERS_TOO_LARGE',
+        `Expected a request head of at most ${limits.maxHeaderBytes} bytes, got ${buf.length - start} without its end`,
+      );
+    return undefined;
+  }
+  const text = buf.toString('latin1', start, end + 2);
+  const line = text.slice(0, lineEnd - start);
+  const sp1 = line.indexOf(' ');
+  const sp2 = line.indexOf(' ', sp1 + 1);
+  if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0)
+    throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'a request line "METHOD target HTTP/1.1"', quote(line));
+  const method = line.slice(0, sp1);
+  const target = line.slice(sp1 + 1, sp2);
+  const versionText = line.slice(sp2 + 1);
+  if (!COMMON_METHODS.has(method) && !TOKEN.test(method))
+    throw badRequest('ERR_HTTP_BAD_METHOD', 'a method token', quote(method));
+  if (!TARGET.test(target) || !(target[0] === '/' || target === '*' || /^https?:\/\//i.test(target)))
+    throw badRequest('ERR_HTTP_BAD_TARGET', 'a request target such as "/path?query"', quote(target));
+  let version: 'HTTP/1.1' | 'HTTP/1.0';
+  if (versionText === 'HTTP/1.1') version = 'HTTP/1.1';
+  else if (versionText === 'HTTP/1.0') version = 'HTTP/1.0';
+  else if (/^HTTP\/[0-9]\.[0-9]$/.test(versionText))
+    throw new HttpError(505, 'ERR_HTTP_VERSION', `Expected HTTP/1.1 or HTTP/1.0, got ${quote(versionText)}`);
+  else throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'a version "HTTP/1.1"', quote(versionText));
+
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  let count = 0;
+  let hosts = 0;
+  let contentLength: string | undefined;
+  let transferEncoding: string | undefined;
+  for (let at = lineEnd - start + 2; at < text.length;) {
+    const eol = text.indexOf('\r\n', at);
+    const field = text.slice(at, eol);
+    at = eol + 2;
+    if (++count > limits.maxHeaders)
+      throw new HttpError(
+        431,
+        'ERR_HTTP_TOO_MANY_HEADERS',
+        `Expected at most ${limits.maxHeaders} header fields, got more`,
+      );
+    const colon = field.indexOf(':');
+    if (colon <= 0) {
+      if (field[0] === ' ' || field[0] === '\t')
+        throw badRequest('ERR_HTTP_OBS_FOLD', 'no obsolete line folding', quote(field));
+      throw badRequest('ERR_HTTP_BAD_HEADER', 'a header field "Name: value"', quote(field));
+    }
+    const rawName = field.slice(0, colon);
+    if (!TOKEN.test(rawName))
+      throw badRequest('ERR_HTTP_BAD_HEADER', 'a header name token (no whitespace before the colon)', quote(rawName));
+    const value = field.slice(colon + 1).trim();
+    if (CTL.test(value))
+      throw badRequest('ERR_HTTP_BAD_HEADER', 'a header value without control characters', quote(field));
+    const name = rawName.toLowerCase();
+    switch (name) {
+      case 'host':
+        hosts++;
+        break;
+      case 'content-length':
+        // Repeated identical values ("5, 5" or two fields) are one length; different ones are smuggling.
+        for (const part of value.split(',')) {
+          const n = part.trim();
+          if (!DIGITS.test(n))
+            throw badRequest('ERR_HTTP_BAD_CONTENT_LENGTH', 'a Content-Length of digits', quote(value));
+          if (contentLength !== undefined && contentLength !== n)
+            throw badRequest('ERR_HTTP_BAD_CONTENT_LENGTH', 'one Content-Length', `${contentLength} and ${n}`);
+          contentLength = n;
+        }
+        continue;
+      case 'transfer-encoding':
+        transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+        continue;
+    }
+    const before = headers[name];
+    headers[name] = before === undefined ? value : `${before}, ${value}`;
+  }
+  if (version === 'HTTP/1.1' && hosts !== 1)
+    throw badRequest('ERR_HTTP_BAD_HOST', 'exactly one Host header in an HTTP/1.1 request', `${hosts}`);
+
+  let framing = NO_BODY;
+  if (transferEncoding !== undefined) {
+    if (contentLength !== undefined)
+      throw badRequest('ERR_HTTP_CONFLICTING_FRAMING', 'Content-Length or Transfer-Encoding', 'both');
+    const codings = transferEncoding.split(',').map((c) => c.trim().toLowerCase());
+    if (codings[codings.length - 1] !== 'chunked')
+      throw badRequest(
+        'ERR_HTTP_BAD_TRANSFER_ENCODING',
+        'a Transfer-Encoding ending in chunked',
+        quote(transferEncoding),
+      );
+    if (codings.length > 1)
+      throw new HttpError(
+        501,
+        'ERR_HTTP_UNSUPPORTED_TRANSFER_ENCODING',
+        `Expected Transfer-Encoding: chunked, got ${quote(transferEncoding)}`,
+      );
+    framing = { kind: 'chunked' };
+    headers['transfer-encoding'] = transferEncoding;
+  } else if (contentLength !== undefined) {
+    const length = Number(contentLength);
+    if (length > limits.maxBodyBytes)
+      throw new HttpError(
+        413,
+        'ERR_HTTP_BODY_TOO_LARGE',
+        `Expected a body of at most ${limits.maxBodyBytes} bytes, got Content-Length ${contentLength}`,
+      );
+    if (length > 0) framing = { kind: 'length', length };
+    headers['content-length'] = contentLength;
+  }
+
+  const connection = headers['connection'];
+  let keepAlive = version === 'HTTP/1.1';
+  if (connection !== undefined) {
+    const tokens = connection.toLowerCase();
+    if (/(^|,)\s*close\s*(,|$)/.test(tokens)) keepAlive = false;
+    else if (version === 'HTTP/1.0' && /(^|,)\s*keep-alive\s*(,|$)/.test(tokens)) keepAlive = true;
+  }
+  return { method, target, version, headers, framing, keepAlive, size: end + 4 };
+}

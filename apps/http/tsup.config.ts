@@ -1,0 +1,6 @@
+import { packageConfig } from '../../tsup.config.base.js';
+
+export default packageConfig({
+  entry: ['src/index.ts', 'src/example.ts'],
+  format: ['esm'],
+});

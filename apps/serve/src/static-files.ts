@@ -1,0 +1,210 @@
+/**
+ * {@link staticFiles}: the request handler that serves a directory.
+ *
+ * For `GET` and `HEAD` (anything else is `405` with `Allow`): resolve the path safely (see `resolve.ts`), a
+ * directory without its trailing slash is redirected (`301`) and one with it serves its `index.html`; then `304`
+ * when the client's validators match, `416` for an unsatisfiable range, `206` for one satisfiable range, gzip for
+ * compressible files when the client accepts it (and asked for no range), else the file itself. Small bodies are
+ * read whole; large ones stream in 256 KiB reads, each sent before the next is read (backpressure: a slow client
+ * holds one chunk, not the file).
+ *
+ * Errors: a missing file, a path through a non-directory, a symlink loop or a link out of the root are `404`;
+ * permission denied is `403`; a bad path `400`; anything else `500` (and the server's `onError`).
+ *
+ * @module
+ */
+import { join } from 'node:path';
+import { canonicalize, File, stat, type Stats } from '@zokio/fs';
+import { fn, type Future } from '@zokio/future';
+import { HttpError, type BodySink, type Handler, type Request, type Response } from '@zokio/http';
+import { acceptsGzip, GzipCache } from './compress.js';
+import { isNotModified, rangeStillValid, validatorsOf } from './conditional.js';
+import { contentTypeOf, isCompressible } from './mime.js';
+import { decideRange } from './range.js';
+import { isInside, pathSegments, underRoot } from './resolve.js';
+
+/** Options of {@link staticFiles}. */
+export interface StaticOptions {
+  /** The file a directory serves. Default `index.html`. */
+  readonly index?: string;
+  /** Compress text when the client accepts gzip. Default true. */
+  readonly gzip?: boolean;
+  /** Bodies up to this size are read whole; larger ones are streamed. Default 256 KiB. */
+  readonly inMemoryBytes?: number;
+}
+
+const CHUNK_BYTES = 256 * 1024;
+const GZIP_MIN_BYTES = 256;
+const GZIP_MAX_BYTES = 8 * 1024 * 1024;
+const NOT_FOUND = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
+const FORBIDDEN = new Set(['EACCES', 'EPERM']);
+
+interface Site {
+  readonly root: string;
+  readonly index: string;
+  readonly gzip: GzipCache | undefined;
+  readonly inMemoryBytes: number;
+}
+
+function plain(status: number, body: string, headers: Record<string, string> = {}): Response {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body };
+}
+
+/** Maps a file-system error to `404`/`403`, or rethrows it. */
+function refusal(error: unknown, path: string): Response {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && NOT_FOUND.has(code)) return plain(404, `Not Found: ${path}\n`);
+  if (typeof code === 'string' && FORBIDDEN.has(code)) return plain(403, `Forbidden: ${path}\n`);
+  throw error;
+}
+
+/** The real path and metadata of the file a request names, or the response that refuses it. */
+const locate = fn(function* (site: Site, request: Request) {
+  const segments = pathSegments(request.path);
+  let real: string;
+  let stats: Stats;
+  try {
+    real = yield* canonicalize(underRoot(site.root, segments));
+    if (!isInside(site.root, real)) return plain(404, `Not Found: ${request.path}\n`);
+    stats = yield* stat(real);
+    if (stats.isDirectory()) {
+      if (!request.path.endsWith('/')) {
+        const q = request.target.indexOf('?');
+        // One leading slash: `//host/` would be a protocol-relative URL, an open redirect to another host.
+        const location = request.path.replace(/^\/+/, '/') + '/' + (q < 0 ? '' : request.target.slice(q));
+        return {
+          status: 301,
+          headers: { location, 'content-type': 'text/plain; charset=utf-8' },
+          body: `Moved to ${location}\n`,
+        } satisfies Response;
+      }
+      real = yield* canonicalize(join(real, site.index));
+      if (!isInside(site.root, real)) return plain(404, `Not Found: ${request.path}\n`);
+      stats = yield* stat(real);
+    }
+  } catch (error) {
+    return refusal(error, request.path);
+  }
+  if (!stats.isFile()) return plain(404, `Not Found: ${request.path}\n`);
+  return { real, stats };
+});
+
+/** Reads `length` bytes at `offset` of `path`, whole. */
+const readRange = fn(function* (path: string, offset: number, length: number) {
+  const file = yield* File.open(path);
+  try {
+    return yield* file.readAt(offset, length);
+  } finally {
+    yield* file.close();
+  }
+});
+
+/** Streams `length` bytes at `offset` of `path` into `sink`, one chunk in flight. */
+const streamRange = fn(function* (path: string, offset: number, length: number, sink: BodySink) {
+  const file = yield* File.open(path);
+  try {
+    for (let at = offset, end = offset + length; at < end;) {
+      const chunk = yield* file.readAt(at, Math.min(CHUNK_BYTES, end - at));
+      if (chunk.length === 0) throw new Error(`${path} shrank while it was sent`);
+      yield* sink.write(chunk);
+      at += chunk.length;
+    }
+  } finally {
+    yield* file.close();
+  }
+});
+
+const serveFile = fn(function* (site: Site, request: Request): Generator<Future<unknown>, Response, unknown> {
+  if (request.method !== 'GET' && request.method !== 'HEAD')
+    return plain(405, `Method Not Allowed: ${request.method}\n`, { allow: 'GET, HEAD' });
+  const found = yield* locate(site, request);
+  if (!('real' in found)) return found;
+  const { real, stats } = found;
+  const size = stats.size;
+  const type = contentTypeOf(real);
+  const validators = validatorsOf(stats);
+  const compressible = isCompressible(type);
+  const headers: Record<string, string> = {
+    'content-type': type,
+    etag: validators.etag,
+    'last-modified': validators.lastModified,
+    'accept-ranges': 'bytes',
+    'cache-control': 'no-cache',
+  };
+  if (compressible) headers['vary'] = 'Accept-Encoding';
+  const gzipTag = validators.etag.replace(/"$/, '-gz"');
+  if (
+    isNotModified(request.headers, validators.etag, stats.mtimeMs) ||
+    isNotModified(request.headers, gzipTag, stats.mtimeMs)
+  ) {
+    const { 'content-type': _type, 'accept-ranges': _ranges, ...rest } = headers;
+    return { status: 304, headers: rest };
+  }
+  const rangeHeader = request.headers['range'];
+  const range =
+    rangeHeader !== undefined && rangeStillValid(request.headers, validators)
+      ? decideRange(rangeHeader, size)
+      : { kind: 'full' as const };
+  if (range.kind === 'unsatisfiable')
+    return plain(416, `Range Not Satisfiable: ${rangeHeader} of ${size} bytes\n`, {
+      'content-range': `bytes */${size}`,
+    });
+
+  if (
+    range.kind === 'full' &&
+    site.gzip !== undefined &&
+    compressible &&
+    size >= GZIP_MIN_BYTES &&
+    size <= GZIP_MAX_BYTES &&
+    acceptsGzip(request.headers['accept-encoding'])
+  ) {
+    const data = yield* readRange(real, 0, size);
+    const body = yield* site.gzip.get(`${real}\0${validators.etag}`, data);
+    return { headers: { ...headers, 'content-encoding': 'gzip', etag: gzipTag }, body };
+  }
+
+  let offset = 0;
+  let length = size;
+  let status = 200;
+  if (range.kind === 'partial') {
+    offset = range.start;
+    length = range.end - range.start + 1;
+    status = 206;
+    headers['content-range'] = `bytes ${range.start}-${range.end}/${size}`;
+  }
+  if (request.method === 'HEAD' || length > site.inMemoryBytes)
+    return { status, headers, body: { length, write: (sink: BodySink) => streamRange(real, offset, length, sink) } };
+  return { status, headers, body: length === 0 ? '' : yield* readRange(real, offset, length) };
+});
+
+/**
+ * A handler serving the directory `root` (see the module doc). Resolves `root`'s real path first; fails if it is
+ * not a directory.
+ *
+ * @example
+ * ```ts
+ * const handler = yield* staticFiles('docs/site');
+ * const server = yield* HttpServer.bind('127.0.0.1:8080', handler);
+ * yield* server.serve();
+ * ```
+ */
+export const staticFiles = fn(function* (root: string, options: StaticOptions = {}) {
+  if (typeof root !== 'string' || root.length === 0)
+    throw new HttpError(500, 'ERR_INVALID_ARG_TYPE', `staticFiles: Expected a root directory path, got ${typeof root}`);
+  const real = yield* canonicalize(root);
+  const stats = yield* stat(real);
+  if (!stats.isDirectory())
+    throw new HttpError(
+      500,
+      'ERR_SERVE_ROOT',
+      `staticFiles: Expected ${root} to be a directory, got another kind of file`,
+    );
+  const site: Site = {
+    root: real,
+    index: options.index ?? 'index.html',
+    gzip: options.gzip === false ? undefined : new GzipCache(),
+    inMemoryBytes: options.inMemoryBytes ?? 256 * 1024,
+  };
+  const handler: Handler = (request) => serveFile(site, request);
+  return handler;
+});
