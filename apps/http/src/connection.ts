@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { fn, ready, type Future } from '@zokio/future';
+import { fn, FutureBase, PENDING, ready, type Cleanup, type Context, type Future, type Poll } from '@zokio/future';
 import { formatAddress, type TcpStream } from '@zokio/net';
 import { Body, type BodySource } from './body.js';
 import { Deadline, TIMED_OUT } from './deadline.js';
@@ -65,6 +65,9 @@ export class Connection implements BodySource {
   #remote: string | undefined = undefined;
   /** Set when the response must be the last one (a body delimited by closing the connection). */
   closeAfter = false;
+  /** The send in flight while the next request is read (write-behind), if any. */
+  writing: Future<void> | undefined = undefined;
+  readonly #alongside = new ReadAlongsideWrite(this);
 
   constructor(stream: TcpStream, server: ServerCore) {
     this.stream = stream;
@@ -135,10 +138,57 @@ export class Connection implements BodySource {
   flush(): Future<boolean> {
     return flushQueued(this);
   }
+
+  /** `read`, while the write in flight (if any) goes on: one future, reused. */
+  alongside(read: Future<Buffer>): Future<Buffer> {
+    return this.#alongside.start(read);
+  }
+}
+
+/**
+ * Write-behind: the response to one request is sent while the next request is read, so both ops reach the kernel
+ * in one submission and their completions come back in one batch — one wake-up of the connection per request, not
+ * two. The read decides when the future completes; a write that completes meanwhile is forgotten, one that fails
+ * only leaves the read to find the connection's end.
+ */
+class ReadAlongsideWrite extends FutureBase<Buffer> {
+  readonly #conn: Connection;
+  #read: Future<Buffer> | undefined = undefined;
+
+  constructor(conn: Connection) {
+    super();
+    this.#conn = conn;
+  }
+
+  start(read: Future<Buffer>): this {
+    this.#read = read;
+    return this;
+  }
+
+  poll(cx: Context): Poll<Buffer> {
+    const conn = this.#conn;
+    const writing = conn.writing;
+    if (writing !== undefined) {
+      try {
+        if (writing.poll(cx) !== PENDING) conn.writing = undefined;
+      } catch {
+        conn.writing = undefined; // the client is gone: the read will see it too
+      }
+    }
+    const value = this.#read!.poll(cx);
+    if (value !== PENDING) this.#read = undefined;
+    return value;
+  }
+
+  override cancel(): Cleanup {
+    const read = this.#read;
+    this.#read = undefined;
+    return read?.cancel();
+  }
 }
 
 const flushQueued = fn(function* (conn: Connection) {
-  return conn.queuedBytes === 0 || (yield* flushNow(conn));
+  return conn.queuedBytes === 0 ? yield* settleWrite(conn) : yield* flushNow(conn);
 });
 
 const flushThrowing = fn(function* (conn: Connection) {
@@ -287,8 +337,23 @@ const streamResponse = fn(function* (conn: Connection, head: RequestHead, respon
   return sink.sent;
 });
 
+/** Waits for the write in flight, if any; false if the client is gone or took nothing for `sendTimeout`. */
+function* settleWrite(conn: Connection): Generator<Future<unknown>, boolean, unknown> {
+  const writing = conn.writing;
+  if (writing === undefined) return true;
+  conn.deadline.arm(conn.server.limits.sendTimeout);
+  try {
+    return (yield* conn.deadline.within(writing)) !== TIMED_OUT;
+  } catch {
+    return false;
+  } finally {
+    conn.writing = undefined;
+  }
+}
+
 /** Sends what is queued (a plain generator, delegated to with `yield*`: no future object per flush). */
 function* flushNow(conn: Connection): Generator<Future<unknown>, boolean, unknown> {
+  if (!(yield* settleWrite(conn))) return false;
   const bytes = conn.takeQueued();
   conn.deadline.arm(conn.server.limits.sendTimeout);
   try {
@@ -350,7 +415,10 @@ const serveConnection = fn(function* (conn: Connection) {
       let started = conn.pending.length > 0;
       if (started && head === undefined) conn.deadline.arm(limits.headersTimeout);
       while (head === undefined) {
-        if (conn.queuedBytes > 0 && !(yield* flushNow(conn))) return;
+        if (conn.queuedBytes > 0) {
+          if (!(yield* settleWrite(conn))) return;
+          conn.writing = stream.writeAll(conn.takeQueued());
+        }
         if (!started) {
           if (server.closing) return;
           conn.idle = true;
@@ -358,7 +426,7 @@ const serveConnection = fn(function* (conn: Connection) {
         }
         let chunk;
         try {
-          chunk = yield* conn.deadline.within(stream.read());
+          chunk = yield* conn.deadline.within(conn.alongside(stream.read()));
         } catch {
           return; // ECONNRESET and the like: the client is gone
         }
@@ -376,7 +444,10 @@ const serveConnection = fn(function* (conn: Connection) {
             );
           return;
         }
-        if (chunk.length === 0) return; // the client closed
+        if (chunk.length === 0) {
+          yield* settleWrite(conn); // the client closed its side: it may still read our last response
+          return;
+        }
         if (!started) {
           started = true;
           conn.deadline.arm(limits.headersTimeout);
