@@ -420,7 +420,10 @@ const serveConnection = fn(function* (conn: Connection) {
           conn.writing = stream.writeAll(conn.takeQueued());
         }
         if (!started) {
-          if (server.closing) return;
+          if (server.closing) {
+            yield* settleWrite(conn); // the last response may still be on its way
+            return;
+          }
           conn.idle = true;
           conn.deadline.arm(served === 0 ? limits.headersTimeout : limits.keepAliveTimeout);
         }
@@ -442,6 +445,7 @@ const serveConnection = fn(function* (conn: Connection) {
               ),
               'GET',
             );
+          else yield* settleWrite(conn); // idle (or shut down): still deliver the last response
           return;
         }
         if (chunk.length === 0) {

@@ -57,10 +57,11 @@ function routes(): Router {
       '/stream',
       fn(function* (r: Request) {
         const n = Number(r.query.get('n') ?? 3);
+        const pad = '.'.repeat(Number(r.query.get('pad') ?? 0));
         return {
           body: {
             write: fn(function* (sink: BodySink) {
-              for (let i = 0; i < n; i++) yield* sink.write(`${i}\n`);
+              for (let i = 0; i < n; i++) yield* sink.write(`${pad}${i}\n`);
             }),
           },
         };
@@ -298,6 +299,23 @@ describe.each(drivers)('HttpServer lifecycle on %s', (driver) => {
     await expect(
       new Promise((resolve, reject) => connect(s.port, '127.0.0.1').once('connect', resolve).once('error', reject)),
     ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('a streamed response still being sent when shutdown begins arrives whole, its last chunk included', async () => {
+    const s = await startServer(driver, routes().handler());
+    const c = await rawConnection(s.port);
+    c.socket.pause(); // take nothing: the server's sends back up
+    c.socket.write(GET('/stream?n=100&pad=65536'));
+    await new Promise((r) => setTimeout(r, 200));
+    const report = s.stop(5000);
+    c.socket.resume();
+    await c.ended;
+    const text = c.received();
+    expect(statuses(text)).toEqual([200]);
+    expect(text.endsWith('\r\n0\r\n\r\n')).toBe(true);
+    const body = text.slice(text.indexOf('\r\n\r\n') + 4).replace(/[0-9a-f]+\r\n([^\r]*)\r\n/g, '$1');
+    expect(body.split('\n').filter((l) => l !== '')).toHaveLength(100);
+    expect(await report).toEqual({ accepted: 1, abandoned: 0 });
   });
 
   it('aborts what is still running at the grace deadline and says so', async () => {
