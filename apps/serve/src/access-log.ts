@@ -16,7 +16,7 @@ function clfDate(d: Date): string {
 /** One log line, without its newline. */
 export function formatAccess(r: AccessRecord, now = new Date()): string {
   const host = r.remote.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  return `${host} - - [${clfDate(now)}] "${r.method} ${r.target} ${r.version}" ${r.status} ${r.bytes} "-" ${JSON.stringify(r.userAgent)} ${r.ms.toFixed(2)}ms`;
+  return `${host} - - [${clfDate(now)}] "${r.method} ${r.target.replace(/["\\]/g, (c) => `\\${c}`)} ${r.version}" ${r.status} ${r.bytes} "-" ${JSON.stringify(r.userAgent)} ${r.ms.toFixed(2)}ms`;
 }
 
 /** Collects lines and writes them to `out` once per event-loop turn. */

@@ -32,7 +32,7 @@ try {
 } catch (error) {
   fail((error as Error).message);
 }
-const port = Number(values.port);
+const port = /^\d+$/.test(values.port) ? Number(values.port) : NaN;
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`Expected --port to be 0–65535, got ${values.port}`);
 const graceMs = Number(values['grace-ms']);
 if (!Number.isFinite(graceMs) || graceMs < 0) fail(`Expected --grace-ms to be a number ≥ 0, got ${values['grace-ms']}`);
@@ -45,28 +45,36 @@ await main(function* () {
     handler = yield* staticFiles(values.root);
   } catch (error) {
     fail(
-      `Expected --root ${values.root} to be a directory (build the docs site with \`pnpm docs\`): ${(error as Error).message}`,
+      `Expected --root ${values.root} to be a directory (build the docs site with \`pnpm run docs\`): ${(error as Error).message}`,
     );
   }
-  const server = yield* HttpServer.bind(
-    { host: values.host, port },
-    handler,
-    values.quiet ? {} : { onResponse: log.record },
-  );
+  let server;
+  try {
+    server = yield* HttpServer.bind(
+      { host: values.host, port },
+      handler,
+      values.quiet ? {} : { onResponse: log.record },
+    );
+  } catch (error) {
+    fail(`Expected to listen on ${values.host}:${port}: ${(error as Error).message}`);
+  }
   const address = server.address;
   const where =
     address.family === 'unix'
       ? address.path
       : `http://${address.family === 'ipv6' ? `[${address.address}]` : address.address}:${address.port}/`;
   console.log(`zokio-serve: serving ${values.root} at ${where} (Ctrl-C to stop)`);
+  const force = () => process.exit(130);
   const stop = (signal: NodeJS.Signals) => {
     console.log(`zokio-serve: ${signal}: finishing in-flight requests (up to ${graceMs} ms)`);
     server.shutdown(graceMs);
-    process.once(signal, () => process.exit(130));
+    process.once('SIGINT', force).once('SIGTERM', force); // a second signal: exit at once
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop).once('SIGTERM', stop);
   const report = yield* server.serve();
+  // Stopped cleanly: a late duplicate signal must not turn the exit into 130.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, stop).off(signal, force);
+  process.once('SIGINT', () => undefined).once('SIGTERM', () => undefined);
   log.flush();
   console.log(
     `zokio-serve: stopped after ${report.accepted} connections; ${report.abandoned} abandoned at the deadline`,

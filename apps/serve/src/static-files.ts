@@ -133,33 +133,33 @@ const serveFile = fn(function* (site: Site, request: Request): Generator<Future<
   };
   if (compressible) headers['vary'] = 'Accept-Encoding';
   const gzipTag = validators.etag.replace(/"$/, '-gz"');
-  if (
-    isNotModified(request.headers, validators.etag, stats.mtimeMs) ||
-    isNotModified(request.headers, gzipTag, stats.mtimeMs)
-  ) {
-    const { 'content-type': _type, 'accept-ranges': _ranges, ...rest } = headers;
-    return { status: 304, headers: rest };
-  }
   const rangeHeader = request.headers['range'];
   const range =
     rangeHeader !== undefined && rangeStillValid(request.headers, validators)
       ? decideRange(rangeHeader, size)
       : { kind: 'full' as const };
-  if (range.kind === 'unsatisfiable')
-    return plain(416, `Range Not Satisfiable: ${rangeHeader} of ${size} bytes\n`, {
-      'content-range': `bytes */${size}`,
-    });
-
-  if (
+  const gzipped =
     range.kind === 'full' &&
     site.gzip !== undefined &&
     compressible &&
     size >= GZIP_MIN_BYTES &&
     size <= GZIP_MAX_BYTES &&
-    acceptsGzip(request.headers['accept-encoding'])
+    acceptsGzip(request.headers['accept-encoding']);
+  if (
+    isNotModified(request.headers, validators.etag, stats.mtimeMs) ||
+    isNotModified(request.headers, gzipTag, stats.mtimeMs)
   ) {
-    const data = yield* readRange(real, 0, size);
-    const body = yield* site.gzip.get(`${real}\0${validators.etag}`, data);
+    const { 'content-type': _type, 'accept-ranges': _ranges, ...rest } = headers;
+    // The ETag a 200 to this request would carry (RFC 9110 §15.4.5).
+    return { status: 304, headers: gzipped ? { ...rest, etag: gzipTag } : rest };
+  }
+  if (range.kind === 'unsatisfiable')
+    return plain(416, `Range Not Satisfiable: ${rangeHeader} of ${size} bytes\n`, {
+      'content-range': `bytes */${size}`,
+    });
+
+  if (gzipped && site.gzip !== undefined) {
+    const body = yield* site.gzip.get(`${real}\0${validators.etag}`, () => readRange(real, 0, size));
     return { headers: { ...headers, 'content-encoding': 'gzip', etag: gzipTag }, body };
   }
 
