@@ -25,6 +25,11 @@ export default packageConfig({
     'net/bench': 'src/net/bench.ts',
     'net/zokio-server': 'src/net/zokio-server.ts',
     'net/node-server': 'src/net/node-server.ts',
+    // The HTTP scenario: the child that runs wrk against a server, and the three servers.
+    'http/bench': 'src/http/bench.ts',
+    'http/zokio-server': 'src/http/zokio-server.ts',
+    'http/node-http-server': 'src/http/node-http-server.ts',
+    'http/node-net-server': 'src/http/node-net-server.ts',
   },
   format: ['esm'],
   dts: false,

@@ -22,10 +22,20 @@ export interface ChildResult {
   readonly peakRssBytes?: number;
   /** `timers` only: how late the sleeps woke (wake time − requested deadline), over every sleep of the run. */
   readonly overshootMs?: Lateness;
-  /** `tcp_echo`: the round-trip times of the measured run (send of a message to the last byte of its echo). */
+  /**
+   * `tcp_echo`: the round-trip times of the measured run (send of a message to the last byte of its echo);
+   * `http_hello`: wrk's latencies (a request's send to its whole response).
+   */
   readonly roundTripMs?: Latency;
-  /** `tcp_echo`: the load client's CPU time over the measured run ÷ its length (1 = one core, busy throughout). */
+  /**
+   * `tcp_echo`, `http_hello`: the load client's (wrk's) CPU time over the measured run ÷ its length (1 = one core,
+   * busy throughout).
+   */
   readonly clientCpu?: number;
+  /** `http_hello`: the server process's CPU time (user + system) over the measured run ÷ its length. */
+  readonly serverCpu?: number;
+  /** `http_hello`: the server process's CPU time over the measured run ÷ the requests served, in ns. */
+  readonly serverCpuNsPerOp?: number;
   /** `conn_memory`: the server's resident-set growth per idle connection. */
   readonly bytesPerConnection?: number;
   /** `conn_memory`: the server's V8 heap + external memory growth per idle connection. */
@@ -112,6 +122,8 @@ export function parseChildResult(stdout: string): ChildResult {
     !optionalLateness(r['overshootMs']) ||
     !optionalLatency(r['roundTripMs']) ||
     !optionalNumber(r['clientCpu']) ||
+    !optionalNumber(r['serverCpu']) ||
+    !optionalNumber(r['serverCpuNsPerOp']) ||
     !optionalNumber(r['bytesPerConnection']) ||
     !optionalNumber(r['heapBytesPerConnection']) ||
     (r['note'] !== undefined && typeof r['note'] !== 'string') ||
@@ -132,6 +144,8 @@ export function parseChildResult(stdout: string): ChildResult {
     ...(r['overshootMs'] === undefined ? {} : { overshootMs: pickLateness(r['overshootMs']) }),
     ...(r['roundTripMs'] === undefined ? {} : { roundTripMs: pickLatency(r['roundTripMs']) }),
     ...(r['clientCpu'] === undefined ? {} : { clientCpu: r['clientCpu'] }),
+    ...(r['serverCpu'] === undefined ? {} : { serverCpu: r['serverCpu'] }),
+    ...(r['serverCpuNsPerOp'] === undefined ? {} : { serverCpuNsPerOp: r['serverCpuNsPerOp'] }),
     ...(r['bytesPerConnection'] === undefined ? {} : { bytesPerConnection: r['bytesPerConnection'] }),
     ...(r['heapBytesPerConnection'] === undefined ? {} : { heapBytesPerConnection: r['heapBytesPerConnection'] }),
     ...(typeof r['note'] === 'string' ? { note: r['note'] } : {}),

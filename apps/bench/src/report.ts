@@ -7,8 +7,16 @@
  */
 import type { FileSet } from './fs/file-set.js';
 import type { BenchFile } from './io/bench-file.js';
+import type { WrkInfo } from './http/wrk.js';
 import type { EchoClientBuild } from './net/client.js';
-import { SCENARIO_INFO, type MemoryLimit, type Params, type ScenarioName, type TargetCheck } from './scenarios.js';
+import {
+  isHttpScenario,
+  SCENARIO_INFO,
+  type MemoryLimit,
+  type Params,
+  type ScenarioName,
+  type TargetCheck,
+} from './scenarios.js';
 import {
   formatBytes,
   formatLatency,
@@ -69,6 +77,8 @@ export interface Report {
   readonly fileSet?: FileSet;
   /** The load client of the TCP scenarios, if one of them ran. */
   readonly echoClient?: EchoClientBuild;
+  /** The load generator of the HTTP scenarios, if one of them ran, and where it and the servers ran. */
+  readonly wrk?: WrkInfo & { readonly pinning: string };
 }
 
 const baselineOf = (report: Report, scenario: ScenarioReport) => scenario.baseline ?? report.baseline;
@@ -100,8 +110,13 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
   // Runs of a variant are sized per contender (`n`); wall time per op where the scenario is a cost per op.
   const sized = info.variants !== undefined;
   const ns = info.nsPerOp === true;
-  // Round-trip times (`tcp_echo`): the median over the rounds of each run's median and p99.
+  // Round-trip times (`tcp_echo`) or wrk's latencies (`http_hello`): the median over the rounds of each run's median
+  // and p99, and the load client's CPU; the server's CPU (`http_hello`), per request and as a share of one core.
   const rtt = scenario.summaries.some((s) => s.roundTripMs !== undefined);
+  const http = isHttpScenario(scenario.name);
+  const rttHeader = http ? ['median latency', 'p99 latency', 'wrk CPU'] : ['median RTT', 'p99 RTT', 'client CPU'];
+  const server = scenario.summaries.some((s) => s.serverCpuNsPerOp !== undefined);
+  const percent = (m: Summary | undefined) => (m === undefined ? '–' : `${(m.median * 100).toFixed(0)} %`);
   const total = roundsOf(report, scenario);
   const header = [
     'contender',
@@ -112,7 +127,8 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
     ...(secondary === undefined ? [] : [`median ${secondary.unit}`]),
     `× ${baselineOf(report, scenario)} (higher is faster)`,
     ...(peer === undefined ? [] : [`× ${peer.contender}`]),
-    ...(rtt ? ['median RTT', 'p99 RTT', 'client CPU'] : []),
+    ...(rtt ? rttHeader : []),
+    ...(server ? ['server CPU per request', 'server CPU'] : []),
     'ok rounds',
   ];
   const rows = scenario.summaries.map((s) => {
@@ -126,6 +142,7 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
         '',
         ...blanks,
         ...(rtt ? ['', '', ''] : []),
+        ...(server ? ['', ''] : []),
         rounds(s, total),
       ];
     }
@@ -143,14 +160,27 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
         ? [
             r === undefined ? '–' : formatLatency(r.median.median),
             r === undefined ? '–' : formatLatency(r.p99.median),
-            s.clientCpu === undefined ? '–' : `${(s.clientCpu.median * 100).toFixed(0)} %`,
+            percent(s.clientCpu),
+          ]
+        : []),
+      ...(server
+        ? [
+            s.serverCpuNsPerOp === undefined ? '–' : formatLatency(s.serverCpuNsPerOp.median / 1e6),
+            percent(s.serverCpu),
           ]
         : []),
       rounds(s, total),
     ];
   });
   const right = [false, ...(sized ? [true] : []), true, true, ...(ns ? [true] : []), ...(secondary ? [true] : [])];
-  return table(header, rows, [...right, true, ...(peer ? [true] : []), ...(rtt ? [true, true, true] : []), true]);
+  return table(header, rows, [
+    ...right,
+    true,
+    ...(peer ? [true] : []),
+    ...(rtt ? [true, true, true] : []),
+    ...(server ? [true, true] : []),
+    true,
+  ]);
 }
 
 /** Whether one target was met: the ratio of the two medians at its variant, if both ran. */
@@ -482,9 +512,13 @@ function limitLines(scenario: ScenarioReport): string[] {
 
 /**
  * What a scenario read, and how it got into the page cache: the 1 GiB file, or `small_files`' set; for the TCP
- * scenarios, the load client.
+ * scenarios, the load client; for the HTTP scenarios, wrk and where it and the server ran.
  */
 function inputLines(report: Report, name: ScenarioName): string[] {
+  const wrk = report.wrk;
+  if (isHttpScenario(name) && wrk !== undefined) {
+    return ['', `The load generator: \`${wrk.path}\` (${wrk.version}); ${wrk.pinning}.`];
+  }
   const client = report.echoClient;
   if ((name === 'tcp_echo' || name === 'conn_memory') && client !== undefined) {
     const how = client.compiled

@@ -22,11 +22,15 @@ import { charts, renderMarkdown, type Environment, type Report, type ScenarioRep
 import { prepareBenchFile, type BenchFile } from './io/bench-file.js';
 import { prepareFileSet, type FileSet } from './fs/file-set.js';
 import { prepareEchoClient, type EchoClientBuild } from './net/client.js';
+import { describePinning, pinning } from './http/pinning.js';
+import { findWrk, type WrkInfo } from './http/wrk.js';
 import {
   FS_CONTENDERS,
   FULL,
+  HTTP_CONTENDERS,
   IO_CONTENDERS,
   isFsScenario,
+  isHttpScenario,
   isNetScenario,
   isScenario,
   NET_CONTENDERS,
@@ -50,10 +54,11 @@ import {
 
 /**
  * Every contender: the runtime scenarios' (the first, `promise`, their baseline), then the I/O scenarios', then the
- * fs scenarios' (`fs.read` and `FileHandle.read` run in both I/O and fs scenarios), then the TCP scenarios'.
+ * fs scenarios' (`fs.read` and `FileHandle.read` run in both I/O and fs scenarios), then the TCP scenarios', then
+ * the HTTP scenarios' (`node:net` and the zokio backends name the server in both).
  */
 const CONTENDERS: readonly string[] = [
-  ...new Set([...RUNTIME_CONTENDERS, ...IO_CONTENDERS, ...FS_CONTENDERS, ...NET_CONTENDERS]),
+  ...new Set([...RUNTIME_CONTENDERS, ...IO_CONTENDERS, ...FS_CONTENDERS, ...NET_CONTENDERS, ...HTTP_CONTENDERS]),
 ];
 const BASELINE = 'promise';
 const DEFAULT_ROUNDS = 5;
@@ -63,10 +68,12 @@ const BENCH_FILE_SCENARIOS: readonly ScenarioName[] = ['driver_read', 'file_rand
 
 /**
  * The script a contender runs `scenario` in: one per runtime contender; the I/O contenders share three, the fs
- * scenarios' two (Node's and zokio's); every TCP contender runs `net/bench.js`, which starts its server.
+ * scenarios' two (Node's and zokio's); every TCP contender runs `net/bench.js`, every HTTP one `http/bench.js`,
+ * which start its server.
  */
 function contenderScript(contender: string, scenario: ScenarioName): string {
   if (isNetScenario(scenario)) return join('net', 'bench.js');
+  if (isHttpScenario(scenario)) return join('http', 'bench.js');
   if (isFsScenario(scenario)) return join('fs', contender.startsWith('zokio-') ? 'zokio.js' : 'node.js');
   if (!(IO_CONTENDERS as readonly string[]).includes(contender)) return join('contenders', `${contender}.js`);
   if (contender === 'fio') return join('io', 'fio.js');
@@ -174,7 +181,7 @@ interface ChildJob {
 /** The command line of one child, after `node --expose-gc …`: its script and arguments. */
 function childArgs(job: ChildJob, quick: boolean): string[] {
   const { contender, scenario, variant } = job;
-  const named = variant !== undefined || isFsScenario(scenario) || isNetScenario(scenario);
+  const named = variant !== undefined || isFsScenario(scenario) || isNetScenario(scenario) || isHttpScenario(scenario);
   return [
     join(APP_DIR, 'dist', contenderScript(contender, scenario)),
     ...(named ? [contender, scenario] : [scenario]),
@@ -283,8 +290,14 @@ function describeOutcome(outcome: Outcome, scenario: ScenarioName): string {
   const rtt =
     r.roundTripMs === undefined
       ? ''
-      : `, RTT median ${formatLatency(r.roundTripMs.median)}, p99 ${formatLatency(r.roundTripMs.p99)}`;
-  return `${formatRate(r.opsPerSec)} ${SCENARIO_INFO[scenario].unit}${memory}${rtt}`;
+      : `, ${isHttpScenario(scenario) ? 'latency' : 'RTT'} median ${formatLatency(r.roundTripMs.median)}, ` +
+        `p99 ${formatLatency(r.roundTripMs.p99)}`;
+  const cpu =
+    r.serverCpuNsPerOp === undefined
+      ? ''
+      : `, server CPU ${formatLatency(r.serverCpuNsPerOp / 1e6)}/request (${((r.serverCpu ?? 0) * 100).toFixed(0)} %)` +
+        `${r.clientCpu === undefined ? '' : `, wrk CPU ${(r.clientCpu * 100).toFixed(0)} %`}`;
+  return `${formatRate(r.opsPerSec)} ${SCENARIO_INFO[scenario].unit}${memory}${rtt}${cpu}`;
 }
 
 async function main(): Promise<void> {
@@ -304,6 +317,8 @@ async function main(): Promise<void> {
   let benchFile: BenchFile | undefined;
   let fileSet: FileSet | undefined;
   let echoClient: EchoClientBuild | undefined;
+  let wrk: (WrkInfo & { readonly pinning: string }) | undefined;
+  let wrkChecked = false;
   const params = options.quick ? QUICK : FULL;
   for (const scenario of options.scenarios) {
     const info = SCENARIO_INFO[scenario];
@@ -338,6 +353,17 @@ async function main(): Promise<void> {
         );
       } catch (error) {
         // Each child tries again and fails with the same message, recorded with its run.
+        process.stderr.write(`[${scenario}] ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    }
+    if (isHttpScenario(scenario) && !wrkChecked) {
+      // Once per run, before the first HTTP child: where wrk is (the report says), and where the processes run.
+      wrkChecked = true;
+      try {
+        wrk = { ...findWrk(), pinning: describePinning(pinning()) };
+        process.stderr.write(`[${scenario}] ${wrk.version} at ${wrk.path}; ${wrk.pinning}\n`);
+      } catch (error) {
+        // Each child fails with the same message (install wrk), recorded with its run: the scenario fails, loudly.
         process.stderr.write(`[${scenario}] ${error instanceof Error ? error.message : String(error)}\n`);
       }
     }
@@ -397,6 +423,7 @@ async function main(): Promise<void> {
     ...(benchFile === undefined ? {} : { benchFile }),
     ...(fileSet === undefined ? {} : { fileSet }),
     ...(echoClient === undefined ? {} : { echoClient }),
+    ...(wrk === undefined ? {} : { wrk }),
     runs: records,
   };
 

@@ -1,6 +1,6 @@
 /**
  * The scenarios, after Tokio's `benches/rt_multi_threaded.rs`, `benches/spawn.rs`, `benches/sync_mpsc.rs` and
- * `benches/sync_semaphore.rs`, the I/O driver's, `@zokio/fs`'s and `@zokio/net`'s, and their sizes.
+ * `benches/sync_semaphore.rs`, the I/O driver's, `@zokio/fs`'s, `@zokio/net`'s and `@zokio/http`'s, and their sizes.
  *
  * Shared by the runner (titles, units, how many operations a run is) and the contender scripts (the sizes to run).
  * Each contender implements every scenario with its own idioms; see the README for what each peer's equivalent is.
@@ -29,12 +29,22 @@ export const FS_SCENARIOS = ['small_files', 'file_random_read', 'sequential_read
 /** `@zokio/net` against `node:net`: an echo server's round trips, and the memory of idle connections. */
 export const NET_SCENARIOS = ['tcp_echo', 'conn_memory'] as const;
 
-export const SCENARIOS = [...RUNTIME_SCENARIOS, ...IO_SCENARIOS, ...FS_SCENARIOS, ...NET_SCENARIOS] as const;
+/** `@zokio/http` against `node:http` and a minimal HTTP server on `node:net`, loaded by `wrk`. */
+export const HTTP_SCENARIOS = ['http_hello'] as const;
+
+export const SCENARIOS = [
+  ...RUNTIME_SCENARIOS,
+  ...IO_SCENARIOS,
+  ...FS_SCENARIOS,
+  ...NET_SCENARIOS,
+  ...HTTP_SCENARIOS,
+] as const;
 
 export type RuntimeScenarioName = (typeof RUNTIME_SCENARIOS)[number];
 export type IoScenarioName = (typeof IO_SCENARIOS)[number];
 export type FsScenarioName = (typeof FS_SCENARIOS)[number];
 export type NetScenarioName = (typeof NET_SCENARIOS)[number];
+export type HttpScenarioName = (typeof HTTP_SCENARIOS)[number];
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** The runtime scenarios' contenders, in report order; the first is their baseline. */
@@ -73,6 +83,14 @@ export const FS_CONTENDERS = [
  * with that I/O backend, one spawned task per connection (`read` → `writeAll`).
  */
 export const NET_CONTENDERS = ['node:net', 'zokio-io_uring', 'zokio-epoll', 'zokio-js'] as const;
+
+/**
+ * The HTTP scenarios' contenders: the server `wrk` loads, each in its own process. `node:http` is
+ * `http.createServer` (the baseline); `node:net` is a minimal HTTP server on `net.createServer` that answers every
+ * request head with the same fixed response; `zokio-<backend>` is `HttpServer` from `@zokio/http` on a runtime with
+ * that I/O backend.
+ */
+export const HTTP_CONTENDERS = ['node:http', 'node:net', 'zokio-io_uring', 'zokio-epoll'] as const;
 
 /** `spawn`: N tasks suspend on one gate; the gate opens; all are joined. */
 export interface SpawnParams {
@@ -220,6 +238,21 @@ export interface ConnMemoryParams {
   readonly fdHeadroom: number;
 }
 
+/**
+ * `http_hello`: `wrk` with one thread and N connections (N of `connections`) against a server answering every
+ * `GET /` with `Hello, World!`: `warmupS` seconds of warm-up, then `durationS` seconds measured (wrk takes whole
+ * seconds). The server is pinned to one CPU and wrk to another where the machine has two.
+ */
+export interface HttpHelloParams {
+  readonly connections: readonly number[];
+  /** wrk's `-t`. */
+  readonly threads: number;
+  readonly warmupS: number;
+  readonly durationS: number;
+  /** wrk's `--timeout`: a response later than this counts as a timeout error (wrk's default is 2 s). */
+  readonly timeoutS: number;
+}
+
 export interface Params {
   readonly spawn: SpawnParams;
   readonly yield_many: YieldManyParams;
@@ -236,6 +269,7 @@ export interface Params {
   readonly sequential_read: SequentialReadParams;
   readonly tcp_echo: TcpEchoParams;
   readonly conn_memory: ConnMemoryParams;
+  readonly http_hello: HttpHelloParams;
 }
 
 /** The file `driver_read` reads: 1 GiB, in the page cache. `file_random_read` and `sequential_read` read it too. */
@@ -304,6 +338,9 @@ export const FULL: Params = {
   // About 1.5 s of load per run (0.3 s warm-up, 1 s measured), bounded by count as well as time.
   tcp_echo: { ...TCP_ECHO, connections: [1, 64, 512], warmupMs: 300, durationMs: 1_000, maxRoundTrips: 2_000_000 },
   conn_memory: { ...CONN_MEMORY, connections: 10_000 },
+  // 1 s of warm-up and 5 s measured per run: about 7 s per child with the server's start, 2.8 minutes for
+  // 4 contenders × 2 connection counts × 3 rounds.
+  http_hello: { connections: [50, 256], threads: 1, warmupS: 1, durationS: 5, timeoutS: 2 },
 };
 
 /** Sizes of `--quick`: a smoke run that proves every contender works, not a measurement. */
@@ -348,6 +385,8 @@ export const QUICK: Params = {
   sequential_read: { fileBytes: BENCH_FILE.fileBytes, chunkBytes: 64 * 1024, warmupPasses: 0 },
   tcp_echo: { ...TCP_ECHO, connections: [1, 64], warmupMs: 50, durationMs: 200, maxRoundTrips: 200_000 },
   conn_memory: { ...CONN_MEMORY, connections: 1_000, idleMs: 100 },
+  // 1 s of warm-up and 2 s measured: about 3.5 s per child, under 30 s for the 8 children.
+  http_hello: { ...FULL.http_hello, warmupS: 1, durationS: 2 },
 };
 
 /** Sizes of the warm-up each child runs before its measured run, so the JIT has compiled the hot paths. */
@@ -374,6 +413,8 @@ export const WARMUP: Params = {
   // The TCP scenarios warm up inside the run (`warmupMs`, `warmupConnections`): unused.
   tcp_echo: FULL.tcp_echo,
   conn_memory: FULL.conn_memory,
+  // So does the HTTP scenario (`warmupS`, a wrk run of its own): unused.
+  http_hello: FULL.http_hello,
 };
 
 /** How a scenario is reported. */
@@ -802,11 +843,61 @@ const NET_INFO: Readonly<Record<NetScenarioName, ScenarioInfo>> = {
   },
 };
 
+const HTTP_INFO: Readonly<Record<HttpScenarioName, ScenarioInfo>> = {
+  http_hello: {
+    title: 'http_hello: `Hello, World!` under wrk',
+    unit: 'requests/s',
+    // Time-bounded: the count is what wrk got through, so a run reports its own `n`.
+    ops: () => 0,
+    measures: 'throughput',
+    contenders: HTTP_CONTENDERS,
+    alsoAgainst: 'node:net',
+    variants: {
+      name: 'connection count',
+      values: (p) => p.http_hello.connections,
+      label: (c) => `${fmt(c)} connection${c === 1 ? '' : 's'}`,
+      slug: (c) => `c${c}`,
+    },
+    rounds: 3,
+    describe: (p) => {
+      const h = p.http_hello;
+      return (
+        `\`wrk -t${h.threads} -cN --latency\` (N = ${h.connections.join(', ')}) against a server on 127.0.0.1 that ` +
+        'answers every `GET /` with `200`, `date`, `content-type: text/plain`, `content-length: 13` and ' +
+        `\`Hello, World!\`, keep-alive: ${h.warmupS} s of warm-up, then a fresh wrk run of ${h.durationS} s measured. ` +
+        'Each server is its own `node` process, pinned to one CPU with `taskset` and wrk to another (where there are ' +
+        "two); requests/s and latency are wrk's, server CPU is the server process's user + system time over the " +
+        'measured run (`/proc/<pid>/stat`), per request and as a share of one core'
+      );
+    },
+    checks: [
+      { contender: 'zokio-io_uring', against: 'node:http', variant: 50, atLeast: 1.8 },
+      { contender: 'zokio-io_uring', against: 'node:http', variant: 256, atLeast: 1.8 },
+      { contender: 'zokio-io_uring', against: 'node:net', variant: 50, atLeast: 1.1 },
+      { contender: 'zokio-io_uring', against: 'node:net', variant: 256, atLeast: 1.1 },
+    ],
+    target: 'zokio (io_uring) ≥ 1.8× `node:http` and ≥ 1.1× the minimal `node:net` server, at 50 and 256 connections.',
+    caveat:
+      "`node:http` is `http.createServer` with `res.writeHead(200, { 'content-type': 'text/plain', " +
+      "'content-length': 13 })` and `res.end('Hello, World!')` (the length given: `writeHead` without one commits " +
+      'Node to chunked framing), Node’s defaults otherwise: its response also carries `Connection: keep-alive` and ' +
+      '`Keep-Alive: timeout=5` (162 bytes to the others’ 115). `node:net` is `net.createServer`, `setNoDelay(true)`, ' +
+      'and per `data` event one `write` of the fixed response for every complete request head (`\\r\\n\\r\\n`) ' +
+      'received, its `date` formatted once a second: no parsing beyond that, no bodies, no limits or timeouts, the ' +
+      "floor of an HTTP server on `node:net`. zokio is `HttpServer.bind('127.0.0.1:0', () => ready(RESPONSE))` " +
+      'from `@zokio/http` with its default limits and timeouts (it closes a connection after 10,000 requests: wrk ' +
+      'reconnects), on `Runtime.create({ io })` with the backend its name ends in. `wrk CPU` and `server CPU` are ' +
+      'each process’s CPU time over the measured run ÷ its length: wrk under 100 % was not what bounded the rate; a ' +
+      'server under 100 % was waiting for work, or for a CPU something else held.',
+  },
+};
+
 export const SCENARIO_INFO: Readonly<Record<ScenarioName, ScenarioInfo>> = {
   ...RUNTIME_INFO,
   ...IO_INFO,
   ...FS_INFO,
   ...NET_INFO,
+  ...HTTP_INFO,
 };
 
 /** The contenders of `scenario`, in report order; the first is the baseline of its ratios. */
@@ -883,4 +974,8 @@ export function isFsScenario(name: string): name is FsScenarioName {
 
 export function isNetScenario(name: string): name is NetScenarioName {
   return (NET_SCENARIOS as readonly string[]).includes(name);
+}
+
+export function isHttpScenario(name: string): name is HttpScenarioName {
+  return (HTTP_SCENARIOS as readonly string[]).includes(name);
 }

@@ -140,8 +140,12 @@ export interface ContenderSummary {
     { readonly median: Summary; readonly p99: Summary; readonly max: Summary; readonly early: Summary } | undefined;
   /** `tcp_echo`: each round-trip statistic, summarized over the rounds. */
   readonly roundTripMs: { readonly median: Summary; readonly p99: Summary; readonly max: Summary } | undefined;
-  /** `tcp_echo`: the load client's share of one core over the measured run. */
+  /** `tcp_echo`, `http_hello`: the load client's share of one core over the measured run. */
   readonly clientCpu: Summary | undefined;
+  /** `http_hello`: the server's share of one core over the measured run. */
+  readonly serverCpu: Summary | undefined;
+  /** `http_hello`: the server's CPU time per request, in ns. */
+  readonly serverCpuNsPerOp: Summary | undefined;
   /** `conn_memory`: the server's resident-set growth per idle connection. */
   readonly bytesPerConnection: Summary | undefined;
   /** `conn_memory`: the server's V8 heap + external growth per idle connection. */
@@ -204,6 +208,8 @@ export function summarizeScenario(
               max: summarize(roundTrips.map((l) => l.max)),
             },
       clientCpu: summarizeDefined(results.map((r) => r.clientCpu)),
+      serverCpu: summarizeDefined(results.map((r) => r.serverCpu)),
+      serverCpuNsPerOp: summarizeDefined(results.map((r) => r.serverCpuNsPerOp)),
       bytesPerConnection: summarizeDefined(results.map((r) => r.bytesPerConnection)),
       heapBytesPerConnection: summarizeDefined(results.map((r) => r.heapBytesPerConnection)),
       failures,

@@ -73,8 +73,11 @@ process.on('exit', () => {
 });
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => process.exit(1));
 
-/** A process started here: its stdout read line by line, its stderr kept (the tail, for errors). */
-class Proc {
+/**
+ * A process started here: its stdout read line by line, its stderr kept (the tail, for errors). Killed if this
+ * process exits first. The HTTP scenarios' child (`http/harness.ts`) starts its server and wrk with it too.
+ */
+export class Proc {
   readonly #child: ChildProcessWithoutNullStreams;
   readonly #name: string;
   readonly #lines: string[] = [];
@@ -106,6 +109,11 @@ class Proc {
       child.on('error', (error) => done(null, null, error));
       child.on('exit', (code, signal) => done(code, signal));
     });
+  }
+
+  /** Its process id, once started. */
+  get pid(): number | undefined {
+    return this.#child.pid;
   }
 
   #wake(): void {

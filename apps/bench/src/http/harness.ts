@@ -1,0 +1,245 @@
+/**
+ * The HTTP scenarios' child: `node --expose-gc dist/http/bench.js <contender> http_hello --variant N [--quick]`.
+ * Like the TCP scenarios' child it measures nothing itself: it starts the contender's server in a process of its own
+ * (`zokio-server.ts`, `node-http-server.ts`, `node-net-server.ts`), checks its answer to one request, runs wrk
+ * against it twice — the warm-up, then the measured run, each a fresh wrk with N connections — and prints one
+ * {@link ChildResult} line, the same protocol as every other contender.
+ *
+ * Where the machine lets this process use two CPUs or more, the server is pinned to the first and wrk to the second
+ * (`taskset -c`), so that neither takes the other's core. The server's CPU time over the measured run is read from
+ * `/proc/<pid>/stat` before and after it; wrk reads its own (see `wrk.ts`).
+ *
+ * Every process started here is bounded in time and killed if this one exits for any reason (`Proc`, shared with
+ * the TCP scenarios); the server also exits when its stdin closes.
+ *
+ * @module
+ */
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { parseChildArgs } from '../child-args.js';
+import { report } from '../io/harness.js';
+import { Proc } from '../net/harness.js';
+import type { ServerStats } from '../net/server-control.js';
+import type { ChildResult } from '../protocol.js';
+import { HTTP_SCENARIOS, isHttpScenario, type HttpScenarioName, type Params } from '../scenarios.js';
+import { checkHelloResponse, type HelloCheck } from './hello.js';
+import { clockTicks, cpuTicksOf, onCpu, pinning as planned } from './pinning.js';
+import {
+  findWrk,
+  parseWrkRun,
+  prepareWrkScript,
+  socketErrors,
+  WRK_LINE,
+  wrkArgs,
+  type WrkInfo,
+  type WrkRun,
+} from './wrk.js';
+
+/** What the command line asks for. */
+export interface HttpArgs {
+  readonly contender: string;
+  readonly scenario: HttpScenarioName;
+  /** The connection count. */
+  readonly connections: number;
+  readonly params: Params;
+}
+
+export const HTTP_USAGE = `usage: node <script>.js <contender> <${HTTP_SCENARIOS.join('|')}> --variant N [--quick]`;
+
+/**
+ * Reads `<contender> <scenario> --variant N [--quick]`. Throws an `Error` saying what was expected and what was got:
+ * a contender the scenario does not run, a connection count it does not measure.
+ */
+export function parseHttpArgs(argv: readonly string[]): HttpArgs {
+  const { contender, scenario, variant, params } = parseChildArgs(argv, HTTP_SCENARIOS, isHttpScenario);
+  return { contender, scenario, connections: variant!, params };
+}
+
+/** The server's command line (after `node --expose-gc …`) for `contender`: its script and arguments. */
+export function serverArgs(appDir: string, contender: string, backlog: number): string[] {
+  const dist = join(appDir, 'dist', 'http');
+  if (contender === 'node:http') return [join(dist, 'node-http-server.js'), '--backlog', String(backlog)];
+  if (contender === 'node:net') return [join(dist, 'node-net-server.js'), '--backlog', String(backlog)];
+  const backend = /^zokio-(io_uring|epoll|js)$/.exec(contender)?.[1];
+  if (backend === undefined) {
+    throw new Error(`Expected node:http, node:net or zokio-<backend>, got ${JSON.stringify(contender)}`);
+  }
+  return [join(dist, 'zokio-server.js'), '--backend', backend, '--backlog', String(backlog)];
+}
+
+/** The listen backlog of every server: Linux caps it at `net.core.somaxconn` (4,096 by default). */
+const BACKLOG = 4096;
+
+/** Sends one `GET /` to `port`, reads the whole response (13-byte body), and checks it. */
+function askOnce(port: number, timeoutMs: number): Promise<HelloCheck> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`Expected a response to GET / within ${timeoutMs} ms, got ${JSON.stringify(text)}`));
+    }, timeoutMs);
+    const finish = (error: Error | undefined, check?: HelloCheck) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (error === undefined) resolve(check!);
+      else reject(error);
+    };
+    socket.setEncoding('latin1');
+    socket.on('connect', () => socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      const end = text.indexOf('\r\n\r\n');
+      const length = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, end))?.[1];
+      if (end === -1 || length === undefined || text.length < end + 4 + Number(length)) return;
+      try {
+        finish(undefined, checkHelloResponse(text));
+      } catch (error) {
+        finish(new Error(`The server's answer to GET /: ${error instanceof Error ? error.message : String(error)}`));
+      }
+    });
+    socket.on('error', (error) => finish(error));
+    socket.on('close', () => finish(new Error(`Expected a whole response to GET /, got ${JSON.stringify(text)}`)));
+  });
+}
+
+/** A server process: started (pinned, where it can be), listening, and answering `stats`. */
+class Server {
+  readonly port: number;
+  readonly pid: number;
+  readonly #proc: Proc;
+
+  private constructor(proc: Proc, port: number, pid: number) {
+    this.#proc = proc;
+    this.port = port;
+    this.pid = pid;
+  }
+
+  static async start(appDir: string, contender: string, cpu: number | undefined): Promise<Server> {
+    const args = ['--expose-gc', '--max-old-space-size=4096', ...serverArgs(appDir, contender, BACKLOG)];
+    const proc = new Proc(`the ${contender} server`, ...onCpu(cpu, process.execPath, args));
+    try {
+      const line = await proc.nextLine(15_000, 'the port it listens on');
+      const port = (JSON.parse(line) as { port?: unknown }).port;
+      if (typeof port !== 'number') throw new Error(`Expected {"port":N} from the ${contender} server, got ${line}`);
+      const pid = proc.pid;
+      if (pid === undefined) throw new Error(`Expected the ${contender} server to have a process id, got none`);
+      return new Server(proc, port, pid);
+    } catch (error) {
+      await proc.stop(1_000);
+      throw error;
+    }
+  }
+
+  async stats(): Promise<ServerStats> {
+    this.#proc.send('stats');
+    const line = await this.#proc.nextLine(10_000, 'the answer to stats');
+    return JSON.parse(line) as ServerStats;
+  }
+
+  stop(): Promise<void> {
+    return this.#proc.stop(5_000);
+  }
+}
+
+/** Runs wrk once for `seconds` against `port`; returns what its hook printed. Throws if it fails or says nothing. */
+async function runWrk(
+  wrk: WrkInfo,
+  script: string,
+  cpu: number | undefined,
+  port: number,
+  args: HttpArgs,
+  seconds: number,
+  what: string,
+): Promise<WrkRun> {
+  const p = args.params.http_hello;
+  const proc = new Proc(`wrk (${what})`, ...onCpu(cpu, wrk.path, wrkArgs(port, args.connections, seconds, p, script)));
+  try {
+    // wrk prints its summary, then the hook's line; everything before it is skipped.
+    const bound = (seconds + p.timeoutS + 15) * 1000;
+    const deadline = performance.now() + bound;
+    for (;;) {
+      const line = await proc.nextLine(Math.max(1, deadline - performance.now()), `the ${WRK_LINE.trim()} line`);
+      if (line.startsWith(WRK_LINE)) {
+        await proc.done(5_000);
+        return parseWrkRun(line);
+      }
+    }
+  } finally {
+    await proc.stop(1_000);
+  }
+}
+
+/** Throws if wrk got error responses or none at all: the run did not measure what it says. */
+function checkRun(contender: string, run: WrkRun, what: string): void {
+  if (run.statusErrors > 0) {
+    throw new Error(
+      `wrk's ${what} got ${run.statusErrors} non-2xx/3xx responses of ${run.requests} from the ${contender} server`,
+    );
+  }
+  if (run.requests === 0) throw new Error(`wrk's ${what} got no response from the ${contender} server`);
+}
+
+/** Runs one contender at one connection count; returns what it prints. */
+export async function measure(appDir: string, args: HttpArgs): Promise<ChildResult> {
+  const p = args.params.http_hello;
+  const wrk = findWrk();
+  const script = prepareWrkScript();
+  const pinning = planned();
+  const ticks = clockTicks();
+  const server = await Server.start(appDir, args.contender, pinning.pinned ? pinning.server : undefined);
+  try {
+    const check = await askOnce(server.port, 5_000);
+    const wrkCpu = pinning.pinned ? pinning.wrk : undefined;
+    const warm = await runWrk(wrk, script, wrkCpu, server.port, args, p.warmupS, 'warm-up');
+    checkRun(args.contender, warm, 'warm-up');
+    const before = cpuTicksOf(server.pid);
+    const run = await runWrk(wrk, script, wrkCpu, server.port, args, p.durationS, 'measured run');
+    const serverTicks = cpuTicksOf(server.pid) - before;
+    checkRun(args.contender, run, 'measured run');
+    const stats = await server.stats();
+    const seconds = run.durationUs / 1e6;
+    const serverSeconds = serverTicks / ticks;
+    const errors = socketErrors(run);
+    const notes = [
+      `each response ${check.bytes} bytes`,
+      ...(pinning.pinned ? [] : [`server and wrk not pinned: ${pinning.why}`]),
+      ...(errors === undefined ? [] : [`wrk's measured run counted ${errors}`]),
+      ...(stats.errors === 0
+        ? []
+        : [`the server counted ${stats.errors} error(s) by the end of the run, the first: ${stats.firstError}`]),
+    ];
+    return {
+      contender: args.contender,
+      scenario: args.scenario,
+      variant: args.connections,
+      n: run.requests,
+      opsPerSec: run.requests / seconds,
+      elapsedMs: run.durationUs / 1e3,
+      roundTripMs: { median: run.p50Us / 1e3, p99: run.p99Us / 1e3, max: run.maxUs / 1e3 },
+      ...(run.cpuTicks < 0 ? {} : { clientCpu: run.cpuTicks / ticks / seconds }),
+      serverCpu: serverSeconds / seconds,
+      serverCpuNsPerOp: (serverSeconds * 1e9) / run.requests,
+      note: notes.join('; '),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The entry point of the HTTP scenarios' child: runs the contender asked for and prints its line. */
+export function httpMain(appDir: string): void {
+  let args: HttpArgs;
+  try {
+    args = parseHttpArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${HTTP_USAGE}\n${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+  measure(appDir, args).then(report, (error: unknown) => {
+    // The message alone: the runner keeps the last lines of stderr, and they should say what went wrong, not where.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${args.contender} ${args.scenario} ${args.connections} failed: ${message}\n`);
+    process.exit(1);
+  });
+}
