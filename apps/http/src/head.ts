@@ -53,12 +53,37 @@ const CRLF = Buffer.from('\r\n', 'latin1');
 const END_OF_HEAD = Buffer.from('\r\n\r\n', 'latin1');
 /** Methods every server sees: skip the token check. */
 const COMMON_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Control characters other than horizontal tab, and DEL: never in a field value or a target. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CTL = /[\x00-\x08\x0a-\x1f\x7f]/;
-const TARGET = /^[\x21-\x7e\x80-\xff]+$/;
 const DIGITS = /^[0-9]+$/;
+
+/** Character classes by code (latin1), checked with a table lookup per character: several times faster than a regex. */
+const TOKEN_CHAR = 1;
+const VALUE_CHAR = 2;
+const TARGET_CHAR = 4;
+const CLASSES = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const token =
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c));
+  const value = c === 0x09 || (c >= 0x20 && c !== 0x7f); // no control characters but tab
+  const target = c > 0x20 && c !== 0x7f; // visible ASCII and obs-text
+  CLASSES[c] = (token ? TOKEN_CHAR : 0) | (value ? VALUE_CHAR : 0) | (target ? TARGET_CHAR : 0);
+}
+
+/** Whether every character of `text` is in class `cls` (a latin1 string: codes < 256). */
+function all(text: string, cls: number): boolean {
+  for (let i = 0; i < text.length; i++) if ((CLASSES[text.charCodeAt(i)]! & cls) === 0) return false;
+  return true;
+}
+
+/**
+ * Header fields by lower-cased name, in an object whose prototype chain is empty: a field named `__proto__` or
+ * `constructor` is just a field, and lookups stay on V8's fast path (`Object.create(null)` objects start in the
+ * slow dictionary mode, which cost this parser more than all its other work together).
+ */
+const HeaderFields = function HeaderFields() {} as unknown as new () => Record<string, string>;
+HeaderFields.prototype = Object.create(null) as Record<string, string>;
 
 /** Parses the head at the start of `buf`, or returns `undefined` if it is incomplete. See the module doc. */
 export function parseHead(buf: Buffer, limits: Limits): RequestHead | undefined {
@@ -93,9 +118,13 @@ export function parseHead(buf: Buffer, limits: Limits): RequestHead | undefined 
   const method = line.slice(0, sp1);
   const target = line.slice(sp1 + 1, sp2);
   const versionText = line.slice(sp2 + 1);
-  if (!COMMON_METHODS.has(method) && !TOKEN.test(method))
+  if (!COMMON_METHODS.has(method) && !all(method, TOKEN_CHAR))
     throw badRequest('ERR_HTTP_BAD_METHOD', 'a method token', quote(method));
-  if (!TARGET.test(target) || !(target[0] === '/' || target === '*' || /^https?:\/\//i.test(target)))
+  if (
+    target.length === 0 ||
+    !all(target, TARGET_CHAR) ||
+    !(target[0] === '/' || target === '*' || /^https?:\/\//i.test(target))
+  )
     throw badRequest('ERR_HTTP_BAD_TARGET', 'a request target such as "/path?query"', quote(target));
   let version: 'HTTP/1.1' | 'HTTP/1.0';
   if (versionText === 'HTTP/1.1') version = 'HTTP/1.1';
@@ -104,7 +133,7 @@ export function parseHead(buf: Buffer, limits: Limits): RequestHead | undefined 
     throw new HttpError(505, 'ERR_HTTP_VERSION', `Expected HTTP/1.1 or HTTP/1.0, got ${quote(versionText)}`);
   else throw badRequest('ERR_HTTP_BAD_REQUEST_LINE', 'a version "HTTP/1.1"', quote(versionText));
 
-  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  const headers = new HeaderFields();
   let count = 0;
   let hosts = 0;
   let contentLength: string | undefined;
@@ -126,10 +155,10 @@ export function parseHead(buf: Buffer, limits: Limits): RequestHead | undefined 
       throw badRequest('ERR_HTTP_BAD_HEADER', 'a header field "Name: value"', quote(field));
     }
     const rawName = field.slice(0, colon);
-    if (!TOKEN.test(rawName))
+    if (!all(rawName, TOKEN_CHAR))
       throw badRequest('ERR_HTTP_BAD_HEADER', 'a header name token (no whitespace before the colon)', quote(rawName));
     const value = field.slice(colon + 1).trim();
-    if (CTL.test(value))
+    if (!all(value, VALUE_CHAR))
       throw badRequest('ERR_HTTP_BAD_HEADER', 'a header value without control characters', quote(field));
     const name = rawName.toLowerCase();
     switch (name) {
