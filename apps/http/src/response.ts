@@ -11,6 +11,7 @@
  */
 import type { Future } from '@zokio/future';
 import { ZokioError } from '@zokio/future';
+import { all, TOKEN_CHAR, VALUE_CHAR } from './chars.js';
 
 /** Where a {@link BodyWriter} writes its body. */
 export interface BodySink {
@@ -76,9 +77,6 @@ export const REASONS: Readonly<Record<number, string>> = {
   505: 'HTTP Version Not Supported',
 };
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 /** Header names the server writes itself. */
 const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'date']);
 
@@ -123,16 +121,18 @@ export function writeHead(
     for (const name in headers) {
       const value = headers[name];
       if (value === undefined) continue;
-      if (!TOKEN.test(name)) throw badHeader('a header name token', name);
+      if (name.length === 0 || !all(name, TOKEN_CHAR)) throw badHeader('a header name token', name);
       if (FRAMING.has(name.toLowerCase())) continue; // the server frames the body and owns the connection
       if (typeof value === 'object') {
         for (const v of value) {
-          if (BAD_VALUE.test(v)) throw badHeader('a header value without CR, LF or control characters', v);
+          if (!all(v, VALUE_CHAR))
+            throw badHeader('a header value of latin1 text without CR, LF or control characters', v);
           head += `${name}: ${v}\r\n`;
         }
       } else {
         const v = String(value);
-        if (BAD_VALUE.test(v)) throw badHeader('a header value without CR, LF or control characters', v);
+        if (!all(v, VALUE_CHAR))
+          throw badHeader('a header value of latin1 text without CR, LF or control characters', v);
         head += `${name}: ${v}\r\n`;
       }
     }

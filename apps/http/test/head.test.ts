@@ -29,6 +29,14 @@ describe('parseHead', () => {
     );
   });
 
+  it('keeps fields named like Object.prototype members as plain fields', () => {
+    const head = parse('GET / HTTP/1.1\r\nHost: h\r\n__proto__: x\r\nconstructor: y\r\n\r\n')!;
+    expect(head.headers['__proto__']).toBe('x');
+    expect(head.headers['constructor']).toBe('y');
+    expect(head.headers['toString']).toBeUndefined();
+    expect(Object.keys(head.headers)).toEqual(['host', '__proto__', 'constructor']);
+  });
+
   it('returns undefined until the head is complete, at every split point', () => {
     const text = 'POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\n';
     for (let i = 0; i < text.length; i++) expect(parse(text.slice(0, i))).toBeUndefined();
