@@ -1,7 +1,8 @@
 /**
  * The errors of `@zokio/net`: what the system refused is an {@link IoError} (Node's shape: `code` such as
- * `'ECONNREFUSED'`, negative `errno`, `syscall`, and the address in `path`); bad input is a
- * {@link NetArgumentError}, thrown when the function is called, before anything is submitted.
+ * `'ECONNREFUSED'`, negative `errno`, `syscall`, and the address in `path`); a connect that ran out of its
+ * `timeout` is a {@link ConnectTimeoutError}, an `IoError` with the kernel's own code for that (`ETIMEDOUT`); bad
+ * input is a {@link NetArgumentError}, thrown when the function is called, before anything is submitted.
  *
  * @module
  */
@@ -48,6 +49,36 @@ export function invalidArgument(
     argument,
     `${where}: Expected ${argument} to be ${what}, got ${describeValue(got)}`,
   );
+}
+
+const ETIMEDOUT = -110;
+
+/**
+ * `TcpStream.connect(address, { timeout })` was not connected within `timeout` milliseconds. It is the `IoError`
+ * the kernel gives a connect whose SYNs go unanswered — `code: 'ETIMEDOUT'`, `errno: -110`, `syscall: 'connect'`,
+ * the address in `path` — so one check on `code` covers both; `timeout` says which limit ran out. The socket was
+ * closed before this was thrown.
+ *
+ * @example
+ * ```ts
+ * import { ConnectTimeoutError, TcpStream } from '@zokio/net';
+ * try {
+ *   yield* TcpStream.connect('192.0.2.1:80', { timeout: 100 });
+ * } catch (e) {
+ *   if (e instanceof ConnectTimeoutError) console.log(e.code, e.path, e.timeout); // ETIMEDOUT 192.0.2.1:80 100
+ * }
+ * ```
+ * @category Errors
+ */
+export class ConnectTimeoutError extends IoError {
+  /** The limit that ran out, in milliseconds. */
+  readonly timeout: number;
+
+  constructor(address: string, timeout: number) {
+    super(ETIMEDOUT, 'connect', address);
+    this.timeout = timeout;
+    this.message = `ETIMEDOUT: connect to '${address}' timed out after ${timeout} ms (errno ${ETIMEDOUT})`;
+  }
 }
 
 const EBADF = -9;

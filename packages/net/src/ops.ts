@@ -5,13 +5,16 @@
  *
  * - {@link SocketOp}: the rare ops (socket, bind, listen, connect, shutdown, close), described by small functions.
  * - {@link RecvFuture}, {@link SendFuture}: the hot path, one class each. A dropped receive whose bytes arrived anyway
- *   hands them to the stream's `ReadGate`, which keeps them for its next read, so cancellation loses no byte.
+ *   hands them to the stream's `ReadGate`, which keeps them for its next read, so cancellation loses no byte. A
+ *   dropped send hands the stream's `WriteLine` to the next write only when its final completion arrives.
+ * - {@link GatherSendFuture}: a send gathered from several chunks (`writev`).
  *
  * @module
  */
 import { LendingOpFuture, type BufferGroup, type IoDriver } from '@zokio/io-driver';
 import type { IoBuf } from '@zokio/memory';
 import type { ReadGate } from './read-gate.js';
+import type { WriteLine } from './write-line.js';
 
 /** What a {@link SocketOp} does: submit with `this` as the handler, and turn a result into a value. */
 export interface SocketOpSpec<T> {
@@ -81,15 +84,20 @@ export class RecvFuture extends LendingOpFuture<Buffer> {
   }
 }
 
-/** `send` of `data` (at most 64 KiB) from a pool buffer of its own → bytes sent. */
+/**
+ * `send` of `data` (at most 64 KiB) from a pool buffer of its own → bytes sent. Dropped while in flight, its final
+ * completion hands the stream's {@link WriteLine} on: nothing else is sent before bytes the kernel may still send.
+ */
 export class SendFuture extends LendingOpFuture<number> {
   readonly #fd: number;
   readonly #data: Uint8Array;
+  readonly #line: WriteLine;
 
-  constructor(fd: number, data: Uint8Array, label: string) {
+  constructor(fd: number, data: Uint8Array, label: string, line: WriteLine) {
     super('send', label);
     this.#fd = fd;
     this.#data = data;
+    this.#line = line;
   }
 
   protected submit(driver: IoDriver): number {
@@ -101,6 +109,64 @@ export class SendFuture extends LendingOpFuture<number> {
 
   protected value(res: number): number {
     return res;
+  }
+
+  protected override dropped(): void {
+    this.#line.pass();
+  }
+}
+
+/**
+ * `send` of `length` bytes (at most 64 KiB) gathered from `chunks`, starting at byte `offset` of `chunks[index]`,
+ * into one pool buffer: small chunks of a `writev` go out together, with the one copy every send makes anyway. As
+ * {@link SendFuture} when dropped.
+ */
+export class GatherSendFuture extends LendingOpFuture<number> {
+  readonly #fd: number;
+  readonly #chunks: readonly Uint8Array[];
+  readonly #index: number;
+  readonly #offset: number;
+  readonly #length: number;
+  readonly #line: WriteLine;
+
+  constructor(
+    fd: number,
+    chunks: readonly Uint8Array[],
+    index: number,
+    offset: number,
+    length: number,
+    label: string,
+    line: WriteLine,
+  ) {
+    super('send', label);
+    this.#fd = fd;
+    this.#chunks = chunks;
+    this.#index = index;
+    this.#offset = offset;
+    this.#length = length;
+    this.#line = line;
+  }
+
+  protected submit(driver: IoDriver): number {
+    const length = this.#length;
+    const buf = this.lend(driver.pool.acquire(length));
+    const out = buf.bytes;
+    const chunks = this.#chunks;
+    for (let i = this.#index, from = this.#offset, at = 0; at < length; i++, from = 0) {
+      const chunk = chunks[i]!;
+      const take = Math.min(chunk.byteLength - from, length - at);
+      out.set(from === 0 && take === chunk.byteLength ? chunk : chunk.subarray(from, from + take), at);
+      at += take;
+    }
+    return driver.send(this.#fd, buf, this, { length });
+  }
+
+  protected value(res: number): number {
+    return res;
+  }
+
+  protected override dropped(): void {
+    this.#line.pass();
   }
 }
 

@@ -11,6 +11,8 @@
  * kernel's backlog wait here instead (each is one fd). If the multishot ends (the kernel may end it on an error),
  * it is armed again at the next `accept()`; its error goes to the `accept()` waiting first.
  *
+ * `incoming()` offers the same queue as a stream of connections (`Incoming.next()`), with the same guarantee.
+ *
  * `close()` stops accepting: the multishot is cancelled (a connection racing the cancel is closed by the driver),
  * queued connections are closed, and waiting `accept()`s fail with `EBADF`.
  *
@@ -43,6 +45,7 @@ import {
 } from '@zokio/io-driver';
 import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
 import { closedSocket, invalidArgument } from './errors.js';
+import { Incoming } from './incoming.js';
 import { bindSocket, listenSocket, openSocket } from './socket-ops.js';
 import { addressOf, TcpStream } from './tcp-stream.js';
 
@@ -181,6 +184,23 @@ export class TcpListener implements Disposable, CompletionHandler {
   accept(): Future<TcpStream> {
     if (this.#fd < 0) throw closedSocket('accept', this.#label);
     return new AcceptFuture(this);
+  }
+
+  /**
+   * The listener's connections as an {@link Incoming}: `next()` is the next connection, as `accept()`, for loops
+   * and for code that takes a source of connections rather than a listener.
+   *
+   * **Cancel-safe**, as `accept()`: a dropped `next()` loses no connection.
+   *
+   * @example
+   * ```ts
+   * const connections = listener.incoming();
+   * for (;;) spawn(handle(yield* connections.next()));
+   * ```
+   */
+  incoming(): Incoming {
+    if (this.#fd < 0) throw closedSocket('accept', this.#label);
+    return new Incoming(this);
   }
 
   /** @internal Takes a queued connection, or arranges a wake-up; `undefined` while none is ready. */

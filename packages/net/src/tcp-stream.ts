@@ -2,12 +2,17 @@
  * {@link TcpStream}: a connected TCP (or Unix stream) socket on the runtime's I/O driver.
  *
  * Reads are cancel-safe through a {@link ReadGate}: bytes a dropped read received anyway are kept, in order, for
- * the next read. Writes are not: a dropped write may have sent any prefix of its data. One reader and one writer at
- * a time (they may run concurrently with each other); for several writers, queue their messages through a channel.
+ * the next read. One reader at a time (it may run concurrently with writers).
+ *
+ * Writes go through the stream's {@link WriteLine} (`write-line.ts`): any number of tasks may write at once, and
+ * each write's bytes go out whole, in the order the writes were first polled. A write dropped while it waits for
+ * its turn sent nothing; one dropped during its turn may have sent any prefix of its data.
+ *
+ * {@link TcpStream.intoSplit} moves the socket into a read half and a write half for two tasks (`split.ts`).
  *
  * @module
  */
-import { fn, FutureBase, PENDING, ready, type Cleanup, type Context, type Future, type Poll } from '@zokio/future';
+import { fn, ready, type Future } from '@zokio/future';
 import {
   decodeSockaddr,
   domainOf,
@@ -18,16 +23,19 @@ import {
   SOCK_STREAM,
   SOCKADDR_MAX_BYTES,
   SocketOption,
-  type BufferGroup,
   type IoDriver,
   type SocketAddress,
 } from '@zokio/io-driver';
 import { MAX_BUFFER_BYTES } from '@zokio/memory';
+import { timeout, TimeoutError } from '@zokio/time';
 import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
-import { closedSocket, invalidArgument, UnexpectedEofError } from './errors.js';
-import { RecvFuture, SelectRecvFuture, SendFuture } from './ops.js';
+import { closedSocket, ConnectTimeoutError, invalidArgument, UnexpectedEofError } from './errors.js';
 import { GatedRead, ReadGate, type ReadSource } from './read-gate.js';
+import { ReceiveFuture } from './receive.js';
 import { connectSocket, openSocket, shutdownSocket } from './socket-ops.js';
+import { splitStream, type ReadHalf, type WriteHalf } from './split.js';
+import { WriteLine } from './write-line.js';
+import { ShutdownWriteFuture, WriteFuture } from './writes.js';
 
 function checkCount(value: unknown, where: string, argument: string): number {
   if (typeof value !== 'number')
@@ -45,69 +53,57 @@ export function toBytes(data: unknown, where: string): Uint8Array {
   throw invalidArgument(where, 'data', 'a string, Buffer or Uint8Array', data, 'ERR_INVALID_ARG_TYPE');
 }
 
-/** Provided buffers per driver: 256 × 16 KiB, or `null` where the backend has none. */
-const GROUP_BUFFERS = 256;
-const GROUP_BUFFER_BYTES = 16384;
-const groups = new WeakMap<IoDriver, BufferGroup | null>();
+/** The `bytes` of a gathered write (its bytes are in its chunks). */
+const EMPTY = new Uint8Array(0);
 
-function groupOf(driver: IoDriver): BufferGroup | null {
-  let group = groups.get(driver);
-  if (group === undefined) {
-    try {
-      group = driver.createBufferGroup(GROUP_BUFFERS, GROUP_BUFFER_BYTES);
-    } catch {
-      group = null; // no provided buffers here: each receive brings its own
-    }
-    groups.set(driver, group);
+/** The non-empty chunks of a `writev` as bytes. */
+function toChunks(chunks: unknown, where: string): Uint8Array[] {
+  if (!Array.isArray(chunks)) {
+    throw invalidArgument(
+      where,
+      'chunks',
+      'an array of strings, Buffers or Uint8Arrays',
+      chunks,
+      'ERR_INVALID_ARG_TYPE',
+    );
   }
-  return group;
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk: unknown = chunks[i];
+    let bytes: Uint8Array;
+    if (typeof chunk === 'string') bytes = Buffer.from(chunk, 'utf8');
+    else if (chunk instanceof Uint8Array) bytes = chunk;
+    else if (ArrayBuffer.isView(chunk)) bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    else {
+      throw invalidArgument(where, `chunks[${i}]`, 'a string, Buffer or Uint8Array', chunk, 'ERR_INVALID_ARG_TYPE');
+    }
+    if (bytes.byteLength > 0) out.push(bytes);
+  }
+  return out;
 }
 
-/**
- * One receive of up to `max` bytes: from the driver's provided buffers when it has them (a connection that waits
- * holds no buffer), else, or when they are all in use (`ENOBUFS`), into a pool buffer of its own. Bytes beyond
- * `max` go to the front of the gate's kept bytes.
- */
-class ReceiveFuture extends FutureBase<Buffer> {
-  readonly #stream: TcpStream;
-  readonly #fd: number;
-  readonly #max: number;
-  #inner: RecvFuture | SelectRecvFuture;
+/** Options of {@link TcpStream.connect}. @category TCP */
+export interface ConnectOptions {
+  /**
+   * Gives up after this many milliseconds (a positive number; `Infinity`: never) with a {@link ConnectTimeoutError}
+   * (`code: 'ETIMEDOUT'`). The clock starts at the connect's first poll and covers creating the socket and the
+   * handshake. Needs a runtime with time enabled (the default).
+   * @default undefined (no limit but the kernel's own, about two minutes of SYN retries)
+   */
+  readonly timeout?: number;
+}
 
-  constructor(stream: TcpStream, fd: number, max: number) {
-    super();
-    this.#stream = stream;
-    this.#fd = fd;
-    this.#max = max;
-    const group = groupOf(stream.driver);
-    this.#inner =
-      group === null
-        ? new RecvFuture(fd, max, stream.label, stream.gate)
-        : new SelectRecvFuture(fd, group, stream.label, stream.gate);
+function checkConnectTimeout(options: unknown): number | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument('TcpStream.connect', 'options', 'an object', options, 'ERR_INVALID_ARG_TYPE');
   }
-
-  poll(cx: Context): Poll<Buffer> {
-    let bytes = this.#inner.poll(cx);
-    if (bytes === PENDING) return PENDING;
-    if (bytes === undefined) {
-      // The provided buffers are all in use: receive into a buffer of our own this time.
-      this.#inner = new RecvFuture(this.#fd, this.#max, this.#stream.label, this.#stream.gate);
-      bytes = this.#inner.poll(cx);
-      if (bytes === PENDING) return PENDING;
-    }
-    if (bytes.length <= this.#max) return bytes;
-    this.#stream.gate.kept.unshift(bytes.subarray(this.#max));
-    return bytes.subarray(0, this.#max);
-  }
-
-  override cancel(): Cleanup {
-    return this.#inner.cancel();
-  }
-
-  /** The socket is closing: its receive completes with `ECANCELED` (see `OpFuture.interrupt`). */
-  interrupt(): void {
-    this.#inner.interrupt();
-  }
+  const ms = (options as { timeout?: unknown }).timeout;
+  if (ms === undefined) return undefined;
+  const what = 'a positive number of milliseconds (or Infinity)';
+  if (typeof ms !== 'number') throw invalidArgument('TcpStream.connect', 'timeout', what, ms, 'ERR_INVALID_ARG_TYPE');
+  if (Number.isNaN(ms) || ms <= 0) throw invalidArgument('TcpStream.connect', 'timeout', what, ms);
+  return ms === Infinity ? undefined : ms;
 }
 
 /** Takes up to `max` bytes from the front of the kept chunks. */
@@ -140,6 +136,16 @@ const connectTo = fn(function* (address: SocketAddress, label: string) {
   }
 });
 
+/** `connectTo` within `ms`: the deadline cancels it (its socket is closed) before the error is thrown. */
+const connectWithin = fn(function* (address: SocketAddress, label: string, ms: number) {
+  try {
+    return yield* timeout(ms, connectTo(address, label));
+  } catch (error) {
+    if (error instanceof TimeoutError) throw new ConnectTimeoutError(label, ms);
+    throw error;
+  }
+});
+
 /**
  * A connected stream socket: TCP over IPv4 or IPv6, or a Unix stream socket.
  *
@@ -159,30 +165,44 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
   readonly #driver: IoDriver;
   /** The peer's address as text, for errors. */
   readonly #label: string;
-  readonly #gate = new ReadGate<Buffer>();
+  readonly #gate: ReadGate<Buffer>;
+  /** The order of writes; made at the first write (an idle connection pays nothing for it). */
+  #line: WriteLine | undefined;
   #fd: number;
 
-  /** @internal Made by {@link TcpStream.connect} and `TcpListener.accept`. */
-  constructor(fd: number, driver: IoDriver, label: string) {
+  /** @internal Made by {@link TcpStream.connect}, `TcpListener.accept` and {@link TcpStream.intoSplit}. */
+  constructor(fd: number, driver: IoDriver, label: string, gate = new ReadGate<Buffer>(), line?: WriteLine) {
     this.#fd = fd;
     this.#driver = driver;
     this.#label = label;
+    this.#gate = gate;
+    this.#line = line;
   }
 
   /**
    * Connects to `address` (`'127.0.0.1:8080'`, `'[::1]:8080'`, `{ host, port }`, `{ path }` for a Unix socket).
-   * Bound the wait with `timeout` from `@zokio/time`.
+   *
+   * With `{ timeout: ms }`, a connect not done within `ms` milliseconds fails with a {@link ConnectTimeoutError}:
+   * an `IoError` with Node's shape for a timed-out connect (`code: 'ETIMEDOUT'`, `errno: -110`, `syscall:
+   * 'connect'`, the address in `path`) plus the `timeout`, so one `catch` on `code` handles the kernel's own
+   * time-out and this one. Its socket is closed before the error is thrown.
    *
    * **Cancel-safe**: dropped, the socket is closed (also if the connect completed meanwhile).
    *
    * @example
    * ```ts
-   * const stream = yield* timeout(5_000, TcpStream.connect({ host: '127.0.0.1', port: 8080 }));
+   * try {
+   *   const stream = yield* TcpStream.connect({ host: '127.0.0.1', port: 8080 }, { timeout: 5_000 });
+   * } catch (e) {
+   *   if (e instanceof IoError && e.code === 'ETIMEDOUT') console.log('no answer from', e.path);
+   * }
    * ```
    */
-  static connect(address: AddressLike): Future<TcpStream> {
+  static connect(address: AddressLike, options?: ConnectOptions): Future<TcpStream> {
     const a = toSocketAddress(address, 'TcpStream.connect');
-    return connectTo(a, formatAddress(a));
+    const ms = checkConnectTimeout(options);
+    const label = formatAddress(a);
+    return ms === undefined ? connectTo(a, label) : connectWithin(a, label, ms);
   }
 
   /** @internal The driver the socket lives on (the stream adapter submits to it directly). */
@@ -213,6 +233,11 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
   #open(syscall: string): number {
     if (this.#fd < 0) throw closedSocket(syscall, this.#label);
     return this.#fd;
+  }
+
+  /** The stream's write line, made at its first write. */
+  #writeLine(): WriteLine {
+    return (this.#line ??= new WriteLine());
   }
 
   /**
@@ -274,9 +299,11 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
   }
 
   /**
-   * Sends up to 64 KiB of `data` (a string is UTF-8) in one op; returns the bytes sent, which may be fewer.
+   * Sends up to 64 KiB of `data` (a string is UTF-8) in one op, after the writes polled before it; returns the bytes
+   * sent, which may be fewer.
    *
-   * **Not cancel-safe**: a dropped write may have sent its bytes.
+   * **Not cancel-safe** once its turn came: a dropped write may have sent its bytes. Dropped while it waits for
+   * its turn behind other writes, it sent nothing.
    *
    * @example
    * ```ts
@@ -287,29 +314,56 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
     const fd = this.#open('send');
     const bytes = toBytes(data, 'TcpStream.write');
     if (bytes.byteLength === 0) return ready(0);
-    return new SendFuture(fd, bytes.subarray(0, MAX_BUFFER_BYTES), this.#label);
+    const line = this.#writeLine();
+    return new WriteFuture<number>(line, fd, bytes.subarray(0, MAX_BUFFER_BYTES), undefined, this.#label, true);
   }
 
   /**
-   * Sends all of `data`, in order, 64 KiB per op.
+   * Sends all of `data`, in order, 64 KiB per op. Several tasks may `writeAll` at once: each one's bytes go out
+   * whole, never interleaved with another's, in the order the writes were first polled (FIFO).
    *
-   * **Not cancel-safe**: a dropped `writeAll` may have sent any prefix of `data`.
+   * **Not cancel-safe** once its turn came: a dropped `writeAll` may have sent any prefix of `data` (and the next
+   * write follows that prefix). Dropped while it waits for its turn, it sent nothing.
    *
    * @example
    * ```ts
-   * yield* stream.writeAll(response);
+   * // Two tasks, one stream: the peer reads 'hello ' + 'world' or 'world' + 'hello ', never a mix.
+   * yield* join(stream.writeAll('hello '), stream.writeAll('world'));
    * ```
    */
   writeAll(data: Uint8Array | string): Future<void> {
     const fd = this.#open('send');
     const bytes = toBytes(data, 'TcpStream.writeAll');
-    return new WriteAllFuture(fd, bytes, this.#label);
+    return new WriteFuture<void>(this.#writeLine(), fd, bytes, undefined, this.#label, false);
+  }
+
+  /**
+   * Sends every byte of `chunks`, in order, as one write: no other write comes between two chunks. Small chunks
+   * are gathered into one send (up to 64 KiB each) with the single copy every send makes — no `sendmsg` with an
+   * iovec, which the `js` driver does not have on sockets — so a header and a body cost one op, not two.
+   *
+   * **Not cancel-safe** once its turn came, as {@link writeAll}.
+   *
+   * @example
+   * ```ts
+   * yield* stream.writev([head, body, '\r\n']);
+   * ```
+   */
+  writev(chunks: readonly (Uint8Array | string)[]): Future<void> {
+    const fd = this.#open('send');
+    const bytes = toChunks(chunks, 'TcpStream.writev');
+    const line = this.#writeLine();
+    return bytes.length === 1
+      ? new WriteFuture<void>(line, fd, bytes[0]!, undefined, this.#label, false)
+      : new WriteFuture<void>(line, fd, EMPTY, bytes, this.#label, false);
   }
 
   /**
    * Shuts down the sending side (`'write'`, the default: the peer reads the end), the receiving side, or both.
+   * Shutting down the sending side waits for the writes polled before it (it takes its turn in the write line);
+   * `'read'` happens at once.
    *
-   * **Cancel-safe**: dropped, the shutdown may or may not have happened.
+   * **Cancel-safe**: dropped, the shutdown may or may not have happened (dropped while waiting for its turn: not).
    *
    * @example
    * ```ts
@@ -320,7 +374,35 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
     const fd = this.#open('shutdown');
     const code = how === 'read' ? 0 : how === 'write' ? 1 : how === 'both' ? 2 : -1;
     if (code < 0) throw invalidArgument('TcpStream.shutdown', 'how', "'read', 'write' or 'both'", how);
-    return shutdownSocket(fd, code as 0 | 1 | 2, this.#label);
+    if (code === 0) return shutdownSocket(fd, 0, this.#label);
+    return new ShutdownWriteFuture(this.#writeLine(), fd, code as 1 | 2, this.#label);
+  }
+
+  /**
+   * Moves the socket into a {@link ReadHalf} and a {@link WriteHalf}, to read in one task and write in another
+   * (Tokio's `into_split`). The socket is closed when both halves are closed; closing the write half alone shuts
+   * down the sending side (the peer reads the end). Bytes kept by dropped reads, and writes already queued, carry
+   * over to the halves.
+   *
+   * The stream reads as closed from the call on (its methods fail with `EBADF`; closing or disposing it does
+   * nothing), so `using stream` around the split is harmless.
+   *
+   * @example
+   * ```ts
+   * const { reader, writer } = stream.intoSplit();
+   * spawn(fn(function* () {
+   *   using w = writer;
+   *   for (const message of messages) yield* w.writeAll(message);
+   * })());
+   * using r = reader;
+   * const reply = yield* r.readToEnd();
+   * ```
+   */
+  intoSplit(): { reader: ReadHalf; writer: WriteHalf } {
+    const fd = this.#open('split');
+    const inner = new TcpStream(fd, this.#driver, this.#label, this.#gate, this.#line);
+    this.#fd = -1; // moved, not closed: the read in flight and the write line go on with `inner`
+    return splitStream(inner);
   }
 
   /** The peer's address. */
@@ -351,10 +433,13 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
   }
 
   /**
-   * Closes the socket. Idempotent. Other methods fail with `EBADF` afterwards.
+   * Closes the socket. Idempotent. Other methods fail with `EBADF` afterwards, and so do writes still waiting for
+   * their turn. A read in flight fails with `ECANCELED`; so does a send in flight on io_uring and epoll (the `js`
+   * driver cannot cancel a send: Node's socket flushes what it queued, as the kernel does, and the send completes
+   * then, or fails when the peer goes). Bytes already handed to the kernel still go out.
    *
-   * **Cancel-safe**: the close is submitted when `close()` is called (a read in flight fails with `ECANCELED`);
-   * dropping, or never polling, the future drops only the result.
+   * **Cancel-safe**: the close is submitted when `close()` is called; dropping, or never polling, the future drops
+   * only the result.
    *
    * @example
    * ```ts
@@ -366,18 +451,28 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
     return fd < 0 ? ready(undefined) : closeNow(this.#driver, fd, this.#label);
   }
 
-  /** Marks the stream closed and interrupts a receive in flight (it fails with `ECANCELED`); returns the fd or −1. */
+  /**
+   * Marks the stream closed, interrupts a receive in flight (it fails with `ECANCELED`) and closes the write line
+   * (a send in flight is interrupted too; waiting writes fail with `EBADF`); returns the fd or −1.
+   */
   #shut(): number {
     const fd = this.#fd;
     if (fd < 0) return -1;
     this.#fd = -1;
     this.#gate.current?.interrupt();
+    this.#line?.close();
     return fd;
   }
 
   /** @internal Marks the stream closed without closing the fd: its new owner (the `Duplex` adapter) closes it. */
   detach(): void {
     this.#fd = -1;
+    this.#line?.close();
+  }
+
+  /** @internal Interrupts a receive in flight (a read half closed while the write half lives on). */
+  interruptRead(): void {
+    this.#gate.current?.interrupt();
   }
 
   /** Closes the socket, for `using` in a generator: the close is submitted at once. */
@@ -394,46 +489,6 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
   }
 }
 
-/** Sends all of `bytes` in order, 64 KiB per op, with no generator per call. @internal */
-export class WriteAllFuture extends FutureBase<void> {
-  readonly #fd: number;
-  readonly #bytes: Uint8Array;
-  readonly #label: string;
-  #done = 0;
-  #send: SendFuture | undefined = undefined;
-
-  constructor(fd: number, bytes: Uint8Array, label: string) {
-    super();
-    this.#fd = fd;
-    this.#bytes = bytes;
-    this.#label = label;
-  }
-
-  poll(cx: Context): Poll<void> {
-    const bytes = this.#bytes;
-    for (;;) {
-      let send = this.#send;
-      if (send === undefined) {
-        if (this.#done >= bytes.byteLength) return;
-        send = this.#send = new SendFuture(
-          this.#fd,
-          bytes.subarray(this.#done, this.#done + MAX_BUFFER_BYTES),
-          this.#label,
-        );
-      }
-      const n = send.poll(cx);
-      if (n === PENDING) return PENDING;
-      this.#send = undefined;
-      this.#done += n;
-    }
-  }
-
-  override cancel(): Cleanup {
-    const send = this.#send;
-    this.#send = undefined;
-    return send?.cancel();
-  }
-}
 /** `readExact`: what was read goes back to the front of the gate if it fails or is dropped part-way. */
 const readExactFrom = fn(function* (stream: TcpStream, length: number) {
   const chunks: Buffer[] = [];

@@ -133,6 +133,8 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
   readonly #driver: IoDriver;
   readonly #label: string;
   readonly #gate = new ReadGate<Datagram>();
+  /** IPv6: the driver has no `IPV6_MULTICAST_*` options (see {@link setMulticastTTL}). */
+  readonly #v6: boolean;
   #fd: number;
 
   /** @internal Made by {@link UdpSocket.bind}. */
@@ -140,6 +142,7 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
     this.#fd = fd;
     this.#driver = driver;
     this.#label = formatAddress(address);
+    this.#v6 = address.family === 'ipv6';
   }
 
   /**
@@ -264,11 +267,73 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
     return recvData(this.recvFrom(maxLength));
   }
 
-  /** Allows (or forbids) sending to broadcast addresses. */
+  /**
+   * Allows (or forbids) sending to broadcast addresses (`SO_BROADCAST`): without it, a send to one fails with
+   * `EACCES`.
+   *
+   * @example
+   * ```ts
+   * socket.setBroadcast(true);
+   * yield* socket.sendTo('hello, everyone', '255.255.255.255:9999');
+   * ```
+   */
   setBroadcast(on = true): void {
     if (typeof on !== 'boolean')
       throw invalidArgument('UdpSocket.setBroadcast', 'on', 'a boolean', on, 'ERR_INVALID_ARG_TYPE');
-    const res = this.#driver.setSocketOption(this.#open('setsockopt'), SocketOption.BROADCAST, on ? 1 : 0);
+    this.#option(SocketOption.BROADCAST, on ? 1 : 0);
+  }
+
+  /**
+   * How many hops the multicast datagrams sent from this socket may travel (`IP_MULTICAST_TTL`, 0 – 255; the
+   * kernel's default is 1: this network only). IPv4 sockets only: on an IPv6 socket it fails with `ENOPROTOOPT`,
+   * since the I/O driver sets no `IPV6_MULTICAST_HOPS`.
+   *
+   * @example
+   * ```ts
+   * socket.setMulticastTTL(8);
+   * ```
+   */
+  setMulticastTTL(ttl: number): void {
+    const where = 'UdpSocket.setMulticastTTL';
+    if (typeof ttl !== 'number')
+      throw invalidArgument(where, 'ttl', 'an integer from 0 to 255', ttl, 'ERR_INVALID_ARG_TYPE');
+    if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255)
+      throw invalidArgument(where, 'ttl', 'an integer from 0 to 255', ttl);
+    this.#multicastOption(SocketOption.MULTICAST_TTL, ttl);
+  }
+
+  /**
+   * Whether multicast datagrams sent from this socket are also delivered to this host's own members of the group
+   * (`IP_MULTICAST_LOOP`; the kernel's default is on). IPv4 sockets only, as {@link setMulticastTTL}.
+   *
+   * @example
+   * ```ts
+   * socket.setMulticastLoopback(false);
+   * ```
+   */
+  setMulticastLoopback(on = true): void {
+    if (typeof on !== 'boolean')
+      throw invalidArgument('UdpSocket.setMulticastLoopback', 'on', 'a boolean', on, 'ERR_INVALID_ARG_TYPE');
+    this.#multicastOption(SocketOption.MULTICAST_LOOP, on ? 1 : 0);
+  }
+
+  /**
+   * A multicast option, IPv4 only. The native drivers set the `IPPROTO_IP` option, which on an IPv6 socket
+   * silently concerns only IPv4-mapped traffic, while the `js` driver sets the IPv6 one: rather than differ by
+   * driver, IPv6 sockets fail with `ENOPROTOOPT` (as the kernel answers an option a socket does not have).
+   */
+  #multicastOption(option: SocketOption, value: number): void {
+    const fd = this.#open('setsockopt');
+    if (this.#v6) throw IoError.fromResult(ENOPROTOOPT, 'setsockopt', this.#label);
+    this.#set(fd, option, value);
+  }
+
+  #option(option: SocketOption, value: number): void {
+    this.#set(this.#open('setsockopt'), option, value);
+  }
+
+  #set(fd: number, option: SocketOption, value: number): void {
+    const res = this.#driver.setSocketOption(fd, option, value);
     if (res < 0) throw IoError.fromResult(res, 'setsockopt', this.#label);
   }
 
@@ -311,6 +376,8 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
     return fd;
   }
 }
+
+const ENOPROTOOPT = -92;
 
 const recvData = fn(function* (datagram: Future<Datagram>) {
   return (yield* datagram).data;

@@ -349,6 +349,8 @@ describe.each(drivers)('errors on %s', (driver) => {
             ['recv', () => client.readToEnd()],
             ['send', () => client.write('x')],
             ['send', () => client.writeAll('x')],
+            ['send', () => client.writev(['x', 'y'])],
+            ['split', () => client.intoSplit()],
             ['shutdown', () => client.shutdown()],
             ['shutdown', () => client.shutdown('both')],
             ['getpeername', () => client.peerAddr()],
@@ -755,6 +757,57 @@ describe.each(drivers)('errors on %s', (driver) => {
         ['ERR_INVALID_ARG_TYPE', 'data'],
         ['ERR_INVALID_ARG_TYPE', 'data'],
       ]);
+    });
+
+    it('rejects bad writev chunks naming the chunk at fault, and the stream still works', async () => {
+      const out = await run(
+        fn(function* () {
+          using listener = yield* TcpListener.bind('127.0.0.1:0');
+          using client = yield* TcpStream.connect(listener.localAddr());
+          using server = yield* listener.accept();
+          const errors = [
+            argumentErrorOf(() => client.writev('abc' as never)),
+            argumentErrorOf(() => client.writev(null as never)),
+            argumentErrorOf(() => client.writev(Buffer.from('x') as never)),
+            argumentErrorOf(() => client.writev(['ok', 42 as never])),
+            argumentErrorOf(() => client.writev([Buffer.from('ok'), 'ok', null as never])),
+          ];
+          yield* client.writev(['still', ' ', 'fine']);
+          return { errors, after: (yield* server.readExact(10)).toString() };
+        })(),
+      );
+      expect(out.errors.map((e) => [e.code, e.argument])).toEqual([
+        ['ERR_INVALID_ARG_TYPE', 'chunks'],
+        ['ERR_INVALID_ARG_TYPE', 'chunks'],
+        ['ERR_INVALID_ARG_TYPE', 'chunks'],
+        ['ERR_INVALID_ARG_TYPE', 'chunks[1]'],
+        ['ERR_INVALID_ARG_TYPE', 'chunks[2]'],
+      ]);
+      expect(out.errors[3]!.message).toBe(
+        'TcpStream.writev: Expected chunks[1] to be a string, Buffer or Uint8Array, got number 42',
+      );
+      expect(out.after).toBe('still fine');
+    });
+
+    it.each([
+      { label: 'timeout 0', options: { timeout: 0 }, code: 'ERR_INVALID_ARG_VALUE', argument: 'timeout' },
+      { label: 'timeout -1', options: { timeout: -1 }, code: 'ERR_INVALID_ARG_VALUE', argument: 'timeout' },
+      { label: 'timeout NaN', options: { timeout: Number.NaN }, code: 'ERR_INVALID_ARG_VALUE', argument: 'timeout' },
+      { label: "timeout '5' (a string)", options: { timeout: '5' }, code: 'ERR_INVALID_ARG_TYPE', argument: 'timeout' },
+      { label: 'timeout null', options: { timeout: null }, code: 'ERR_INVALID_ARG_TYPE', argument: 'timeout' },
+      { label: 'options null', options: null, code: 'ERR_INVALID_ARG_TYPE', argument: 'options' },
+      { label: 'options 5000 (a number)', options: 5000, code: 'ERR_INVALID_ARG_TYPE', argument: 'options' },
+    ])('TcpStream.connect rejects connect options: $label', ({ options, code, argument }) => {
+      expect(argumentErrorOf(() => TcpStream.connect('127.0.0.1:1', options as never))).toMatchObject({
+        code,
+        argument,
+      });
+    });
+
+    it('says what a connect timeout must be, and what it got', () => {
+      expect(argumentErrorOf(() => TcpStream.connect('127.0.0.1:1', { timeout: 0 })).message).toBe(
+        'TcpStream.connect: Expected timeout to be a positive number of milliseconds (or Infinity), got number 0',
+      );
     });
 
     it('rejects a bad shutdown `how` with ERR_INVALID_ARG_VALUE, and the stream stays open', async () => {

@@ -1,0 +1,136 @@
+/**
+ * UDP socket options on every driver: broadcast (observable: a send to a broadcast address fails with `EACCES`
+ * without it), the multicast TTL and loopback (set without error on IPv4; refused on IPv6, where the driver has
+ * no `IPV6_MULTICAST_*` option), and their argument errors.
+ *
+ * Multicast delivery itself is not tested: it needs group membership (`IP_ADD_MEMBERSHIP`), which the I/O driver
+ * cannot set yet (see the package README).
+ */
+import { describe, expect, it } from 'vitest';
+import { fn, isFuture } from '@zokio/future';
+import { IoError, NetArgumentError, UdpSocket } from '@zokio/net';
+import { drivers, runtimeOn } from './drivers.js';
+
+/** The error `call` throws or fails with, as `code` (or 'ok'). */
+const outcome = fn(function* (call: () => unknown) {
+  try {
+    const f = call();
+    if (isFuture(f)) yield* f;
+    return 'ok';
+  } catch (error) {
+    return error instanceof IoError || error instanceof NetArgumentError ? error.code : String(error);
+  }
+});
+
+describe.each(drivers)('UDP options on %s', (driver) => {
+  const { run } = runtimeOn(driver);
+
+  it('setBroadcast allows sends to a broadcast address, and forbids them again (EACCES)', async () => {
+    const out = await run(
+      fn(function* () {
+        using socket = yield* UdpSocket.bind('127.0.0.1:0');
+        const to = '127.255.255.255:9';
+        const before = yield* outcome(() => socket.sendTo('x', to));
+        socket.setBroadcast(true);
+        const on = yield* outcome(() => socket.sendTo('x', to));
+        socket.setBroadcast(false);
+        const off = yield* outcome(() => socket.sendTo('x', to));
+        socket.setBroadcast(); // the default is on
+        const again = yield* outcome(() => socket.sendTo('x', to));
+        return { before, on, off, again };
+      })(),
+    );
+    expect(out).toEqual({ before: 'EACCES', on: 'ok', off: 'EACCES', again: 'ok' });
+  });
+
+  it('setMulticastTTL and setMulticastLoopback take their whole range on IPv4', async () => {
+    const out = await run(
+      fn(function* () {
+        using socket = yield* UdpSocket.bind('127.0.0.1:0');
+        const results: string[] = [];
+        for (const ttl of [0, 1, 64, 255]) results.push(yield* outcome(() => socket.setMulticastTTL(ttl)));
+        for (const on of [false, true]) results.push(yield* outcome(() => socket.setMulticastLoopback(on)));
+        results.push(yield* outcome(() => socket.setMulticastLoopback()));
+        // The socket still works.
+        yield* socket.sendTo('still', socket.localAddr());
+        results.push((yield* socket.recv()).toString());
+        return results;
+      })(),
+    );
+    expect(out).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'still']);
+  });
+
+  it('the multicast options fail with ENOPROTOOPT on an IPv6 socket, on every driver alike', async () => {
+    const out = await run(
+      fn(function* () {
+        using socket = yield* UdpSocket.bind('[::1]:0');
+        let ttl: unknown;
+        try {
+          socket.setMulticastTTL(4);
+        } catch (error) {
+          ttl = error;
+        }
+        return { ttl, loop: yield* outcome(() => socket.setMulticastLoopback(false)) };
+      })(),
+    );
+    expect(out.ttl).toBeInstanceOf(IoError);
+    expect(out.ttl).toMatchObject({ code: 'ENOPROTOOPT', errno: -92, syscall: 'setsockopt' });
+    expect((out.ttl as IoError).path).toMatch(/^\[::1\]:\d+$/);
+    expect(out.loop).toBe('ENOPROTOOPT');
+  });
+
+  it('rejects bad option values with NetArgumentError, and a closed socket with EBADF', async () => {
+    const out = await run(
+      fn(function* () {
+        const socket = yield* UdpSocket.bind('127.0.0.1:0');
+        const bad: [string, () => unknown][] = [
+          ['ttl -1', () => socket.setMulticastTTL(-1)],
+          ['ttl 256', () => socket.setMulticastTTL(256)],
+          ['ttl 1.5', () => socket.setMulticastTTL(1.5)],
+          ['ttl NaN', () => socket.setMulticastTTL(Number.NaN)],
+          ["ttl '1'", () => socket.setMulticastTTL('1' as never)],
+          ['ttl undefined', () => socket.setMulticastTTL(undefined as never)],
+          ["loopback 'yes'", () => socket.setMulticastLoopback('yes' as never)],
+          ['loopback 1', () => socket.setMulticastLoopback(1 as never)],
+        ];
+        const errors: { label: string; error: unknown }[] = [];
+        for (const [label, call] of bad) {
+          try {
+            call();
+            errors.push({ label, error: undefined });
+          } catch (error) {
+            errors.push({ label, error });
+          }
+        }
+        yield* socket.close();
+        const closed = [
+          yield* outcome(() => socket.setMulticastTTL(1)),
+          yield* outcome(() => socket.setMulticastLoopback(true)),
+          yield* outcome(() => socket.setBroadcast(true)),
+        ];
+        return { errors, closed };
+      })(),
+    );
+    expect(
+      out.errors.map(({ label, error }) => [
+        label,
+        (error as NetArgumentError).code,
+        (error as NetArgumentError).argument,
+      ]),
+    ).toEqual([
+      ['ttl -1', 'ERR_INVALID_ARG_VALUE', 'ttl'],
+      ['ttl 256', 'ERR_INVALID_ARG_VALUE', 'ttl'],
+      ['ttl 1.5', 'ERR_INVALID_ARG_VALUE', 'ttl'],
+      ['ttl NaN', 'ERR_INVALID_ARG_VALUE', 'ttl'],
+      ["ttl '1'", 'ERR_INVALID_ARG_TYPE', 'ttl'],
+      ['ttl undefined', 'ERR_INVALID_ARG_TYPE', 'ttl'],
+      ["loopback 'yes'", 'ERR_INVALID_ARG_TYPE', 'on'],
+      ['loopback 1', 'ERR_INVALID_ARG_TYPE', 'on'],
+    ]);
+    for (const { error } of out.errors) expect(error).toBeInstanceOf(NetArgumentError);
+    expect((out.errors[1]!.error as Error).message).toBe(
+      'UdpSocket.setMulticastTTL: Expected ttl to be an integer from 0 to 255, got number 256',
+    );
+    expect(out.closed).toEqual(['EBADF', 'EBADF', 'EBADF']);
+  });
+});
