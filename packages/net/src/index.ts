@@ -15,3 +15,4 @@ export { TcpStream, type ConnectOptions } from './tcp-stream.js';
 export { ReadHalf, WriteHalf } from './split.js';
 export { toDuplex } from './duplex.js';
 export { UdpSocket, type Datagram } from './udp-socket.js';
+export { UnixListener, UnixStream } from './unix.js';

@@ -1,0 +1,52 @@
+/**
+ * `UnixListener` and `UnixStream`: Unix stream sockets by path. A Unix stream socket has exactly the API of a TCP
+ * one — reads and accepts stay cancel-safe, writes stay ordered — so these are the same classes, {@link TcpListener}
+ * and {@link TcpStream}, reached by a path instead of a host and port. They exist so that code that means a path
+ * says so, and gets a clear error when it is handed something else.
+ *
+ * @module
+ */
+import type { Future } from '@zokio/future';
+import { invalidArgument } from './errors.js';
+import { TcpListener, type BindOptions } from './tcp-listener.js';
+import { TcpStream, type ConnectOptions } from './tcp-stream.js';
+
+function checkPath(path: unknown, where: string): string {
+  if (typeof path !== 'string' || path.length === 0)
+    throw invalidArgument(where, 'path', 'a non-empty socket path', path, 'ERR_INVALID_ARG_TYPE');
+  return path;
+}
+
+/**
+ * Listens on a Unix stream socket.
+ *
+ * @example
+ * ```ts
+ * const listener = yield* UnixListener.bind('/tmp/app.sock');
+ * const stream = yield* listener.accept();
+ * ```
+ * @category Unix
+ */
+export const UnixListener = {
+  /** Binds `path` (which must not exist yet) and listens. Remove the file after closing the listener. */
+  bind(path: string, options?: BindOptions): Future<TcpListener> {
+    return TcpListener.bind({ path: checkPath(path, 'UnixListener.bind') }, options);
+  },
+} as const;
+
+/**
+ * Connects to a Unix stream socket.
+ *
+ * @example
+ * ```ts
+ * using stream = yield* UnixStream.connect('/tmp/app.sock');
+ * yield* stream.writeAll('ping');
+ * ```
+ * @category Unix
+ */
+export const UnixStream = {
+  /** Connects to the socket at `path`. **Cancel-safe**, as {@link TcpStream.connect}. */
+  connect(path: string, options?: ConnectOptions): Future<TcpStream> {
+    return TcpStream.connect({ path: checkPath(path, 'UnixStream.connect') }, options);
+  },
+} as const;
