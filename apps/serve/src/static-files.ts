@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { canonicalize, File, stat, type Stats } from '@zokio/fs';
 import { fn, type Future } from '@zokio/future';
 import { HttpError, type BodySink, type Handler, type Request, type Response } from '@zokio/http';
-import { acceptsGzip, GzipCache } from './compress.js';
+import { ContentCache, LocateCache } from './caches.js';
+import { acceptsGzip, gzipOf } from './compress.js';
 import { isNotModified, rangeStillValid, validatorsOf } from './conditional.js';
 import { contentTypeOf, isCompressible } from './mime.js';
 import { decideRange } from './range.js';
@@ -31,6 +32,13 @@ export interface StaticOptions {
   readonly gzip?: boolean;
   /** Bodies up to this size are read whole; larger ones are streamed. Default 256 KiB. */
   readonly inMemoryBytes?: number;
+  /**
+   * How long what a path resolved to (real path, metadata) is remembered: a changed file is noticed this late at
+   * most; 0 resolves every request. See `caches.ts`. Default 1000 ms.
+   */
+  readonly cacheMs?: number;
+  /** Bytes of file contents (and gzipped forms) kept in memory, keyed by validators. Default 64 MiB. */
+  readonly cacheBytes?: number;
 }
 
 const CHUNK_BYTES = 256 * 1024;
@@ -42,8 +50,16 @@ const FORBIDDEN = new Set(['EACCES', 'EPERM']);
 interface Site {
   readonly root: string;
   readonly index: string;
-  readonly gzip: GzipCache | undefined;
+  readonly gzip: boolean;
   readonly inMemoryBytes: number;
+  readonly located: LocateCache<Located>;
+  readonly contents: ContentCache;
+}
+
+/** A file a request path resolved to. */
+interface Located {
+  readonly real: string;
+  readonly stats: Stats;
 }
 
 function plain(status: number, body: string, headers: Record<string, string> = {}): Response {
@@ -117,8 +133,12 @@ const streamRange = fn(function* (path: string, offset: number, length: number, 
 const serveFile = fn(function* (site: Site, request: Request): Generator<Future<unknown>, Response, unknown> {
   if (request.method !== 'GET' && request.method !== 'HEAD')
     return plain(405, `Method Not Allowed: ${request.method}\n`, { allow: 'GET, HEAD' });
-  const found = yield* locate(site, request);
-  if (!('real' in found)) return found;
+  let found: Located | Response | undefined = site.located.get(request.path);
+  if (found === undefined) {
+    found = yield* locate(site, request);
+    if ('real' in found) site.located.set(request.path, found);
+    else return found;
+  }
   const { real, stats } = found;
   const size = stats.size;
   const type = contentTypeOf(real);
@@ -140,7 +160,7 @@ const serveFile = fn(function* (site: Site, request: Request): Generator<Future<
       : { kind: 'full' as const };
   const gzipped =
     range.kind === 'full' &&
-    site.gzip !== undefined &&
+    site.gzip &&
     compressible &&
     size >= GZIP_MIN_BYTES &&
     size <= GZIP_MAX_BYTES &&
@@ -158,8 +178,9 @@ const serveFile = fn(function* (site: Site, request: Request): Generator<Future<
       'content-range': `bytes */${size}`,
     });
 
-  if (gzipped && site.gzip !== undefined) {
-    const body = yield* site.gzip.get(`${real}\0${validators.etag}`, () => readRange(real, 0, size));
+  const whole = () => readRange(real, 0, size);
+  if (gzipped) {
+    const body = yield* site.contents.get(`${real}\0${validators.etag}\0gzip`, () => gzipOf(whole));
     return { headers: { ...headers, 'content-encoding': 'gzip', etag: gzipTag }, body };
   }
 
@@ -174,7 +195,10 @@ const serveFile = fn(function* (site: Site, request: Request): Generator<Future<
   }
   if (request.method === 'HEAD' || length > site.inMemoryBytes)
     return { status, headers, body: { length, write: (sink: BodySink) => streamRange(real, offset, length, sink) } };
-  return { status, headers, body: length === 0 ? '' : yield* readRange(real, offset, length) };
+  if (length === 0) return { status, headers, body: '' };
+  if (size > site.inMemoryBytes) return { status, headers, body: yield* readRange(real, offset, length) };
+  const content = yield* site.contents.get(`${real}\0${validators.etag}`, whole);
+  return { status, headers, body: content.subarray(offset, offset + length) };
 });
 
 /**
@@ -202,8 +226,10 @@ export const staticFiles = fn(function* (root: string, options: StaticOptions = 
   const site: Site = {
     root: real,
     index: options.index ?? 'index.html',
-    gzip: options.gzip === false ? undefined : new GzipCache(),
+    gzip: options.gzip !== false,
     inMemoryBytes: options.inMemoryBytes ?? 256 * 1024,
+    located: new LocateCache<Located>(options.cacheMs ?? 1000),
+    contents: new ContentCache(options.cacheBytes ?? 64 * 1024 * 1024),
   };
   const handler: Handler = (request) => serveFile(site, request);
   return handler;

@@ -15,7 +15,7 @@ describe.each(drivers)('conditional requests on %s', (driver) => {
   let srv: Running;
   beforeAll(async () => {
     site = makeSite();
-    srv = await startServer(driver, site.root);
+    srv = await startServer(driver, site.root, { static: { cacheMs: 0 } }); // every request sees the file as it is
   });
   afterAll(async () => {
     await srv?.stop();
@@ -140,5 +140,28 @@ describe.each(drivers)('conditional requests on %s', (driver) => {
     const identity = await get('/text.txt', { 'If-None-Match': zipped.headers['etag']! });
     expect(identity.status).toBe(304);
     expect(identity.headers['etag']).toBe(plain.headers['etag']);
+  });
+});
+
+describe.each(drivers)('the metadata cache on %s', (driver) => {
+  it('serves what it resolved for cacheMs, then sees the change', async () => {
+    const site = makeSite();
+    const srv = await startServer(driver, site.root, { static: { cacheMs: 300 } });
+    try {
+      const path = join(site.root, 'cached.txt');
+      writeFileSync(path, 'version one\n');
+      const first = await rawRequest(srv.port, 'GET', '/cached.txt', {});
+      writeFileSync(path, 'version two, longer\n');
+      const soon = await rawRequest(srv.port, 'GET', '/cached.txt', {});
+      expect(soon.body.toString()).toBe('version one\n'); // within cacheMs: the old version, whole and consistent
+      expect(soon.headers['etag']).toBe(first.headers['etag']);
+      await new Promise((r) => setTimeout(r, 400));
+      const later = await rawRequest(srv.port, 'GET', '/cached.txt', {});
+      expect(later.body.toString()).toBe('version two, longer\n');
+      expect(later.headers['etag']).not.toBe(first.headers['etag']);
+    } finally {
+      await srv.stop();
+      site.cleanup();
+    }
   });
 });

@@ -19,7 +19,8 @@ import {
   pathSegments,
   validatorsOf,
 } from '../src/index.js';
-import { GzipCache } from '../src/compress.js';
+import { ContentCache, LocateCache } from '../src/caches.js';
+import { gzipOf } from '../src/compress.js';
 import { rangeStillValid } from '../src/conditional.js';
 import { runtimeOn } from './harness.js';
 
@@ -217,36 +218,71 @@ describe('the access log', () => {
   });
 });
 
-describe('GzipCache', () => {
+describe('ContentCache and gzipOf', () => {
   const { run } = runtimeOn('js');
   const data = (i: number) =>
     Buffer.from(`${String(i).padStart(4, '0')} ${'the same text again and again '.repeat(40)}`);
 
   it('compresses once per key, then serves from memory without loading', async () => {
-    const cache = new GzipCache();
+    const cache = new ContentCache();
     let loads = 0;
     const load = () => {
       loads++;
       return ready(data(1));
     };
-    const first = await run(cache.get('k', load));
+    const first = await run(cache.get('k', () => gzipOf(load)));
     expect(gunzipSync(first).equals(data(1))).toBe(true);
-    expect(await run(cache.get('k', load))).toBe(first);
+    expect(await run(cache.get('k', () => gzipOf(load)))).toBe(first);
     expect(loads).toBe(1);
   });
 
-  it('keeps its byte count right when one key is compressed by concurrent misses', async () => {
-    const sizes = await Promise.all([0, 1, 2, 3].map((i) => run(new GzipCache().get('x', () => ready(data(i))))));
-    const room = 4 * Math.max(...sizes.map((b) => b.length));
+  it('keeps its byte count right when one key is loaded by concurrent misses', async () => {
+    const sizes = [0, 1, 2, 3].map((i) => data(i).length);
+    const room = 4 * Math.max(...sizes);
     // Counting k0 twice would overflow the room and evict it.
-    expect(2 * sizes[0]!.length + sizes[1]!.length + sizes[2]!.length + sizes[3]!.length).toBeGreaterThan(room);
-    const cache = new GzipCache(room);
+    expect(2 * sizes[0]! + sizes[1]! + sizes[2]! + sizes[3]!).toBeGreaterThan(room);
+    const cache = new ContentCache(room);
     const get = (i: number): Future<Buffer> => cache.get(`k${i}`, () => ready(data(i)));
-    // Two misses of k0 at once: both compress, and the second put replaces the first.
+    // Two misses of k0 at once: both load, and the second put replaces the first.
     await Promise.all([run(get(0)), run(get(0))]);
     const k0 = await run(get(0));
     for (const i of [1, 2, 3]) await run(get(i));
     // Four entries fit in four entries' room: k0 is still cached.
     expect(await run(get(0))).toBe(k0);
+    expect(cache.bytes).toBe(sizes.reduce((a, b) => a + b, 0));
+  });
+
+  it('evicts the least recently used entry when full', async () => {
+    const room = 4 * data(0).length; // an entry may take a quarter of the room
+    const cache = new ContentCache(room);
+    const get = (i: number): Future<Buffer> => cache.get(`k${i}`, () => ready(data(i)));
+    const k0 = await run(get(0));
+    for (const i of [1, 2, 3]) await run(get(i));
+    expect(await run(get(0))).toBe(k0); // k0 used: k1 is now the oldest
+    await run(get(4)); // over the room: k1 goes
+    expect(await run(get(0))).toBe(k0);
+    expect(cache.bytes).toBe(room);
+    let reloaded = false;
+    await run(cache.get('k1', () => ((reloaded = true), ready(data(1)))));
+    expect(reloaded).toBe(true);
+  });
+});
+
+describe('LocateCache', () => {
+  it('keeps a value for its lifetime, then forgets it; 0 keeps nothing', async () => {
+    const cache = new LocateCache<string>(50);
+    cache.set('a', 'x');
+    expect(cache.get('a')).toBe('x');
+    await new Promise((r) => setTimeout(r, 70));
+    expect(cache.get('a')).toBeUndefined();
+    const none = new LocateCache<string>(0);
+    none.set('a', 'x');
+    expect(none.get('a')).toBeUndefined();
+  });
+
+  it('drops the oldest half when full', () => {
+    const cache = new LocateCache<number>(60_000, 4);
+    for (let i = 0; i < 5; i++) cache.set(`k${i}`, i);
+    expect([0, 1, 2, 3, 4].map((i) => cache.get(`k${i}`))).toEqual([undefined, undefined, 2, 3, 4]);
   });
 });

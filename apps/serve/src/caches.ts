@@ -1,0 +1,100 @@
+/**
+ * The two caches that let a warm site be served with no file-system work per request:
+ *
+ * - {@link LocateCache}: what a request path resolved to — its real path and metadata — for `ttlMs` (default 1 s).
+ *   Resolving costs a `realpath(3)` on libuv's thread pool (there is no io_uring op for it: two thread hand-offs)
+ *   and a `statx` on io_uring's worker pool; measured, they were most of a small file's serving cost. Only files
+ *   are kept, never a refusal, so a file that appears is found at once. Staleness is bounded by `ttlMs`: a changed
+ *   file is noticed up to `ttlMs` late. Security: an entry was inside the root when resolved; a symlink *swapped in*
+ *   under the root meanwhile is noticed up to `ttlMs` late — the race every resolve-then-open server has, with a
+ *   window of `ttlMs` instead of microseconds. Use `ttlMs` 0 where the root is writable by someone you do not trust.
+ * - {@link ContentCache}: file contents (and their gzipped forms) by real path *and validators*, so an entry can
+ *   never be stale: a changed file has a new key. Bounded in bytes, least recently used out first.
+ *
+ * @module
+ */
+import { fn, ready, type Future } from '@zokio/future';
+
+/** Values by key for `ttlMs`, at most `maxEntries` of them (the oldest half dropped when full). */
+export class LocateCache<V> {
+  readonly #entries = new Map<string, { readonly value: V; readonly until: number }>();
+  readonly #ttlMs: number;
+  readonly #maxEntries: number;
+
+  constructor(ttlMs: number, maxEntries = 10_000) {
+    this.#ttlMs = ttlMs;
+    this.#maxEntries = maxEntries;
+  }
+
+  get(key: string): V | undefined {
+    const hit = this.#entries.get(key);
+    if (hit === undefined) return undefined;
+    if (hit.until > performance.now()) return hit.value;
+    this.#entries.delete(key);
+    return undefined;
+  }
+
+  set(key: string, value: V): void {
+    if (this.#ttlMs <= 0) return;
+    if (this.#entries.size >= this.#maxEntries) {
+      let drop = this.#maxEntries >> 1;
+      for (const k of this.#entries.keys()) {
+        if (drop-- <= 0) break;
+        this.#entries.delete(k);
+      }
+    }
+    this.#entries.delete(key);
+    this.#entries.set(key, { value, until: performance.now() + this.#ttlMs });
+  }
+}
+
+/** Buffers by key, at most `maxBytes` in all, least recently used out first. */
+export class ContentCache {
+  readonly #entries = new Map<string, Buffer>();
+  readonly #maxBytes: number;
+  #bytes = 0;
+
+  constructor(maxBytes = 64 * 1024 * 1024) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /** The buffer for `key`: cached, or made by `load()` now and kept. */
+  get(key: string, load: () => Future<Buffer>): Future<Buffer> {
+    const hit = this.#entries.get(key);
+    if (hit !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, hit); // most recently used last
+      return ready(hit);
+    }
+    return loadAndKeep(this, key, load);
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** @internal */
+  put(key: string, value: Buffer): void {
+    if (value.length > this.#maxBytes / 4) return;
+    // Concurrent misses for one key each put it: count out the bytes of the entry replaced.
+    const before = this.#entries.get(key);
+    if (before !== undefined) {
+      this.#entries.delete(key);
+      this.#bytes -= before.length;
+    }
+    this.#entries.set(key, value);
+    this.#bytes += value.length;
+    for (const [k, v] of this.#entries) {
+      if (this.#bytes <= this.#maxBytes) break;
+      this.#entries.delete(k);
+      this.#bytes -= v.length;
+    }
+  }
+}
+
+const loadAndKeep = fn(function* (cache: ContentCache, key: string, load: () => Future<Buffer>) {
+  const value = yield* load();
+  cache.put(key, value);
+  return value;
+});
