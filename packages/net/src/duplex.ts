@@ -40,6 +40,7 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
   let afterFlight: (() => void) | undefined;
   let reading = false;
   let readToken = -1;
+  let destroyed = false;
 
   const settled = () => {
     inFlight--;
@@ -51,39 +52,61 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
   };
 
   const closeSocket = (then: () => void) => driver.close(fd, { complete: () => then() });
-  const kept = stream.gate.kept.splice(0);
-  // The socket is the duplex's from here: the TcpStream is marked closed without closing it.
+  // The socket is the duplex's from here: the TcpStream is marked closed without closing it, and its multishot
+  // receive (if any) is stopped. Bytes that receive, or a dropped read's, still delivers land in the gate's `kept`:
+  // the duplex hands those out first, and submits receives of its own only once the gate is quiet.
+  const gate = stream.gate;
+  gate.receiver?.interrupt();
   stream.detach();
+
+  /** One receive of the duplex's own, into a pool buffer. */
+  const receive = (): void => {
+    reading = true;
+    const buf = driver.pool.acquire(MAX_BUFFER_BYTES);
+    inFlight++;
+    readToken = driver.recv(
+      fd,
+      buf,
+      {
+        complete: (res) => {
+          reading = false;
+          const chunk = res > 0 ? Buffer.from(buf.bytes.subarray(0, res)) : undefined;
+          driver.pool.release(buf);
+          const gone = afterFlight !== undefined;
+          settled();
+          if (gone) return;
+          if (res < 0) duplex.destroy(IoError.fromResult(res, 'recv', label));
+          else duplex.push(chunk ?? null);
+        },
+      },
+      { length: MAX_BUFFER_BYTES },
+    );
+  };
+
+  const pull = (): void => {
+    if (reading) return;
+    const first = gate.kept.shift();
+    if (first !== undefined) {
+      duplex.push(first);
+      return;
+    }
+    if (!gate.quiet) {
+      reading = true;
+      gate.wait({
+        wake: () => {
+          reading = false;
+          if (!destroyed) pull();
+        },
+      });
+      return;
+    }
+    receive();
+  };
 
   const duplex: Duplex = new Duplex({
     highWaterMark: options.highWaterMark ?? MAX_BUFFER_BYTES,
     read() {
-      if (reading) return;
-      const first = kept.shift();
-      if (first !== undefined) {
-        this.push(first);
-        return;
-      }
-      reading = true;
-      const buf = driver.pool.acquire(MAX_BUFFER_BYTES);
-      inFlight++;
-      readToken = driver.recv(
-        fd,
-        buf,
-        {
-          complete: (res) => {
-            reading = false;
-            const chunk = res > 0 ? Buffer.from(buf.bytes.subarray(0, res)) : undefined;
-            driver.pool.release(buf);
-            const destroyed = afterFlight !== undefined;
-            settled();
-            if (destroyed) return;
-            if (res < 0) duplex.destroy(IoError.fromResult(res, 'recv', label));
-            else duplex.push(chunk ?? null);
-          },
-        },
-        { length: MAX_BUFFER_BYTES },
-      );
+      pull();
     },
     write(chunk: Buffer, _encoding, callback) {
       const send = (offset: number) => {
@@ -98,9 +121,9 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
           {
             complete: (res) => {
               driver.pool.release(buf);
-              const destroyed = afterFlight !== undefined;
+              const gone = afterFlight !== undefined;
               settled();
-              if (destroyed) return;
+              if (gone) return;
               if (res < 0) callback(IoError.fromResult(res, 'send', label));
               else send(offset + res);
             },
@@ -120,6 +143,7 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
       });
     },
     destroy(error, callback) {
+      destroyed = true;
       const finish = () => closeSocket(() => callback(error));
       if (inFlight === 0) return finish();
       afterFlight = finish;

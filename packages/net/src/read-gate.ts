@@ -15,6 +15,7 @@
  * @module
  */
 import { FutureBase, PENDING, type Cleanup, type Context, type Future, type Poll, type Waker } from '@zokio/future';
+import type { MultishotReceiver } from './multishot.js';
 
 /** An op that can be asked to stop while its future keeps waiting for it (`OpFuture.interrupt`). @internal */
 export interface Interruptible {
@@ -27,17 +28,28 @@ export class ReadGate<T> {
   orphans = 0;
   /** The receive in flight for the current read, if any: closing the socket interrupts it. */
   current: Interruptible | undefined = undefined;
+  /** The stream's multishot receive, where the driver has provided buffers (see `multishot.ts`). */
+  receiver: MultishotReceiver | undefined = undefined;
   #waiters: Waker[] = [];
 
   /** A dropped read's final result arrived: keep it (unless `undefined`) and let waiting readers go on. */
   settleOrphan(value: T | undefined): void {
     this.orphans--;
     if (value !== undefined) this.kept.push(value);
-    if (this.orphans === 0) {
-      const waiters = this.#waiters;
-      this.#waiters = [];
-      for (const waker of waiters) waker.wake();
-    }
+    this.settled();
+  }
+
+  /** True while no receive of this gate is in flight: no orphan, no multishot receive. */
+  get quiet(): boolean {
+    return this.orphans === 0 && this.receiver?.busy !== true;
+  }
+
+  /** A receive of this gate ended: if none is left in flight, waiting readers go on. */
+  settled(): void {
+    if (!this.quiet) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waker of waiters) waker.wake();
   }
 
   wait(waker: Waker): void {

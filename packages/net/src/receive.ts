@@ -38,6 +38,11 @@ interface Receiving {
 
 const receiving = new WeakMap<IoDriver, Receiving>();
 
+/** The driver's provided buffers for stream receives, or `null` where it has none. @internal */
+export function groupOf(driver: IoDriver): BufferGroup | null {
+  return receivingOf(driver).group;
+}
+
 function receivingOf(driver: IoDriver): Receiving {
   let state = receiving.get(driver);
   if (state === undefined) {

@@ -31,7 +31,8 @@ import { timeout, TimeoutError } from '@zokio/time';
 import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
 import { closedSocket, ConnectTimeoutError, invalidArgument, UnexpectedEofError } from './errors.js';
 import { GatedRead, ReadGate, type ReadSource } from './read-gate.js';
-import { ReceiveFuture } from './receive.js';
+import { MultishotRead, MultishotReceiver, takeKept } from './multishot.js';
+import { groupOf, ReceiveFuture } from './receive.js';
 import { connectSocket, openSocket, shutdownSocket } from './socket-ops.js';
 import { splitStream, type ReadHalf, type WriteHalf } from './split.js';
 import { WriteLine } from './write-line.js';
@@ -104,17 +105,6 @@ function checkConnectTimeout(options: unknown): number | undefined {
   if (typeof ms !== 'number') throw invalidArgument('TcpStream.connect', 'timeout', what, ms, 'ERR_INVALID_ARG_TYPE');
   if (Number.isNaN(ms) || ms <= 0) throw invalidArgument('TcpStream.connect', 'timeout', what, ms);
   return ms === Infinity ? undefined : ms;
-}
-
-/** Takes up to `max` bytes from the front of the kept chunks. */
-function takeKept(gate: ReadGate<Buffer>, max: number): Buffer {
-  const first = gate.kept[0]!;
-  if (first.length <= max) {
-    gate.kept.shift();
-    return first;
-  }
-  gate.kept[0] = first.subarray(max);
-  return first.subarray(0, max);
 }
 
 /** The address of `fd` (local or peer), or `undefined` if the socket has none. @internal */
@@ -254,7 +244,14 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
     const fd = this.#open('recv');
     const max = Math.min(checkCount(maxLength, 'TcpStream.read', 'maxLength'), MAX_BUFFER_BYTES);
     if (max === 0) return ready(Buffer.alloc(0));
-    return new GatedRead(this.#gate, this, fd, max);
+    const gate = this.#gate;
+    let receiver = gate.receiver;
+    if (receiver === undefined) {
+      const group = groupOf(this.#driver);
+      if (group === null) return new GatedRead(gate, this, fd, max); // no provided buffers: one receive per read
+      receiver = gate.receiver = new MultishotReceiver(this.#driver, group, gate, fd, this.#label);
+    }
+    return new MultishotRead(receiver, gate, this, fd, max);
   }
 
   /** @internal {@link ReadSource}: one receive. */
@@ -460,6 +457,7 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
     if (fd < 0) return -1;
     this.#fd = -1;
     this.#gate.current?.interrupt();
+    this.#gate.receiver?.interrupt();
     this.#line?.close();
     return fd;
   }
@@ -473,6 +471,7 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
   /** @internal Interrupts a receive in flight (a read half closed while the write half lives on). */
   interruptRead(): void {
     this.#gate.current?.interrupt();
+    this.#gate.receiver?.interrupt();
   }
 
   /** Closes the socket, for `using` in a generator: the close is submitted at once. */

@@ -244,7 +244,7 @@ describe.each(drivers)('load on %s', (driver) => {
         });
         let dropped = 0;
         let rounds = 0;
-        for (; dropped < 200 && rounds < 2000; rounds++) {
+        for (; dropped < 200 && rounds < 10_000; rounds++) {
           const size = 1 + ((rounds * 7919) % 3000);
           let got: Buffer | 'dropped';
           switch (rounds % 5) {
