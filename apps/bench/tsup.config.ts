@@ -25,11 +25,14 @@ export default packageConfig({
     'net/bench': 'src/net/bench.ts',
     'net/zokio-server': 'src/net/zokio-server.ts',
     'net/node-server': 'src/net/node-server.ts',
-    // The HTTP scenario: the child that runs wrk against a server, and the three servers.
+    // The HTTP scenarios: the child that runs wrk against a server, and http_hello's three servers.
     'http/bench': 'src/http/bench.ts',
     'http/zokio-server': 'src/http/zokio-server.ts',
     'http/node-http-server': 'src/http/node-http-server.ts',
     'http/node-net-server': 'src/http/node-net-server.ts',
+    // serve_static's static file servers: @zokio/serve, and node:http with fs.promises, sirv or serve-static.
+    'http/static-zokio-server': 'src/http/static-zokio-server.ts',
+    'http/static-node-server': 'src/http/static-node-server.ts',
   },
   format: ['esm'],
   dts: false,

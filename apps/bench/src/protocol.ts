@@ -24,17 +24,17 @@ export interface ChildResult {
   readonly overshootMs?: Lateness;
   /**
    * `tcp_echo`: the round-trip times of the measured run (send of a message to the last byte of its echo);
-   * `http_hello`: wrk's latencies (a request's send to its whole response).
+   * the HTTP scenarios: wrk's latencies (a request's send to its whole response).
    */
   readonly roundTripMs?: Latency;
   /**
-   * `tcp_echo`, `http_hello`: the load client's (wrk's) CPU time over the measured run ÷ its length (1 = one core,
-   * busy throughout).
+   * `tcp_echo` and the HTTP scenarios: the load client's (wrk's) CPU time over the measured run ÷ its length (1 =
+   * one core, busy throughout).
    */
   readonly clientCpu?: number;
-  /** `http_hello`: the server process's CPU time (user + system) over the measured run ÷ its length. */
+  /** The HTTP scenarios: the server process's CPU time (user + system) over the measured run ÷ its length. */
   readonly serverCpu?: number;
-  /** `http_hello`: the server process's CPU time over the measured run ÷ the requests served, in ns. */
+  /** The HTTP scenarios: the server process's CPU time over the measured run ÷ the requests served, in ns. */
   readonly serverCpuNsPerOp?: number;
   /** `conn_memory`: the server's resident-set growth per idle connection. */
   readonly bytesPerConnection?: number;

@@ -110,8 +110,8 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
   // Runs of a variant are sized per contender (`n`); wall time per op where the scenario is a cost per op.
   const sized = info.variants !== undefined;
   const ns = info.nsPerOp === true;
-  // Round-trip times (`tcp_echo`) or wrk's latencies (`http_hello`): the median over the rounds of each run's median
-  // and p99, and the load client's CPU; the server's CPU (`http_hello`), per request and as a share of one core.
+  // Round-trip times (`tcp_echo`) or wrk's latencies (the HTTP scenarios): the median over the rounds of each run's
+  // median and p99, and the load client's CPU; the server's CPU (HTTP), per request and as a share of one core.
   const rtt = scenario.summaries.some((s) => s.roundTripMs !== undefined);
   const http = isHttpScenario(scenario.name);
   const rttHeader = http ? ['median latency', 'p99 latency', 'wrk CPU'] : ['median RTT', 'p99 RTT', 'client CPU'];

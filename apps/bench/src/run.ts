@@ -37,6 +37,7 @@ import {
   QUICK,
   RUNTIME_CONTENDERS,
   SCENARIO_INFO,
+  SERVE_CONTENDERS,
   scenarioContenders,
   SCENARIOS,
   type ScenarioName,
@@ -55,10 +56,17 @@ import {
 /**
  * Every contender: the runtime scenarios' (the first, `promise`, their baseline), then the I/O scenarios', then the
  * fs scenarios' (`fs.read` and `FileHandle.read` run in both I/O and fs scenarios), then the TCP scenarios', then
- * the HTTP scenarios' (`node:net` and the zokio backends name the server in both).
+ * `http_hello`'s and `serve_static`'s (`node:net` and the zokio backends name the server in several).
  */
 const CONTENDERS: readonly string[] = [
-  ...new Set([...RUNTIME_CONTENDERS, ...IO_CONTENDERS, ...FS_CONTENDERS, ...NET_CONTENDERS, ...HTTP_CONTENDERS]),
+  ...new Set([
+    ...RUNTIME_CONTENDERS,
+    ...IO_CONTENDERS,
+    ...FS_CONTENDERS,
+    ...NET_CONTENDERS,
+    ...HTTP_CONTENDERS,
+    ...SERVE_CONTENDERS,
+  ]),
 ];
 const BASELINE = 'promise';
 const DEFAULT_ROUNDS = 5;

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { serveTarget, SITE_FILES } from './http/site.js';
 
 /** The scenario names, as given on the command line and written in results. */
 export const RUNTIME_SCENARIOS = [
@@ -29,8 +30,11 @@ export const FS_SCENARIOS = ['small_files', 'file_random_read', 'sequential_read
 /** `@zokio/net` against `node:net`: an echo server's round trips, and the memory of idle connections. */
 export const NET_SCENARIOS = ['tcp_echo', 'conn_memory'] as const;
 
-/** `@zokio/http` against `node:http` and a minimal HTTP server on `node:net`, loaded by `wrk`. */
-export const HTTP_SCENARIOS = ['http_hello'] as const;
+/**
+ * Loaded by `wrk`: `@zokio/http` against `node:http` and a minimal HTTP server on `node:net` (`http_hello`), and
+ * `@zokio/serve` against static file servers on `node:http` (`serve_static`).
+ */
+export const HTTP_SCENARIOS = ['http_hello', 'serve_static'] as const;
 
 export const SCENARIOS = [
   ...RUNTIME_SCENARIOS,
@@ -91,6 +95,14 @@ export const NET_CONTENDERS = ['node:net', 'zokio-io_uring', 'zokio-epoll', 'zok
  * that I/O backend.
  */
 export const HTTP_CONTENDERS = ['node:http', 'node:net', 'zokio-io_uring', 'zokio-epoll'] as const;
+
+/**
+ * `serve_static`'s contenders: a static file server `wrk` loads, each in its own process, serving the same generated
+ * site. `node:http+fs` is `http.createServer` with `fs.promises` `stat` and `readFile` on every request (the
+ * baseline); `sirv` and `serve-static` are those middlewares on `http.createServer`; `zokio-<backend>` is
+ * `staticFiles` from `@zokio/serve` on `HttpServer` from `@zokio/http`, on a runtime with that I/O backend.
+ */
+export const SERVE_CONTENDERS = ['node:http+fs', 'sirv', 'serve-static', 'zokio-io_uring', 'zokio-epoll'] as const;
 
 /** `spawn`: N tasks suspend on one gate; the gate opens; all are joined. */
 export interface SpawnParams {
@@ -243,14 +255,29 @@ export interface ConnMemoryParams {
  * `GET /` with `Hello, World!`: `warmupS` seconds of warm-up, then `durationS` seconds measured (wrk takes whole
  * seconds). The server is pinned to one CPU and wrk to another where the machine has two.
  */
-export interface HttpHelloParams {
+export interface HttpHelloParams extends HttpLoad {
   readonly connections: readonly number[];
+}
+
+/** How wrk loads a server in the HTTP scenarios: its threads, the warm-up and measured runs, its timeout. */
+export interface HttpLoad {
   /** wrk's `-t`. */
   readonly threads: number;
   readonly warmupS: number;
   readonly durationS: number;
   /** wrk's `--timeout`: a response later than this counts as a timeout error (wrk's default is 2 s). */
   readonly timeoutS: number;
+}
+
+/**
+ * `serve_static`: `wrk` with one thread and `connections` connections against a static file server serving a
+ * generated site (`http/site.ts`), requesting one file per variant: `files` are the variants, each the size in KiB
+ * of the file requested (18: `GET /`, the index page; 100: `GET /assets/app.js`). Warm-up and measured runs as
+ * `http_hello`'s.
+ */
+export interface ServeStaticParams extends HttpLoad {
+  readonly connections: number;
+  readonly files: readonly number[];
 }
 
 export interface Params {
@@ -270,6 +297,7 @@ export interface Params {
   readonly tcp_echo: TcpEchoParams;
   readonly conn_memory: ConnMemoryParams;
   readonly http_hello: HttpHelloParams;
+  readonly serve_static: ServeStaticParams;
 }
 
 /** The file `driver_read` reads: 1 GiB, in the page cache. `file_random_read` and `sequential_read` read it too. */
@@ -341,6 +369,9 @@ export const FULL: Params = {
   // 1 s of warm-up and 5 s measured per run: about 7 s per child with the server's start, 2.8 minutes for
   // 4 contenders × 2 connection counts × 3 rounds.
   http_hello: { connections: [50, 256], threads: 1, warmupS: 1, durationS: 5, timeoutS: 2 },
+  // http_hello's wrk at 50 connections, for each of the two files: 5 contenders × 2 files × 3 rounds, about 7 s a
+  // child.
+  serve_static: { connections: 50, files: [18, 100], threads: 1, warmupS: 1, durationS: 5, timeoutS: 2 },
 };
 
 /** Sizes of `--quick`: a smoke run that proves every contender works, not a measurement. */
@@ -387,6 +418,8 @@ export const QUICK: Params = {
   conn_memory: { ...CONN_MEMORY, connections: 1_000, idleMs: 100 },
   // 1 s of warm-up and 2 s measured: about 3.5 s per child, under 30 s for the 8 children.
   http_hello: { ...FULL.http_hello, warmupS: 1, durationS: 2 },
+  // The same: 1 s of warm-up and 2 s measured, 10 children.
+  serve_static: { ...FULL.serve_static, warmupS: 1, durationS: 2 },
 };
 
 /** Sizes of the warm-up each child runs before its measured run, so the JIT has compiled the hot paths. */
@@ -413,8 +446,9 @@ export const WARMUP: Params = {
   // The TCP scenarios warm up inside the run (`warmupMs`, `warmupConnections`): unused.
   tcp_echo: FULL.tcp_echo,
   conn_memory: FULL.conn_memory,
-  // So does the HTTP scenario (`warmupS`, a wrk run of its own): unused.
+  // So do the HTTP scenarios (`warmupS`, a wrk run of its own): unused.
   http_hello: FULL.http_hello,
+  serve_static: FULL.serve_static,
 };
 
 /** How a scenario is reported. */
@@ -889,6 +923,48 @@ const HTTP_INFO: Readonly<Record<HttpScenarioName, ScenarioInfo>> = {
       'reconnects), on `Runtime.create({ io })` with the backend its name ends in. `wrk CPU` and `server CPU` are ' +
       'each process’s CPU time over the measured run ÷ its length: wrk under 100 % was not what bounded the rate; a ' +
       'server under 100 % was waiting for work, or for a CPU something else held.',
+  },
+  serve_static: {
+    title: 'serve_static: a static site under wrk',
+    unit: 'requests/s',
+    // Time-bounded: the count is what wrk got through, so a run reports its own `n`.
+    ops: () => 0,
+    measures: 'throughput',
+    contenders: SERVE_CONTENDERS,
+    alsoAgainst: 'sirv',
+    variants: {
+      name: 'file',
+      values: (p) => p.serve_static.files,
+      label: (kib) => `GET ${serveTarget(kib).url} (${fmt(kib)} KiB)`,
+      slug: (kib) => `${kib}k`,
+    },
+    rounds: 3,
+    describe: (p) => {
+      const s = p.serve_static;
+      const files = SITE_FILES.map((f) => `\`${f.path}\` (${binary(f.bytes)})`).join(', ');
+      return (
+        `\`wrk -t${s.threads} -c${s.connections} --latency\` against a static file server on 127.0.0.1 serving a ` +
+        `generated site written to a temporary directory before the run (${files}), requesting one file per ` +
+        `table (\`GET /\`, the index page, or \`GET /assets/app.js\`), keep-alive, no \`Accept-Encoding\`: ` +
+        `${s.warmupS} s of warm-up, then a fresh wrk run of ${s.durationS} s measured. Each server's answer is ` +
+        'checked once first (`200`, the media type, `content-length`, an `etag`, the body byte for byte). Each ' +
+        'server is its own `node` process, pinned to one CPU with `taskset` and wrk to another (where there are ' +
+        "two); requests/s and latency are wrk's, server CPU is the server process's user + system time over the " +
+        'measured run (`/proc/<pid>/stat`, every thread), per request and as a share of one core'
+      );
+    },
+    caveat:
+      '`node:http+fs` is `http.createServer` with what a Node program writes: on every request ' +
+      '`fs.promises.stat`, then `fs.promises.readFile` (open, fstat, read, close: each a trip to libuv’s thread ' +
+      'pool), then `res.writeHead(200, { content-type, content-length, etag })` and `res.end(body)`. `sirv` ' +
+      "(production mode, `etag: true`) walks the directory once at start-up and keeps each file's headers, then " +
+      'per request `fs.createReadStream(file).pipe(res)`: no `stat`, but open, read and close on the thread pool. ' +
+      '`serve-static` (Express’s) `stat`s the file and streams it on every request, with `ETag`, `Last-Modified`, ' +
+      '`Cache-Control` and `Accept-Ranges`. zokio is `staticFiles(root)` from `@zokio/serve` with its defaults on ' +
+      "`HttpServer.bind('127.0.0.1:0', handler)`, on `Runtime.create({ io })` with the backend its name ends in: " +
+      'it remembers what a path resolved to for 1 s (a `realpath` and a `statx` once a second) and keeps files up ' +
+      'to 256 KiB in memory by their validators, so a warm request reads no file at all; the peers read the file ' +
+      'on every request. Both files here are under 256 KiB.',
   },
 };
 

@@ -140,11 +140,11 @@ export interface ContenderSummary {
     { readonly median: Summary; readonly p99: Summary; readonly max: Summary; readonly early: Summary } | undefined;
   /** `tcp_echo`: each round-trip statistic, summarized over the rounds. */
   readonly roundTripMs: { readonly median: Summary; readonly p99: Summary; readonly max: Summary } | undefined;
-  /** `tcp_echo`, `http_hello`: the load client's share of one core over the measured run. */
+  /** `tcp_echo` and the HTTP scenarios: the load client's share of one core over the measured run. */
   readonly clientCpu: Summary | undefined;
-  /** `http_hello`: the server's share of one core over the measured run. */
+  /** The HTTP scenarios: the server's share of one core over the measured run. */
   readonly serverCpu: Summary | undefined;
-  /** `http_hello`: the server's CPU time per request, in ns. */
+  /** The HTTP scenarios: the server's CPU time per request, in ns. */
   readonly serverCpuNsPerOp: Summary | undefined;
   /** `conn_memory`: the server's resident-set growth per idle connection. */
   readonly bytesPerConnection: Summary | undefined;

@@ -40,7 +40,7 @@ import { summarizeScenario, type RunRecord } from '../src/stats.js';
 
 describe('the HTTP scenario’s sizes and contenders', () => {
   it('loads with one wrk thread and 50 and 256 connections: 1 s of warm-up, then 5 s (2 s when quick)', () => {
-    expect(HTTP_SCENARIOS).toEqual(['http_hello']);
+    expect(HTTP_SCENARIOS).toEqual(['http_hello', 'serve_static']);
     expect(SCENARIOS).toContain('http_hello');
     expect(isHttpScenario('http_hello')).toBe(true);
     expect(isHttpScenario('tcp_echo')).toBe(false);

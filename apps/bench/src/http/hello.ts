@@ -104,21 +104,30 @@ export interface HelloCheck {
 }
 
 /**
+ * A response head (without the empty line that ends it) as its status line and its fields by lower-case name, the
+ * last of a repeated name kept. Throws an `Error` for a line that is not a field.
+ */
+export function parseHead(head: string): { readonly status: string; readonly headers: Record<string, string> } {
+  const [status = '', ...fields] = head.split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const field of fields) {
+    const colon = field.indexOf(':');
+    if (colon <= 0) throw new Error(`Expected a header field "name: value", got ${JSON.stringify(field)}`);
+    headers[field.slice(0, colon).toLowerCase()] = field.slice(colon + 1).trim();
+  }
+  return { status, headers };
+}
+
+/**
  * Checks one complete response to `GET /` (head and body, nothing after): `200`, a `date`, `content-type:
  * text/plain`, `content-length: 13` and `Hello, World!`. Throws an `Error` saying what differs.
  */
 export function checkHelloResponse(raw: string): HelloCheck {
   const end = raw.indexOf('\r\n\r\n');
   if (end === -1) throw new Error(`Expected a response head ended by an empty line, got ${JSON.stringify(raw)}`);
-  const [statusLine, ...fields] = raw.slice(0, end).split('\r\n');
+  const { status: statusLine, headers } = parseHead(raw.slice(0, end));
   if (statusLine !== 'HTTP/1.1 200 OK') {
     throw new Error(`Expected the status line "HTTP/1.1 200 OK", got ${JSON.stringify(statusLine)}`);
-  }
-  const headers: Record<string, string> = {};
-  for (const field of fields) {
-    const colon = field.indexOf(':');
-    if (colon <= 0) throw new Error(`Expected a header field "name: value", got ${JSON.stringify(field)}`);
-    headers[field.slice(0, colon).toLowerCase()] = field.slice(colon + 1).trim();
   }
   const body = raw.slice(end + 4);
   const want: Record<string, string> = {

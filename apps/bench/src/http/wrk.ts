@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { HttpHelloParams } from '../scenarios.js';
+import type { HttpLoad } from '../scenarios.js';
 
 /** How to get wrk, said by every error that finds none. */
 export const WRK_INSTALL = 'apt-get install wrk';
@@ -114,15 +114,17 @@ export function prepareWrkScript(dir?: string): string {
   return path;
 }
 
-/** wrk's arguments for a run of `seconds` with `connections` connections against `port`. */
+/** wrk's arguments for a run of `seconds` with `connections` connections against `path` (`/`) on `port`. */
 export function wrkArgs(
   port: number,
   connections: number,
   seconds: number,
-  p: Pick<HttpHelloParams, 'threads' | 'timeoutS'>,
+  p: Pick<HttpLoad, 'threads' | 'timeoutS'>,
   script: string,
+  path = '/',
 ): string[] {
   if (!Number.isInteger(seconds) || seconds < 1) throw new RangeError(`Expected whole seconds ≥ 1, got ${seconds}`);
+  if (!path.startsWith('/')) throw new RangeError(`Expected a URL path starting with /, got ${JSON.stringify(path)}`);
   return [
     `-t${p.threads}`,
     `-c${connections}`,
@@ -132,7 +134,7 @@ export function wrkArgs(
     '--latency',
     '-s',
     script,
-    `http://127.0.0.1:${port}/`,
+    `http://127.0.0.1:${port}${path}`,
   ];
 }
 
