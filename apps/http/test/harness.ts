@@ -2,15 +2,13 @@
  * A real server for the tests: an {@link HttpServer} on 127.0.0.1, on a real runtime per I/O backend, and raw
  * socket helpers for what `fetch` would hide (pipelining, malformed input, timing).
  */
-import { readdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { probe, type IoBackendName } from '@zokio/io-driver';
+import type { IoBackendName } from '@zokio/io-driver';
+import { drivers, fdCount } from '@zokio/runtime/testing';
 import { Runtime } from '@zokio/runtime';
 import { HttpServer, type Handler, type ServeReport, type ServerOptions } from '../src/index.js';
 
-export const drivers: IoBackendName[] = probe()
-  .filter((b) => b.available)
-  .map((b) => b.name);
+export { drivers, fdCount };
 
 export interface Running {
   readonly server: HttpServer;
@@ -98,8 +96,4 @@ export async function eventually(check: () => boolean, ms = 2000): Promise<void>
 /** Responses in a raw byte stream: status codes in order. */
 export function statuses(text: string): number[] {
   return [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
-}
-
-export function fdCount(): number {
-  return readdirSync('/proc/self/fd').length;
 }

@@ -5,36 +5,19 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { probe, type IoBackendName } from '@zokio/io-driver';
-import { Runtime } from '@zokio/runtime';
-import type { Future } from '@zokio/future';
+import type { IoBackendName } from '@zokio/io-driver';
+import { drivers, fdCount, runtimeOn, tempDir as tempDirOf } from '@zokio/runtime/testing';
+import type { Runtime } from '@zokio/runtime';
 import { HttpServer, type ServeReport, type ServerOptions } from '@zokio/http';
 import { staticFiles, type StaticOptions } from '../src/index.js';
 
-export const drivers: IoBackendName[] = probe()
-  .filter((b) => b.available)
-  .map((b) => b.name);
-
-/** A runtime on `driver`, and `run(future)` to drive one future to its end on it. */
-export function runtimeOn(driver: IoBackendName): { rt: Runtime; run: <T>(f: Future<T>) => Promise<T> } {
-  const rt = Runtime.create({ io: driver });
-  return { rt, run: (f) => rt.blockOn(f) };
-}
+export { drivers, fdCount, runtimeOn };
 
 /** A fresh temp directory, removed by the returned function. */
-export function tempDir(prefix = 'zokio-serve-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** Open fds of this process: for leak checks. */
-export function fdCount(): number {
-  return readdirSync('/proc/self/fd').length;
-}
+export const tempDir = (prefix = 'zokio-serve-') => tempDirOf(prefix);
 
 export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 

@@ -1,0 +1,50 @@
+/**
+ * # @zokio/runtime/testing
+ *
+ * Helpers for testing code that does I/O on every backend this machine can run — zokio's own suites use them, and
+ * so can yours: `describe.each(drivers)` runs a suite once per backend, each on a real runtime.
+ *
+ * @example
+ * ```ts
+ * import { describe, expect, it } from 'vitest';
+ * import { drivers, runtimeOn } from '@zokio/runtime/testing';
+ * import { readFile } from '@zokio/fs';
+ * describe.each(drivers)('my file code on %s', (driver) => {
+ *   const { run } = runtimeOn(driver);
+ *   it('reads', async () => expect((await run(readFile('package.json'))).length).toBeGreaterThan(0));
+ * });
+ * ```
+ *
+ * @module
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Future } from '@zokio/future';
+import { probe, type IoBackendName } from '@zokio/io-driver';
+import { Runtime } from './runtime.js';
+
+/**
+ * The I/O backends that can run here, best first: `js` everywhere; `io_uring` and `epoll` where the native addon
+ * loads (and io_uring is allowed).
+ */
+export const drivers: IoBackendName[] = probe()
+  .filter((b) => b.available)
+  .map((b) => b.name);
+
+/** A runtime on `driver`, and `run(future)` to drive one future to its end on it. */
+export function runtimeOn(driver: IoBackendName): { rt: Runtime; run: <T>(f: Future<T>) => Promise<T> } {
+  const rt = Runtime.create({ io: driver });
+  return { rt, run: (f) => rt.blockOn(f) };
+}
+
+/** A fresh temp directory, and a function that removes it. */
+export function tempDir(prefix = 'zokio-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** This process's open file descriptors (Linux `/proc/self/fd`), for leak checks. */
+export function fdCount(): number {
+  return readdirSync('/proc/self/fd').length;
+}
