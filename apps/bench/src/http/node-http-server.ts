@@ -8,32 +8,16 @@
  *
  * @module
  */
-import { createServer } from 'node:http';
-import { Counts, die, integerFlag, serveCommands } from '../net/server-control.js';
-import { HELLO_BODY, HELLO_CONTENT_TYPE, clientGone } from './hello.js';
-
-const backlog = integerFlag(process.argv.slice(2), 'backlog');
-const counts = new Counts();
+import { integerFlag } from '../net/server-control.js';
+import { HELLO_BODY, HELLO_CONTENT_TYPE } from './hello.js';
+import { listenNodeHttp } from './serve-http.js';
 
 const LENGTH = Buffer.byteLength(HELLO_BODY);
 
-const server = createServer((_req, res) => {
-  res.writeHead(200, { 'content-type': HELLO_CONTENT_TYPE, 'content-length': LENGTH });
-  res.end(HELLO_BODY);
-});
-server.on('connection', (socket) => {
-  counts.accepted++;
-  counts.open++;
-  socket.on('close', () => counts.open--);
-});
-// What Node does by default for a client gone or a request it cannot parse, drop the connection; the latter counted.
-server.on('clientError', (error, socket) => {
-  if (!clientGone(error)) counts.failed(error);
-  socket.destroy();
-});
-server.on('error', die);
-server.listen({ host: '127.0.0.1', port: 0, backlog }, () => {
-  const address = server.address();
-  if (address === null || typeof address === 'string') die(new Error(`Expected a TCP address, got ${address}`));
-  serveCommands(address.port, counts);
-});
+listenNodeHttp(
+  (_req, res) => {
+    res.writeHead(200, { 'content-type': HELLO_CONTENT_TYPE, 'content-length': LENGTH });
+    res.end(HELLO_BODY);
+  },
+  integerFlag(process.argv.slice(2), 'backlog'),
+);

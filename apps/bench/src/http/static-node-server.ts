@@ -14,10 +14,10 @@
  * @module
  */
 import { stat, readFile } from 'node:fs/promises';
-import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
-import { Counts, die, flag, integerFlag, serveCommands } from '../net/server-control.js';
-import { clientGone } from './hello.js';
+import { Counts, die, flag, integerFlag } from '../net/server-control.js';
+import { listenNodeHttp } from './serve-http.js';
 
 const argv = process.argv.slice(2);
 const handlerName = flag(argv, 'handler');
@@ -106,20 +106,4 @@ async function handlerFor(name: string | undefined, dir: string): Promise<Reques
 }
 
 const handler = await handlerFor(handlerName, root).catch(die);
-const server = createServer(handler);
-server.on('connection', (socket) => {
-  counts.accepted++;
-  counts.open++;
-  socket.on('close', () => counts.open--);
-});
-// What Node does by default for a client gone or a request it cannot parse, drop the connection; the latter counted.
-server.on('clientError', (error, socket) => {
-  if (!clientGone(error)) counts.failed(error);
-  socket.destroy();
-});
-server.on('error', die);
-server.listen({ host: '127.0.0.1', port: 0, backlog }, () => {
-  const address = server.address();
-  if (address === null || typeof address === 'string') die(new Error(`Expected a TCP address, got ${address}`));
-  serveCommands(address.port, counts);
-});
+listenNodeHttp(handler, backlog, counts);

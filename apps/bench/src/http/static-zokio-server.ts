@@ -7,18 +7,12 @@
  *
  * @module
  */
-import { future } from '@zokio/future';
-import { HttpServer } from '@zokio/http';
-import { Runtime } from '@zokio/runtime';
 import { staticFiles } from '@zokio/serve';
-import { Counts, die, flag, integerFlag, serveCommands } from '../net/server-control.js';
+import { flag, integerFlag } from '../net/server-control.js';
+import { listenZokioHttp, runtimeFromArgs } from './serve-http.js';
 
 const argv = process.argv.slice(2);
-const backend = flag(argv, 'backend');
-if (backend !== 'io_uring' && backend !== 'epoll' && backend !== 'js') {
-  process.stderr.write(`Expected --backend to be one of io_uring, epoll, js, got ${JSON.stringify(backend)}\n`);
-  process.exit(2);
-}
+const rt = runtimeFromArgs(argv);
 const root = flag(argv, 'root');
 if (root === undefined || root === '') {
   process.stderr.write('Expected --root DIR, the directory to serve, got none\n');
@@ -26,26 +20,4 @@ if (root === undefined || root === '') {
 }
 const backlog = integerFlag(argv, 'backlog');
 
-// The row is labelled with its backend: ZOKIO_IO_DRIVER, which overrides the config's `io`, must not swap it.
-delete process.env['ZOKIO_IO_DRIVER'];
-const rt = Runtime.create({ io: backend });
-const io = /^\s*io:\s*(\S+)/m.exec(rt.describe())?.[1];
-if (io !== backend) die(new Error(`Expected the runtime's I/O backend to be ${backend}, got ${io ?? 'none'}`));
-
-const counts = new Counts();
-
-rt.blockOn(
-  future(function* () {
-    const handler = yield* staticFiles(root);
-    // `onError` counts what the server would log (a handler's error, a failed accept): the bench reports it.
-    const server = yield* HttpServer.bind('127.0.0.1:0', handler, {
-      backlog,
-      onError: (error) => counts.failed(error),
-    });
-    const address = server.address;
-    if (address.family === 'unix') throw new Error(`Expected a TCP address, got ${address.path}`);
-    counts.detail = () => `${server.connections} connections open`;
-    serveCommands(address.port, counts);
-    yield* server.serve();
-  }),
-).catch(die);
+listenZokioHttp(rt, () => staticFiles(root), backlog);
