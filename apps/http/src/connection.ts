@@ -508,21 +508,17 @@ const serveConnection = fn(function* (conn: Connection) {
       if (!body.done && keepAlive) keepAlive = !conn.awaitingContinue && (yield* discardRest(body));
       if (server.closing) keepAlive = false;
       let sent: number;
-      if (isWriter(response.body)) sent = yield* streamResponse(conn, head, response, keepAlive);
-      else {
-        try {
-          sent = queueResponse(conn, head, response, keepAlive);
-        } catch (error) {
-          limits.onError(error); // a bad status or header: the handler's bug, the client gets a 500
-          sent = queueResponse(
-            conn,
-            head,
-            errorResponse(new HttpError(500, 'ERR_HTTP_HANDLER', 'Expected a valid response, got an invalid one')),
-            keepAlive,
-          );
-        }
-        if (conn.queuedBytes >= FLUSH_BYTES && !(yield* flushNow(conn))) return;
+      try {
+        sent = isWriter(response.body)
+          ? yield* streamResponse(conn, head, response, keepAlive)
+          : queueResponse(conn, head, response, keepAlive);
+      } catch (error) {
+        // A bad status or header (nothing of the response was queued): the handler's bug, the client gets a 500.
+        limits.onError(error);
+        const invalid = new HttpError(500, 'ERR_HTTP_HANDLER', 'Expected a valid response, got an invalid one');
+        sent = queueResponse(conn, head, errorResponse(invalid), keepAlive);
       }
+      if (conn.queuedBytes >= FLUSH_BYTES && !(yield* flushNow(conn))) return;
       if (limits.onResponse !== undefined)
         limits.onResponse({
           remote: conn.remote,

@@ -80,6 +80,12 @@ function routes(): Router {
       }),
     )
     .get(
+      '/split-stream',
+      fn(function* () {
+        return { headers: { 'x-a': 'a\r\nset-cookie: evil=1' }, body: { write: (sink: BodySink) => sink.write('no') } };
+      }),
+    )
+    .get(
       '/lie',
       fn(function* () {
         return { body: { length: 10, write: (sink: BodySink) => sink.write('12345') } };
@@ -236,6 +242,12 @@ describe.each(drivers)('HttpServer on %s', (driver) => {
 
   it('refuses response splitting: a header value with CRLF is a 500, nothing injected', async () => {
     const { text } = await rawExchange(s.port, GET('/split', 'Connection: close\r\n'));
+    expect(statuses(text)).toEqual([500]);
+    expect(text).not.toMatch(/set-cookie/i);
+  });
+
+  it('refuses response splitting in a streamed response too', async () => {
+    const { text } = await rawExchange(s.port, GET('/split-stream', 'Connection: close\r\n'));
     expect(statuses(text)).toEqual([500]);
     expect(text).not.toMatch(/set-cookie/i);
   });
