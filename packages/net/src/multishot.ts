@@ -43,6 +43,8 @@ export class MultishotReceiver implements CompletionHandler {
   readonly #fd: number;
   readonly #label: string;
   #token = -1;
+  /** A cancel of the op in flight was requested (at most one per op: a token is reused after its final completion). */
+  #cancelling = false;
   #waker: Waker | undefined = undefined;
   /** The peer ended its side. */
   ended = false;
@@ -70,6 +72,13 @@ export class MultishotReceiver implements CompletionHandler {
     const gate = this.#gate;
     if (gate.orphans > 0 || gate.kept.length >= HIGH_WATER) return;
     this.#token = this.#driver.recvSelect(this.#fd, this.#group, this, { multishot: true });
+    this.#cancelling = false;
+  }
+
+  #cancel(): void {
+    if (this.#token < 0 || this.#cancelling) return;
+    this.#cancelling = true;
+    this.#driver.cancel(this.#token);
   }
 
   /** The read waiting for data (one at a time; a later one replaces it). */
@@ -83,12 +92,15 @@ export class MultishotReceiver implements CompletionHandler {
 
   complete(res: number, flags: number, aux: number): void {
     const more = (flags & COMPLETION_MORE) !== 0;
-    if (!more) this.#token = -1;
+    if (!more) {
+      this.#token = -1;
+      this.#cancelling = false;
+    }
     if (res > 0) {
       const group = this.#group;
       this.#gate.kept.push(Buffer.from(group.buffer(aux).bytes.subarray(0, res)));
       group.recycle(aux);
-      if (more && this.#gate.kept.length >= HIGH_WATER) this.#driver.cancel(this.#token); // backpressure
+      if (more && this.#gate.kept.length >= HIGH_WATER) this.#cancel(); // backpressure
     } else if (res === 0) this.ended = true;
     else if (res === -ENOBUFS) this.starved = true;
     else if (res !== -ECANCELED) this.error = IoError.fromResult(res, 'recv', this.#label); // ECANCELED: ours
@@ -101,7 +113,7 @@ export class MultishotReceiver implements CompletionHandler {
   /** The stream is closing: stop receiving; a waiting read fails with `ECANCELED`. */
   interrupt(): void {
     this.error ??= IoError.fromResult(-ECANCELED, 'recv', this.#label);
-    if (this.#token >= 0) this.#driver.cancel(this.#token);
+    this.#cancel();
     const waker = this.#waker;
     this.#waker = undefined;
     waker?.wake();
