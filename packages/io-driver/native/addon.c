@@ -9,7 +9,8 @@
  *   ringInfo(handle)         -> { setupFlags, features, sqEntries, cqEntries, completionCapacity, ops, fixedBuffers }
  *   createBufferGroup(handle, group, capacity)                 throws EEXIST / EINVAL / EOPNOTSUPP
  *   provideBuffer(handle, group, bufferId, arena, offset, length)  throws EINVAL
- *   socketAddress(fd, peer, out), setSocketOption(fd, option, value): synchronous socket helpers (sockets.c)
+ *   socketAddress(fd, peer, out), setSocketOption(fd, option, value), setMembership(fd, join, group, iface):
+ *   synchronous socket helpers (sockets.c)
  *   probe()                  -> { ok, reason?, setupFlags, features, ops }
  *   createEpoll, epollRegisterArena, epollFlush, epollClose: the epoll backend (epoll_addon.c)
  *
@@ -382,6 +383,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"provideBuffer", NULL, js_provide_buffer, NULL, NULL, NULL, napi_enumerable, NULL},
       {"socketAddress", NULL, zk_js_socket_address, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setSocketOption", NULL, zk_js_set_socket_option, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setMembership", NULL, zk_js_set_membership, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   CHECK(env, zk_epoll_define(env, exports)); /* the epoll backend's exports (epoll_addon.c) */

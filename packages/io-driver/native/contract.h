@@ -134,7 +134,9 @@ enum zk_sockopt {
   ZK_SO_SNDBUF = 8,
   ZK_SO_TTL = 9,
   ZK_SO_MULTICAST_LOOP = 10,
-  ZK_SO_MULTICAST_TTL = 11
+  ZK_SO_MULTICAST_TTL = 11,
+  /* IPv4: the interface (its address, a.b.c.d as (a << 24 | b << 16 | c << 8 | d)) multicast leaves by. */
+  ZK_SO_MULTICAST_IF = 12
 };
 
 /* Bytes of the statx result (struct statx) that STATX's buffer must hold. */

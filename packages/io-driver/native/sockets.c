@@ -78,8 +78,21 @@ int zk_set_socket_option(int fd, uint32_t option, int32_t value) {
       return set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, value != 0);
     case ZK_SO_MULTICAST_TTL:
       return set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, value);
+    case ZK_SO_MULTICAST_IF: {
+      struct in_addr iface = {.s_addr = htonl((uint32_t)value)};
+      return setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &iface, sizeof iface) == 0 ? 0 : -errno;
+    }
   }
   return -EINVAL;
+}
+
+int zk_set_membership(int fd, int join, uint32_t group, uint32_t iface) {
+  struct ip_mreqn mreq;
+  memset(&mreq, 0, sizeof mreq);
+  mreq.imr_multiaddr.s_addr = htonl(group);
+  mreq.imr_address.s_addr = htonl(iface);
+  int rc = setsockopt(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &mreq, sizeof mreq);
+  return rc == 0 ? 0 : -errno;
 }
 
 int zk_socket_address(int fd, int peer, void *out, uint32_t cap) {
@@ -125,6 +138,24 @@ napi_value zk_js_socket_address(napi_env env, napi_callback_info info) {
     return NULL;
   }
   return number(env, zk_socket_address(fd, peer, data, (uint32_t)(length > UINT32_MAX ? UINT32_MAX : length)));
+}
+
+napi_value zk_js_set_membership(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  ZK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  bool join;
+  uint32_t group, iface;
+  if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
+      napi_get_value_bool(env, argv[1], &join) != napi_ok ||
+      napi_get_value_uint32(env, argv[2], &group) != napi_ok ||
+      napi_get_value_uint32(env, argv[3], &iface) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE",
+                          "Expected setMembership(fd: number, join: boolean, group: number, iface: number)");
+    return NULL;
+  }
+  return number(env, zk_set_membership(fd, join, group, iface));
 }
 
 napi_value zk_js_set_socket_option(napi_env env, napi_callback_info info) {

@@ -35,6 +35,9 @@ int zk_resolve_addr(const struct zk_arena_view *arenas, uint32_t narenas, const 
 
 /* setsockopt for a contract SocketOption: 0 or -errno (-EINVAL for an unknown option). */
 int zk_set_socket_option(int fd, uint32_t option, int32_t value);
+/* IP_ADD_MEMBERSHIP (join) or IP_DROP_MEMBERSHIP of IPv4 `group` on the interface with address `iface` (host order;
+ * 0: the kernel picks). Returns 0 or a negated errno. */
+int zk_set_membership(int fd, int join, uint32_t group, uint32_t iface);
 
 /* getsockname (peer 0) or getpeername (peer 1) into out (cap bytes): the address length, or -errno. */
 int zk_socket_address(int fd, int peer, void *out, uint32_t cap);
@@ -42,5 +45,6 @@ int zk_socket_address(int fd, int peer, void *out, uint32_t cap);
 /* napi: socketAddress(fd, peer, out: Uint8Array) -> number; setSocketOption(fd, option, value) -> number. */
 napi_value zk_js_socket_address(napi_env env, napi_callback_info info);
 napi_value zk_js_set_socket_option(napi_env env, napi_callback_info info);
+napi_value zk_js_set_membership(napi_env env, napi_callback_info info);
 
 #endif /* ZOKIO_SOCKETS_H */

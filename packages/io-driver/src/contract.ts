@@ -195,6 +195,8 @@ export const SocketOption = {
   TTL: 9,
   MULTICAST_LOOP: 10,
   MULTICAST_TTL: 11,
+  /** IPv4: the interface multicast leaves by, as its address packed in a number (`ipv4ToNumber`). */
+  MULTICAST_IF: 12,
 } as const;
 export type SocketOption = (typeof SocketOption)[keyof typeof SocketOption];
 
@@ -224,6 +226,11 @@ export interface Backend {
   socketAddress(fd: number, peer: boolean, out: Uint8Array): number;
   /** Sets a {@link SocketOption} on socket `fd`; returns 0 or a negated errno. */
   setSocketOption(fd: number, option: SocketOption, value: number): number;
+  /**
+   * Joins (or leaves) IPv4 multicast `group` on the interface with address `iface` (both packed as by
+   * `ipv4ToNumber`; `iface` 0: the kernel picks); returns 0 or a negated errno.
+   */
+  setMembership(fd: number, join: boolean, group: number, iface: number): number;
   /** Releases the backend. Only after every op has completed. */
   close(): void;
 }

@@ -488,6 +488,11 @@ export class IoDriver {
     return this.#backend.setSocketOption(fd, option, value);
   }
 
+  /** Joins or leaves an IPv4 multicast group (see `Backend.setMembership`); returns 0 or a negated errno. */
+  setMembership(fd: number, join: boolean, group: number, iface: number): number {
+    return this.#backend.setMembership(fd, join, group, iface);
+  }
+
   /**
    * Creates a group of `count` (a power of two, up to 32,768) provided buffers of `bufferSize` bytes for
    * {@link recvSelect}. Its buffers return to the pool at {@link shutdown}.

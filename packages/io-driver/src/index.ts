@@ -28,6 +28,8 @@ export {
   decodeSockaddr,
   domainOf,
   encodeSockaddr,
+  ipv4ToNumber,
+  numberToIpv4,
   SOCK_DGRAM,
   SOCK_STREAM,
   SOCKADDR_MAX_BYTES,

@@ -181,3 +181,20 @@ export function decodeSockaddr(bytes: Uint8Array, length: number): SocketAddress
     'decodeSockaddr',
   );
 }
+
+/** An IPv4 address (`'239.1.2.3'`) packed in a number, `a << 24 | b << 16 | c << 8 | d` (unsigned); `undefined` if it is not one. */
+export function ipv4ToNumber(address: string): number | undefined {
+  const parts = address.split('.');
+  if (parts.length !== 4) return undefined;
+  let n = 0;
+  for (const part of parts) {
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(part) || Number(part) > 255) return undefined;
+    n = n * 256 + Number(part);
+  }
+  return n;
+}
+
+/** The dotted form of an IPv4 address packed by {@link ipv4ToNumber}. */
+export function numberToIpv4(n: number): string {
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}

@@ -15,6 +15,8 @@ import {
   COMPLETION_MORE,
   decodeSockaddr,
   IoDriver,
+  ipv4ToNumber,
+  numberToIpv4,
   SOCK_DGRAM,
   SOCK_STREAM,
   SOCKADDR_MAX_BYTES,
@@ -263,6 +265,35 @@ describe.each(backends)('I/O driver socket conformance ($name)', ({ factory }) =
       for (const b2 of [out, from, to.buf]) net.d.pool.release(b2);
       await net.close(a, b);
     }
+    await net.d.shutdown();
+  });
+
+  it('UDP: IPv4 multicast — a member receives what is sent to its group on loopback; leaving twice fails', async () => {
+    const net = new Net();
+    const group = ipv4ToNumber('239.7.7.7')!;
+    const loopback = ipv4ToNumber('127.0.0.1')!;
+    const member = await net.socket(AF_INET, SOCK_DGRAM);
+    const sender = await net.socket(AF_INET, SOCK_DGRAM);
+    expect(await net.bind(member, { family: 'ipv4', address: '0.0.0.0', port: 0 })).toBe(0);
+    expect(await net.bind(sender, { family: 'ipv4', address: '127.0.0.1', port: 0 })).toBe(0);
+    const bound = net.address(member);
+    if (bound.family === 'unix') throw new Error('Expected an IPv4 address');
+    const port = bound.port;
+    expect(net.d.setMembership(member, true, group, loopback)).toBe(0);
+    expect(net.d.setSocketOption(sender, SocketOption.MULTICAST_IF, loopback | 0)).toBe(0);
+    expect(net.d.setSocketOption(sender, SocketOption.MULTICAST_LOOP, 1)).toBe(0);
+    const out = net.d.pool.acquire(64);
+    const into = net.d.pool.acquire(64);
+    const to = net.d.encodeAddress({ family: 'ipv4', address: numberToIpv4(group), port });
+    out.bytes.set(Buffer.from('to the group'));
+    const received = finalSeen((h) => net.d.recvmsg(member, into, undefined, h));
+    expect(await final((h) => net.d.sendmsg(sender, out, to.buf, to.length, h, { length: 12 }))).toBe(12);
+    const got = await received;
+    expect(Buffer.from(into.bytes.subarray(0, got.res)).toString()).toBe('to the group');
+    expect(net.d.setMembership(member, false, group, loopback)).toBe(0);
+    expect(net.d.setMembership(member, false, group, loopback)).toBeLessThan(0); // not a member any more
+    for (const b of [out, into, to.buf]) net.d.pool.release(b);
+    await net.close(member, sender);
     await net.d.shutdown();
   });
 

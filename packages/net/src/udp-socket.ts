@@ -14,6 +14,7 @@ import {
   FdGuard,
   IGNORE,
   IoError,
+  ipv4ToNumber,
   LendingOpFuture,
   SOCK_DGRAM,
   SOCKADDR_MAX_BYTES,
@@ -318,6 +319,50 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
   }
 
   /**
+   * The interface multicast datagrams from this socket leave by, named by its IPv4 address (`IP_MULTICAST_IF`):
+   * `'127.0.0.1'` keeps them on this host. IPv4 sockets only, as {@link setMulticastTTL}.
+   *
+   * @example
+   * ```ts
+   * socket.setMulticastInterface('127.0.0.1');
+   * ```
+   */
+  setMulticastInterface(iface: string): void {
+    this.#multicastOption(SocketOption.MULTICAST_IF, ipv4Of(iface, 'UdpSocket.setMulticastInterface', 'iface') | 0);
+  }
+
+  /**
+   * Joins multicast `group` (an IPv4 address from 224.0.0.0 to 239.255.255.255) on the interface with address
+   * `iface` (`'0.0.0.0'`, the default: the one the kernel routes the group to), so that datagrams sent to the group
+   * reach this socket if it is bound to the group's port. IPv4 sockets only, as {@link setMulticastTTL}.
+   *
+   * @example
+   * ```ts
+   * using socket = yield* UdpSocket.bind('0.0.0.0:5353');
+   * socket.joinMulticast('224.0.0.251', '127.0.0.1');
+   * ```
+   */
+  joinMulticast(group: string, iface = '0.0.0.0'): void {
+    this.#membership(true, group, iface, 'UdpSocket.joinMulticast');
+  }
+
+  /** Leaves multicast `group` joined with {@link joinMulticast} (with the same `iface`). */
+  leaveMulticast(group: string, iface = '0.0.0.0'): void {
+    this.#membership(false, group, iface, 'UdpSocket.leaveMulticast');
+  }
+
+  #membership(join: boolean, group: string, iface: string, where: string): void {
+    const g = ipv4Of(group, where, 'group');
+    if (g < 0xe0000000 || g > 0xefffffff)
+      throw invalidArgument(where, 'group', 'a multicast address (224.0.0.0 – 239.255.255.255)', group);
+    const i = ipv4Of(iface, where, 'iface');
+    const fd = this.#open('setsockopt');
+    if (this.#v6) throw IoError.fromResult(ENOPROTOOPT, 'setsockopt', this.#label);
+    const res = this.#driver.setMembership(fd, join, g, i);
+    if (res < 0) throw IoError.fromResult(res, 'setsockopt', this.#label);
+  }
+
+  /**
    * A multicast option, IPv4 only. The native drivers set the `IPPROTO_IP` option, which on an IPv6 socket
    * silently concerns only IPv4-mapped traffic, while the `js` driver sets the IPv6 one: rather than differ by
    * driver, IPv6 sockets fail with `ENOPROTOOPT` (as the kernel answers an option a socket does not have).
@@ -378,6 +423,15 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
 }
 
 const ENOPROTOOPT = -92;
+
+/** `address` as a packed IPv4 address, or a typed error naming `argument`. */
+function ipv4Of(address: unknown, where: string, argument: string): number {
+  if (typeof address !== 'string')
+    throw invalidArgument(where, argument, 'an IPv4 address such as "127.0.0.1"', address, 'ERR_INVALID_ARG_TYPE');
+  const n = ipv4ToNumber(address);
+  if (n === undefined) throw invalidArgument(where, argument, 'an IPv4 address such as "127.0.0.1"', address);
+  return n;
+}
 
 const recvData = fn(function* (datagram: Future<Datagram>) {
   return (yield* datagram).data;

@@ -3,8 +3,8 @@
  * without it), the multicast TTL and loopback (set without error on IPv4; refused on IPv6, where the driver has
  * no `IPV6_MULTICAST_*` option), and their argument errors.
  *
- * Multicast delivery itself is not tested: it needs group membership (`IP_ADD_MEMBERSHIP`), which the I/O driver
- * cannot set yet (see the package README).
+ * And multicast delivery: a member of a group, on the loopback interface, receives what another socket sends to
+ * the group; after leaving, it is no member (leaving again fails).
  */
 import { describe, expect, it } from 'vitest';
 import { fn, isFuture } from '@zokio/future';
@@ -132,5 +132,51 @@ describe.each(drivers)('UDP options on %s', (driver) => {
       'UdpSocket.setMulticastTTL: Expected ttl to be an integer from 0 to 255, got number 256',
     );
     expect(out.closed).toEqual(['EBADF', 'EBADF', 'EBADF']);
+  });
+
+  it('a member of a multicast group on loopback receives what is sent to the group; leaving ends it', async () => {
+    const out = await run(
+      fn(function* () {
+        using member = yield* UdpSocket.bind('0.0.0.0:0');
+        using sender = yield* UdpSocket.bind('127.0.0.1:0');
+        const address = member.localAddr();
+        if (address.family === 'unix') throw new Error('Expected an IPv4 address');
+        member.joinMulticast('239.5.6.7', '127.0.0.1');
+        sender.setMulticastInterface('127.0.0.1');
+        sender.setMulticastLoopback(true);
+        yield* sender.sendTo('hello, group', { host: '239.5.6.7', port: address.port });
+        const got = yield* member.recvFrom();
+        member.leaveMulticast('239.5.6.7', '127.0.0.1');
+        const again = yield* outcome(() => member.leaveMulticast('239.5.6.7', '127.0.0.1'));
+        return { data: got.data.toString(), again };
+      })(),
+    );
+    expect(out.data).toBe('hello, group');
+    expect(out.again).toBe('EADDRNOTAVAIL');
+  });
+
+  it('refuses bad multicast arguments with typed errors, and IPv6 sockets with ENOPROTOOPT', async () => {
+    const out = await run(
+      fn(function* () {
+        using socket = yield* UdpSocket.bind('127.0.0.1:0');
+        using v6 = yield* UdpSocket.bind('[::1]:0');
+        return [
+          yield* outcome(() => socket.joinMulticast('10.0.0.1')),
+          yield* outcome(() => socket.joinMulticast('239.1.1.300')),
+          yield* outcome(() => socket.joinMulticast(42 as unknown as string)),
+          yield* outcome(() => socket.setMulticastInterface('lo')),
+          yield* outcome(() => v6.joinMulticast('239.1.1.1')),
+          yield* outcome(() => v6.setMulticastInterface('127.0.0.1')),
+        ];
+      })(),
+    );
+    expect(out).toEqual([
+      'ERR_INVALID_ARG_VALUE',
+      'ERR_INVALID_ARG_VALUE',
+      'ERR_INVALID_ARG_TYPE',
+      'ERR_INVALID_ARG_VALUE',
+      'ENOPROTOOPT',
+      'ENOPROTOOPT',
+    ]);
   });
 });

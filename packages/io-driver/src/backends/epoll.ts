@@ -43,6 +43,7 @@ export interface EpollAddon {
   /** Shared with the io_uring backend (native/sockets.c): needs no backend handle. */
   socketAddress(fd: number, peer: boolean, out: Uint8Array): number;
   setSocketOption(fd: number, option: number, value: number): number;
+  setMembership(fd: number, join: boolean, group: number, iface: number): number;
 }
 
 /** The `Backend` over one epoll instance and its thread pool. */
@@ -86,6 +87,10 @@ export class EpollBackend implements Backend {
 
   setSocketOption(fd: number, option: SocketOption, value: number): number {
     return this.#addon.setSocketOption(fd, option, value);
+  }
+
+  setMembership(fd: number, join: boolean, group: number, iface: number): number {
+    return this.#addon.setMembership(fd, join, group, iface);
   }
 
   /** Throws an error with code `EBUSY` while ops are in flight; does nothing once closed. */

@@ -79,6 +79,7 @@ export interface IoUringAddon {
   ): void;
   socketAddress(fd: number, peer: boolean, out: Uint8Array): number;
   setSocketOption(fd: number, option: number, value: number): number;
+  setMembership(fd: number, join: boolean, group: number, iface: number): number;
 }
 
 /** Options for {@link loadIoUring}. */
@@ -146,6 +147,10 @@ export class IoUringBackend implements Backend {
 
   setSocketOption(fd: number, option: SocketOption, value: number): number {
     return this.#addon.setSocketOption(fd, option, value);
+  }
+
+  setMembership(fd: number, join: boolean, group: number, iface: number): number {
+    return this.#addon.setMembership(fd, join, group, iface);
   }
 
   /** Throws an error with code `EBUSY` while ops are in flight; does nothing once closed. */

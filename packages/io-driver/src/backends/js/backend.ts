@@ -87,6 +87,10 @@ export class JsBackend implements Backend, CompletionSink {
     return this.#sockets.setSocketOption(fd, option, value);
   }
 
+  setMembership(fd: number, join: boolean, group: number, iface: number): number {
+    return this.#sockets.setMembership(fd, join, group, iface);
+  }
+
   /** Throws (code `EBUSY`) while ops are in flight; then destroys the sockets left open. Idempotent. */
   close(): void {
     if (this.#running.size > 0) {

@@ -17,7 +17,7 @@
  */
 import * as dgram from 'node:dgram';
 import { COMPLETION_BUFFER, SocketOption } from '../../contract.js';
-import { AF_INET6, type SocketAddress } from '../../sockaddr.js';
+import { AF_INET, AF_INET6, numberToIpv4, type SocketAddress } from '../../sockaddr.js';
 import { ipAddress, unboundAddress, writeAddress } from './addresses.js';
 import type { BufferGroups } from './buffer-groups.js';
 import { E, errnoOf } from './errno.js';
@@ -43,6 +43,7 @@ const DEFERRED: ReadonlySet<number> = new Set([
   SocketOption.SNDBUF,
   SocketOption.MULTICAST_LOOP,
   SocketOption.MULTICAST_TTL,
+  SocketOption.MULTICAST_IF,
 ]);
 
 export class DatagramSocket {
@@ -296,6 +297,9 @@ export class DatagramSocket {
       case SocketOption.BROADCAST:
       case SocketOption.MULTICAST_LOOP:
         break;
+      case SocketOption.MULTICAST_IF:
+        if (this.domain !== AF_INET) return -E.ENOPROTOOPT;
+        break;
       case SocketOption.NODELAY:
       case SocketOption.KEEPALIVE:
       case SocketOption.REUSEPORT:
@@ -308,6 +312,21 @@ export class DatagramSocket {
       return 0;
     }
     return this.#apply(option, value);
+  }
+
+  /** `addMembership`/`dropMembership` (IPv4; addresses packed as by `ipv4ToNumber`). */
+  setMembership(join: boolean, group: number, iface: number): number {
+    if (this.domain !== AF_INET) return -E.ENOPROTOOPT;
+    const s = this.#socket;
+    if (s === undefined || !this.#listening) return -E.EINVAL; // dgram joins only once bound
+    try {
+      const on = iface === 0 ? undefined : numberToIpv4(iface);
+      if (join) s.addMembership(numberToIpv4(group), on);
+      else s.dropMembership(numberToIpv4(group), on);
+      return 0;
+    } catch (error) {
+      return errnoOf(error);
+    }
   }
 
   #apply(option: number, value: number): number {
@@ -332,6 +351,9 @@ export class DatagramSocket {
           break;
         case SocketOption.MULTICAST_TTL:
           s.setMulticastTTL(value);
+          break;
+        case SocketOption.MULTICAST_IF:
+          s.setMulticastInterface(numberToIpv4(value >>> 0));
           break;
       }
       return 0;

@@ -195,6 +195,15 @@ export class SocketTable {
     return socket.setOption(option, value);
   }
 
+  /** See `Backend.setMembership`. */
+  setMembership(fd: number, join: boolean, group: number, iface: number): number {
+    if (!isVirtualFd(fd)) return notASocket(fd);
+    const socket = this.#sockets.get(fd);
+    if (socket === undefined) return -E.EBADF;
+    if (!(socket instanceof DatagramSocket)) return -E.ENOPROTOOPT;
+    return socket.setMembership(join, group, iface);
+  }
+
   /** Destroys every socket (the backend is closing). */
   closeAll(): void {
     for (const socket of this.#sockets.values()) socket.close();
