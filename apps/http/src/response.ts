@@ -22,7 +22,21 @@ export interface BodySink {
   write(chunk: Uint8Array | string): Future<void>;
 }
 
-/** A streamed body: `write` sends it through the sink. `length`, when given, becomes `Content-Length`. */
+/**
+ * A streamed body: `write` sends it through the sink. `length`, when given, becomes `Content-Length` (and the body
+ * must be exactly that long); without it the body is chunked.
+ *
+ * @example
+ * ```ts
+ * const countdown: Response = {
+ *   body: {
+ *     write: fn(function* (sink: BodySink) {
+ *       for (let i = 3; i > 0; i--) yield* sink.write(`${i}\n`); // each piece leaves before the next is made
+ *     }),
+ *   },
+ * };
+ * ```
+ */
 export interface BodyWriter {
   readonly length?: number;
   write(sink: BodySink): Future<void>;
