@@ -592,7 +592,19 @@ static void start(struct zk_epoll *e, const struct zk_op_record *rec, struct zk_
       if ((err = zk_resolve_path(a, na, rec->path_arena, rec->path_offset, &op->path))) break;
       to_pool(e, op);
       return;
-    case ZK_OP_CLOSE:
+    case ZK_OP_CLOSE: {
+      /* The contract: closing an fd ends the ops waiting on it (ECANCELED) — else they would wait forever, as a
+       * closed fd silently leaves the epoll set. */
+      struct zk_watch *w = rec->fd >= 0 ? watch_of(e, rec->fd) : NULL;
+      if (w) {
+        fail_waiters(e, &w->readers, -ECANCELED);
+        fail_waiters(e, &w->writers, -ECANCELED);
+        fail_waiters(e, &w->pollers, -ECANCELED);
+        watch_update(e, w); /* frees it */
+      }
+      to_pool(e, op);
+      return;
+    }
     case ZK_OP_FSYNC:
       to_pool(e, op);
       return;

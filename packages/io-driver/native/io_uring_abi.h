@@ -223,6 +223,7 @@ _Static_assert(offsetof(struct zk_io_uring_rsrc_update2, nr) == 24, "rsrc_update
 /* Per-op flags. */
 #define IORING_FSYNC_DATASYNC (1U << 0)
 #define IORING_ASYNC_CANCEL_ALL (1U << 0)
+#define IORING_ASYNC_CANCEL_FD (1U << 1)
 #define IORING_ASYNC_CANCEL_ANY (1U << 2)
 
 /* Opcodes (enum io_uring_op): only those zokio maps to, plus the ones the probe reports by name. */

@@ -102,13 +102,27 @@ static void update_ref(struct zk_ring *r) {
 }
 
 int zk_ring_flush(struct zk_ring *r, uint32_t count) {
-  /* Reserve the worst case up front so that a flush is all-or-nothing: no op is ever dropped half-way. */
-  if (overflow_reserve(&r->overflow, count) != 0) return -ENOMEM;
+  /* Reserve the worst case up front so that a flush is all-or-nothing: no op is ever dropped half-way (a close
+   * takes two SQEs: see below). */
+  if (overflow_reserve(&r->overflow, 2ULL * count) != 0) return -ENOMEM;
   struct zk_prep_ctx ctx = {r->arenas.views, r->arenas.n, &r->slots, &r->u, &r->pbufs,
                             r->fixed_state == 1 ? r->fixed : NULL, r->nfixed};
   for (uint32_t i = 0; i < count; i++) {
     struct zk_op_record rec;
     memcpy(&rec, r->staging + (size_t)i * ZK_OP_RECORD_BYTES, sizeof rec);
+    if (rec.opcode == ZK_OP_CLOSE && rec.fd >= 0) {
+      /* The contract: closing an fd ends the ops waiting on it (ECANCELED). An in-flight op holds its own file
+       * reference, so a plain close would leave it waiting: cancel them first, in the same submission (5.19+;
+       * older kernels answer -EINVAL, which nobody reads). */
+      struct zk_io_uring_sqe *cancel = r->overflow.count == 0 ? kernel_slot(r) : NULL;
+      if (!cancel) cancel = overflow_push(&r->overflow);
+      memset(cancel, 0, sizeof *cancel);
+      cancel->opcode = IORING_OP_ASYNC_CANCEL;
+      cancel->fd = rec.fd;
+      cancel->op_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
+      cancel->user_data = zk_ud(0, ZK_TAG_INTERNAL, 0);
+      r->internal_owned++;
+    }
     struct zk_io_uring_sqe *sqe = r->overflow.count == 0 ? kernel_slot(r) : NULL;
     if (!sqe) sqe = overflow_push(&r->overflow);
     zk_prep_sqe(&ctx, &rec, sqe);
@@ -280,7 +294,8 @@ static void on_handle_closed(uv_handle_t *h) {
  * ASYNC_CANCEL(ANY|ALL) (5.19+) and waited for. Completions are consumed silently.
  */
 static void quiesce(struct zk_ring *r) {
-  r->in_flight -= r->overflow.count;
+  /* Ops never submitted are dropped; some of them may be internal (a close's cancel): saturate, never wrap. */
+  r->in_flight = r->in_flight > r->overflow.count ? r->in_flight - r->overflow.count : 0;
   r->overflow.count = 0;
   if (r->kernel_owned == 0) return;
   struct zk_io_uring_sqe *sqe = zk_uring_next_sqe(&r->u);

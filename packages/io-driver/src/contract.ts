@@ -94,6 +94,11 @@
  *    never called from inside `flush`; `flush` may be called from inside `onCompletions`.
  * 7. `close()` with ops in flight throws (code `EBUSY`); the backend's own resources (a ring fd) may be released
  *    within a loop turn after it.
+ * 8. `OP_CLOSE` of a socket ends the receives, accepts and polls still waiting on it with `-ECANCELED` (io_uring:
+ *    an `ASYNC_CANCEL` by fd submitted just before the close; epoll: the waiters of its watch; js: its queues).
+ *    A send waiting for buffer space fails with `-ECANCELED` on io_uring and epoll; on js its bytes still go out.
+ *    Without this an op could wait forever: an io_uring op holds its own reference to the file, and a closed fd
+ *    silently leaves an epoll set.
  *
  * @module
  */

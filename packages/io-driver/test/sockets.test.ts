@@ -336,6 +336,30 @@ describe.each(backends)('I/O driver socket conformance ($name)', ({ factory }) =
     await net.d.shutdown();
   });
 
+  it('closing an fd ends the receives, accepts and polls waiting on it with ECANCELED', async () => {
+    const net = new Net();
+    const { fd: listener, address } = await net.listen();
+    const client = await net.dial(address);
+    const server = await net.accept(listener);
+    const buf = net.d.pool.acquire(1024);
+    const group = net.d.createBufferGroup(4, 1024);
+    const recv = finalSeen((h) => net.d.recv(server, buf, h));
+    const selecting = collect();
+    net.d.recvSelect(server, group, selecting, { multishot: true });
+    const poll = finalSeen((h) => net.d.pollAdd(server, POLLIN, h));
+    const accept = finalSeen((h) => net.d.accept(listener, h));
+    await turn(); // all four are waiting in the backend
+    expect(await final((h) => net.d.close(server, h))).toBe(0);
+    expect(await final((h) => net.d.close(listener, h))).toBe(0);
+    expect((await recv).res).toBe(-E.ECANCELED);
+    expect((await selecting.done).at(-1)!.res).toBe(-E.ECANCELED);
+    expect((await poll).res).toBe(-E.ECANCELED);
+    expect((await accept).res).toBe(-E.ECANCELED);
+    net.d.pool.release(buf);
+    await net.close(client);
+    await net.d.shutdown();
+  });
+
   it('provided buffers: a receive that finds its group empty fails with ENOBUFS, and recovers once refilled', async () => {
     const net = new Net();
     const { fd: listener, address } = await net.listen();
