@@ -45,7 +45,9 @@ export class MultishotReceiver implements CompletionHandler {
   #token = -1;
   /** A cancel of the op in flight was requested (at most one per op: a token is reused after its final completion). */
   #cancelling = false;
+  /** The read waiting for data; `#others` only when several read at once (the contract is one reader at a time). */
   #waker: Waker | undefined = undefined;
+  #others: Waker[] | undefined = undefined;
   /** The peer ended its side. */
   ended = false;
   /** The receive failed (or the stream closed): every later read throws it. */
@@ -81,13 +83,30 @@ export class MultishotReceiver implements CompletionHandler {
     this.#driver.cancel(this.#token);
   }
 
-  /** The read waiting for data (one at a time; a later one replaces it). */
+  /** Registers a read waiting for data. */
   waitWith(waker: Waker): void {
-    this.#waker = waker;
+    if (this.#waker === undefined || this.#waker === waker) this.#waker = waker;
+    else if (!(this.#others ??= []).includes(waker)) this.#others.push(waker);
   }
 
   forget(waker: Waker): void {
     if (this.#waker === waker) this.#waker = undefined;
+    else if (this.#others !== undefined) {
+      const i = this.#others.indexOf(waker);
+      if (i >= 0) this.#others.splice(i, 1);
+    }
+  }
+
+  /** Wakes every waiting read: each polls again, and those that find nothing wait again. */
+  #wakeAll(): void {
+    const waker = this.#waker;
+    this.#waker = undefined;
+    waker?.wake();
+    const others = this.#others;
+    if (others !== undefined && others.length > 0) {
+      this.#others = undefined;
+      for (const other of others) other.wake();
+    }
   }
 
   complete(res: number, flags: number, aux: number): void {
@@ -104,9 +123,7 @@ export class MultishotReceiver implements CompletionHandler {
     } else if (res === 0) this.ended = true;
     else if (res === -ENOBUFS) this.starved = true;
     else if (res !== -ECANCELED) this.error = IoError.fromResult(res, 'recv', this.#label); // ECANCELED: ours
-    const waker = this.#waker;
-    this.#waker = undefined;
-    waker?.wake();
+    this.#wakeAll();
     if (!more) this.#gate.settled(); // readers waiting for the gate to be quiet (toDuplex)
   }
 
@@ -114,9 +131,7 @@ export class MultishotReceiver implements CompletionHandler {
   interrupt(): void {
     this.error ??= IoError.fromResult(-ECANCELED, 'recv', this.#label);
     this.#cancel();
-    const waker = this.#waker;
-    this.#waker = undefined;
-    waker?.wake();
+    this.#wakeAll();
   }
 }
 

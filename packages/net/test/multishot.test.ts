@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fn, join } from '@zokio/future';
+import { spawn } from '@zokio/scheduler';
 import { TcpListener, TcpStream, toDuplex } from '@zokio/net';
 import { sleep } from '@zokio/time';
 import { HIGH_WATER } from '../src/multishot.js';
@@ -98,5 +99,26 @@ describe.each(drivers)('the multishot receive on %s', (driver) => {
       })(),
     );
     expect(out).toEqual(['ECANCELED', 'EBADF']);
+  });
+
+  it('reads waiting at once in several tasks (outside the one-reader contract) all finish, each byte once', async () => {
+    const out = await run(
+      fn(function* () {
+        using listener = yield* TcpListener.bind('127.0.0.1:0');
+        const [server, client] = yield* join(listener.accept(), TcpStream.connect(listener.localAddr()));
+        using s = server;
+        using c = client;
+        const readers = [0, 1, 2].map(() => spawn(s.read()));
+        yield* sleep(10); // all three wait, each in its own task (its own waker)
+        for (const part of ['one;', 'two;', 'three;']) {
+          yield* c.writeAll(part);
+          yield* sleep(20);
+        }
+        const chunks: string[] = [];
+        for (const reader of readers) chunks.push((yield* reader).toString());
+        return chunks.sort();
+      })(),
+    );
+    expect(out).toEqual(['one;', 'three;', 'two;']);
   });
 });
