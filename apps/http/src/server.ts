@@ -62,7 +62,12 @@ export class HttpServer implements ServerCore {
     this.limits = limits;
   }
 
-  /** Binds a listener on `address` (`'127.0.0.1:8080'`, port 0 for any) for `handler`. */
+  /**
+   * Binds a listener on `address` (`'127.0.0.1:8080'`, port 0 for any) for `handler`. Bad options throw at once
+   * (`ERR_INVALID_ARG_VALUE`); a bind failure (`EADDRINUSE`, …) fails the future.
+   *
+   * **Cancel-safe**: dropped, the socket is closed (also if the bind completed meanwhile), as `TcpListener.bind`.
+   */
   static bind(address: AddressLike, handler: Handler, options?: ServerOptions & BindOptions): Future<HttpServer> {
     if (typeof handler !== 'function') throw badOption('handler', 'a function (request) => Future<Response>', handler);
     const { backlog, reuseAddress, ...rest } = options ?? {};

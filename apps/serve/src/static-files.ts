@@ -205,6 +205,9 @@ const serveFile = fn(function* (site: Site, request: Request): Generator<Future<
  * A handler serving the directory `root` (see the module doc). Resolves `root`'s real path first; fails if it is
  * not a directory.
  *
+ * **Cancel-safe**: it only resolves and checks `root`. The handler's futures are cancel-safe too: a dropped request
+ * (its connection gone, or the server shut down) closes the file it had open and keeps nothing.
+ *
  * @example
  * ```ts
  * const handler = yield* staticFiles('docs/site');
