@@ -30,7 +30,8 @@ export class ReadGate<T> {
   current: Interruptible | undefined = undefined;
   /** The stream's multishot receive, where the driver has provided buffers (see `multishot.ts`). */
   receiver: MultishotReceiver | undefined = undefined;
-  #waiters: Waker[] = [];
+  /** Readers waiting for the gate to be quiet; made when the first one waits (an idle stream holds none). */
+  #waiters: Waker[] | undefined = undefined;
 
   /** A dropped read's final result arrived: keep it (unless `undefined`) and let waiting readers go on. */
   settleOrphan(value: T | undefined): void {
@@ -48,17 +49,19 @@ export class ReadGate<T> {
   settled(): void {
     if (!this.quiet) return;
     const waiters = this.#waiters;
-    this.#waiters = [];
+    if (waiters === undefined || waiters.length === 0) return;
+    this.#waiters = undefined;
     for (const waker of waiters) waker.wake();
   }
 
   wait(waker: Waker): void {
-    if (!this.#waiters.includes(waker)) this.#waiters.push(waker);
+    const waiters = (this.#waiters ??= []);
+    if (!waiters.includes(waker)) waiters.push(waker);
   }
 
   forget(waker: Waker): void {
-    const i = this.#waiters.indexOf(waker);
-    if (i >= 0) this.#waiters.splice(i, 1);
+    const i = this.#waiters?.indexOf(waker) ?? -1;
+    if (i >= 0) this.#waiters!.splice(i, 1);
   }
 }
 
