@@ -264,13 +264,18 @@ function isWriter(body: Response['body']): body is BodyWriter {
   return typeof body === 'object' && !(body instanceof Uint8Array) && typeof body.write === 'function';
 }
 
+/** The `Connection` header a response carries: none for a kept-alive HTTP/1.1 connection. */
+function connectionHeader(head: RequestHead, keepAlive: boolean): 'close' | 'keep-alive' | undefined {
+  return keepAlive ? (head.version === 'HTTP/1.0' ? 'keep-alive' : undefined) : 'close';
+}
+
 /** Queues a response whose body is in memory (or absent); returns the body bytes it will send. */
 function queueResponse(conn: Connection, head: RequestHead, response: Response, keepAlive: boolean): number {
   const status = response.status ?? 200;
   const body = response.body as string | Uint8Array | undefined;
   const withBody = hasBody(status, head.method);
   const noLength = status < 200 || status === 204 || (status === 304 && body === undefined);
-  const connection = keepAlive ? (head.version === 'HTTP/1.0' ? 'keep-alive' : undefined) : 'close';
+  const connection = connectionHeader(head, keepAlive);
   if (typeof body === 'string') {
     const length = Buffer.byteLength(body);
     const text = writeHead(status, response.headers, length, noLength ? 'none' : 'length', connection);
@@ -307,7 +312,7 @@ const streamResponse = fn(function* (conn: Connection, head: RequestHead, respon
   const body = response.body as BodyWriter;
   const withBody = hasBody(status, head.method);
   const noLength = status < 200 || status === 204;
-  const connection = keepAlive ? (head.version === 'HTTP/1.0' ? 'keep-alive' : undefined) : 'close';
+  const connection = connectionHeader(head, keepAlive);
   const length = body.length;
   const framing = length !== undefined ? 'length' : head.version === 'HTTP/1.1' ? 'chunked' : 'close-delimited';
   const text = writeHead(
@@ -345,22 +350,17 @@ function* settleWrite(conn: Connection): Generator<Future<unknown>, boolean, unk
   try {
     return (yield* conn.deadline.within(writing)) !== TIMED_OUT;
   } catch {
-    return false;
+    return false; // EPIPE, ECONNRESET: the client is gone
   } finally {
     conn.writing = undefined;
   }
 }
 
-/** Sends what is queued (a plain generator, delegated to with `yield*`: no future object per flush). */
+/** Sends what is queued and waits for it (a plain generator, delegated to with `yield*`: no future per flush). */
 function* flushNow(conn: Connection): Generator<Future<unknown>, boolean, unknown> {
   if (!(yield* settleWrite(conn))) return false;
-  const bytes = conn.takeQueued();
-  conn.deadline.arm(conn.server.limits.sendTimeout);
-  try {
-    return (yield* conn.deadline.within(conn.stream.writeAll(bytes))) !== TIMED_OUT;
-  } catch {
-    return false; // EPIPE, ECONNRESET: the client is gone
-  }
+  conn.writing = conn.stream.writeAll(conn.takeQueued());
+  return yield* settleWrite(conn);
 }
 
 /** Reads and drops the unread rest of a body if it is small; false if the connection should close instead. */

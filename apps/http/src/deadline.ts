@@ -3,13 +3,9 @@
  *
  * A connection always waits on one thing at a time — the next request, more body, the client taking the response —
  * and each wait has its own limit. Instead of a `timeout()` (a new timer) per wait, the connection keeps one
- * `Sleep`, and `within(future)` races the future against it, reusing one future object.
- *
- * `arm(ms)` is lazy, as Tokio's timer entries are: it records the new deadline in a number, and moves the `Sleep`
- * only if the new deadline is *earlier* than the one the `Sleep` is filed for. When the `Sleep` fires early (the
- * deadline was pushed back meanwhile), it is re-filed for the recorded deadline and the wait goes on. On the hot
- * path — a kept-alive connection serving small requests, arming a later deadline each time — that is one subtraction
- * per request, no timer-wheel work and no allocation.
+ * `Sleep` and moves it with `Sleep.reset`, which is lazy for a later deadline (the wheel re-files the entry only
+ * when the old deadline comes): on the hot path — a kept-alive connection arming a later deadline per request —
+ * that is no timer-wheel work. `within(future)` races the future against it, reusing one future object.
  *
  * Protocol: `within(f)` returns `f`'s value, or {@link TIMED_OUT} once the deadline passed; then `f` has been
  * cancelled and its clean-up driven to the end. `f` wins if both are ready in the same poll. One `within` at a time.
@@ -25,29 +21,18 @@ export const TIMED_OUT: unique symbol = Symbol('timed out');
 /** A resettable deadline for one connection. See the module doc. @internal */
 export class Deadline extends FutureBase<unknown> {
   readonly #timer: Sleep = sleep(Infinity);
-  /** The deadline (runtime clock, ms). */
-  #at = Infinity;
-  /** What the timer is filed for: never later than `#at`. */
-  #filedAt = Infinity;
   #inner: Future<unknown> | undefined = undefined;
   #cleanup: Cleanup = undefined;
   #cleaning = false;
 
   /** Sets the deadline `ms` from now (`Infinity`: none). */
   arm(ms: number): void {
-    this.#at = ms === Infinity ? Infinity : Instant.now().ms + ms;
-    if (this.#at < this.#filedAt) this.#file(this.#at);
+    this.#timer.reset(new Instant(ms === Infinity ? Infinity : Instant.now().ms + ms));
   }
 
   /** Moves the deadline to now: the wait in progress ends with {@link TIMED_OUT}. */
   expire(): void {
-    this.#at = Instant.now().ms;
-    this.#file(this.#at);
-  }
-
-  #file(at: number): void {
-    this.#filedAt = at;
-    this.#timer.reset(new Instant(at));
+    this.#timer.reset(Instant.now());
   }
 
   /** Races `future` against the deadline; the returned future is this object, reused. */
@@ -55,16 +40,6 @@ export class Deadline extends FutureBase<unknown> {
     this.#inner = future;
     this.#cleaning = false;
     return this as Future<T | typeof TIMED_OUT>;
-  }
-
-  /** Whether the deadline passed; re-files the timer if it fired for a deadline since pushed back. */
-  #expired(cx: Context): boolean {
-    const timer = this.#timer;
-    for (;;) {
-      if (!timer.isElapsed() && timer.poll(cx) === PENDING) return false;
-      if (this.#at <= this.#filedAt) return true;
-      this.#file(this.#at); // fired early: the deadline moved later since
-    }
   }
 
   poll(cx: Context): Poll<unknown> {
@@ -75,7 +50,7 @@ export class Deadline extends FutureBase<unknown> {
         this.#inner = undefined;
         return value;
       }
-      if (!this.#expired(cx)) return PENDING;
+      if (!this.#timer.isElapsed() && this.#timer.poll(cx) === PENDING) return PENDING;
       this.#cleaning = true;
       this.#inner = undefined;
       this.#cleanup = inner.cancel();

@@ -25,6 +25,7 @@ export class Request {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Body;
   readonly #peer: { readonly remote: string };
+  #path: string | undefined = undefined;
   #query: URLSearchParams | undefined = undefined;
 
   /** @internal Made by the connection. */
@@ -44,14 +45,7 @@ export class Request {
 
   /** The path part of the target, still percent-encoded (`/a%20b` for `/a%20b?x=1`). */
   get path(): string {
-    let target = this.target;
-    if (target[0] !== '/' && target !== '*') {
-      // absolute-form: drop scheme and authority
-      const slash = target.indexOf('/', target.indexOf('//') + 2);
-      target = slash < 0 ? '/' : target.slice(slash);
-    }
-    const q = target.indexOf('?');
-    return q < 0 ? target : target.slice(0, q);
+    return (this.#path ??= pathOf(this.target));
   }
 
   /** The query string's parameters. */
@@ -67,4 +61,14 @@ export class Request {
   header(name: string): string | undefined {
     return this.headers[name.toLowerCase()];
   }
+}
+
+/** The path part of a request target (absolute-form: without scheme and authority), without the query. */
+function pathOf(target: string): string {
+  if (target[0] !== '/' && target !== '*') {
+    const slash = target.indexOf('/', target.indexOf('//') + 2);
+    target = slash < 0 ? '/' : target.slice(slash);
+  }
+  const q = target.indexOf('?');
+  return q < 0 ? target : target.slice(0, q);
 }
