@@ -68,6 +68,21 @@ export class RuntimeBuilder {
   }
 
   /** The options collected so far. */
+  /** Worker threads of the `multi_thread` pool (see {@link RuntimeConfig.workerThreads}). */
+  workerThreads(threads: number): this {
+    return this.#set({ workerThreads: threads });
+  }
+
+  /** The most blocking-pool threads (see {@link RuntimeConfig.maxBlockingThreads}). */
+  maxBlockingThreads(threads: number): this {
+    return this.#set({ maxBlockingThreads: threads });
+  }
+
+  /** Idle milliseconds before a blocking-pool thread exits (see {@link RuntimeConfig.threadKeepAlive}). */
+  threadKeepAlive(ms: number): this {
+    return this.#set({ threadKeepAlive: ms });
+  }
+
   toConfig(): RuntimeConfig {
     return { ...this.#config };
   }

@@ -6,11 +6,16 @@
  *
  * @module
  */
-import { describeValue, ZokioError } from '@zokio/future';
+import { availableParallelism } from 'node:os';
+import { describeValue } from '@zokio/future';
 import type { IoChoice } from '@zokio/io-driver';
 import type { UnhandledErrorPolicy } from '@zokio/scheduler';
 
-/** Scheduler flavours. `multi_thread` arrives with the worker pool. @category Runtime */
+/**
+ * Scheduler flavours: `current_thread` runs tasks on the main thread only; `multi_thread` adds the work-stealing
+ * worker pool (`rt.spawnJob`, `spawnJob` inside tasks) — tasks spawned with `spawn` still run on the main thread,
+ * as closures cannot cross threads. @category Runtime
+ */
 export type Flavor = 'current_thread' | 'multi_thread';
 
 /**
@@ -63,6 +68,22 @@ export interface RuntimeConfig {
    * @default 'auto'
    */
   readonly io?: IoChoice;
+  /**
+   * Worker threads of the `multi_thread` pool. Env: `ZOKIO_WORKER_THREADS`.
+   * @default os.availableParallelism()
+   */
+  readonly workerThreads?: number;
+  /**
+   * The most threads of the blocking pool (`spawnBlocking`) at once; more calls wait in a queue. Env:
+   * `ZOKIO_MAX_BLOCKING_THREADS`.
+   * @default 64
+   */
+  readonly maxBlockingThreads?: number;
+  /**
+   * Milliseconds a blocking-pool thread stays idle before it exits. Env: `ZOKIO_THREAD_KEEP_ALIVE`.
+   * @default 10000
+   */
+  readonly threadKeepAlive?: number;
 }
 
 /** Where a resolved value came from. @category Runtime */
@@ -83,6 +104,9 @@ export interface ResolvedConfig {
   readonly enableTime: Resolved<boolean>;
   readonly startPaused: Resolved<boolean>;
   readonly io: Resolved<IoChoice>;
+  readonly workerThreads: Resolved<number>;
+  readonly maxBlockingThreads: Resolved<number>;
+  readonly threadKeepAlive: Resolved<number>;
 }
 
 const KNOWN = new Set([
@@ -93,6 +117,9 @@ const KNOWN = new Set([
   'enableTime',
   'startPaused',
   'io',
+  'workerThreads',
+  'maxBlockingThreads',
+  'threadKeepAlive',
 ]);
 
 const IO_CHOICES: readonly IoChoice[] = ['auto', 'io_uring', 'epoll', 'js'];
@@ -110,22 +137,17 @@ function boolean(name: string): (raw: unknown, where: string) => boolean {
   };
 }
 
-function integer(name: string, raw: unknown, where: string): number {
+function integer(name: string, raw: unknown, where: string, min = 1, max = 2 ** 30): number {
   const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2 ** 30) {
-    throw new TypeError(`Expected ${name}${where} to be an integer from 1 to 2^30, got ${describeValue(raw)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = `from ${min} to ${max === 2 ** 30 ? '2^30' : max}`;
+    throw new TypeError(`Expected ${name}${where} to be an integer ${range}, got ${describeValue(raw)}`);
   }
   return value;
 }
 
 function flavor(raw: unknown, where: string): Flavor {
-  if (raw === 'current_thread') return raw;
-  if (raw === 'multi_thread') {
-    throw new ZokioError(
-      'ERR_ZOKIO_UNSUPPORTED',
-      `Expected flavor${where} 'current_thread', got 'multi_thread': the multi-thread worker pool is not in this release yet`,
-    );
-  }
+  if (raw === 'current_thread' || raw === 'multi_thread') return raw;
   throw new TypeError(`Expected flavor${where} to be 'current_thread' or 'multi_thread', got ${describeValue(raw)}`);
 }
 
@@ -179,6 +201,15 @@ export function resolveConfig(config: RuntimeConfig = {}, env: NodeJS.ProcessEnv
     unhandledError: pick('unhandledError', 'ZOKIO_UNHANDLED_ERROR', config, env, 'log', policy),
     ...timeOptions(config, env),
     io: pick('io', 'ZOKIO_IO_DRIVER', config, env, 'auto', ioChoice),
+    workerThreads: pick('workerThreads', 'ZOKIO_WORKER_THREADS', config, env, availableParallelism(), (v, w) =>
+      integer('workerThreads', v, w, 1, 1024),
+    ),
+    maxBlockingThreads: pick('maxBlockingThreads', 'ZOKIO_MAX_BLOCKING_THREADS', config, env, 64, (v, w) =>
+      integer('maxBlockingThreads', v, w, 1, 1024),
+    ),
+    threadKeepAlive: pick('threadKeepAlive', 'ZOKIO_THREAD_KEEP_ALIVE', config, env, 10_000, (v, w) =>
+      integer('threadKeepAlive', v, w, 0),
+    ),
   };
 }
 

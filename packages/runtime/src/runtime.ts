@@ -9,13 +9,34 @@
  * 3. Wait until no task is alive, or `timeout` ms.
  * 4. Past the deadline, abandon: drop every clean-up still running (remaining `finally` blocks still run), and
  *    report the tasks that had to be abandoned.
- * Later layers add draining in-flight I/O and closing the driver between steps 3 and 4.
+ * 5. Drain the I/O left in flight and close the drivers; close the worker pool (its queued jobs are dropped, its
+ *    running jobs cancelled at their next await, its threads exit) and the blocking pool, with what is left of
+ *    the timeout.
  *
  * @module
  */
 import { isFuture, expected, type Future } from '@zokio/future';
-import type { JoinError, JoinHandle, LocalScheduler, SchedulerMetrics, SpawnOptions } from '@zokio/scheduler';
-import { BUDGET, MAX_LIFO_POLLS_PER_TICK } from '@zokio/scheduler';
+import type {
+  BlockingOptions,
+  JoinError,
+  JoinHandle,
+  LocalScheduler,
+  PoolMetrics,
+  SchedulerMetrics,
+  SpawnJobOptions,
+  SpawnOptions,
+  BlockingPoolMetrics,
+} from '@zokio/scheduler';
+import {
+  BLOCKING_SPAWNER,
+  BlockingPool,
+  BUDGET,
+  JOB_SPAWNER,
+  MAX_LIFO_POLLS_PER_TICK,
+  WorkerPool,
+} from '@zokio/scheduler';
+import { ZokioError } from '@zokio/future';
+import { poolWorkerSetup } from './worker-setup.js';
 import { RuntimeBuilder } from './builder.js';
 import { resolveConfig, type Resolved, type ResolvedConfig, type RuntimeConfig } from './config.js';
 import type { TimeDriver } from '@zokio/time';
@@ -35,6 +56,8 @@ export interface ShutdownOptions {
 export interface ShutdownReport {
   /** Tasks that were alive and got aborted. */
   readonly cancelled: number;
+  /** Worker and blocking-pool threads that did not exit in time and were terminated. */
+  readonly terminatedThreads: number;
   /** Tasks whose clean-up did not finish within the timeout and was abandoned. */
   readonly abandoned: readonly { readonly id: number; readonly name: string | undefined; readonly status: string }[];
   /** Whether the timeout was reached. */
@@ -65,6 +88,8 @@ export class Runtime {
   readonly #timeWhy: string;
   readonly #io: () => IoDriver | undefined;
   readonly #ioWhy: string;
+  readonly #pool: WorkerPool | undefined;
+  #blocking: BlockingPool | undefined = undefined;
   #fatal: JoinError | undefined = undefined;
   #shutdown: Promise<ShutdownReport> | undefined = undefined;
 
@@ -80,6 +105,15 @@ export class Runtime {
     const io = selectIoDriver(config, this.#scheduler);
     this.#io = io.component;
     this.#ioWhy = io.description;
+    if (config.flavor.value === 'multi_thread') {
+      this.#pool = new WorkerPool({
+        workers: config.workerThreads.value,
+        scheduler: { eventInterval: config.eventInterval.value, globalQueueInterval: config.globalQueueInterval.value },
+        setup: poolWorkerSetup({ enableTime: config.enableTime.value, io: config.io.value }),
+      });
+      this.#scheduler.provide(JOB_SPAWNER, this.#pool.client);
+    }
+    this.#scheduler.provideLazy(BLOCKING_SPAWNER, () => this.#blockingPool());
     this.#scheduler.onFatal = (error) => {
       this.#fatal ??= error;
       console.error(
@@ -139,9 +173,64 @@ export class Runtime {
     return this.#scheduler.spawn(future, options);
   }
 
+  /**
+   * Runs export `exportName` of `module` with `args` on the worker pool (`multi_thread` only) and returns its
+   * handle; see `spawnJob` in `@zokio/scheduler` for the semantics. Throws `ERR_ZOKIO_NO_POOL` on a
+   * `current_thread` runtime.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from '@zokio/runtime';
+   * const rt = Runtime.create({ flavor: 'multi_thread', workerThreads: 2 });
+   * const sum = await rt.spawnJob<number>(new URL('./jobs.js', import.meta.url), 'sum', [[1, 2, 3]]);
+   * await rt.shutdown();
+   * ```
+   */
+  spawnJob<T>(
+    module: string | URL,
+    exportName: string,
+    args?: readonly unknown[],
+    options?: SpawnJobOptions,
+  ): JoinHandle<T> {
+    const pool = this.#pool;
+    if (pool === undefined)
+      throw new ZokioError(
+        'ERR_ZOKIO_NO_POOL',
+        `spawnJob: Expected a 'multi_thread' runtime, got flavor '${this.#config.flavor.value}' (${this.#config.flavor.source})`,
+      );
+    const future = pool.spawn<T>(module, exportName, args, options);
+    return this.#scheduler.spawn(future, options?.name === undefined ? undefined : { name: options.name });
+  }
+
+  /**
+   * Runs synchronous export `exportName` of `module` with `args` on the blocking pool (any flavour; threads
+   * started on demand up to `maxBlockingThreads`, stopped after `threadKeepAlive` idle) and returns its handle.
+   * Aborting removes a queued call; a running one cannot be stopped (it is synchronous), its result is dropped.
+   */
+  spawnBlocking<T>(
+    module: string | URL,
+    exportName: string,
+    args?: readonly unknown[],
+    options?: BlockingOptions,
+  ): JoinHandle<T> {
+    return this.#scheduler.spawn(this.#blockingPool().run<T>(module, exportName, args, options));
+  }
+
+  #blockingPool(): BlockingPool {
+    return (this.#blocking ??= new BlockingPool({
+      maxThreads: this.#config.maxBlockingThreads.value,
+      keepAliveMs: this.#config.threadKeepAlive.value,
+    }));
+  }
+
   /** Counters of the scheduler. */
   metrics(): SchedulerMetrics {
     return this.#scheduler.metrics();
+  }
+
+  /** Counters of the worker pool (undefined on `current_thread`) and of the blocking pool (once used). */
+  poolMetrics(): { readonly workers: PoolMetrics | undefined; readonly blocking: BlockingPoolMetrics | undefined } {
+    return { workers: this.#pool?.metrics(), blocking: this.#blocking?.metrics() };
   }
 
   /**
@@ -157,6 +246,7 @@ export class Runtime {
   }
 
   async #doShutdown(timeout: number): Promise<ShutdownReport> {
+    const deadline = performance.now() + timeout;
     const scheduler = this.#scheduler;
     scheduler.close();
     const cancelled = scheduler.abortAll();
@@ -175,7 +265,9 @@ export class Runtime {
     // Tasks are gone; drain the I/O they left in flight (cancelled, every final completion awaited), then close.
     await this.#io()?.shutdown();
     this.#time?.close();
-    return { cancelled, abandoned, timedOut };
+    const left = Math.max(0, deadline - performance.now());
+    const [pool] = await Promise.all([this.#pool?.close(left), this.#blocking?.close(left)]);
+    return { cancelled, abandoned, timedOut, terminatedThreads: pool?.terminated ?? 0 };
   }
 
   /** True once `shutdown()` was called. */
@@ -198,6 +290,12 @@ export class Runtime {
       `  unhandledError:      ${show(c.unhandledError)}`,
       `  time:                ${this.#timeWhy}`,
       `  io:                  ${this.#ioWhy}`,
+      `  worker pool:         ${
+        this.#pool === undefined
+          ? 'none (flavor current_thread): spawnJob throws ERR_ZOKIO_NO_POOL'
+          : `${this.#pool.size} worker threads (workerThreads ${show(c.workerThreads)}), work-stealing deques in shared memory`
+      }`,
+      `  blocking pool:       up to ${show(c.maxBlockingThreads)} threads, idle ${show(c.threadKeepAlive)} ms before exit`,
       `  platform:            Node ${process.version} on ${process.platform}/${process.arch}`,
     ].join('\n');
   }

@@ -69,8 +69,11 @@ describe('Runtime', () => {
       /Expected eventInterval to be an integer .* got number -1/,
     );
     expect(() => Runtime.create({ flavour: 'x' } as never)).toThrow(/Expected a runtime config key .* got "flavour"/);
-    expect(() => Runtime.create({ flavor: 'multi_thread' })).toThrow(
-      expect.objectContaining({ code: 'ERR_ZOKIO_UNSUPPORTED' }),
+    expect(() => Runtime.create({ workerThreads: 0 })).toThrow(
+      /Expected workerThreads to be an integer from 1 to 1024, got number 0/,
+    );
+    expect(() => resolveConfig({}, { ZOKIO_THREAD_KEEP_ALIVE: '-5' })).toThrow(
+      /Expected threadKeepAlive \(from ZOKIO_THREAD_KEEP_ALIVE\) to be an integer from 0 to 2\^30, got the string "-5"/,
     );
     expect(() => Runtime.create({ flavor: 'fast' as never })).toThrow(
       /Expected flavor to be 'current_thread' or 'multi_thread', got the string "fast"/,
@@ -149,7 +152,7 @@ describe('Runtime', () => {
     );
     await delay(0);
     const report = await rt.shutdown({ timeout: 1000 });
-    expect(report).toEqual({ cancelled: 3, abandoned: [], timedOut: false });
+    expect(report).toEqual({ cancelled: 3, abandoned: [], timedOut: false, terminatedThreads: 0 });
     expect(log.sort()).toEqual(['clean 1', 'clean 2', 'clean 3']);
     for (const h of handles) await expect(Promise.resolve(h)).rejects.toSatisfy((e: JoinError) => e.isCancelled());
     expect(await rt.shutdown()).toBe(report);

@@ -42,3 +42,20 @@ export { TaskLocal } from './task/local.js';
 export type { TaskStatus } from './task/state.js';
 export { RingQueue } from './queue/ring.js';
 export { consumeBudget, unconstrained } from '@zokio/future';
+export {
+  BlockingPool,
+  runBlockingWorker,
+  type BlockingPoolOptions,
+  type BlockingPoolMetrics,
+  type BlockingOptions,
+} from './pool/blocking-pool.js';
+export {
+  WorkerPool,
+  type WorkerPoolOptions,
+  type WorkerMetrics,
+  type PoolMetrics,
+  type PoolCloseReport,
+} from './pool/pool.js';
+export { spawnJob, spawnBlocking, JOB_SPAWNER, BLOCKING_SPAWNER } from './pool/spawn-job.js';
+export { JobFuture, type JobClient, type SpawnJobOptions } from './pool/job-client.js';
+export { runPoolWorker, type WorkerSetup } from './pool/worker.js';

@@ -1,6 +1,6 @@
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   consumeBudget,
   fn,
@@ -15,8 +15,11 @@ import {
   type Poll,
   type Waker,
 } from '@zokio/future';
-import { JoinError, JoinSet, spawn, TaskLocal, type JoinHandle } from '@zokio/scheduler';
-import { flavours } from './flavours.js';
+import { JoinError, JoinSet, spawn, spawnJob, TaskLocal, type JoinHandle } from '@zokio/scheduler';
+import { closeFlavours, flavours } from './flavours.js';
+
+afterAll(closeFlavours);
+const jobs = new URL('./fixtures/pool-jobs.ts', import.meta.url);
 
 /** A leaf future completed by hand from outside the scheduler; counts polls. */
 class Gate<T = void> extends FutureBase<T> {
@@ -35,7 +38,25 @@ class Gate<T = void> extends FutureBase<T> {
   }
 }
 
-describe.each(flavours)('scheduler ($name)', ({ create }) => {
+describe.each(flavours)('scheduler ($name)', ({ create, hasPool }) => {
+  it('spawnJob runs a job on a worker thread where the flavour has a pool, and says why not where it has none', async () => {
+    const s = create();
+    const h = s.spawn(
+      fn(function* () {
+        const handle = spawnJob<number>(jobs, 'inc', [41]);
+        const own = yield* spawnJob<number>(jobs, 'whoAmI');
+        return [yield* handle, own];
+      })(),
+    );
+    if (hasPool) {
+      const [value, thread] = await h;
+      expect(value).toBe(42);
+      expect(thread).toBeGreaterThan(0); // a worker's threadId; the main thread's is 0
+    } else {
+      await expect(h).rejects.toMatchObject({ cause: expect.objectContaining({ code: 'ERR_ZOKIO_NO_POOL' }) });
+    }
+  });
+
   it('runs a spawned task and returns its value through the handle', async () => {
     const s = create();
     const h = s.spawn(

@@ -52,22 +52,39 @@ export class Parker {
     if (Atomics.exchange(this.#state, this.#index, NOTIFIED) === PARKED) Atomics.notify(this.#state, this.#index, 1);
   }
 
+  /** True while the thread is parked, or about to be (it said so and is taking its last look for work). */
+  isParked(): boolean {
+    return Atomics.load(this.#state, this.#index) === PARKED;
+  }
+
   /**
    * Blocks this thread until unparked, or `timeoutMs` passes; returns whether it was unparked. Never on the main
    * thread.
+   *
+   * `recheck`, if given, is called once the state says `PARKED` and before sleeping: a thread that publishes work
+   * and then wakes a parked thread (looking at {@link isParked}) either sees `PARKED`, or published before this
+   * last look — so if `recheck` finds the work, the park ends at once, and no wake-up is lost either way.
    */
-  park(timeoutMs = Infinity): boolean {
+  park(timeoutMs = Infinity, recheck?: () => boolean): boolean {
     if (this.#consume()) return true;
     if (Atomics.compareExchange(this.#state, this.#index, EMPTY, PARKED) === EMPTY) {
+      if (recheck?.()) {
+        this.#settle();
+        return true;
+      }
       Atomics.wait(this.#state, this.#index, PARKED, timeoutMs);
     }
     return this.#settle();
   }
 
   /** As {@link park}, without blocking the thread: the event loop runs on while it waits. */
-  async parkAsync(timeoutMs = Infinity): Promise<boolean> {
+  async parkAsync(timeoutMs = Infinity, recheck?: () => boolean): Promise<boolean> {
     if (this.#consume()) return true;
     if (Atomics.compareExchange(this.#state, this.#index, EMPTY, PARKED) === EMPTY) {
+      if (recheck?.()) {
+        this.#settle();
+        return true;
+      }
       const wait = waitAsync(this.#state, this.#index, PARKED, timeoutMs);
       if (wait.async) {
         // A pending `waitAsync` does not keep Node's event loop alive: with nothing else to do, the thread would

@@ -1,0 +1,471 @@
+/**
+ * A pool worker: one `worker_threads` thread running its own {@link LocalScheduler} (and, through the runtime's
+ * setup hook, its own time and I/O drivers), taking jobs from shared memory and running each as a task.
+ *
+ * ## The pump
+ * The worker's loop is `pump()`, run whenever its scheduler has nothing runnable (an idle hook after each tick),
+ * and after each wake-up. Each round:
+ * 1. **Control**: messages from the main thread (calls pinned to this worker, outcomes relayed to it), cancel
+ *    requests (`cancels[me]` changed: abort the tasks of jobs whose `CANCEL` flag is set), shutdown.
+ * 2. **Outcomes** of jobs this worker spawned (its completion queue): their futures wake their tasks.
+ * 3. If the scheduler has tasks to run, return: the next idle tick pumps again. A worker starts a new job only
+ *    when its current ones wait, so jobs it does not get to stay where thieves can take them.
+ * 4. **Find a job**: its own deque (LIFO: the job it spawned last, the hottest), its pinned calls, the inject
+ *    queue, then steal half of a random victim's deque. At most half the workers search at once (Tokio's
+ *    throttle); a searcher that finds work and was the last one searching wakes another parked worker, so work
+ *    spreads one wake-up at a time without a thundering herd.
+ * 5. **Run it**: the export is called; a plain value or a throw is the outcome at once (no task); a future or a
+ *    promise becomes a task whose end writes the outcome. After 64 jobs in a row (or 2 ms) the pump yields to
+ *    libuv once.
+ * 6. **Nothing to do: park.** With no task alive the thread blocks (`Atomics.wait`: nothing can need its event
+ *    loop); with tasks alive (they wait on I/O, timers, or jobs they spawned) it parks without blocking
+ *    (`Atomics.waitAsync`), so their completions keep arriving. Either way the park's last look (`recheck`)
+ *    sees any work published before the parker read `PARKED`, so no wake-up is lost.
+ *
+ * Jobs should not leave plain Node callbacks (a bare `setTimeout`) behind when they return: a worker with no
+ * task alive blocks its event loop until the next job. Tasks and zokio timers are always waited for.
+ *
+ * @module
+ */
+import { fn, fromPromise, isFuture, ZokioError, describeValue, type Future } from '@zokio/future';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { LocalScheduler } from '../local/scheduler.js';
+import type { SchedulerOptions } from '../local/config.js';
+import { RingQueue } from '../queue/ring.js';
+import type { JoinHandle } from '../task/join-handle.js';
+import { Codec, errorToRecord } from './codec.js';
+import { EMPTY, type JobDeque } from './deque.js';
+import { JobClient, type JobRoutes, type OutcomeMessage, type PinnedCall } from './job-client.js';
+import {
+  ABORTED,
+  CANCEL,
+  DONE,
+  ERROR,
+  EXECUTOR,
+  KIND,
+  LENGTH,
+  M_BUSY_MS,
+  M_JOBS,
+  M_PARKS,
+  M_POLLS,
+  M_STEALS,
+  M_STOLEN_JOBS,
+  METRIC_FIELDS,
+  OK,
+  OWNER,
+  PINNED,
+  PoolMemory,
+  QUEUED,
+  RUNNING,
+  SEARCHING,
+  SHUTDOWN,
+  STATE,
+  type PoolBuffers,
+} from './memory.js';
+import { JOB_SPAWNER } from './spawn-job.js';
+import { threadData } from './worker-url.js';
+
+/** What a pool worker is started with. */
+export interface PoolWorkerData {
+  readonly buffers: PoolBuffers;
+  /** This worker's thread id (1 … workers). */
+  readonly id: number;
+  readonly scheduler: SchedulerOptions;
+  /** A module export called with the worker's scheduler before any job runs (the runtime installs its drivers). */
+  readonly setup: WorkerSetup | undefined;
+}
+
+/** A setup hook: export `name` of module `url`, called as `(scheduler, data)`; may return a Promise. */
+export interface WorkerSetup {
+  readonly url: string;
+  readonly name: string;
+  readonly data?: unknown;
+}
+
+/** A message from a worker to the main thread: it is ready for jobs, or an outcome too big for its slot. */
+export type FromWorker = { readonly kind: 'ready' } | OutcomeMessage;
+
+/** A message from the main thread to a worker. */
+export type ToWorker = { readonly kind: 'job'; readonly call: PinnedCall } | OutcomeMessage;
+
+/** Jobs run in a row before the pump yields to libuv. */
+const JOBS_PER_TURN = 64;
+/** Milliseconds of jobs in a row before the pump yields to libuv. */
+const TURN_MS = 2;
+
+type Exported = (...args: unknown[]) => unknown;
+
+/** The thread side of the pool: call once, in a thread started by `WorkerPool`. @internal */
+export async function runPoolWorker(): Promise<void> {
+  const data = threadData<PoolWorkerData>(workerData);
+  const scheduler = new LocalScheduler(data.scheduler);
+  if (data.setup !== undefined) {
+    const module = (await import(data.setup.url)) as Record<string, unknown>;
+    const setup = module[data.setup.name];
+    if (typeof setup !== 'function')
+      throw new TypeError(
+        `Expected ${data.setup.url} to export a function ${data.setup.name}, got ${describeValue(setup)}`,
+      );
+    await (setup as (scheduler: LocalScheduler, data: unknown) => unknown)(scheduler, data.setup.data);
+  }
+  new PoolWorker(new PoolMemory(data.buffers), data.id, scheduler, parentPort!).start();
+}
+
+class PoolWorker implements JobRoutes {
+  readonly #memory: PoolMemory;
+  readonly #id: number;
+  readonly #scheduler: LocalScheduler;
+  readonly #port: MessagePort;
+  readonly #client: JobClient;
+  readonly #codec: Codec;
+  readonly #deque: JobDeque;
+  readonly #metrics: Float64Array;
+  readonly #m: number;
+  readonly #pinned = new RingQueue<PinnedCall>(16);
+  /** Tasks of async jobs running here, by slot. */
+  readonly #running = new Map<number, JoinHandle<void>>();
+  readonly #modules = new Map<string, Record<string, unknown> | Promise<Record<string, unknown>>>();
+  #seenCancels: number;
+  #pumping = false;
+  #parkedAsync = false;
+  #yielded = false;
+  #shuttingDown = false;
+  #random: number;
+  readonly #pump = () => {
+    this.#yielded = false;
+    this.pump();
+  };
+  readonly #recheck = () => this.#hasWork(true);
+  readonly #recheckAsync = () => this.#hasWork(true) || !this.#scheduler.isIdle;
+
+  constructor(memory: PoolMemory, id: number, scheduler: LocalScheduler, port: MessagePort) {
+    this.#memory = memory;
+    this.#id = id;
+    this.#scheduler = scheduler;
+    this.#port = port;
+    this.#client = new JobClient(memory, id, this);
+    this.#codec = new Codec(memory.payload);
+    this.#deque = memory.deques[id - 1]!;
+    this.#metrics = memory.metrics;
+    this.#m = id * METRIC_FIELDS;
+    this.#seenCancels = Atomics.load(memory.cancels, id);
+    this.#random = (id * 0x9e3779b9) | 1;
+  }
+
+  start(): void {
+    this.#scheduler.provide(JOB_SPAWNER, this.#client);
+    this.#scheduler.addIdleHook(() => this.pump());
+    this.#port.postMessage({ kind: 'ready' } satisfies FromWorker);
+    this.pump();
+  }
+
+  // ---- JobRoutes: where jobs spawned on this worker go ---------------------------------------------------------
+
+  route(slot: number): void {
+    if (!this.#deque.push(slot)) this.#memory.pushUntil(this.#memory.inject, slot); // overflow, as Tokio's deque
+    this.#memory.notifyWork(this.#id);
+  }
+
+  sendPinned(call: PinnedCall): void {
+    this.#memory.set(call.slot, PINNED, this.#id);
+    this.#pinned.push(call); // its arguments are already this thread's own clone
+  }
+
+  // ---- The pump ------------------------------------------------------------------------------------------------
+
+  pump(): void {
+    if (this.#pumping || this.#yielded) return;
+    this.#pumping = true;
+    const started = performance.now();
+    let jobs = 0;
+    let idle = 0;
+    try {
+      for (;;) {
+        this.#control();
+        if (this.#shuttingDown) return;
+        this.#client.drain();
+        if (!this.#scheduler.isIdle) return;
+        if (jobs >= JOBS_PER_TURN || (jobs > 0 && performance.now() - started > TURN_MS)) {
+          this.#yielded = true;
+          setImmediate(this.#pump);
+          return;
+        }
+        if (this.#runNext()) {
+          jobs++;
+          continue;
+        }
+        if (this.#scheduler.alive > 0 || this.#parkedAsync) {
+          this.#parkAsync();
+          return;
+        }
+        this.#metrics[this.#m + M_PARKS]!++;
+        const parkedAt = performance.now();
+        this.#memory.parkers[this.#id]!.park(Infinity, this.#recheck);
+        idle += performance.now() - parkedAt;
+      }
+    } finally {
+      this.#pumping = false;
+      this.#metrics[this.#m + M_BUSY_MS]! += performance.now() - started - idle;
+      this.#metrics[this.#m + M_POLLS] = this.#scheduler.metrics().polls;
+    }
+  }
+
+  #parkAsync(): void {
+    if (this.#parkedAsync) return;
+    this.#parkedAsync = true;
+    this.#metrics[this.#m + M_PARKS]!++;
+    void this.#memory.parkers[this.#id]!.parkAsync(Infinity, this.#recheckAsync).then(() => {
+      this.#parkedAsync = false;
+      this.pump();
+    });
+  }
+
+  /** Anything this worker could do now; `steal` also counts other workers' deques if it may search. */
+  #hasWork(steal: boolean): boolean {
+    const memory = this.#memory;
+    if (this.#deque.length > 0 || this.#pinned.length > 0 || memory.inject.length > 0) return true;
+    if (this.#client.hasCompletions() || Atomics.load(memory.cancels, this.#id) !== this.#seenCancels) return true;
+    if (Atomics.load(memory.control, SHUTDOWN) !== 0) return true;
+    if (!steal || !this.#maySearch()) return false;
+    return memory.deques.some((deque) => deque.length > 0);
+  }
+
+  #maySearch(): boolean {
+    const searching = Atomics.load(this.#memory.control, SEARCHING);
+    return 2 * searching < this.#memory.workers;
+  }
+
+  /** Messages, cancel requests, shutdown. */
+  #control(): void {
+    const memory = this.#memory;
+    for (let received = receiveMessageOnPort(this.#port); received !== undefined;) {
+      const message = received.message as ToWorker;
+      if (message.kind === 'job') this.#pinned.push(message.call);
+      else this.#client.settleFromMessage(message);
+      received = receiveMessageOnPort(this.#port);
+    }
+    const cancels = Atomics.load(memory.cancels, this.#id);
+    if (cancels !== this.#seenCancels) {
+      this.#seenCancels = cancels;
+      for (const [slot, task] of this.#running) if (memory.get(slot, CANCEL) !== 0) task.abort();
+    }
+    if (Atomics.load(memory.control, SHUTDOWN) !== 0 && !this.#shuttingDown) void this.#shutdown();
+  }
+
+  // ---- Finding and running jobs --------------------------------------------------------------------------------
+
+  /** Takes one job and starts it; false if there was none. */
+  #runNext(): boolean {
+    let slot = this.#deque.pop();
+    if (slot !== EMPTY) return (this.#start(slot, undefined), true);
+    const pinned = this.#pinned.shift();
+    if (pinned !== undefined) return (this.#start(pinned.slot, pinned), true);
+    slot = this.#memory.inject.pop();
+    if (slot === EMPTY) slot = this.#steal();
+    if (slot === EMPTY) return false;
+    this.#start(slot, undefined);
+    return true;
+  }
+
+  /** Steals half of a random victim's deque into this one; the first job taken, or EMPTY. */
+  #steal(): number {
+    const memory = this.#memory;
+    const workers = memory.workers;
+    if (workers < 2 || !this.#maySearch()) return EMPTY;
+    const control = memory.control;
+    Atomics.add(control, SEARCHING, 1);
+    let slot = EMPTY;
+    try {
+      const start = this.#nextRandom() % workers;
+      for (let i = 0; i < workers && slot === EMPTY; i++) {
+        const victim = (start + i) % workers;
+        if (victim === this.#id - 1) continue;
+        const moved = memory.deques[victim]!.stealHalf(this.#deque);
+        if (moved > 0) {
+          this.#metrics[this.#m + M_STEALS]!++;
+          this.#metrics[this.#m + M_STOLEN_JOBS]! += moved;
+          slot = this.#deque.pop();
+        }
+      }
+      if (slot === EMPTY) slot = memory.inject.pop();
+    } finally {
+      // The last searcher to find work wakes another parked worker: there may be more where this came from.
+      if (Atomics.sub(control, SEARCHING, 1) === 1 && slot !== EMPTY) memory.wakeParkedWorker(this.#id);
+    }
+    return slot;
+  }
+
+  #nextRandom(): number {
+    let x = this.#random;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.#random = x;
+    return x >>> 0;
+  }
+
+  /** Starts the job in `slot` (its call in shared memory, or `pinned`). */
+  #start(slot: number, pinned: PinnedCall | undefined): void {
+    const memory = this.#memory;
+    if (memory.transition(slot, QUEUED, RUNNING) !== QUEUED) {
+      this.complete(slot, ABORTED, undefined); // cancelled while queued: its owner frees it
+      return;
+    }
+    memory.set(slot, EXECUTOR, this.#id);
+    this.#metrics[this.#m + M_JOBS]!++;
+    let url: string;
+    let name: string;
+    let args: unknown[];
+    try {
+      ({ url, name, args } = pinned ?? this.#codec.readCall(memory.payloadAt(slot)));
+    } catch (error) {
+      this.complete(slot, ERROR, error);
+      return;
+    }
+    const module = this.#modules.get(url);
+    if (module === undefined || module instanceof Promise) {
+      this.#runTask(slot, this.#callAfterImport(url, name, args));
+      return;
+    }
+    let result: unknown;
+    try {
+      result = exported(module, url, name)(...args);
+    } catch (error) {
+      this.complete(slot, ERROR, error);
+      return;
+    }
+    if (isFuture(result)) this.#runTask(slot, result);
+    else if (isThenable(result))
+      this.#runTask(
+        slot,
+        fromPromise(() => result),
+      );
+    else this.complete(slot, OK, result);
+  }
+
+  #callAfterImport(url: string, name: string, args: unknown[]): Future<unknown> {
+    let loading = this.#modules.get(url);
+    if (loading === undefined) {
+      const promise = import(url).then((module: Record<string, unknown>) => {
+        this.#modules.set(url, module);
+        return module;
+      });
+      promise.catch(() => this.#modules.delete(url)); // a failed import is retried by the next job
+      this.#modules.set(url, promise);
+      loading = promise;
+    }
+    const ready = Promise.resolve(loading);
+    return callWhenLoaded(
+      fromPromise(() => ready),
+      url,
+      name,
+      args,
+    );
+  }
+
+  #runTask(slot: number, future: Future<unknown>): void {
+    this.#running.set(slot, this.#scheduler.spawn(jobTask(this, slot, future)));
+  }
+
+  /** @internal Writes `slot`'s outcome and hands it to its owner. */
+  complete(slot: number, outcome: number, value: unknown): void {
+    const memory = this.#memory;
+    this.#running.delete(slot);
+    const owner = memory.get(slot, OWNER);
+    let length = 0;
+    if (outcome === OK || outcome === ERROR) {
+      let data = outcome === ERROR ? errorToRecord(value) : value;
+      const at = memory.payloadAt(slot);
+      const room = memory.sizes.slotBytes;
+      try {
+        length = this.#codec.writeValue(at, room, data);
+      } catch (error) {
+        outcome = ERROR;
+        data = errorToRecord(
+          new ZokioError(
+            'ERR_ZOKIO_JOB_RESULT',
+            `Expected a structured-clone-able job result, got ${(error as Error).message}`,
+          ),
+        );
+        length = this.#codec.writeValue(at, room, data);
+      }
+      if (length < 0) {
+        memory.set(slot, KIND, outcome);
+        memory.set(slot, LENGTH, -1);
+        memory.set(slot, STATE, DONE);
+        const message: OutcomeMessage = { kind: 'outcome', slot, owner, outcome, value: data };
+        if (owner === this.#id) this.#client.settleFromMessage(message);
+        else this.#port.postMessage(message); // the main thread settles it, or relays it to the owning worker
+        return;
+      }
+    }
+    memory.set(slot, KIND, outcome);
+    memory.set(slot, LENGTH, length);
+    memory.set(slot, STATE, DONE);
+    memory.pushUntil(memory.completions[owner]!, slot);
+    if (owner !== this.#id) memory.parkers[owner]!.unpark();
+  }
+
+  // ---- Shutdown ------------------------------------------------------------------------------------------------
+
+  /** Cancels every job here and exits the thread once their clean-up ran. */
+  async #shutdown(): Promise<void> {
+    this.#shuttingDown = true;
+    this.#client.close();
+    for (let call = this.#pinned.shift(); call !== undefined; call = this.#pinned.shift()) {
+      this.#memory.transition(call.slot, QUEUED, RUNNING); // or it was cancelled: completed as aborted either way
+      this.complete(call.slot, ABORTED, undefined);
+    }
+    this.#scheduler.close();
+    this.#scheduler.abortAll();
+    await this.#scheduler.whenIdle();
+    process.exit(0);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/** The function `name` exported by `module` (or by its CommonJS `default`), or a typed error. */
+function exported(module: Record<string, unknown>, url: string, name: string): Exported {
+  const value = module[name] ?? (module['default'] as Record<string, unknown> | undefined)?.[name];
+  if (typeof value === 'function') return value as Exported;
+  throw new ZokioError(
+    'ERR_ZOKIO_JOB_EXPORT',
+    `Expected ${url} to export a function named ${JSON.stringify(name)}, got ${describeValue(value)}`,
+  );
+}
+
+/** Imports, then calls the export and waits for what it returns (a first job of a module takes this path). */
+const callWhenLoaded = fn(function* (
+  loading: Future<Record<string, unknown>>,
+  url: string,
+  name: string,
+  args: unknown[],
+) {
+  const module = yield* loading;
+  const result = exported(module, url, name)(...args);
+  if (isFuture(result)) return yield* result;
+  if (isThenable(result)) return yield* fromPromise(() => result);
+  return result;
+});
+
+/** The task of an async job: runs `future`, then writes its outcome (cancelled if the task is aborted). */
+const jobTask = fn(function* (worker: PoolWorker, slot: number, future: Future<unknown>) {
+  let finished = false;
+  try {
+    const value = yield* future;
+    finished = true;
+    worker.complete(slot, OK, value);
+  } catch (error) {
+    finished = true;
+    worker.complete(slot, ERROR, error);
+  } finally {
+    if (!finished) worker.complete(slot, ABORTED, undefined);
+  }
+});
