@@ -55,7 +55,8 @@ import {
   type Waker,
 } from '@zokio/future';
 import { RingQueue } from '../queue/ring.js';
-import { decodeThrown, type BlockingReply, type BlockingRequest, type BlockingThreadData } from './blocking-worker.js';
+import type { BlockingReply, BlockingRequest, BlockingThreadData } from './blocking-worker.js';
+import { decodeThrown } from './thrown.js';
 import { startThread } from './worker-url.js';
 
 export { runBlockingWorker } from './blocking-worker.js';

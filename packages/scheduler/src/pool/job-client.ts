@@ -36,7 +36,8 @@ import {
 import { pathToFileURL } from 'node:url';
 import { MessagePort, type TransferListItem } from 'node:worker_threads';
 import { RingQueue } from '../queue/ring.js';
-import { Codec, errorFromRecord } from './codec.js';
+import { Codec } from './codec.js';
+import { decodeThrown, type EncodedThrown } from './thrown.js';
 import { EMPTY } from './deque.js';
 import {
   ABORTED,
@@ -258,7 +259,7 @@ export class JobClient {
 
   /** An outcome that came by message. */
   settleFromMessage(message: OutcomeMessage): void {
-    const value = message.outcome === ERROR ? errorFromRecord(message.value) : message.value;
+    const value = message.outcome === ERROR ? decodeThrown(message.value as EncodedThrown) : message.value;
     this.#finish(message.slot, message.outcome, value);
     this.#submitBacklog();
   }
@@ -358,7 +359,7 @@ export class JobClient {
     if (outcome === OK || outcome === ERROR) {
       try {
         value = this.#codec.readValue(memory.payloadAt(slot));
-        if (outcome === ERROR) value = errorFromRecord(value);
+        if (outcome === ERROR) value = decodeThrown(value as EncodedThrown);
       } catch (error) {
         value = error;
       }

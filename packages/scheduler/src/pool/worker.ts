@@ -33,7 +33,8 @@ import { LocalScheduler } from '../local/scheduler.js';
 import type { SchedulerOptions } from '../local/config.js';
 import { RingQueue } from '../queue/ring.js';
 import type { JoinHandle } from '../task/join-handle.js';
-import { Codec, errorToRecord } from './codec.js';
+import { Codec } from './codec.js';
+import { encodeThrown } from './thrown.js';
 import { EMPTY, type JobDeque } from './deque.js';
 import { JobClient, type JobRoutes, type OutcomeMessage, type PinnedCall } from './job-client.js';
 import {
@@ -374,14 +375,14 @@ class PoolWorker implements JobRoutes {
     const owner = memory.get(slot, OWNER);
     let length = 0;
     if (outcome === OK || outcome === ERROR) {
-      let data = outcome === ERROR ? errorToRecord(value) : value;
+      let data = outcome === ERROR ? encodeThrown(value) : value;
       const at = memory.payloadAt(slot);
       const room = memory.sizes.slotBytes;
       try {
         length = this.#codec.writeValue(at, room, data);
       } catch (error) {
         outcome = ERROR;
-        data = errorToRecord(
+        data = encodeThrown(
           new ZokioError(
             'ERR_ZOKIO_JOB_RESULT',
             `Expected a structured-clone-able job result, got ${(error as Error).message}`,
