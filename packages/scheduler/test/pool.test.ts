@@ -195,6 +195,31 @@ describe('WorkerPool', () => {
     expect(await scheduler.spawn(spawnJobOf('inc', [1]))).toBe(2);
   });
 
+  it('cancellation crosses threads from a worker too: a job aborts its child, whose clean-up runs', async () => {
+    const { scheduler } = setup();
+    const cells = counter();
+    expect(await scheduler.spawn(spawnJobOf('abortChild', [cells]))).toBe('cancelled');
+    expect(read(cells, 1)).toBe(1);
+  });
+
+  it('a pool whose workers cannot start closes, failing its jobs, instead of restarting them forever', async () => {
+    const setupUrl = new URL('./fixtures/pool-broken-setup.ts', import.meta.url).href;
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const { pool, scheduler } = setup({ workers: 1, setup: { url: setupUrl, name: 'setup' } });
+      const error = await failure(scheduler.spawn(pool.spawn(jobs, 'inc', [1])));
+      expect(error).toMatchObject({ code: 'ERR_ZOKIO_WORKER_CRASHED' });
+      expect(pool.metrics().crashes).toBe(0);
+      expect(warnings.join('\n')).toMatch(/failed to start, closing the pool: .*no driver here/);
+      const later = await failure(scheduler.spawn(pool.spawn(jobs, 'inc', [1])));
+      expect(later).toMatchObject({ code: 'ERR_ZOKIO_WORKER_CRASHED' });
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('a worker that exits or throws an uncaught error fails its job and is replaced', async () => {
     const { pool, scheduler } = setup();
     const exited = await failure(scheduler.spawn(spawnJobOf('crash')));

@@ -101,18 +101,19 @@ export class JobFuture<T> extends FutureBase<T> {
   #waker: Waker | undefined = undefined;
   #ackWaker: Waker | undefined = undefined;
   readonly #client: JobClient;
+  readonly #label: string;
 
   /** @internal */
   constructor(client: JobClient, call: PendingCall) {
     super();
     this.#client = client;
     this.call = call;
+    this.#label = call.jobName ?? `${call.name} of ${call.url}`;
   }
 
-  /** The job's name or call, for messages. */
+  /** The job's name, or `export of module`, for messages. */
   get label(): string {
-    const call = this.#client.describe(this);
-    return call;
+    return this.#label;
   }
 
   poll(cx: Context): Poll<T> {
@@ -205,6 +206,8 @@ export class JobClient {
   readonly #backlog = new RingQueue<JobFuture<unknown>>(64);
   #outstanding = 0;
   #closed = false;
+  /** How jobs spawned after `close` settle. */
+  #closedOutcome = ABORTED;
   /** Called when the number of unsettled jobs goes from 0 to 1 (true) and back (false). */
   onBusy: ((busy: boolean) => void) | undefined = undefined;
 
@@ -230,7 +233,7 @@ export class JobClient {
     const call = pendingCall(module, exportName, args, options);
     const future = new JobFuture<T>(this, call);
     if (this.#closed) {
-      future.settle(ABORTED, undefined);
+      future.settle(this.#closedOutcome, undefined);
       return future;
     }
     if (this.#outstanding++ === 0) this.onBusy?.(true);
@@ -275,9 +278,10 @@ export class JobClient {
       if (!job.settled) this.#settle(job, outcome, undefined);
   }
 
-  /** Refuses new jobs: they settle at once as cancelled. */
-  close(): void {
+  /** Refuses new jobs: they settle at once as `outcome` (cancelled, or crashed for a pool that could not start). */
+  close(outcome = ABORTED): void {
     this.#closed = true;
+    this.#closedOutcome = outcome;
   }
 
   /** Requests cancellation of `job`; true if the caller must wait for the executor's acknowledgement. */
@@ -302,13 +306,6 @@ export class JobClient {
       return true;
     }
     return false; // DONE: its outcome is on its way and will be dropped
-  }
-
-  /** A description of a job for messages: its name, or `export of module`. */
-  describe(job: JobFuture<unknown>): string {
-    const call = job.call;
-    if (call === undefined) return `#${job.slot}`;
-    return call.jobName ?? `${call.name} of ${call.url}`;
   }
 
   #submitBacklog(): void {

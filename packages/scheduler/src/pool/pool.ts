@@ -115,6 +115,8 @@ export class WorkerPool implements JobRoutes {
   #closing: Promise<PoolCloseReport> | undefined = undefined;
   #crashes = 0;
   #readyWorkers = 0;
+  /** Why the pool could not start, if it could not. */
+  #brokenBy: unknown = undefined;
   #resolveReady!: () => void;
   readonly #ready = new Promise<void>((resolve) => (this.#resolveReady = resolve));
 
@@ -255,15 +257,31 @@ export class WorkerPool implements JobRoutes {
     const worker = startThread('pool-worker', { workerData: data, name: `zokio-worker-${id}` });
     if (!this.#busy) worker.unref();
     let failure: unknown;
-    worker.on('message', (message: FromWorker) => this.#onMessage(message));
+    let ready = false;
+    worker.on('message', (message: FromWorker) => {
+      if (message.kind === 'ready') ready = true;
+      this.#onMessage(message);
+    });
     worker.on('error', (error) => (failure = error));
     this.#workers[id - 1] = worker;
     this.#exited[id - 1] = new Promise((resolve) =>
-      worker.once('exit', () => {
+      worker.once('exit', (code) => {
         resolve();
-        if (this.#closing === undefined) this.#replace(id, failure);
+        if (this.#closing !== undefined) return;
+        if (ready) this.#replace(id, failure);
+        else this.#failToStart(id, failure ?? new Error(`it exited with code ${code} before it was ready`));
       }),
     );
+  }
+
+  /**
+   * A worker died before it was ready (its setup threw, a module failed to load): starting another would fail the
+   * same way, forever. The pool closes; its jobs fail with `ERR_ZOKIO_WORKER_CRASHED`, and the cause is warned.
+   */
+  #failToStart(id: number, failure: unknown): void {
+    process.emitWarning(`zokio: pool worker ${id} failed to start, closing the pool: ${describeFailure(failure)}`);
+    this.#brokenBy = failure;
+    void this.close(0);
   }
 
   /** A worker died: fail what it ran, cancel what it owned, start another in its place. */
@@ -286,7 +304,7 @@ export class WorkerPool implements JobRoutes {
       }
     }
     if (failure !== undefined)
-      process.emitWarning(`zokio: pool worker ${id} died and was replaced: ${describeValue(failure)}`);
+      process.emitWarning(`zokio: pool worker ${id} died and was replaced: ${describeFailure(failure)}`);
     this.#startWorker(id);
   }
 
@@ -309,13 +327,15 @@ export class WorkerPool implements JobRoutes {
 
   async #close(timeoutMs: number): Promise<PoolCloseReport> {
     const memory = this.#memory;
-    this.#client.close();
+    const outcome = this.#brokenBy === undefined ? ABORTED : CRASHED;
+    this.#client.close(outcome);
     Atomics.store(memory.control, SHUTDOWN, 1);
     for (let id = 1; id <= memory.workers; id++) memory.parkers[id]!.unpark();
     // Queued jobs never start: take each id out of every queue and complete it as cancelled.
-    for (let slot = memory.inject.pop(); slot !== EMPTY; slot = memory.inject.pop()) this.#abortQueued(slot);
+    for (let slot = memory.inject.pop(); slot !== EMPTY; slot = memory.inject.pop()) this.#abortQueued(slot, outcome);
     for (const deque of memory.deques) {
-      for (let slot = deque.steal(); slot !== EMPTY; slot = deque.steal()) if (slot !== RETRY) this.#abortQueued(slot);
+      for (let slot = deque.steal(); slot !== EMPTY; slot = deque.steal())
+        if (slot !== RETRY) this.#abortQueued(slot, outcome);
     }
     for (const worker of this.#workers) worker.ref();
     let timer: NodeJS.Timeout | undefined;
@@ -331,14 +351,18 @@ export class WorkerPool implements JobRoutes {
       await Promise.all(this.#workers.map((worker) => worker.terminate()));
     }
     this.#client.drain();
-    this.#client.failAll(ABORTED);
+    this.#client.failAll(outcome);
     this.#busy = false;
     memory.parkers[0]!.unpark();
     return { terminated };
   }
 
-  #abortQueued(slot: number): void {
+  #abortQueued(slot: number, outcome: number): void {
     const was = this.#memory.transition(slot, QUEUED, RUNNING);
-    if (was === QUEUED || was === CANCELLED) this.#complete(slot, ABORTED);
+    if (was === QUEUED || was === CANCELLED) this.#complete(slot, outcome);
   }
+}
+
+function describeFailure(failure: unknown): string {
+  return failure instanceof Error ? `${failure.name}: ${failure.message}` : describeValue(failure);
 }

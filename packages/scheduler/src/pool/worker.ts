@@ -16,7 +16,7 @@
  *    spreads one wake-up at a time without a thundering herd.
  * 5. **Run it**: the export is called; a plain value or a throw is the outcome at once (no task); a future or a
  *    promise becomes a task whose end writes the outcome. After 64 jobs in a row (or 2 ms) the pump yields to
- *    libuv once.
+ *    libuv once, if a task here is alive (it may wait on I/O or a timer); synchronous jobs alone run back to back.
  * 6. **Nothing to do: park.** With no task alive the thread blocks (`Atomics.wait`: nothing can need its event
  *    loop); with tasks alive (they wait on I/O, timers, or jobs they spawned) it parks without blocking
  *    (`Atomics.waitAsync`), so their completions keep arriving. Either way the park's last look (`recheck`)
@@ -127,6 +127,8 @@ class PoolWorker implements JobRoutes {
   readonly #running = new Map<number, JoinHandle<void>>();
   readonly #modules = new Map<string, Record<string, unknown> | Promise<Record<string, unknown>>>();
   #seenCancels: number;
+  /** Milliseconds in the pump (synchronous jobs run there), parks excluded. */
+  #pumpBusyMs = 0;
   #pumping = false;
   #parkedAsync = false;
   #yielded = false;
@@ -186,7 +188,10 @@ class PoolWorker implements JobRoutes {
         if (this.#shuttingDown) return;
         this.#client.drain();
         if (!this.#scheduler.isIdle) return;
-        if (jobs >= JOBS_PER_TURN || (jobs > 0 && performance.now() - started > TURN_MS)) {
+        // Yield to libuv now and then — only if a task here may be waiting on it (I/O, timers): a worker running
+        // synchronous jobs back to back has nothing to give the loop, and a turn costs tens of µs on a busy VM.
+        const turnOver = jobs >= JOBS_PER_TURN || (jobs > 0 && performance.now() - started > TURN_MS);
+        if (turnOver && this.#scheduler.alive > 0) {
           this.#yielded = true;
           setImmediate(this.#pump);
           return;
@@ -206,8 +211,10 @@ class PoolWorker implements JobRoutes {
       }
     } finally {
       this.#pumping = false;
-      this.#metrics[this.#m + M_BUSY_MS]! += performance.now() - started - idle;
-      this.#metrics[this.#m + M_POLLS] = this.#scheduler.metrics().polls;
+      this.#pumpBusyMs += performance.now() - started - idle;
+      const scheduler = this.#scheduler.metrics();
+      this.#metrics[this.#m + M_BUSY_MS] = this.#pumpBusyMs + scheduler.busyTimeMs; // jobs run here + task polls
+      this.#metrics[this.#m + M_POLLS] = scheduler.polls;
     }
   }
 
