@@ -3,7 +3,8 @@ import { packageConfig } from '../../tsup.config.base.js';
 /**
  * One entry for the runner and one per contender, so each contender is a script the runner starts in a fresh
  * process. Every contender imports its library's published build: zokio's layers from their `dist/` (turbo builds
- * them first: `bench` depends on `build`), `effect` and `effection` from `node_modules`, as a user would load them.
+ * them first: `bench` depends on `build`), `effect`, `effection` and the worker pools from `node_modules`, as a user
+ * would load them.
  */
 export default packageConfig({
   entry: {
@@ -33,6 +34,15 @@ export default packageConfig({
     // serve_static's static file servers: @zokio/serve, and node:http with fs.promises, sirv or serve-static.
     'http/static-zokio-server': 'src/http/static-zokio-server.ts',
     'http/static-node-server': 'src/http/static-node-server.ts',
+    // The worker-pool scenarios: one script per contender, and the modules their threads load by URL (each its own
+    // file beside them): the jobs, workerpool's worker script, and zokio's nested fork-join job.
+    'pool/piscina': 'src/pool/piscina.ts',
+    'pool/tinypool': 'src/pool/tinypool.ts',
+    'pool/workerpool': 'src/pool/workerpool.ts',
+    'pool/zokio': 'src/pool/zokio.ts',
+    'pool/jobs': 'src/pool/jobs.ts',
+    'pool/workerpool-worker': 'src/pool/workerpool-worker.ts',
+    'pool/zokio-jobs': 'src/pool/zokio-jobs.ts',
   },
   format: ['esm'],
   dts: false,

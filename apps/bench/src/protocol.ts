@@ -40,6 +40,12 @@ export interface ChildResult {
   readonly bytesPerConnection?: number;
   /** `conn_memory`: the server's V8 heap + external memory growth per idle connection. */
   readonly heapBytesPerConnection?: number;
+  /** The pool scenarios: the worker threads the pool ran (`fork_join`: also its variant). */
+  readonly workers?: number;
+  /** `worker_heavy`: one job's busy loop timed on the calling thread just before the run, µs (median of 21). */
+  readonly jobUs?: number;
+  /** `worker_heavy`: (wall × workers − jobs × jobUs) ÷ jobs, µs: what the pool spent per job beyond the job. */
+  readonly overheadUsPerJob?: number;
   /** Why this contender's run differs from the others' (a size it had to cap), for the report. */
   readonly note?: string;
   /** The I/O scenarios: the variant run (queue depth, batch size). */
@@ -126,6 +132,9 @@ export function parseChildResult(stdout: string): ChildResult {
     !optionalNumber(r['serverCpuNsPerOp']) ||
     !optionalNumber(r['bytesPerConnection']) ||
     !optionalNumber(r['heapBytesPerConnection']) ||
+    !optionalNumber(r['workers']) ||
+    !optionalNumber(r['jobUs']) ||
+    !optionalNumber(r['overheadUsPerJob']) ||
     (r['note'] !== undefined && typeof r['note'] !== 'string') ||
     !optionalNumber(r['variant']) ||
     (r['unavailable'] !== undefined && typeof r['unavailable'] !== 'string')
@@ -148,6 +157,9 @@ export function parseChildResult(stdout: string): ChildResult {
     ...(r['serverCpuNsPerOp'] === undefined ? {} : { serverCpuNsPerOp: r['serverCpuNsPerOp'] }),
     ...(r['bytesPerConnection'] === undefined ? {} : { bytesPerConnection: r['bytesPerConnection'] }),
     ...(r['heapBytesPerConnection'] === undefined ? {} : { heapBytesPerConnection: r['heapBytesPerConnection'] }),
+    ...(r['workers'] === undefined ? {} : { workers: r['workers'] }),
+    ...(r['jobUs'] === undefined ? {} : { jobUs: r['jobUs'] }),
+    ...(r['overheadUsPerJob'] === undefined ? {} : { overheadUsPerJob: r['overheadUsPerJob'] }),
     ...(typeof r['note'] === 'string' ? { note: r['note'] } : {}),
     ...(r['variant'] === undefined ? {} : { variant: r['variant'] }),
     ...(typeof r['unavailable'] === 'string' ? { unavailable: r['unavailable'] } : {}),

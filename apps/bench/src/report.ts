@@ -13,6 +13,7 @@ import {
   isHttpScenario,
   SCENARIO_INFO,
   type MemoryLimit,
+  type OverheadLimit,
   type Params,
   type ScenarioName,
   type TargetCheck,
@@ -24,6 +25,7 @@ import {
   formatNsPerOp,
   formatRate,
   formatRatio,
+  formatUs,
   ratio,
   type ContenderSummary,
   type RunRecord,
@@ -109,6 +111,8 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
   const peer = secondBaseline(report, scenario);
   // Runs of a variant are sized per contender (`n`); wall time per op where the scenario is a cost per op.
   const sized = info.variants !== undefined;
+  // The pool scenarios: the threads each pool ran (a variant's label says it where the thread count varies).
+  const threads = !sized && scenario.summaries.some((s) => s.workers !== undefined);
   const ns = info.nsPerOp === true;
   // Round-trip times (`tcp_echo`) or wrk's latencies (the HTTP scenarios): the median over the rounds of each run's
   // median and p99, and the load client's CPU; the server's CPU (HTTP), per request and as a share of one core.
@@ -121,6 +125,7 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
   const header = [
     'contender',
     ...(sized ? ['n per run'] : []),
+    ...(threads ? ['workers'] : []),
     `median ${info.unit}`,
     'min – max',
     ...(ns ? ['ns per op'] : []),
@@ -138,6 +143,7 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
       return [
         s.contender,
         ...(sized ? [''] : []),
+        ...(threads ? [''] : []),
         failureText(s),
         '',
         ...blanks,
@@ -150,6 +156,7 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
     return [
       s.contender,
       ...(sized ? [s.n === undefined ? '' : formatRate(s.n)] : []),
+      ...(threads ? [s.workers === undefined ? '' : String(s.workers)] : []),
       formatRate(t.median),
       `${formatRate(t.min)} – ${formatRate(t.max)}`,
       ...(ns ? [formatNsPerOp(t.median)] : []),
@@ -172,7 +179,15 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
       rounds(s, total),
     ];
   });
-  const right = [false, ...(sized ? [true] : []), true, true, ...(ns ? [true] : []), ...(secondary ? [true] : [])];
+  const right = [
+    false,
+    ...(sized ? [true] : []),
+    ...(threads ? [true] : []),
+    true,
+    true,
+    ...(ns ? [true] : []),
+    ...(secondary ? [true] : []),
+  ];
   return table(header, rows, [
     ...right,
     true,
@@ -331,6 +346,103 @@ function connectionTable(report: Report, scenario: ScenarioReport): string[] {
   return table(header, rows, [false, true, true, true, true, true, true, true]);
 }
 
+/**
+ * An `overhead` scenario's table (`worker_heavy`): what the pool spent per job beyond the job itself, each the
+ * median over the rounds, with the job's own duration and the rate as side figures. No ratio: an overhead near zero
+ * (or below it, within noise) divides into nothing meaningful.
+ */
+function overheadTable(report: Report, scenario: ScenarioReport): string[] {
+  const info = SCENARIO_INFO[scenario.name];
+  const header = [
+    'contender',
+    'workers',
+    'median overhead per job',
+    'min – max',
+    'job (calling thread)',
+    `median ${info.unit}`,
+    'ok rounds',
+  ];
+  const rows = scenario.summaries.map((s) => {
+    const o = s.overheadUsPerJob;
+    const total = rounds(s, roundsOf(report, scenario));
+    if (o === undefined) {
+      return [s.contender, '', s.throughput === undefined ? failureText(s) : 'not measured', '', '', '', total];
+    }
+    return [
+      s.contender,
+      s.workers === undefined ? '' : String(s.workers),
+      formatUs(o.median),
+      span(o, formatUs),
+      s.jobUs === undefined ? '–' : formatUs(s.jobUs.median),
+      s.throughput === undefined ? '' : formatRate(s.throughput.median),
+      total,
+    ];
+  });
+  return table(header, rows, [false, true, true, true, true, true, true]);
+}
+
+/** Whether one overhead bound was met: the contender's median overhead per job, if it ran. */
+export interface OverheadLimitResult {
+  readonly limit: OverheadLimit;
+  readonly us: number | undefined;
+  readonly met: boolean | undefined;
+}
+
+/** Checks each of `limits` against one scenario's summaries. */
+export function checkOverheadLimits(limits: readonly OverheadLimit[], scenario: ScenarioReport): OverheadLimitResult[] {
+  return limits.map((limit) => {
+    const us = scenario.summaries.find((s) => s.contender === limit.contender)?.overheadUsPerJob?.median;
+    return { limit, us, met: us === undefined ? undefined : us <= limit.atMostUs };
+  });
+}
+
+/** Each of the scenario's overhead bounds, checked: `- zokio ≤ 10 µs per job: 4.2 µs, **met**`. */
+function overheadLimitLines(scenario: ScenarioReport): string[] {
+  const results = checkOverheadLimits(SCENARIO_INFO[scenario.name].overheadLimits ?? [], scenario);
+  const lines = results.length > 0 ? [''] : [];
+  for (const { limit, us, met } of results) {
+    const verdict = met === undefined ? 'not measured' : met ? '**met**' : '**not met**';
+    lines.push(
+      `- ${limit.contender} ≤ ${formatUs(limit.atMostUs)} per job: ${us === undefined ? '–' : formatUs(us)}, ${verdict}`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * Each contender's speed-up over its own run at one thread, for a scenario whose variants are thread counts
+ * (`fork_join`): rate at N ÷ rate at 1, the same as time at 1 ÷ time at N (a contender's runs are the same size).
+ * `undefined` where either run is missing.
+ */
+export function speedups(variants: readonly ScenarioReport[], contender: string): (number | undefined)[] {
+  const rate = (v: ScenarioReport | undefined) =>
+    v?.summaries.find((s) => s.contender === contender)?.throughput?.median;
+  const one = rate(variants.find((v) => v.variant === 1));
+  return variants.map((v) => ratio(rate(v) ?? NaN, one));
+}
+
+/** The speed-up table: a row per contender, a column per thread count, each cell the median time and speed-up. */
+function speedupTable(report: Report, variants: readonly ScenarioReport[]): string[] {
+  const first = variants[0]!;
+  const info = SCENARIO_INFO[first.name];
+  const header = ['contender', ...variants.map((v) => info.variants!.label(v.variant!))];
+  const rows = first.summaries.map((row) => {
+    const ups = speedups(variants, row.contender);
+    return [
+      row.contender,
+      ...variants.map((v, i) => {
+        const s = v.summaries.find((x) => x.contender === row.contender);
+        const t = s?.throughput;
+        if (s === undefined || t === undefined || s.n === undefined) return s === undefined ? '–' : failureText(s);
+        // The median time: the run's size over its median rate.
+        const ms = (s.n / t.median) * 1000;
+        return `${formatMs(ms)} (${formatRatio(ups[i])})`;
+      }),
+    ];
+  });
+  return table(header, rows, [false, ...variants.map(() => true)]);
+}
+
 /** Whether one memory bound was met: the contender's median bytes per connection, if it ran. */
 export interface LimitResult {
   readonly limit: MemoryLimit;
@@ -439,6 +551,12 @@ export function renderMarkdown(report: Report): string {
           ...overshootTable(scenario),
         );
       }
+    } else if (info.measures === 'overhead') {
+      lines.push(
+        'Overhead per job = (wall × workers − jobs × job) ÷ jobs, each the median over the rounds; lower is better:',
+        '',
+        ...overheadTable(report, scenario),
+      );
     } else if (info.measures === 'memory') {
       lines.push(
         "The server's growth per connection, each the median over the rounds; the ratio divides by " +
@@ -460,7 +578,7 @@ export function renderMarkdown(report: Report): string {
     }
     lines.push(...footnotes(scenario));
     if (info.target !== undefined) lines.push('', `**Target:** ${info.target}`);
-    lines.push(...targetLines(scenario.name, [scenario]), ...limitLines(scenario));
+    lines.push(...targetLines(scenario.name, [scenario]), ...limitLines(scenario), ...overheadLimitLines(scenario));
     if (info.caveat !== undefined) lines.push('', `_${info.caveat}_`);
     for (const chart of charts(report, scenario)) lines.push('', `![${chart.title}](${chart.file})`);
   }
@@ -480,6 +598,15 @@ function variantsHeader(report: Report, name: ScenarioName): string[] {
     '',
     ...variantOverview(report, variants),
   );
+  if (info.speedup === true) {
+    lines.push(
+      '',
+      `Speed-up: each contender's median time at N threads, and its run at 1 thread ÷ that (higher is better; ` +
+        `${variants.length} thread count${variants.length === 1 ? '' : 's'} measured):`,
+      '',
+      ...speedupTable(report, variants),
+    );
+  }
   if (info.target !== undefined) lines.push('', `**Target:** ${info.target}`);
   lines.push(...targetLines(name, variants));
   return lines;
@@ -629,6 +756,16 @@ export function charts(report: Report, scenario: ScenarioReport): RenderedChart[
       ...(info.nsPerOp === true
         ? { extra: (s: ContenderSummary) => (s.throughput === undefined ? '' : formatNsPerOp(s.throughput.median)) }
         : {}),
+    });
+  } else if (info.measures === 'overhead') {
+    metrics.push({
+      file: `${name}.svg`,
+      title: `${name}: pool overhead per job`,
+      pick: (s) => s.overheadUsPerJob,
+      format: formatUs,
+      better: 'lower is better',
+      of: 'overhead per job',
+      extra: (s) => (s.jobUs === undefined ? '' : `job ${formatUs(s.jobUs.median)}, ${s.workers ?? '?'} workers`),
     });
   } else if (info.measures === 'memory') {
     metrics.push({

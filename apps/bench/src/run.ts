@@ -1,5 +1,5 @@
 /**
- * The bench runner: `node dist/run.js [--rounds N] [--scenario name]… [--contender name]… [--quick]`.
+ * The bench runner: `node dist/run.js [--rounds N] [--scenario name]… [--contender name]… [--workers N] [--quick]`.
  *
  * For each scenario, for each round, for each contender (the order rotated every round, so no contender always
  * runs first on a cold machine or last on a hot one): start a fresh `node --expose-gc dist/contenders/<name>.js
@@ -32,14 +32,17 @@ import {
   isFsScenario,
   isHttpScenario,
   isNetScenario,
+  isPoolScenario,
   isScenario,
   NET_CONTENDERS,
+  POOL_CONTENDERS,
   QUICK,
   RUNTIME_CONTENDERS,
   SCENARIO_INFO,
   SERVE_CONTENDERS,
   scenarioContenders,
   SCENARIOS,
+  withMaxWorkers,
   type ScenarioName,
 } from './scenarios.js';
 import {
@@ -47,6 +50,7 @@ import {
   formatLatency,
   formatMs,
   formatRate,
+  formatUs,
   rotation,
   summarizeScenario,
   type Outcome,
@@ -56,7 +60,8 @@ import {
 /**
  * Every contender: the runtime scenarios' (the first, `promise`, their baseline), then the I/O scenarios', then the
  * fs scenarios' (`fs.read` and `FileHandle.read` run in both I/O and fs scenarios), then the TCP scenarios', then
- * `http_hello`'s and `serve_static`'s (`node:net` and the zokio backends name the server in several).
+ * `http_hello`'s and `serve_static`'s (`node:net` and the zokio backends name the server in several), then the
+ * worker pools' (`zokio` names the runtime contender and the pool one: `--contender zokio` runs both).
  */
 const CONTENDERS: readonly string[] = [
   ...new Set([
@@ -66,6 +71,7 @@ const CONTENDERS: readonly string[] = [
     ...NET_CONTENDERS,
     ...HTTP_CONTENDERS,
     ...SERVE_CONTENDERS,
+    ...POOL_CONTENDERS,
   ]),
 ];
 const BASELINE = 'promise';
@@ -77,9 +83,10 @@ const BENCH_FILE_SCENARIOS: readonly ScenarioName[] = ['driver_read', 'file_rand
 /**
  * The script a contender runs `scenario` in: one per runtime contender; the I/O contenders share three, the fs
  * scenarios' two (Node's and zokio's); every TCP contender runs `net/bench.js`, every HTTP one `http/bench.js`,
- * which start its server.
+ * which start its server; every pool contender has its own script under `pool/`.
  */
 function contenderScript(contender: string, scenario: ScenarioName): string {
+  if (isPoolScenario(scenario)) return join('pool', `${contender}.js`);
   if (isNetScenario(scenario)) return join('net', 'bench.js');
   if (isHttpScenario(scenario)) return join('http', 'bench.js');
   if (isFsScenario(scenario)) return join('fs', contender.startsWith('zokio-') ? 'zokio.js' : 'node.js');
@@ -92,9 +99,10 @@ const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 const USAGE = `Usage: node dist/run.js [options]
 
-  --rounds N          rounds per scenario and contender (default 5, 3 for the I/O and fs scenarios; 1 with --quick)
+  --rounds N          rounds per scenario and contender (default 5, 3 for the I/O, fs and pool scenarios; 1 with --quick)
   --scenario NAME     run only this scenario (repeatable): ${SCENARIOS.join(', ')}
   --contender NAME    run only this contender (repeatable): ${CONTENDERS.join(', ')}
+  --workers N         fork_join's largest thread count: 1, 2, 4, … up to N (default os.availableParallelism())
   --quick             a smoke run: smaller sizes, 1 round; written under results/raw/quick
   --timeout S         seconds before a child is killed and reported as timed out (default 120)
   --out DIR           where to write the report (default results/, or results/raw/<kind>/ for a partial run)
@@ -108,6 +116,8 @@ interface Options {
   readonly quick: boolean;
   readonly timeoutS: number;
   readonly outDir: string;
+  /** `--workers`, if given: `fork_join`'s largest thread count. */
+  readonly workers: number | undefined;
 }
 
 function fail(message: string): never {
@@ -134,6 +144,7 @@ function parseOptions(argv: readonly string[]): Options {
         quick: { type: 'boolean', default: false },
         timeout: { type: 'string' },
         out: { type: 'string' },
+        workers: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -165,6 +176,7 @@ function parseOptions(argv: readonly string[]): Options {
     quick,
     timeoutS: positiveInteger('--timeout', values.timeout, 120),
     outDir: join(APP_DIR, values.out ?? defaultOut),
+    workers: values.workers === undefined ? undefined : positiveInteger('--workers', values.workers, 1),
   };
 }
 
@@ -189,7 +201,12 @@ interface ChildJob {
 /** The command line of one child, after `node --expose-gc …`: its script and arguments. */
 function childArgs(job: ChildJob, quick: boolean): string[] {
   const { contender, scenario, variant } = job;
-  const named = variant !== undefined || isFsScenario(scenario) || isNetScenario(scenario) || isHttpScenario(scenario);
+  const named =
+    variant !== undefined ||
+    isFsScenario(scenario) ||
+    isNetScenario(scenario) ||
+    isHttpScenario(scenario) ||
+    isPoolScenario(scenario);
   return [
     join(APP_DIR, 'dist', contenderScript(contender, scenario)),
     ...(named ? [contender, scenario] : [scenario]),
@@ -290,6 +307,12 @@ function describeOutcome(outcome: Outcome, scenario: ScenarioName): string {
     const late = r.overshootMs === undefined ? '' : `, overshoot p99 ${formatMs(r.overshootMs.p99)}`;
     return `${cpu}${rss}${late}`;
   }
+  if (r.overheadUsPerJob !== undefined) {
+    return (
+      `${formatUs(r.overheadUsPerJob)}/job overhead (job ${formatUs(r.jobUs ?? NaN)}, ${r.workers ?? '?'} workers), ` +
+      `${formatRate(r.opsPerSec)} ${SCENARIO_INFO[scenario].unit}`
+    );
+  }
   if (r.bytesPerConnection !== undefined) {
     const heap = r.heapBytesPerConnection === undefined ? '' : ` (heap ${formatBytes(r.heapBytesPerConnection)})`;
     return `${formatBytes(r.bytesPerConnection)}/connection${heap} over ${r.n.toLocaleString('en-US')} connections`;
@@ -327,7 +350,7 @@ async function main(): Promise<void> {
   let echoClient: EchoClientBuild | undefined;
   let wrk: (WrkInfo & { readonly pinning: string }) | undefined;
   let wrkChecked = false;
-  const params = options.quick ? QUICK : FULL;
+  const params = withMaxWorkers(options.quick ? QUICK : FULL, options.workers);
   for (const scenario of options.scenarios) {
     const info = SCENARIO_INFO[scenario];
     const contenders = scenarioContenders(scenario).filter((c) => options.contenders.includes(c));

@@ -1,12 +1,14 @@
 /**
  * The scenarios, after Tokio's `benches/rt_multi_threaded.rs`, `benches/spawn.rs`, `benches/sync_mpsc.rs` and
- * `benches/sync_semaphore.rs`, the I/O driver's, `@zokio/fs`'s, `@zokio/net`'s and `@zokio/http`'s, and their sizes.
+ * `benches/sync_semaphore.rs`, the I/O driver's, `@zokio/fs`'s, `@zokio/net`'s and `@zokio/http`'s, the worker
+ * pool's, and their sizes.
  *
  * Shared by the runner (titles, units, how many operations a run is) and the contender scripts (the sizes to run).
  * Each contender implements every scenario with its own idioms; see the README for what each peer's equivalent is.
  *
  * @module
  */
+import { availableParallelism } from 'node:os';
 import { serveTarget, SITE_FILES } from './http/site.js';
 
 /** The scenario names, as given on the command line and written in results. */
@@ -36,12 +38,20 @@ export const NET_SCENARIOS = ['tcp_echo', 'conn_memory'] as const;
  */
 export const HTTP_SCENARIOS = ['http_hello', 'serve_static'] as const;
 
+/**
+ * Worker-thread pools: zokio's jobs (`rt.spawnJob` on a `multi_thread` runtime) against piscina, tinypool and
+ * workerpool: tiny jobs (the cost of a round trip to a thread), ~5 ms jobs (the overhead around real work), and a
+ * recursive fork-join at 1, 2, 4, … threads (how it scales).
+ */
+export const POOL_SCENARIOS = ['worker_tiny', 'worker_heavy', 'fork_join'] as const;
+
 export const SCENARIOS = [
   ...RUNTIME_SCENARIOS,
   ...IO_SCENARIOS,
   ...FS_SCENARIOS,
   ...NET_SCENARIOS,
   ...HTTP_SCENARIOS,
+  ...POOL_SCENARIOS,
 ] as const;
 
 export type RuntimeScenarioName = (typeof RUNTIME_SCENARIOS)[number];
@@ -49,6 +59,7 @@ export type IoScenarioName = (typeof IO_SCENARIOS)[number];
 export type FsScenarioName = (typeof FS_SCENARIOS)[number];
 export type NetScenarioName = (typeof NET_SCENARIOS)[number];
 export type HttpScenarioName = (typeof HTTP_SCENARIOS)[number];
+export type PoolScenarioName = (typeof POOL_SCENARIOS)[number];
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** The runtime scenarios' contenders, in report order; the first is their baseline. */
@@ -103,6 +114,13 @@ export const HTTP_CONTENDERS = ['node:http', 'node:net', 'zokio-io_uring', 'zoki
  * `staticFiles` from `@zokio/serve` on `HttpServer` from `@zokio/http`, on a runtime with that I/O backend.
  */
 export const SERVE_CONTENDERS = ['node:http+fs', 'sirv', 'serve-static', 'zokio-io_uring', 'zokio-epoll'] as const;
+
+/**
+ * The worker-pool scenarios' contenders, each a pool of worker threads in the child's process: piscina (the
+ * baseline), tinypool (a fork of piscina with fewer features), workerpool (`workerType: 'thread'`), and zokio's
+ * `multi_thread` runtime (`rt.spawnJob`, and `spawnJob` from inside a job for `fork_join`).
+ */
+export const POOL_CONTENDERS = ['piscina', 'tinypool', 'workerpool', 'zokio'] as const;
 
 /** `spawn`: N tasks suspend on one gate; the gate opens; all are joined. */
 export interface SpawnParams {
@@ -280,6 +298,32 @@ export interface ServeStaticParams extends HttpLoad {
   readonly files: readonly number[];
 }
 
+/** `worker_tiny`: `jobs` jobs that each return `x + 1`, all submitted at once, then all awaited. */
+export interface WorkerTinyParams {
+  readonly jobs: number;
+}
+
+/**
+ * `worker_heavy`: `jobs` jobs of a busy loop sized (on the calling thread, before the run) to take `jobUs` µs, all
+ * submitted at once to W = `availableParallelism()` threads, then all awaited.
+ */
+export interface WorkerHeavyParams {
+  readonly jobs: number;
+  /** The busy loop's target duration, µs: its iterations are calibrated to it, its real duration measured. */
+  readonly jobUs: number;
+}
+
+/**
+ * `fork_join`: fib(`n`) as a tree of jobs, each node above `cutoff` split in two, each at or below it computed
+ * sequentially in one job; at 1, 2, 4, … threads up to `maxWorkers` (a variant each).
+ */
+export interface ForkJoinParams {
+  readonly n: number;
+  readonly cutoff: number;
+  /** The largest thread count of the curve (the runner's `--workers`); `availableParallelism()` when absent. */
+  readonly maxWorkers?: number;
+}
+
 export interface Params {
   readonly spawn: SpawnParams;
   readonly yield_many: YieldManyParams;
@@ -298,6 +342,9 @@ export interface Params {
   readonly conn_memory: ConnMemoryParams;
   readonly http_hello: HttpHelloParams;
   readonly serve_static: ServeStaticParams;
+  readonly worker_tiny: WorkerTinyParams;
+  readonly worker_heavy: WorkerHeavyParams;
+  readonly fork_join: ForkJoinParams;
 }
 
 /** The file `driver_read` reads: 1 GiB, in the page cache. `file_random_read` and `sequential_read` read it too. */
@@ -372,6 +419,12 @@ export const FULL: Params = {
   // http_hello's wrk at 50 connections, for each of the two files: 5 contenders × 2 files × 3 rounds, about 7 s a
   // child.
   serve_static: { connections: 50, files: [18, 100], threads: 1, warmupS: 1, durationS: 5, timeoutS: 2 },
+  // Under a second per run for piscina on the reference machine (2 cores: 2 threads).
+  worker_tiny: { jobs: 200_000 },
+  // 2,000 jobs × 5 ms on W threads: 10 s ÷ W of work per run (5 s on 2 cores).
+  worker_heavy: { jobs: 2_000, jobUs: 5_000 },
+  // fib(36) with leaves of fib(22) and fib(21): 987 leaf jobs of 0.1 – 0.4 ms, about 0.3 s of work in all.
+  fork_join: { n: 36, cutoff: 22 },
 };
 
 /** Sizes of `--quick`: a smoke run that proves every contender works, not a measurement. */
@@ -420,6 +473,9 @@ export const QUICK: Params = {
   http_hello: { ...FULL.http_hello, warmupS: 1, durationS: 2 },
   // The same: 1 s of warm-up and 2 s measured, 10 children.
   serve_static: { ...FULL.serve_static, warmupS: 1, durationS: 2 },
+  worker_tiny: { jobs: 20_000 },
+  worker_heavy: { jobs: 100, jobUs: 5_000 },
+  fork_join: { n: 30, cutoff: 22 },
 };
 
 /** Sizes of the warm-up each child runs before its measured run, so the JIT has compiled the hot paths. */
@@ -449,6 +505,10 @@ export const WARMUP: Params = {
   // So do the HTTP scenarios (`warmupS`, a wrk run of its own): unused.
   http_hello: FULL.http_hello,
   serve_static: FULL.serve_static,
+  // The pool scenarios warm every thread up on a smaller run of the same jobs, on the pool they measure.
+  worker_tiny: { jobs: 20_000 },
+  worker_heavy: { jobs: 50, jobUs: 5_000 },
+  fork_join: { n: 32, cutoff: 22 },
 };
 
 /** How a scenario is reported. */
@@ -471,9 +531,10 @@ export interface ScenarioInfo {
    * What a run is judged by. `throughput`: operations per second. `cost`: the run's length is fixed by the scenario
    * (the longest sleep), so it is judged by what it costs instead: CPU time, peak RSS growth, and how late each
    * timer wakes. A child measures CPU and RSS only for a `cost` scenario. `memory`: what a resource costs to hold
-   * (`conn_memory`: bytes per idle connection); its rate is a side figure.
+   * (`conn_memory`: bytes per idle connection); its rate is a side figure. `overhead`: the time a pool spends per
+   * job beyond the job's own (`worker_heavy`), lower is better; its rate is a side figure.
    */
-  readonly measures: 'throughput' | 'cost' | 'memory';
+  readonly measures: 'throughput' | 'cost' | 'memory' | 'overhead';
   /** A second contender to divide by, besides the baseline, when the scenario's target is phrased against it. */
   readonly alsoAgainst?: string;
   /** The target this scenario tracks, printed under its table. */
@@ -490,6 +551,16 @@ export interface ScenarioInfo {
   readonly nsPerOp?: boolean;
   /** `memory` scenarios: bounds on a contender's bytes per connection, each reported as met or not. */
   readonly limits?: readonly MemoryLimit[];
+  /** `overhead` scenarios: bounds on a contender's overhead per job, each reported as met or not. */
+  readonly overheadLimits?: readonly OverheadLimit[];
+  /** The variants are thread counts: also report each contender's speed-up over its own run at 1 thread. */
+  readonly speedup?: boolean;
+}
+
+/** A target of the form "`contender` spends ≤ `atMostUs` µs per job beyond the job itself". */
+export interface OverheadLimit {
+  readonly contender: string;
+  readonly atMostUs: number;
 }
 
 /** A target of the form "`contender` holds ≤ `atMostBytes` per connection". */
@@ -968,12 +1039,97 @@ const HTTP_INFO: Readonly<Record<HttpScenarioName, ScenarioInfo>> = {
   },
 };
 
+const POOL_INFO: Readonly<Record<PoolScenarioName, ScenarioInfo>> = {
+  worker_tiny: {
+    title: 'worker_tiny: tiny jobs on a pool of worker threads',
+    unit: 'jobs/s',
+    ops: (p) => p.worker_tiny.jobs,
+    measures: 'throughput',
+    contenders: POOL_CONTENDERS,
+    rounds: 3,
+    describe: (p) =>
+      `${fmt(p.worker_tiny.jobs)} jobs that each return \`x + 1\`, submitted to a pool of W = ` +
+      '`os.availableParallelism()` worker threads (the `workers` column) as fast as its API takes them, nothing ' +
+      'awaited in between, then all awaited and their results summed and checked; the pool is started and warmed ' +
+      `up (${fmt(WARMUP.worker_tiny.jobs)} jobs) before the clock starts`,
+    checks: [{ contender: 'zokio', against: 'piscina', atLeast: 5 }],
+    target: 'zokio ≥ 5× piscina.',
+    caveat:
+      'Every job is a round trip to a thread and back: the job itself is nothing. piscina and tinypool are ' +
+      "`pool.run(i, { name: 'inc' })` (`minThreads` = `maxThreads` = W, their defaults otherwise: one task per " +
+      "thread at a time, an unbounded queue); workerpool is `pool.exec('inc', [i])` (`workerType: 'thread'`, " +
+      "`minWorkers` = `maxWorkers` = W); zokio is `rt.spawnJob(url, 'inc', [i])` on " +
+      "`Runtime.create({ flavor: 'multi_thread', workerThreads: W })`, every handle then joined in one `rt.blockOn`. " +
+      'tinypool and workerpool queue tasks in an array taken from the front with `shift()`, which moves what is ' +
+      'left once the array is large: with 200,000 queued at once, their rate falls with the length of the queue ' +
+      '(piscina queues in a ring buffer).',
+  },
+  worker_heavy: {
+    title: 'worker_heavy: 5 ms jobs, and what the pool adds to each',
+    unit: 'jobs/s',
+    ops: (p) => p.worker_heavy.jobs,
+    measures: 'overhead',
+    contenders: POOL_CONTENDERS,
+    rounds: 3,
+    describe: (p) => {
+      const h = p.worker_heavy;
+      return (
+        `${fmt(h.jobs)} jobs of a busy loop (xorshift, no allocation) sized to take about ${fmt(h.jobUs / 1000)} ms, ` +
+        'all submitted at once to a pool of W = `os.availableParallelism()` worker threads, then all awaited. The ' +
+        "loop's iterations are calibrated on the calling thread before the run; each job times itself on the thread " +
+        'that runs it (the `job` column is the mean). Overhead per job = (wall × W − Σ job) ÷ jobs: the time a ' +
+        'thread was not running a job — dispatch, round trips, idle gaps — per job'
+      );
+    },
+    overheadLimits: [{ contender: 'zokio', atMostUs: 10 }],
+    target: 'zokio ≤ 10 µs of overhead per job.',
+    caveat:
+      'The main thread that submits and awaits the jobs shares the cores with the W workers, so what it spends ' +
+      'shows as overhead too (with W = the core count, every microsecond it runs is one a worker could not), and so ' +
+      'does whatever else the machine runs. A loop slowed by W threads running at once (shared caches, SMT ' +
+      'siblings, clock boost) is not counted: the jobs time themselves where they run.',
+  },
+  fork_join: {
+    title: 'fork_join: a recursive parallel fib, at 1, 2, 4, … threads',
+    unit: 'leaf jobs/s',
+    ops: (p) => forkJoinLeaves(p.fork_join),
+    measures: 'throughput',
+    contenders: POOL_CONTENDERS,
+    variants: {
+      name: 'thread count',
+      values: (p) => workerCounts(p.fork_join.maxWorkers ?? availableParallelism()),
+      label: (w) => `${fmt(w)} thread${w === 1 ? '' : 's'}`,
+      slug: (w) => `w${w}`,
+    },
+    speedup: true,
+    rounds: 3,
+    describe: (p) => {
+      const f = p.fork_join;
+      return (
+        `fib(${f.n}) as a tree of jobs: a node above ${f.cutoff} is split into fib(n − 1) + fib(n − 2), a node at ` +
+        `or below it is computed sequentially in one job (${fmt(forkJoinLeaves(f))} such leaves, fib(${f.cutoff}) ` +
+        `and fib(${f.cutoff - 1})), on pools of 1, 2, 4, … threads up to ${f.maxWorkers === undefined ? '`os.availableParallelism()`' : fmt(f.maxWorkers)} ` +
+        `(\`--workers\` raises it). zokio forks from inside the jobs: each node above the cut-off is a job that ` +
+        '`spawnJob`s its two children and joins them; the peers cannot submit from a worker, so their main ' +
+        'thread splits the tree down to the cut-off, submits every leaf at once and sums the results'
+      );
+    },
+    caveat:
+      'Speed-up is each contender’s own run at 1 thread ÷ its run at N (time, median over the rounds): 1.00× at 1, ' +
+      'ideally N× at N up to the core count. zokio runs the nested form, ' +
+      `${fmt(2 * forkJoinLeaves(FULL.fork_join) - 1)} jobs for the full size (every node of the tree a job, ` +
+      'the inner ones waiting on their children without holding a thread); the peers the flat form, one job per ' +
+      'leaf and the splitting and summing on the main thread: the same leaves, the same arithmetic.',
+  },
+};
+
 export const SCENARIO_INFO: Readonly<Record<ScenarioName, ScenarioInfo>> = {
   ...RUNTIME_INFO,
   ...IO_INFO,
   ...FS_INFO,
   ...NET_INFO,
   ...HTTP_INFO,
+  ...POOL_INFO,
 };
 
 /** The contenders of `scenario`, in report order; the first is the baseline of its ratios. */
@@ -1054,4 +1210,45 @@ export function isNetScenario(name: string): name is NetScenarioName {
 
 export function isHttpScenario(name: string): name is HttpScenarioName {
   return (HTTP_SCENARIOS as readonly string[]).includes(name);
+}
+
+export function isPoolScenario(name: string): name is PoolScenarioName {
+  return (POOL_SCENARIOS as readonly string[]).includes(name);
+}
+
+/** `fork_join`'s thread counts up to `max`: the powers of two below it, then `max` itself (1, 2, 4, 6 for 6). */
+export function workerCounts(max: number): number[] {
+  if (!Number.isInteger(max) || max < 1) throw new RangeError(`Expected a whole thread count ≥ 1, got ${max}`);
+  const counts: number[] = [];
+  for (let w = 1; w < max; w *= 2) counts.push(w);
+  counts.push(max);
+  return counts;
+}
+
+/** `params` with `fork_join`'s curve going up to `maxWorkers` threads (the runner's `--workers`), if given. */
+export function withMaxWorkers(params: Params, maxWorkers: number | undefined): Params {
+  return maxWorkers === undefined ? params : { ...params, fork_join: { ...params.fork_join, maxWorkers } };
+}
+
+/**
+ * The leaves of `fork_join`'s tree: the nodes at or below `cutoff` reached by splitting fib(`n`), each a job that
+ * computes its fib sequentially (1 when `n` itself is at or below the cut-off). A tree of L leaves has L − 1 inner
+ * nodes.
+ */
+export function forkJoinLeaves({ n, cutoff }: Pick<ForkJoinParams, 'n' | 'cutoff'>): number {
+  if (!Number.isInteger(n) || !Number.isInteger(cutoff) || cutoff < 1 || n < 0) {
+    throw new RangeError(`Expected whole n ≥ 0 and cutoff ≥ 1, got n = ${n}, cutoff = ${cutoff}`);
+  }
+  if (n <= cutoff) return 1;
+  // L(k) = 1 for k ≤ cutoff, else L(k − 1) + L(k − 2): walk up from the two leaves above which splitting starts.
+  let [below, at] = [1, 1]; // L(cutoff − 1), L(cutoff)
+  for (let k = cutoff + 1; k <= n; k++) [below, at] = [at, below + at];
+  return at;
+}
+
+/** fib(`n`) by iteration, exact up to fib(78): what a `fork_join` run must add up to. */
+export function fibonacci(n: number): number {
+  let [a, b] = [0, 1];
+  for (let i = 0; i < n; i++) [a, b] = [b, a + b];
+  return a;
 }

@@ -152,6 +152,12 @@ export interface ContenderSummary {
   readonly heapBytesPerConnection: Summary | undefined;
   /** Median bytes per connection ÷ the baseline's: lower is leaner. */
   readonly connectionRatio: number | undefined;
+  /** The pool scenarios: the worker threads of the pool (the same every round), if any round succeeded. */
+  readonly workers: number | undefined;
+  /** `worker_heavy`: one job's duration on the calling thread, µs. */
+  readonly jobUs: Summary | undefined;
+  /** `worker_heavy`: what the pool spent per job beyond the job, µs. */
+  readonly overheadUsPerJob: Summary | undefined;
   /** Rounds that failed or timed out, with why. */
   readonly failures: readonly {
     readonly round: number;
@@ -212,6 +218,9 @@ export function summarizeScenario(
       serverCpuNsPerOp: summarizeDefined(results.map((r) => r.serverCpuNsPerOp)),
       bytesPerConnection: summarizeDefined(results.map((r) => r.bytesPerConnection)),
       heapBytesPerConnection: summarizeDefined(results.map((r) => r.heapBytesPerConnection)),
+      workers: results[0]?.workers,
+      jobUs: summarizeDefined(results.map((r) => r.jobUs)),
+      overheadUsPerJob: summarizeDefined(results.map((r) => r.overheadUsPerJob)),
       failures,
       notes: [...new Set(results.flatMap((r) => (r.note === undefined ? [] : [r.note])))],
     };
@@ -276,6 +285,13 @@ export function formatNsPerOp(opsPerSec: number): string {
   const ns = 1e9 / opsPerSec;
   if (!Number.isFinite(ns)) return '–';
   return ns >= 1000 ? `${(ns / 1000).toPrecision(3)} µs` : `${ns.toPrecision(3)} ns`;
+}
+
+/** Microseconds, three significant digits (at most one decimal from 100 µs), sign kept: `8.42 µs`, `-0.312 µs`. */
+export function formatUs(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  if (Math.abs(value) >= 100) return `${value.toFixed(0)} µs`;
+  return `${Number(value.toPrecision(3))} µs`;
 }
 
 /** A duration given in ms, three significant digits, in µs below 1 ms: `82.4 µs`, `1.52 ms`, `1234 ms`. */
