@@ -505,7 +505,8 @@ export const WARMUP: Params = {
   // So do the HTTP scenarios (`warmupS`, a wrk run of its own): unused.
   http_hello: FULL.http_hello,
   serve_static: FULL.serve_static,
-  // The pool scenarios warm every thread up on a smaller run of the same jobs, on the pool they measure.
+  // The pool scenarios warm every thread up on a smaller run of the same jobs, on the pool they measure;
+  // fork_join on two runs of the measured size instead (see the harness), so its entry here is unused.
   worker_tiny: { jobs: 20_000 },
   worker_heavy: { jobs: 50, jobUs: 5_000 },
   fork_join: { n: 32, cutoff: 22 },
@@ -1111,7 +1112,8 @@ const POOL_INFO: Readonly<Record<PoolScenarioName, ScenarioInfo>> = {
         `and fib(${f.cutoff - 1})), on pools of 1, 2, 4, … threads up to ${f.maxWorkers === undefined ? '`os.availableParallelism()`' : fmt(f.maxWorkers)} ` +
         `(\`--workers\` raises it). zokio forks from inside the jobs: each node above the cut-off is a job that ` +
         '`spawnJob`s its two children and joins them; the peers cannot submit from a worker, so their main ' +
-        'thread splits the tree down to the cut-off, submits every leaf at once and sums the results'
+        'thread splits the tree down to the cut-off, submits every leaf at once and sums the results. Each pool is ' +
+        'warmed up by two runs of the measured size first'
       );
     },
     caveat:

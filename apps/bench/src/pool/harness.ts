@@ -205,10 +205,10 @@ export async function measure(contender: PoolContender, args: PoolArgs): Promise
       }
       case 'fork_join': {
         const { cutoff } = params.fork_join;
-        const warm = WARMUP.fork_join.n;
-        // Three times: each thread tiers its own copy of the code up, and a thread that ran few leaves of one
-        // warm-up (stealing is uneven) would still be running unoptimized code in the measured run.
-        for (let round = 0; round < 3; round++)
+        // Warmed up at the measured size, twice: each thread tiers its own copy of the code up, and on few cores
+        // V8's background compiler shares them with the workers — a first full-size run measures that, not the pool.
+        const warm = params.fork_join.n;
+        for (let round = 0; round < 2; round++)
           checkSum(`the warm-up fib(${warm})`, await pool.forkJoin(warm, cutoff), fibonacci(warm));
         collect();
         const { n } = params.fork_join;
