@@ -30,6 +30,22 @@ describe('Parker', () => {
     expect(ticks).toBeGreaterThan(3);
   });
 
+  it('a timed async park keeps a thread that has nothing else alive, and times out', async () => {
+    const worker = new Worker(new URL('./fixtures/ts-worker.mjs', import.meta.url), {
+      workerData: {
+        script: new URL('./fixtures/parker-timeout-worker.ts', import.meta.url).href,
+        states: new SharedArrayBuffer(4),
+      },
+    });
+    const report = await new Promise<unknown>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the thread exited (code ${code}) before its park returned`)));
+    });
+    expect(report).toMatchObject({ woken: false, waitedMs: expect.any(Number) });
+    expect((report as { waitedMs: number }).waitedMs).toBeGreaterThanOrEqual(25);
+  });
+
   it('refuses memory that is not shared, and indexes out of range', () => {
     expect(() => new Parker(new Int32Array(2), 0)).toThrow(/Expected an Int32Array over a SharedArrayBuffer/);
     expect(() => new Parker(states(), 2)).toThrow(/Expected an index from 0 to 1, got 2/);

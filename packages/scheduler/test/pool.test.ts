@@ -86,8 +86,16 @@ describe('WorkerPool', () => {
     expect(workers.reduce((sum, w) => sum + w.steals, 0)).toBeGreaterThan(0);
   });
 
-  it('20,000 jobs through 64 slots: the backlog waits for slots, every result arrives once', async () => {
-    const { pool, scheduler } = setup({ slots: 64 });
+  it('fork-join needing more slots than there are: children run where they were spawned, nothing deadlocks', async () => {
+    // 8 slots, and every parent holds one while it waits: without the fallback, children would wait for ever.
+    const { pool, scheduler } = setup({ slots: 8 });
+    const results = await Promise.all(Array.from({ length: 6 }, () => scheduler.spawn(spawnJobOf('fib', [20]))));
+    expect(results).toEqual(Array.from({ length: 6 }, () => 6765));
+    expect(pool.metrics()).toMatchObject({ inFlight: 0, backlog: 0 });
+  });
+
+  it('20,000 jobs through 16 slots: the backlog waits for slots, every result arrives once', async () => {
+    const { pool, scheduler } = setup({ slots: 16 });
     const results = await run(scheduler, function* () {
       const handles = Array.from({ length: 20_000 }, (_, i) => spawnJob<number>(jobs, 'inc', [i]));
       const out: number[] = [];

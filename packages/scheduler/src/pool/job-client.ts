@@ -88,6 +88,8 @@ export interface OutcomeMessage {
 
 const BACKLOG = 0;
 const SUBMITTED = 1;
+/** Run on its spawner's own thread, without a slot (see `JobRoutes.runLocally`). */
+const LOCAL = 3;
 const SETTLED = 2;
 
 /** The future of one job's outcome, as its owner sees it. Cancel-safe: see the module doc. @category Multi-core */
@@ -194,6 +196,14 @@ export interface JobRoutes {
   route(slot: number): void;
   /** A call that travels by message; the implementation marks the slot `PINNED` to the worker it picks. */
   sendPinned(call: PinnedCall, transfer: readonly TransferListItem[]): void;
+  /**
+   * Workers only: runs `job` on this thread at once, without a slot, settling it when done. Used when no slot is
+   * free: jobs waiting on their children hold slots, and if every slot were held so, children waiting for one
+   * would wait for ever. The result is handed over without a copy (it never leaves the thread).
+   */
+  runLocally?(job: JobFuture<unknown>, call: PendingCall): void;
+  /** Workers only: aborts a job started by `runLocally`; true if the caller must wait for it to stop. */
+  abortLocal?(job: JobFuture<unknown>): boolean;
 }
 
 /** Spawns jobs from one thread and settles their outcomes. See the module doc. @internal */
@@ -232,12 +242,18 @@ export class JobClient {
   spawn<T>(module: unknown, exportName: unknown, args: unknown, options: SpawnJobOptions = {}): JobFuture<T> {
     const call = pendingCall(module, exportName, args, options);
     const future = new JobFuture<T>(this, call);
+    const job = future as JobFuture<unknown>;
     if (this.#closed) {
       future.settle(this.#closedOutcome, undefined);
       return future;
     }
     if (this.#outstanding++ === 0) this.onBusy?.(true);
-    if (this.#backlog.length > 0 || !this.#submit(future)) this.#backlog.push(future);
+    if (this.#backlog.length === 0 && this.#submit(job)) return future;
+    const routes = this.#routes;
+    if (routes.runLocally !== undefined && call.transfer === undefined) {
+      job.state = LOCAL;
+      routes.runLocally(job, call);
+    } else this.#backlog.push(job);
     return future;
   }
 
@@ -286,6 +302,7 @@ export class JobClient {
 
   /** Requests cancellation of `job`; true if the caller must wait for the executor's acknowledgement. */
   cancel(job: JobFuture<unknown>): boolean {
+    if (job.state === LOCAL) return this.#routes.abortLocal?.(job) ?? false;
     if (job.state === BACKLOG) {
       this.#settle(job, ABORTED, undefined); // left in the backlog ring, skipped there
       return false;
@@ -306,6 +323,15 @@ export class JobClient {
       return true;
     }
     return false; // DONE: its outcome is on its way and will be dropped
+  }
+
+  /**
+   * Submits what waits in the backlog, as far as slots are free. Slots are freed by their owners, so a thread whose
+   * backlog waits on slots held by other threads' jobs must retry now and then: the pump does at every round, the
+   * main thread at a short park timeout.
+   */
+  retryBacklog(): void {
+    if (this.#backlog.length > 0) this.#submitBacklog();
   }
 
   #submitBacklog(): void {
@@ -371,6 +397,11 @@ export class JobClient {
     memory.set(slot, STATE, FREE);
     memory.pushUntil(memory.free, slot);
     if (job !== undefined && !job.settled) this.#settle(job, outcome, value);
+  }
+
+  /** Settles a job run by `runLocally`. */
+  settleLocal(job: JobFuture<unknown>, outcome: number, value: unknown): void {
+    if (!job.settled) this.#settle(job, outcome, value, false);
   }
 
   /** Settles `job`; `release` false when its slot is still in flight (freed when its outcome comes back). */

@@ -85,15 +85,17 @@ export class Parker {
         this.#settle();
         return true;
       }
-      const wait = waitAsync(this.#state, this.#index, PARKED, timeoutMs);
+      // The wait has no timeout of its own: a pending `waitAsync` does not keep Node's event loop alive, and neither
+      // does the timer V8 arms for its timeout — with nothing else to do, the thread would exit mid-park (code 0,
+      // or 13 at an unsettled top-level await). Our own timer both keeps the loop alive and ends the wait: it wakes
+      // the waiter without a wake-up (the state stays PARKED), so the park reports a timeout.
+      const wait = waitAsync(this.#state, this.#index, PARKED, Infinity);
       if (wait.async) {
-        // A pending `waitAsync` does not keep Node's event loop alive: with nothing else to do, the thread would
-        // exit mid-park (code 13, unsettled top-level await). A timer as long as the wait keeps it.
-        const keepAlive = setTimeout(() => undefined, Math.min(timeoutMs, 0x7fffffff));
+        const timer = setTimeout(() => Atomics.notify(this.#state, this.#index), Math.min(timeoutMs, 0x7fffffff));
         try {
           await wait.value;
         } finally {
-          clearTimeout(keepAlive);
+          clearTimeout(timer);
         }
       }
     }

@@ -49,7 +49,7 @@ import {
   STATE,
   type PoolSizes,
 } from './memory.js';
-import type { FromWorker, PoolWorkerData, ToWorker, WorkerSetup } from './worker.js';
+import { BACKLOG_RETRY_MS, type FromWorker, type PoolWorkerData, type ToWorker, type WorkerSetup } from './worker.js';
 import { startThread } from './worker-url.js';
 
 /** Options of a {@link WorkerPool}. @category Multi-core */
@@ -228,8 +228,9 @@ export class WorkerPool implements JobRoutes {
     try {
       for (;;) {
         client.drain();
+        client.retryBacklog();
         if (!this.#busy) return;
-        await parker.parkAsync(Infinity, recheck);
+        await parker.parkAsync(client.backlog > 0 ? BACKLOG_RETRY_MS : Infinity, recheck);
       }
     } finally {
       this.#draining = false;

@@ -36,7 +36,14 @@ import type { JoinHandle } from '../task/join-handle.js';
 import { Codec } from './codec.js';
 import { encodeThrown } from './thrown.js';
 import { EMPTY, type JobDeque } from './deque.js';
-import { JobClient, type JobRoutes, type OutcomeMessage, type PinnedCall } from './job-client.js';
+import {
+  JobClient,
+  type JobFuture,
+  type JobRoutes,
+  type OutcomeMessage,
+  type PendingCall,
+  type PinnedCall,
+} from './job-client.js';
 import {
   ABORTED,
   CANCEL,
@@ -93,6 +100,8 @@ export type ToWorker = { readonly kind: 'job'; readonly call: PinnedCall } | Out
 const JOBS_PER_TURN = 64;
 /** Milliseconds of jobs in a row before the pump yields to libuv. */
 const TURN_MS = 2;
+/** How often a thread whose spawned jobs wait for a free slot looks again, when nothing else wakes it. */
+export const BACKLOG_RETRY_MS = 2;
 
 type Exported = (...args: unknown[]) => unknown;
 
@@ -125,6 +134,8 @@ class PoolWorker implements JobRoutes {
   readonly #pinned = new RingQueue<PinnedCall>(16);
   /** Tasks of async jobs running here, by slot. */
   readonly #running = new Map<number, JoinHandle<void>>();
+  /** Tasks of jobs run here without a slot (`runLocally`), by their future. */
+  readonly #local = new Map<JobFuture<unknown>, JoinHandle<void>>();
   readonly #modules = new Map<string, Record<string, unknown> | Promise<Record<string, unknown>>>();
   #seenCancels: number;
   /** Milliseconds in the pump (synchronous jobs run there), parks excluded. */
@@ -169,6 +180,40 @@ class PoolWorker implements JobRoutes {
     this.#memory.notifyWork(this.#id);
   }
 
+  runLocally(job: JobFuture<unknown>, call: PendingCall): void {
+    this.#metrics[this.#m + M_JOBS]!++;
+    const settle = (outcome: number, value: unknown) => {
+      this.#local.delete(job);
+      this.#client.settleLocal(job, outcome, value);
+    };
+    let future: Future<unknown>;
+    const module = this.#modules.get(call.url);
+    if (module === undefined || module instanceof Promise)
+      future = this.#callAfterImport(call.url, call.name, call.args);
+    else {
+      let result: unknown;
+      try {
+        result = exported(module, call.url, call.name)(...call.args);
+      } catch (error) {
+        settle(ERROR, error);
+        return;
+      }
+      if (!isFuture(result) && !isThenable(result)) {
+        settle(OK, result);
+        return;
+      }
+      future = isFuture(result) ? result : fromPromise(() => result);
+    }
+    this.#local.set(job, this.#scheduler.spawn(localJobTask(future, settle)));
+  }
+
+  abortLocal(job: JobFuture<unknown>): boolean {
+    const task = this.#local.get(job);
+    if (task === undefined) return false;
+    task.abort();
+    return true;
+  }
+
   sendPinned(call: PinnedCall): void {
     this.#memory.set(call.slot, PINNED, this.#id);
     this.#pinned.push(call); // its arguments are already this thread's own clone
@@ -187,6 +232,7 @@ class PoolWorker implements JobRoutes {
         this.#control();
         if (this.#shuttingDown) return;
         this.#client.drain();
+        this.#client.retryBacklog();
         if (!this.#scheduler.isIdle) return;
         // Yield to libuv now and then — only if a task here may be waiting on it (I/O, timers): a worker running
         // synchronous jobs back to back has nothing to give the loop, and a turn costs tens of µs on a busy VM.
@@ -206,7 +252,7 @@ class PoolWorker implements JobRoutes {
         }
         this.#metrics[this.#m + M_PARKS]!++;
         const parkedAt = performance.now();
-        this.#memory.parkers[this.#id]!.park(Infinity, this.#recheck);
+        this.#memory.parkers[this.#id]!.park(this.#parkTimeout(), this.#recheck);
         idle += performance.now() - parkedAt;
       }
     } finally {
@@ -222,10 +268,15 @@ class PoolWorker implements JobRoutes {
     if (this.#parkedAsync) return;
     this.#parkedAsync = true;
     this.#metrics[this.#m + M_PARKS]!++;
-    void this.#memory.parkers[this.#id]!.parkAsync(Infinity, this.#recheckAsync).then(() => {
+    void this.#memory.parkers[this.#id]!.parkAsync(this.#parkTimeout(), this.#recheckAsync).then(() => {
       this.#parkedAsync = false;
       this.pump();
     });
+  }
+
+  /** How long to park: for ever, unless spawned jobs wait for slots that other threads free without telling. */
+  #parkTimeout(): number {
+    return this.#client.backlog > 0 ? BACKLOG_RETRY_MS : Infinity;
   }
 
   /** Anything this worker could do now; `steal` also counts other workers' deques if it may search. */
@@ -475,5 +526,20 @@ const jobTask = fn(function* (worker: PoolWorker, slot: number, future: Future<u
     worker.complete(slot, ERROR, error);
   } finally {
     if (!finished) worker.complete(slot, ABORTED, undefined);
+  }
+});
+
+/** The task of a job run without a slot: runs `future`, then settles its owner's future directly. */
+const localJobTask = fn(function* (future: Future<unknown>, settle: (outcome: number, value: unknown) => void) {
+  let finished = false;
+  try {
+    const value = yield* future;
+    finished = true;
+    settle(OK, value);
+  } catch (error) {
+    finished = true;
+    settle(ERROR, error);
+  } finally {
+    if (!finished) settle(ABORTED, undefined);
   }
 });
