@@ -358,7 +358,7 @@ function overheadTable(report: Report, scenario: ScenarioReport): string[] {
     'workers',
     'median overhead per job',
     'min – max',
-    'job (calling thread)',
+    'job (timed on its worker)',
     `median ${info.unit}`,
     'ok rounds',
   ];
