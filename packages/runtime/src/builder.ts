@@ -83,6 +83,21 @@ export class RuntimeBuilder {
     return this.#set({ threadKeepAlive: ms });
   }
 
+  /** Report polls longer than `us` µs (see {@link RuntimeConfig.slowPollThreshold}). */
+  slowPollThreshold(us: number, onSlowPoll?: RuntimeConfig['onSlowPoll']): this {
+    return this.#set(onSlowPoll === undefined ? { slowPollThreshold: us } : { slowPollThreshold: us, onSlowPoll });
+  }
+
+  /** Count poll durations in a histogram (see {@link RuntimeConfig.pollTimeHistogram}). */
+  pollTimeHistogram(enabled = true): this {
+    return this.#set({ pollTimeHistogram: enabled });
+  }
+
+  /** Task hooks: any of `onTaskSpawn`, `onTaskTerminate`, `onBeforePoll`, `onAfterPoll`. */
+  hooks(hooks: Pick<RuntimeConfig, 'onTaskSpawn' | 'onTaskTerminate' | 'onBeforePoll' | 'onAfterPoll'>): this {
+    return this.#set(hooks);
+  }
+
   toConfig(): RuntimeConfig {
     return { ...this.#config };
   }

@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { describeValue } from '@zokio/future';
 import type { IoChoice } from '@zokio/io-driver';
-import type { UnhandledErrorPolicy } from '@zokio/scheduler';
+import type { SlowPoll, TaskHooks, UnhandledErrorPolicy } from '@zokio/scheduler';
 
 /**
  * Scheduler flavours: `current_thread` runs tasks on the main thread only; `multi_thread` adds the work-stealing
@@ -84,6 +84,24 @@ export interface RuntimeConfig {
    * @default 10000
    */
   readonly threadKeepAlive?: number;
+  /** Called when a task is spawned (tracing, metrics). */
+  readonly onTaskSpawn?: TaskHooks['onTaskSpawn'];
+  /** Called when a task finishes: with a value, an error, or cancelled. */
+  readonly onTaskTerminate?: TaskHooks['onTaskTerminate'];
+  /** Called before each poll of a task. */
+  readonly onBeforePoll?: TaskHooks['onBeforePoll'];
+  /** Called after each poll of a task. */
+  readonly onAfterPoll?: TaskHooks['onAfterPoll'];
+  /**
+   * Report polls longer than this many µs, naming the task and what it awaits (a task that computes without
+   * yielding stalls all the others). Env: `ZOKIO_SLOW_POLL_THRESHOLD_US`. Off by default: timing a poll costs
+   * two clock reads.
+   */
+  readonly slowPollThreshold?: number;
+  /** Where slow polls go. @default a warning on stderr */
+  readonly onSlowPoll?: (poll: SlowPoll) => void;
+  /** Count poll durations in `rt.metrics().pollTimeHistogram`. Env: `ZOKIO_POLL_TIME_HISTOGRAM`. @default false */
+  readonly pollTimeHistogram?: boolean;
 }
 
 /** Where a resolved value came from. @category Runtime */
@@ -107,6 +125,11 @@ export interface ResolvedConfig {
   readonly workerThreads: Resolved<number>;
   readonly maxBlockingThreads: Resolved<number>;
   readonly threadKeepAlive: Resolved<number>;
+  readonly slowPollThreshold: Resolved<number | undefined>;
+  readonly pollTimeHistogram: Resolved<boolean>;
+  /** The task hooks given, or undefined when none (the scheduler then watches nothing). */
+  readonly hooks: TaskHooks | undefined;
+  readonly onSlowPoll: ((poll: SlowPoll) => void) | undefined;
 }
 
 const KNOWN = new Set([
@@ -120,6 +143,13 @@ const KNOWN = new Set([
   'workerThreads',
   'maxBlockingThreads',
   'threadKeepAlive',
+  'onTaskSpawn',
+  'onTaskTerminate',
+  'onBeforePoll',
+  'onAfterPoll',
+  'slowPollThreshold',
+  'onSlowPoll',
+  'pollTimeHistogram',
 ]);
 
 const IO_CHOICES: readonly IoChoice[] = ['auto', 'io_uring', 'epoll', 'js'];
@@ -210,7 +240,39 @@ export function resolveConfig(config: RuntimeConfig = {}, env: NodeJS.ProcessEnv
     threadKeepAlive: pick('threadKeepAlive', 'ZOKIO_THREAD_KEEP_ALIVE', config, env, 10_000, (v, w) =>
       integer('threadKeepAlive', v, w, 0),
     ),
+    slowPollThreshold: pick<number | undefined>(
+      'slowPollThreshold',
+      'ZOKIO_SLOW_POLL_THRESHOLD_US',
+      config,
+      env,
+      undefined,
+      (v, w) => integer('slowPollThreshold', v, w, 0),
+    ),
+    pollTimeHistogram: pick(
+      'pollTimeHistogram',
+      'ZOKIO_POLL_TIME_HISTOGRAM',
+      config,
+      env,
+      false,
+      boolean('pollTimeHistogram'),
+    ),
+    ...observers(config),
   };
+}
+
+function observers(config: RuntimeConfig): Pick<ResolvedConfig, 'hooks' | 'onSlowPoll'> {
+  const hooks: { -readonly [K in keyof TaskHooks]: TaskHooks[K] } = {};
+  for (const name of ['onTaskSpawn', 'onTaskTerminate', 'onBeforePoll', 'onAfterPoll'] as const) {
+    const hook = config[name];
+    if (hook === undefined) continue;
+    if (typeof hook !== 'function')
+      throw new TypeError(`Expected ${name} to be a function, got ${describeValue(hook)}`);
+    hooks[name] = hook;
+  }
+  const onSlowPoll = config.onSlowPoll;
+  if (onSlowPoll !== undefined && typeof onSlowPoll !== 'function')
+    throw new TypeError(`Expected onSlowPoll to be a function, got ${describeValue(onSlowPoll)}`);
+  return { hooks: Object.keys(hooks).length === 0 ? undefined : hooks, onSlowPoll };
 }
 
 function timeOptions(

@@ -26,6 +26,7 @@ import type {
   SpawnJobOptions,
   SpawnOptions,
   BlockingPoolMetrics,
+  TaskDump,
 } from '@zokio/scheduler';
 import {
   BLOCKING_SPAWNER,
@@ -221,6 +222,15 @@ export class Runtime {
       maxThreads: this.#config.maxBlockingThreads.value,
       keepAliveMs: this.#config.threadKeepAlive.value,
     }));
+  }
+
+  /**
+   * Every alive task on the main thread, newest first: id, name, generator function, status, age, and what it
+   * awaits (the innermost future, through the generator functions in between) — what to look at when a program
+   * hangs.
+   */
+  dump(): TaskDump[] {
+    return this.#scheduler.dump();
   }
 
   /** Counters of the scheduler. */

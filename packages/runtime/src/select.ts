@@ -20,14 +20,28 @@ export interface Selection<T> {
  * @category Runtime
  */
 export function selectScheduler(config: ResolvedConfig): Selection<LocalScheduler> {
+  const slow = config.slowPollThreshold.value;
   const scheduler = new LocalScheduler({
     eventInterval: config.eventInterval.value,
     globalQueueInterval: config.globalQueueInterval.value,
     unhandledError: config.unhandledError.value,
+    ...(config.hooks === undefined ? {} : { hooks: config.hooks }),
+    ...(slow === undefined ? {} : { slowPollThresholdUs: slow }),
+    ...(config.onSlowPoll === undefined ? {} : { onSlowPoll: config.onSlowPoll }),
+    pollTimeHistogram: config.pollTimeHistogram.value,
   });
+  const watched = [
+    config.hooks === undefined ? '' : 'task hooks',
+    slow === undefined ? '' : `slow polls over ${slow} µs (${config.slowPollThreshold.source})`,
+    config.pollTimeHistogram.value ? 'a poll-time histogram' : '',
+  ].filter((part) => part !== '');
+  const flavor = config.flavor.value;
   return {
     component: scheduler,
-    description: `in-isolate LocalScheduler on the main thread (flavor current_thread, ${config.flavor.source})`,
+    description:
+      `in-isolate LocalScheduler on the main thread (flavor ${flavor}, ${config.flavor.source})` +
+      (flavor === 'multi_thread' ? ', plus the worker pool for jobs' : '') +
+      (watched.length === 0 ? '' : `; watching ${watched.join(', ')}`),
   };
 }
 

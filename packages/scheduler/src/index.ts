@@ -24,7 +24,14 @@
  *
  * @packageDocumentation
  */
-export { LocalScheduler, type SpawnOptions } from './local/scheduler.js';
+export { LocalScheduler, type SpawnOptions, type TaskDump } from './local/scheduler.js';
+export {
+  POLL_TIME_BUCKETS_US,
+  type TaskHooks,
+  type TaskInfo,
+  type SlowPoll,
+  type PollTimeHistogram,
+} from './local/observer.js';
 export {
   BUDGET,
   MAX_LIFO_POLLS_PER_TICK,

@@ -5,6 +5,7 @@
  */
 import { describeValue } from '@zokio/future';
 import type { JoinError } from '../task/join-error.js';
+import { warnSlowPoll, type ObserverOptions, type SlowPoll, type TaskHooks } from './observer.js';
 
 /**
  * Coop budget per task poll: Tokio's 128. Large enough that a busy task rarely yields early, small enough that a
@@ -44,6 +45,17 @@ export interface SchedulerOptions {
    * @default 'log'
    */
   readonly unhandledError?: UnhandledErrorPolicy;
+  /** Callbacks on spawn, termination and around each poll (tracing, metrics). Off by default: no cost. */
+  readonly hooks?: TaskHooks;
+  /**
+   * Report every poll longer than this many µs — a task that computes or blocks without yielding stalls every
+   * other task. Times each poll (two `performance.now()` calls) while set. Off by default.
+   */
+  readonly slowPollThresholdUs?: number;
+  /** Where slow polls go. @default a warning on stderr naming the task and what it awaits */
+  readonly onSlowPoll?: (poll: SlowPoll) => void;
+  /** Count poll durations in a histogram (`metrics().pollTimeHistogram`). Times each poll while on. @default false */
+  readonly pollTimeHistogram?: boolean;
 }
 
 /** Options with defaults applied and validated. @internal */
@@ -51,9 +63,50 @@ export interface SchedulerConfig {
   readonly eventInterval: number;
   readonly globalQueueInterval: number;
   readonly unhandledError: UnhandledErrorPolicy;
+  /** Undefined when nothing is observed (the poll path then tests one field). */
+  readonly observer: ObserverOptions | undefined;
 }
 
-export const DEFAULTS: SchedulerConfig = { eventInterval: 61, globalQueueInterval: 31, unhandledError: 'log' };
+export const DEFAULTS: SchedulerConfig = {
+  eventInterval: 61,
+  globalQueueInterval: 31,
+  unhandledError: 'log',
+  observer: undefined,
+};
+
+const HOOKS = ['onTaskSpawn', 'onTaskTerminate', 'onBeforePoll', 'onAfterPoll'] as const;
+
+function observerOptions(options: SchedulerOptions): ObserverOptions | undefined {
+  const { hooks, slowPollThresholdUs, onSlowPoll, pollTimeHistogram } = options;
+  if (hooks !== undefined) {
+    if (typeof hooks !== 'object' || hooks === null)
+      throw new TypeError(`Expected hooks to be an object of functions, got ${describeValue(hooks)}`);
+    for (const name of HOOKS) {
+      const hook = hooks[name];
+      if (hook !== undefined && typeof hook !== 'function')
+        throw new TypeError(`Expected hooks.${name} to be a function, got ${describeValue(hook)}`);
+    }
+  }
+  if (
+    slowPollThresholdUs !== undefined &&
+    (typeof slowPollThresholdUs !== 'number' || !(slowPollThresholdUs >= 0) || slowPollThresholdUs === Infinity)
+  )
+    throw new TypeError(
+      `Expected slowPollThresholdUs to be a finite number of µs ≥ 0, got ${describeValue(slowPollThresholdUs)}`,
+    );
+  if (onSlowPoll !== undefined && typeof onSlowPoll !== 'function')
+    throw new TypeError(`Expected onSlowPoll to be a function, got ${describeValue(onSlowPoll)}`);
+  if (pollTimeHistogram !== undefined && typeof pollTimeHistogram !== 'boolean')
+    throw new TypeError(`Expected pollTimeHistogram to be true or false, got ${describeValue(pollTimeHistogram)}`);
+  const hooked = hooks !== undefined && HOOKS.some((name) => hooks[name] !== undefined);
+  if (!hooked && slowPollThresholdUs === undefined && pollTimeHistogram !== true) return undefined;
+  return {
+    hooks: hooks ?? {},
+    slowPollThresholdUs,
+    onSlowPoll: onSlowPoll ?? warnSlowPoll,
+    histogram: pollTimeHistogram === true,
+  };
+}
 
 function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -80,5 +133,6 @@ export function schedulerConfig(options: SchedulerOptions = {}): SchedulerConfig
       DEFAULTS.globalQueueInterval,
     ),
     unhandledError: policy,
+    observer: observerOptions(options),
   };
 }

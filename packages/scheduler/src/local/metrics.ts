@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { PollTimeHistogram } from './observer.js';
 
 /** A point-in-time copy of a scheduler's counters. @category Scheduler */
 export interface SchedulerMetrics {
@@ -30,6 +31,10 @@ export interface SchedulerMetrics {
   readonly remoteQueueDepth: number;
   /** Milliseconds spent polling tasks. */
   readonly busyTimeMs: number;
+  /** Polls longer than `slowPollThresholdUs` (0 when the detector is off). */
+  readonly slowPolls: number;
+  /** Poll durations, when `pollTimeHistogram` is on. */
+  readonly pollTimeHistogram: PollTimeHistogram | undefined;
 }
 
 /** @internal */

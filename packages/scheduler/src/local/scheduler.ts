@@ -56,6 +56,20 @@ import {
 } from './config.js';
 import { enter } from './current.js';
 import { Counters, type SchedulerMetrics } from './metrics.js';
+import { describeAwaiting, generatorName, PollObserver } from './observer.js';
+
+/** One alive task, as `dump()` lists it. @category Scheduler */
+export interface TaskDump {
+  readonly id: number;
+  readonly name: string | undefined;
+  /** The generator function it runs (`fn(function* name() …)`), or `''`. */
+  readonly fn: string;
+  readonly status: string;
+  /** Milliseconds since it was spawned (to the millisecond of the tick that spawned it). */
+  readonly ageMs: number;
+  /** What it waits on: the innermost future's class, e.g. `Sleep (via handler → readBody)`. */
+  readonly awaiting: string;
+}
 
 /** Options of `spawn`. @category Tasks */
 export interface SpawnOptions {
@@ -101,6 +115,10 @@ export class LocalScheduler {
   readonly #cx = new Context(noopWaker, this);
   /** Called after a tick that leaves nothing to run (drivers use it: the paused clock auto-advances). */
   readonly #idleHooks: (() => void)[] = [];
+  /** Hooks, poll timing: undefined unless the options ask for any (see `observer.ts`). */
+  readonly #observer: PollObserver | undefined;
+  /** `performance.now()` at the start of the running tick: spawns inside a tick reuse it. */
+  #tickStart = 0;
   /** Receives errors under the `'shutdown'` policy (set by the runtime). */
   onFatal: ((error: JoinError) => void) | undefined = undefined;
 
@@ -110,6 +128,8 @@ export class LocalScheduler {
 
   constructor(options?: SchedulerOptions) {
     this.config = schedulerConfig(options);
+    const observe = this.config.observer;
+    this.#observer = observe === undefined ? undefined : new PollObserver(observe);
   }
 
   // ---- Executor -------------------------------------------------------------------------------------------------
@@ -168,6 +188,9 @@ export class LocalScheduler {
     this.#head = any;
     this.#alive++;
     this.#counters.spawned++;
+    any.spawnedAt = Math.floor(this.#ticking ? this.#tickStart : performance.now());
+    const observer = this.#observer;
+    if (observer !== undefined) observer.call(observer.hooks.onTaskSpawn, any, 'onTaskSpawn');
     this.schedule(any);
     return task;
   }
@@ -223,6 +246,7 @@ export class LocalScheduler {
     const previous = enter(this);
     this.#ticking = true;
     const start = performance.now();
+    this.#tickStart = start;
     const limit = this.config.eventInterval;
     let polls = 0;
     try {
@@ -274,7 +298,8 @@ export class LocalScheduler {
   /** Polls `task`, then up to MAX_LIFO_POLLS_PER_TICK tasks from the LIFO slot with what is left of its budget. */
   #runTask(task: AnyTask): number {
     this.budget = BUDGET;
-    this.#poll(task);
+    if (this.#observer === undefined) this.#poll(task);
+    else this.#observedPoll(task, this.#observer);
     let polls = 1;
     for (let lifo = this.#lifo; lifo !== undefined; lifo = this.#lifo) {
       this.#lifo = undefined;
@@ -283,10 +308,23 @@ export class LocalScheduler {
         break;
       }
       this.#counters.lifoPolls++;
-      this.#poll(lifo);
+      if (this.#observer === undefined) this.#poll(lifo);
+      else this.#observedPoll(lifo, this.#observer);
       polls++;
     }
     return polls;
+  }
+
+  /** `#poll` with the hooks around it and, if asked, its duration recorded. */
+  #observedPoll(task: AnyTask, observer: PollObserver): void {
+    observer.call(observer.hooks.onBeforePoll, task, 'onBeforePoll');
+    if (observer.timing) {
+      const started = performance.now();
+      this.#poll(task);
+      observer.record(task, performance.now() - started, task.state & COMPLETE ? undefined : task.slot);
+    } else this.#poll(task);
+    observer.call(observer.hooks.onAfterPoll, task, 'onAfterPoll');
+    if (task.state & COMPLETE && this.#names.size !== 0) this.#names.delete(task);
   }
 
   #poll(task: AnyTask): void {
@@ -347,7 +385,10 @@ export class LocalScheduler {
     const state = (task.state & ~(RUNNING | NOTIFIED)) | COMPLETE | flags;
     task.state = state;
     task.slot = output;
-    if (this.#names.size !== 0) this.#names.delete(task);
+    const observer = this.#observer;
+    if (observer !== undefined) observer.call(observer.hooks.onTaskTerminate, task, 'onTaskTerminate'); // named still
+    // Completion happens only inside a poll: with an after-poll hook, the name goes after that hook saw it.
+    if (this.#names.size !== 0 && observer?.hooks.onAfterPoll === undefined) this.#names.delete(task);
     this.#unlink(task);
     this.#counters.completed++;
     task.notifyJoin();
@@ -460,6 +501,28 @@ export class LocalScheduler {
 
   // ---- Observability --------------------------------------------------------------------------------------------
 
+  /**
+   * Every alive task, newest first: its id, name, the generator function it runs, its status, how long ago it was
+   * spawned, and what it waits on now (the innermost future's class, through the generator functions in between).
+   * For `rt.dump()` and debugging a hang.
+   */
+  dump(): TaskDump[] {
+    const now = performance.now();
+    const out: TaskDump[] = [];
+    for (let task = this.#head; task !== undefined; task = task.nextAlive) {
+      const future = task.slot;
+      out.push({
+        id: task.id,
+        name: task.name,
+        fn: generatorName(future),
+        status: task.status,
+        ageMs: Math.max(0, Math.round(now - task.spawnedAt)),
+        awaiting: describeAwaiting(future),
+      });
+    }
+    return out;
+  }
+
   get alive(): number {
     return this.#alive;
   }
@@ -479,6 +542,8 @@ export class LocalScheduler {
       localQueueDepth: this.#local.length + (this.#lifo === undefined ? 0 : 1),
       remoteQueueDepth: this.#remote.length,
       busyTimeMs: c.busyTimeMs,
+      slowPolls: this.#observer?.slowPolls ?? 0,
+      pollTimeHistogram: this.#observer?.histogram(),
     };
   }
 }

@@ -49,6 +49,8 @@ export abstract class Task<T> extends FutureBase<T> implements Waker {
   prevAlive: Task<unknown> | undefined = undefined;
   /** @internal */
   nextAlive: Task<unknown> | undefined = undefined;
+  /** @internal When it was spawned: whole ms of `performance.now()` (a small integer: no box), for dumps. */
+  spawnedAt = 0;
 
   /** @internal */
   constructor(owner: TaskOwner, future: unknown, state: number) {

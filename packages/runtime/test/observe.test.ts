@@ -1,0 +1,106 @@
+/**
+ * The runtime's observability options, each shown to change behaviour: task hooks, the slow-poll detector (config,
+ * builder and environment), the poll-time histogram, and `rt.dump()` on a task that blocks.
+ */
+import { describe, expect, it } from 'vitest';
+import { fn, fromPromise, yieldNow } from '@zokio/future';
+import { spawn, type SlowPoll } from '@zokio/scheduler';
+import { sleep } from '@zokio/time';
+import { Runtime, resolveConfig } from '@zokio/runtime';
+
+const block = (ms: number) => {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+};
+
+describe('runtime observability', () => {
+  it('onTaskSpawn and onTaskTerminate count N spawned tasks as N', async () => {
+    let spawned = 0;
+    let ended = 0;
+    const rt = Runtime.create({ onTaskSpawn: () => void spawned++, onTaskTerminate: () => void ended++ });
+    await rt.blockOn(
+      fn(function* () {
+        const handles = Array.from({ length: 500 }, () => spawn(yieldNow()));
+        for (const handle of handles) yield* handle;
+      })(),
+    );
+    expect(spawned).toBe(501); // the 500 and blockOn's own task
+    expect(ended).toBe(501);
+    expect(rt.describe()).toMatch(/watching task hooks/);
+    await rt.shutdown();
+  });
+
+  it('slowPollThreshold reports a task that blocks, naming it; without it nothing is timed', async () => {
+    const slow: SlowPoll[] = [];
+    const rt = Runtime.builder()
+      .slowPollThreshold(10_000, (poll) => slow.push(poll))
+      .build();
+    const blocker = fn(function* blocker() {
+      block(30);
+      yield* sleep(1);
+    });
+    await rt.spawn(blocker(), { name: 'the-blocker' });
+    expect(slow).toEqual([
+      expect.objectContaining({
+        task: expect.objectContaining({ name: 'the-blocker' }),
+        fn: 'blocker',
+        awaiting: 'Sleep (via blocker)',
+      }),
+    ]);
+    expect(rt.metrics().slowPolls).toBe(1);
+    expect(rt.describe()).toMatch(/slow polls over 10000 µs \(config\)/);
+    await rt.shutdown();
+    const quiet = Runtime.create();
+    await quiet.spawn(blocker());
+    expect(quiet.metrics().slowPolls).toBe(0);
+    await quiet.shutdown();
+  });
+
+  it('ZOKIO_SLOW_POLL_THRESHOLD_US and ZOKIO_POLL_TIME_HISTOGRAM override the config', () => {
+    const config = resolveConfig(
+      { slowPollThreshold: 5 },
+      { ZOKIO_SLOW_POLL_THRESHOLD_US: '250', ZOKIO_POLL_TIME_HISTOGRAM: '1' },
+    );
+    expect(config.slowPollThreshold).toEqual({ value: 250, source: 'env ZOKIO_SLOW_POLL_THRESHOLD_US' });
+    expect(config.pollTimeHistogram).toEqual({ value: true, source: 'env ZOKIO_POLL_TIME_HISTOGRAM' });
+    expect(() => resolveConfig({ onTaskSpawn: 'x' as never })).toThrow(
+      /Expected onTaskSpawn to be a function, got the string "x"/,
+    );
+  });
+
+  it('pollTimeHistogram counts every poll', async () => {
+    const rt = Runtime.create({ pollTimeHistogram: true });
+    await rt.blockOn(
+      fn(function* () {
+        for (let i = 0; i < 20; i++) yield* yieldNow();
+      })(),
+    );
+    const { polls, pollTimeHistogram } = rt.metrics();
+    expect(pollTimeHistogram!.counts.reduce((a, b) => a + b, 0)).toBe(polls);
+    await rt.shutdown();
+  });
+
+  it('rt.dump() shows a task stuck on a promise, with its age, while another blocks on it', async () => {
+    const rt = Runtime.create();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const stuck = fn(function* stuckOnGate() {
+      yield* fromPromise(() => gate);
+    });
+    const handle = rt.spawn(stuck(), { name: 'stuck' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(rt.dump()).toEqual([
+      expect.objectContaining({
+        name: 'stuck',
+        fn: 'stuckOnGate',
+        status: 'idle',
+        awaiting: 'PromiseFuture (via stuckOnGate)',
+      }),
+    ]);
+    expect(rt.dump()[0]!.ageMs).toBeGreaterThanOrEqual(15);
+    release();
+    await handle;
+    expect(rt.dump()).toEqual([]);
+    await rt.shutdown();
+  });
+});
