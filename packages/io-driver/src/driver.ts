@@ -80,6 +80,18 @@ export interface SocketIoOptions {
 /** The service key under which a runtime provides its {@link IoDriver} to the futures it polls. @category Driver */
 export const IO = serviceKey<IoDriver>('zokio.io');
 
+/** An I/O driver's counters. @category Driver */
+export interface IoDriverMetrics {
+  /** Ops submitted since start. */
+  readonly submitted: number;
+  /** Ops finally completed since start (a multishot op counts once, at its last completion). */
+  readonly completed: number;
+  /** Ops submitted and not yet finally completed. */
+  readonly inFlight: number;
+  /** The same by kind of op (`read`, `send`, `accept`, …), for the kinds used so far. */
+  readonly byKind: Readonly<Record<string, { readonly submitted: number; readonly completed: number }>>;
+}
+
 /** @category Driver */
 export class IoDriver {
   readonly pool: BufferPool;
@@ -94,6 +106,9 @@ export class IoDriver {
   #closed = false;
   #drained: (() => void) | undefined = undefined;
   #submitted = 0;
+  /** By opcode (the contract's `Op` values, all below 32). */
+  readonly #submittedByOp = new Float64Array(32);
+  readonly #completedByOp = new Float64Array(32);
   #completed = 0;
   readonly #flush = () => this.flush();
   /** Buffer-select receives in flight, by token, and their group. */
@@ -123,9 +138,14 @@ export class IoDriver {
     return this.#inFlight.size;
   }
 
-  /** Counters. */
-  metrics(): { submitted: number; completed: number; inFlight: number } {
-    return { submitted: this.#submitted, completed: this.#completed, inFlight: this.#inFlight.size };
+  /** Counters: ops submitted and finally completed, in all and by kind (`read`, `accept`, …; kinds never used left out). */
+  metrics(): IoDriverMetrics {
+    const byKind: Record<string, { submitted: number; completed: number }> = {};
+    for (const [name, opcode] of Object.entries(Op)) {
+      const submitted = this.#submittedByOp[opcode]!;
+      if (submitted > 0) byKind[name.toLowerCase()] = { submitted, completed: this.#completedByOp[opcode]! };
+    }
+    return { submitted: this.#submitted, completed: this.#completed, inFlight: this.#inFlight.size, byKind };
   }
 
   // ---- Encoding -------------------------------------------------------------------------------------------------
@@ -145,6 +165,7 @@ export class IoDriver {
     v.setFloat64(at + OpField.offset, -1, true);
     this.#staged++;
     this.#submitted++;
+    this.#submittedByOp[opcode]!++;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(this.#flush);
@@ -551,6 +572,7 @@ export class IoDriver {
       const orphanedFd = res >= 0 && table.isCancelled(slot) && producesFd(table.opcode(slot));
       if (orphanedFd) this.#record(Op.CLOSE, IGNORE, res, true);
       if ((flags & COMPLETION_MORE) === 0) {
+        this.#completedByOp[table.opcode(slot)]!++;
         table.remove(slot);
         if (this.#selecting.size !== 0) this.#selecting.delete(token); // no Map work per op unless selecting
         this.#completed++;

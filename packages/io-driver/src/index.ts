@@ -15,7 +15,14 @@
  *
  * @packageDocumentation
  */
-export { IO, IoDriver, type CompletionHandler, type IoDriverOptions, type SocketIoOptions } from './driver.js';
+export {
+  IO,
+  IoDriver,
+  type CompletionHandler,
+  type IoDriverMetrics,
+  type IoDriverOptions,
+  type SocketIoOptions,
+} from './driver.js';
 export { BufferGroup } from './buffer-group.js';
 export { OpFuture, ioDriverOf } from './op-future.js';
 export { IGNORE, LendingOpFuture } from './lending-op-future.js';

@@ -198,6 +198,7 @@ describe.each(backends)('I/O driver conformance ($name)', ({ factory }) => {
     while (d.inFlight > 0) await new Promise((r) => setImmediate(r));
     expect(completions).toBe(100_000);
     expect(d.metrics()).toMatchObject({ submitted: 100_000, completed: 100_000, inFlight: 0 });
+    expect(d.metrics().byKind).toMatchObject({ nop: { submitted: 100_000, completed: 100_000 } });
     await d.shutdown();
   });
 

@@ -22,7 +22,8 @@
  *
  * @packageDocumentation
  */
-export { Runtime, type ShutdownOptions, type ShutdownReport } from './runtime.js';
+export { Runtime, type RuntimeMetrics, type ShutdownOptions, type ShutdownReport } from './runtime.js';
+export { toPrometheus } from './prometheus.js';
 export { RuntimeBuilder } from './builder.js';
 export { main } from './main.js';
 export {

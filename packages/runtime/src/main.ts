@@ -8,8 +8,9 @@ import type { RuntimeConfig } from './config.js';
 import { Runtime } from './runtime.js';
 
 /**
- * Builds a runtime, runs `body` as its root task, shuts the runtime down (cancelling tasks still alive and awaiting
- * their clean-up), and resolves with the body's value. If the body fails, the error is printed, `process.exitCode`
+ * Builds a runtime, runs `body` as its root task (it receives the runtime: for `rt.metrics()`, `rt.spawnJob`, …),
+ * shuts the runtime down (cancelling tasks still alive and awaiting their clean-up), and resolves with the body's
+ * value. If the body fails, the error is printed, `process.exitCode`
  * is set to 1, and the promise resolves to `undefined`, so a script needs no `.catch`.
  *
  * @example
@@ -23,10 +24,10 @@ import { Runtime } from './runtime.js';
  * ```
  * @category Runtime
  */
-export async function main<T>(body: () => Operation<T>, config?: RuntimeConfig): Promise<T | undefined> {
+export async function main<T>(body: (rt: Runtime) => Operation<T>, config?: RuntimeConfig): Promise<T | undefined> {
   const rt = Runtime.create(config);
   try {
-    return await rt.blockOn(future(body));
+    return await rt.blockOn(future(() => body(rt)));
   } catch (error) {
     console.error(error);
     process.exitCode = 1;

@@ -27,6 +27,7 @@ import type {
   SpawnOptions,
   BlockingPoolMetrics,
   TaskDump,
+  WorkerMetrics,
 } from '@zokio/scheduler';
 import {
   BLOCKING_SPAWNER,
@@ -40,8 +41,8 @@ import { ZokioError } from '@zokio/future';
 import { poolWorkerSetup } from './worker-setup.js';
 import { RuntimeBuilder } from './builder.js';
 import { resolveConfig, type Resolved, type ResolvedConfig, type RuntimeConfig } from './config.js';
-import type { TimeDriver } from '@zokio/time';
-import type { IoDriver } from '@zokio/io-driver';
+import type { TimeDriver, TimeMetrics } from '@zokio/time';
+import type { IoDriver, IoDriverMetrics } from '@zokio/io-driver';
 import { selectIoDriver, selectScheduler, selectTimeDriver } from './select.js';
 
 /** Options of {@link Runtime.shutdown}. @category Runtime */
@@ -51,6 +52,26 @@ export interface ShutdownOptions {
    * @default 10000
    */
   readonly timeout?: number;
+}
+
+/** A runtime's counters: see {@link Runtime.metrics}. @category Runtime */
+export interface RuntimeMetrics extends SchedulerMetrics {
+  /** The worker pool's threads (empty on `current_thread`). */
+  readonly workers: readonly WorkerMetrics[];
+  /** Jobs in the pool's inject queue now. */
+  readonly injectQueueDepth: number;
+  /** Jobs spawned from the main thread and not finished. */
+  readonly jobsInFlight: number;
+  /** Pool workers that died and were replaced. */
+  readonly workerCrashes: number;
+  /** Blocking-pool threads alive, idle among them, and calls waiting for one. */
+  readonly blockingThreads: number;
+  readonly blockingIdleThreads: number;
+  readonly blockingQueueDepth: number;
+  /** The I/O driver's ops (undefined until a task used it). */
+  readonly io: IoDriverMetrics | undefined;
+  /** The timer wheel (undefined when time is disabled). */
+  readonly timers: TimeMetrics | undefined;
 }
 
 /** What {@link Runtime.shutdown} did. @category Runtime */
@@ -233,9 +254,27 @@ export class Runtime {
     return this.#scheduler.dump();
   }
 
-  /** Counters of the scheduler. */
-  metrics(): SchedulerMetrics {
-    return this.#scheduler.metrics();
+  /**
+   * Everything counted, in one snapshot: the main thread's scheduler (tasks, polls, budget-forced yields, queue
+   * depths, busy time, slow polls, the poll-time histogram), the worker pool (per worker: jobs, polls, steals,
+   * parks, queue depth, busy time; the inject queue), the blocking pool, the I/O driver (ops by kind) and the timer
+   * wheel. `toPrometheus(rt.metrics())` renders it for a `/metrics` endpoint.
+   */
+  metrics(): RuntimeMetrics {
+    const pool = this.#pool?.metrics();
+    const blocking = this.#blocking?.metrics();
+    return {
+      ...this.#scheduler.metrics(),
+      workers: pool?.workers ?? [],
+      injectQueueDepth: pool?.injectQueueDepth ?? 0,
+      jobsInFlight: pool?.inFlight ?? 0,
+      workerCrashes: pool?.crashes ?? 0,
+      blockingThreads: blocking?.threads ?? 0,
+      blockingIdleThreads: blocking?.idle ?? 0,
+      blockingQueueDepth: blocking?.queued ?? 0,
+      io: this.#io()?.metrics(),
+      timers: this.#time?.metrics(),
+    };
   }
 
   /** Counters of the worker pool (undefined on `current_thread`) and of the blocking pool (once used). */

@@ -104,3 +104,46 @@ describe('runtime observability', () => {
     await rt.shutdown();
   });
 });
+
+describe('metrics and the Prometheus exporter', () => {
+  it('counts known workloads: N spawns, N timers, I/O ops by kind; renders them as Prometheus text', async () => {
+    const { toPrometheus } = await import('@zokio/runtime');
+    const { IO } = await import('@zokio/io-driver');
+    const { currentScheduler } = await import('@zokio/scheduler');
+    const rt = Runtime.create({ pollTimeHistogram: true, io: 'js' });
+    await rt.blockOn(
+      fn(function* () {
+        const handles = Array.from({ length: 100 }, () => spawn(sleep(50))); // long enough that each registers
+        for (const handle of handles) yield* handle;
+        const driver = currentScheduler().service(IO)!;
+        yield* fromPromise(() => new Promise<void>((resolve) => driver.nop({ complete: () => resolve() })));
+      })(),
+    );
+    const m = rt.metrics();
+    expect(m.spawned).toBe(101);
+    expect(m.timers).toMatchObject({ registered: 100, fired: 100, pending: 0 });
+    expect(m.io?.byKind).toEqual({ nop: { submitted: 1, completed: 1 } });
+    expect(m.workers).toEqual([]);
+    const text = toPrometheus(m);
+    expect(text).toContain('# TYPE zokio_tasks_spawned_total counter\nzokio_tasks_spawned_total 101\n');
+    expect(text).toContain('zokio_timers_fired_total 100\n');
+    expect(text).toContain('zokio_io_ops_submitted_total{op="nop"} 1\n');
+    expect(text).toMatch(
+      /zokio_poll_duration_seconds_bucket\{le="\+Inf"\} (\d+)\nzokio_poll_duration_seconds_count \1\n/,
+    );
+    for (const line of text.trim().split('\n'))
+      expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? -?[\d.e+-]+|\w+\{[^}]*\} \+Inf)$/);
+    await rt.shutdown();
+  });
+
+  it('a multi_thread runtime adds a series per worker', async () => {
+    const { toPrometheus } = await import('@zokio/runtime');
+    const rt = Runtime.create({ flavor: 'multi_thread', workerThreads: 2 });
+    await rt.spawnJob(new URL('./fixtures/jobs.ts', import.meta.url), 'sum', [[1, 2]]);
+    const text = toPrometheus(rt.metrics(), 'app');
+    expect(text).toContain('app_workers 2\n');
+    expect(text).toMatch(/app_worker_jobs_total\{worker="1"\} \d+\napp_worker_jobs_total\{worker="2"\} \d+\n/);
+    expect(rt.metrics().workers.reduce((sum, w) => sum + w.jobs, 0)).toBe(1);
+    await rt.shutdown();
+  });
+});
