@@ -26,6 +26,7 @@ export { Runtime, type RuntimeMetrics, type ShutdownOptions, type ShutdownReport
 export { toPrometheus } from './prometheus.js';
 export { RuntimeBuilder } from './builder.js';
 export { main } from './main.js';
+export { ctrlC, signal } from './signal.js';
 export {
   resolveConfig,
   type Flavor,
