@@ -45,6 +45,13 @@ import type { TimeDriver, TimeMetrics } from '@zokio/time';
 import type { IoDriver, IoDriverMetrics } from '@zokio/io-driver';
 import { selectIoDriver, selectScheduler, selectTimeDriver } from './select.js';
 
+/**
+ * What a task and a connection cost, as measured by `apps/bench` (`spawn`: heap per suspended task; `conn_memory`:
+ * RSS growth per idle connection on io_uring), for `describe()`. Update with the READMEs when they move.
+ */
+const TASK_BYTES = 309;
+const CONNECTION_KIB = 2.2;
+
 /** Options of {@link Runtime.shutdown}. @category Runtime */
 export interface ShutdownOptions {
   /**
@@ -345,6 +352,7 @@ export class Runtime {
           : `${this.#pool.size} worker threads (workerThreads ${show(c.workerThreads)}), work-stealing deques in shared memory`
       }`,
       `  blocking pool:       up to ${show(c.maxBlockingThreads)} threads, idle ${show(c.threadKeepAlive)} ms before exit`,
+      `  memory:              ~${TASK_BYTES} B of heap per suspended task; ~${CONNECTION_KIB} KiB of RSS per idle TCP connection (io_uring); measured by apps/bench (spawn, conn_memory)`,
       `  platform:            Node ${process.version} on ${process.platform}/${process.arch}`,
     ].join('\n');
   }

@@ -54,6 +54,7 @@ describe('Runtime', () => {
     expect(text).toMatch(/flavor: +current_thread \(config\)/);
     expect(text).toMatch(/eventInterval: +32 \(config\)/);
     expect(text).toMatch(/globalQueueInterval: +31 \(default\)/);
+    expect(text).toMatch(/memory: +~\d+ B of heap per suspended task; ~[\d.]+ KiB of RSS per idle TCP connection/);
   });
 
   it('ZOKIO_* environment variables override the config and are validated', () => {
