@@ -103,7 +103,7 @@ export interface PoolCloseReport {
 }
 
 /** A work-stealing pool of worker threads. Most programs use it through a `multi_thread` runtime. @category Multi-core */
-export class WorkerPool implements JobRoutes {
+export class WorkerPool {
   readonly #memory: PoolMemory;
   readonly #client: JobClient;
   readonly #workers: Worker[] = [];
@@ -132,7 +132,11 @@ export class WorkerPool implements JobRoutes {
       throw new RangeError(`WorkerPool: Expected slotBytes to be a multiple of 8 from 64, got ${String(slotBytes)}`);
     const sizes: PoolSizes = { workers, slots, slotBytes, dequeCapacity: Math.min(256, slots) };
     this.#memory = PoolMemory.allocate(sizes);
-    this.#client = new JobClient(this.#memory, 0, this);
+    const routes: JobRoutes = {
+      route: (slot) => this.#route(slot),
+      sendPinned: (call, transfer) => this.#sendPinned(call, transfer),
+    };
+    this.#client = new JobClient(this.#memory, 0, routes);
     this.#client.onBusy = (busy) => this.#setBusy(busy);
     this.#data = { buffers: this.#memory.buffers, scheduler: options.scheduler ?? {}, setup: options.setup };
     for (let id = 1; id <= workers; id++) this.#startWorker(id);
@@ -193,12 +197,12 @@ export class WorkerPool implements JobRoutes {
 
   // ---- JobRoutes: where the main thread's jobs go --------------------------------------------------------------
 
-  route(slot: number): void {
+  #route(slot: number): void {
     this.#memory.pushUntil(this.#memory.inject, slot);
     this.#memory.notifyWork(this.#next++);
   }
 
-  sendPinned(call: PinnedCall, transfer: readonly TransferListItem[]): void {
+  #sendPinned(call: PinnedCall, transfer: readonly TransferListItem[]): void {
     const id = 1 + (this.#next++ % this.#memory.workers);
     this.#memory.set(call.slot, PINNED, id);
     const message: ToWorker = { kind: 'job', call };
