@@ -112,7 +112,13 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * const file = yield* File.open('data.bin', { read: true, write: true, create: true });
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using file = yield* File.open('data.bin', { read: true, write: true, create: true });
+   *   yield* file.writeAt('zokio', 0);
+   *   console.log((yield* file.readAt(0, 5)).toString()); // 'zokio'
+   * });
    * ```
    */
   static open(path: PathLike, options: OpenOptions | OpenFlags = 'r'): Future<File> {
@@ -126,8 +132,12 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * using out = yield* File.create('out.txt');
-   * yield* out.writeAll('hello\n');
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using out = yield* File.create('out.txt');
+   *   yield* out.writeAll('hello\n');
+   * });
    * ```
    */
   static create(path: PathLike): Future<File> {
@@ -170,7 +180,12 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * for (let chunk = yield* file.read(); chunk.length > 0; chunk = yield* file.read()) process.stdout.write(chunk);
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using file = yield* File.open('notes.txt');
+   *   for (let chunk = yield* file.read(); chunk.length > 0; chunk = yield* file.read()) process.stdout.write(chunk);
+   * });
    * ```
    */
   read(length: number = MAX_BUFFER_BYTES): Future<Buffer> {
@@ -188,7 +203,13 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * const header = yield* file.readAt(0, 512);
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using file = yield* File.open('data.bin');
+   *   const header = yield* file.readAt(0, 512); // fewer bytes only if the file is shorter
+   *   console.log(header.length);
+   * });
    * ```
    */
   readAt(position: number, length: number): Future<Buffer> {
@@ -208,8 +229,14 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * const buf = new Uint8Array(1024);
-   * const n = yield* file.readInto(buf, { position: 0 });
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using file = yield* File.open('data.bin');
+   *   const buf = new Uint8Array(1024);
+   *   const n = yield* file.readInto(buf, { position: 0 });
+   *   console.log(buf.subarray(0, n));
+   * });
    * ```
    */
   readInto(target: Uint8Array, options: { offset?: number; length?: number; position?: number } = {}): Future<number> {
@@ -250,7 +277,13 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * const magic = yield* file.readExact(4, 0);
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using file = yield* File.open('image.png');
+   *   const magic = yield* file.readExact(4, 0); // UnexpectedEofError if the file is shorter
+   *   console.log(magic.toString('hex')); // '89504e47' for a PNG
+   * });
    * ```
    */
   readExact(length: number, position?: number): Future<Buffer> {
@@ -268,9 +301,16 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * const { n, buf } = yield* file.readOwned(file.bufferPool.acquire(65536), 0);
-   * consume(buf.bytes.subarray(0, n));
-   * file.bufferPool.release(buf);
+   * import { createHash } from 'node:crypto';
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using file = yield* File.open('data.bin');
+   *   const { n, buf } = yield* file.readOwned(file.bufferPool.acquire(65536), 0);
+   *   const digest = createHash('sha256').update(buf.bytes.subarray(0, n)).digest('hex'); // the bytes, in place
+   *   file.bufferPool.release(buf); // then the buffer goes back
+   *   console.log(n, digest);
+   * });
    * ```
    */
   readOwned(buf: IoBuf, position = -1): Future<Owned> {
@@ -289,7 +329,13 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * const n = yield* file.write('hello');
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using file = yield* File.create('hello.txt');
+   *   const n = yield* file.write('hello');
+   *   console.log(n); // 5
+   * });
    * ```
    */
   write(data: Uint8Array | string, position?: number): Future<number> {
@@ -307,7 +353,12 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * yield* file.writeAt(Buffer.from([1, 2, 3]), 100);
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using file = yield* File.open('data.bin', { write: true, create: true });
+   *   yield* file.writeAt(Buffer.from([1, 2, 3]), 100); // bytes 100 to 102; the offset does not move
+   * });
    * ```
    */
   writeAt(data: Uint8Array | string, position: number): Future<number> {
@@ -324,7 +375,13 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * yield* file.writeAll(JSON.stringify(report));
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   const report = { checked: 42, failed: 0 };
+   *   using file = yield* File.create('report.json');
+   *   yield* file.writeAll(JSON.stringify(report));
+   * });
    * ```
    */
   writeAll(data: Uint8Array | string, position?: number): Future<void> {
@@ -342,10 +399,16 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * const buf = file.bufferPool.acquire(5);
-   * buf.bytes.set(Buffer.from('hello'));
-   * const { n } = yield* file.writeOwned(buf);
-   * file.bufferPool.release(buf);
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using file = yield* File.create('hello.txt');
+   *   const buf = file.bufferPool.acquire(5);
+   *   buf.bytes.set(Buffer.from('hello'));
+   *   const { n } = yield* file.writeOwned(buf);
+   *   file.bufferPool.release(buf);
+   *   console.log(n); // 5
+   * });
    * ```
    */
   writeOwned(buf: IoBuf, length: number = buf.length, position = -1): Future<Owned> {
@@ -365,9 +428,15 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * const header = new Uint8Array(16);
-   * const body = new Uint8Array(4096);
-   * const n = yield* file.readv([header, body], 0);
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using file = yield* File.open('data.bin');
+   *   const header = new Uint8Array(16);
+   *   const body = new Uint8Array(4096);
+   *   const n = yield* file.readv([header, body], 0); // header first, then body
+   *   console.log(n);
+   * });
    * ```
    */
   readv(buffers: readonly Uint8Array[], position?: number): Future<number> {
@@ -385,7 +454,12 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * yield* file.writev([Buffer.from('a'), Buffer.from('b')]);
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using file = yield* File.create('ab.txt');
+   *   yield* file.writev([Buffer.from('a'), Buffer.from('b')]); // 'ab'
+   * });
    * ```
    */
   writev(buffers: readonly (Uint8Array | string)[], position?: number): Future<number> {
@@ -427,7 +501,13 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * yield* file.sync();
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using file = yield* File.create('journal.log');
+   *   yield* file.writeAll('committed\n');
+   *   yield* file.sync(); // the data and the metadata are on the device
+   * });
    * ```
    */
   sync(): Future<void> {
@@ -441,7 +521,13 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * yield* file.datasync();
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using file = yield* File.create('journal.log');
+   *   yield* file.writeAll('committed\n');
+   *   yield* file.datasync(); // the data is on the device, with the size needed to read it back
+   * });
    * ```
    */
   datasync(): Future<void> {
@@ -455,7 +541,13 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * const { size } = yield* file.stat();
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using file = yield* File.open('data.bin');
+   *   const { size } = yield* file.stat();
+   *   console.log(size);
+   * });
    * ```
    */
   stat(): Future<Stats> {
@@ -469,7 +561,12 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * yield* file.setLen(0);
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using file = yield* File.open('app.log', { write: true });
+   *   yield* file.setLen(0); // emptied, still the same file
+   * });
    * ```
    */
   setLen(length: number): Future<void> {
@@ -488,7 +585,12 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * yield* file.close();
+   * import { File } from '@zokio/fs';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   const file = yield* File.open('data.bin');
+   *   yield* file.close(); // waits for the close; other methods fail with EBADF from now on
+   * });
    * ```
    */
   close(): Future<void> {

@@ -24,7 +24,12 @@ import { AT_SYMLINK_NOFOLLOW, type Stats } from './stats.js';
  *
  * @example
  * ```ts
- * const { size, mtime } = yield* stat('data.bin');
+ * import { stat } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   const { size, mtime } = yield* stat('package.json');
+ *   console.log(size, mtime);
+ * });
  * ```
  * @category Metadata
  */
@@ -40,7 +45,12 @@ export function stat(path: PathLike): Future<Stats> {
  *
  * @example
  * ```ts
- * (yield* lstat('current')).isSymbolicLink();
+ * import { lstat, symlink } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   yield* symlink('releases/v2', 'current');
+ *   console.log((yield* lstat('current')).isSymbolicLink()); // true (stat would follow the link)
+ * });
  * ```
  * @category Metadata
  */
@@ -67,7 +77,11 @@ const probe = fn(function* (absolute: string, display: string) {
  *
  * @example
  * ```ts
- * if (!(yield* exists('cache'))) yield* createDir('cache');
+ * import { createDir, exists } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   if (!(yield* exists('cache'))) yield* createDir('cache');
+ * });
  * ```
  * @category Metadata
  */
@@ -83,7 +97,11 @@ export function exists(path: PathLike): Future<boolean> {
  *
  * @example
  * ```ts
- * const real = yield* canonicalize('./current');
+ * import { canonicalize } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   console.log(yield* canonicalize('.')); // the working directory, absolute, with symlinks resolved
+ * });
  * ```
  * @category Metadata
  */
@@ -99,7 +117,12 @@ export function canonicalize(path: PathLike): Future<string> {
  *
  * @example
  * ```ts
- * yield* setPermissions('run.sh', 0o755);
+ * import { setPermissions, writeFile } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   yield* writeFile('run.sh', '#!/bin/sh\necho hello\n');
+ *   yield* setPermissions('run.sh', 0o755); // rwxr-xr-x
+ * });
  * ```
  * @category Metadata
  */
@@ -123,7 +146,13 @@ export function setPermissions(path: PathLike, mode: number): Future<void> {
  *
  * @example
  * ```ts
- * yield* hardLink('data.bin', 'backup/data.bin');
+ * import { hardLink, stat, writeFile } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   yield* writeFile('data.bin', 'hello');
+ *   yield* hardLink('data.bin', 'data.bin.bak'); // one file, two names
+ *   console.log((yield* stat('data.bin')).nlink); // 2
+ * });
  * ```
  * @category Metadata
  */
@@ -141,7 +170,13 @@ export function hardLink(existing: PathLike, link_: PathLike): Future<void> {
  *
  * @example
  * ```ts
- * yield* symlink('releases/v2', 'current');
+ * import { createDirAll, stat, symlink } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   yield* createDirAll('releases/v2');
+ *   yield* symlink('releases/v2', 'current'); // relative to the link's directory
+ *   console.log((yield* stat('current')).isDirectory()); // true: stat follows the link
+ * });
  * ```
  * @category Metadata
  */
@@ -165,7 +200,12 @@ export function symlink(target: string, path: PathLike): Future<void> {
  *
  * @example
  * ```ts
- * const target = yield* readLink('current'); // 'releases/v2'
+ * import { readLink, symlink } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   yield* symlink('releases/v2', 'current');
+ *   console.log(yield* readLink('current')); // 'releases/v2'
+ * });
  * ```
  * @category Metadata
  */

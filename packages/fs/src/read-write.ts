@@ -104,7 +104,12 @@ const readText = fn(function* (absolute: string, display: string, encoding: Buff
  *
  * @example
  * ```ts
- * const config = JSON.parse(yield* readToString('config.json'));
+ * import { readToString } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   const pkg = JSON.parse(yield* readToString('package.json')) as { name: string };
+ *   console.log(pkg.name);
+ * });
  * ```
  * @category Whole files
  */
@@ -165,7 +170,12 @@ const writeWhole = fn(function* (
  *
  * @example
  * ```ts
- * yield* writeFile('out.json', JSON.stringify(result));
+ * import { writeFile } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   const result = { checked: 42, failed: 0 };
+ *   yield* writeFile('out.json', JSON.stringify(result));
+ * });
  * ```
  * @category Whole files
  */
@@ -187,7 +197,11 @@ export function writeFile(path: PathLike, data: Uint8Array | string, options: Wr
  *
  * @example
  * ```ts
- * yield* appendFile('app.log', `${new Date().toISOString()} started\n`);
+ * import { appendFile } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   yield* appendFile('app.log', `${new Date().toISOString()} started\n`);
+ * });
  * ```
  * @category Whole files
  */

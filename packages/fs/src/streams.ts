@@ -117,8 +117,13 @@ function closeThen(file: File, autoClose: boolean, then: () => void): void {
  * ```ts
  * import { pipeline } from 'node:stream/promises';
  * import { createGzip } from 'node:zlib';
- * const file = yield* File.open('big.log');
- * yield* fromPromise(() => pipeline(toReadable(file), createGzip(), process.stdout));
+ * import { fromPromise } from '@zokio/future';
+ * import { File, toReadable } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   const file = yield* File.open('big.log'); // the stream closes it (autoClose)
+ *   yield* fromPromise((signal) => pipeline(toReadable(file), createGzip(), process.stdout, { signal }));
+ * });
  * ```
  * @category Streams
  */
@@ -148,7 +153,13 @@ export function toReadable(file: File, options: ReadStreamOptions = {}): Readabl
  *
  * @example
  * ```ts
- * const response = new Response(toReadableStream(yield* File.open('index.html')));
+ * import { fromPromise } from '@zokio/future';
+ * import { File, toReadableStream } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   const response = new Response(toReadableStream(yield* File.open('index.html')));
+ *   console.log(yield* fromPromise(() => response.text()));
+ * });
  * ```
  * @category Streams
  */
@@ -188,8 +199,13 @@ export function toReadableStream(file: File, options: ReadStreamOptions = {}): R
  * @example
  * ```ts
  * import { pipeline } from 'node:stream/promises';
- * const out = yield* File.create('copy.bin');
- * yield* fromPromise(() => pipeline(source, toWritable(out)));
+ * import { fromPromise } from '@zokio/future';
+ * import { File, toWritable } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   const out = yield* File.create('copy.bin'); // the stream closes it (autoClose)
+ *   yield* fromPromise((signal) => pipeline(process.stdin, toWritable(out), { signal }));
+ * });
  * ```
  * @category Streams
  */

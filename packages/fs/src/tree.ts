@@ -35,7 +35,11 @@ function checkMode(mode: unknown, where: string, path: string): number {
  *
  * @example
  * ```ts
- * yield* createDir('out');
+ * import { createDir } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   yield* createDir('out');
+ * });
  * ```
  * @category Directories
  */
@@ -51,7 +55,11 @@ export function createDir(path: PathLike, mode = 0o777): Future<void> {
  *
  * @example
  * ```ts
- * yield* createDirAll('out/2026/11');
+ * import { createDirAll } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   yield* createDirAll('out/2026/11');
+ * });
  * ```
  * @category Directories
  */
@@ -70,7 +78,12 @@ export function createDirAll(path: PathLike, mode = 0o777): Future<void> {
  *
  * @example
  * ```ts
- * yield* removeDir('empty');
+ * import { createDir, removeDir } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   yield* createDir('empty');
+ *   yield* removeDir('empty');
+ * });
  * ```
  * @category Directories
  */
@@ -87,7 +100,11 @@ export function removeDir(path: PathLike): Future<void> {
  *
  * @example
  * ```ts
- * yield* removeDirAll('build');
+ * import { exists, removeDirAll } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   if (yield* exists('build')) yield* removeDirAll('build');
+ * });
  * ```
  * @category Directories
  */
@@ -111,7 +128,11 @@ const removeTree = fn(function* (absolute: string, display: string) {
  *
  * @example
  * ```ts
- * yield* remove('stale.lock');
+ * import { exists, remove } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   if (yield* exists('stale.lock')) yield* remove('stale.lock');
+ * });
  * ```
  * @category Directories
  */
@@ -127,8 +148,13 @@ export function remove(path: PathLike): Future<void> {
  *
  * @example
  * ```ts
- * yield* writeFile('config.json.tmp', text);
- * yield* rename('config.json.tmp', 'config.json');
+ * import { rename, writeFile } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   const text = JSON.stringify({ port: 8080 });
+ *   yield* writeFile('config.json.tmp', text);
+ *   yield* rename('config.json.tmp', 'config.json'); // readers see the old file or the new one, never half
+ * });
  * ```
  * @category Directories
  */
@@ -146,7 +172,12 @@ export function rename(from: PathLike, to: PathLike): Future<void> {
  *
  * @example
  * ```ts
- * yield* copy('template.html', 'index.html');
+ * import { copy, writeFile } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   yield* writeFile('template.html', '<h1>Hello</h1>\n');
+ *   yield* copy('template.html', 'index.html');
+ * });
  * ```
  * @category Directories
  */
@@ -209,7 +240,11 @@ export class DirEntry {
  *
  * @example
  * ```ts
- * for (const entry of yield* readDir('.')) if (entry.isFile()) console.log(entry.name);
+ * import { readDir } from '@zokio/fs';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   for (const entry of yield* readDir('.')) if (entry.isFile()) console.log(entry.name);
+ * });
  * ```
  * @category Directories
  */

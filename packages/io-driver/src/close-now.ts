@@ -55,7 +55,14 @@ class CloseNow extends FutureBase<void> implements CompletionHandler {
  *
  * @example
  * ```ts
- * yield* closeNow(driver, fd, '/tmp/file');
+ * import { openSync } from 'node:fs';
+ * import { toPromise } from '@zokio/future';
+ * import { IoDriver, closeNow, createJsBackend } from '@zokio/io-driver';
+ * const driver = new IoDriver(createJsBackend);
+ * const fd = openSync('/tmp/file', 'w');
+ * const closing = closeNow(driver, fd, '/tmp/file'); // staged now: the fd closes even if this is never polled
+ * await toPromise(closing); // the close's result: an IoError if close(2) failed
+ * await driver.shutdown();
  * ```
  * @category Driver
  */

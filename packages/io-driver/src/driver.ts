@@ -607,10 +607,6 @@ export class IoDriver {
     this.#backend.close();
     for (const group of this.#groups) group?.release();
     this.#groups.length = 0;
-    // A native backend closes its libuv handles (uv_close) and then its own fds (ring or epoll, eventfd, timerfd)
-    // in their close callbacks, which libuv runs in the close phase of a loop iteration. Two turns of the check
-    // phase are past that close phase whichever phase this runs in: when shutdown resolves, the fds are closed.
-    if (this.#backend.kind !== 'js') for (let turn = 0; turn < 2; turn++) await new Promise((r) => setImmediate(r));
   }
 }
 

@@ -107,6 +107,7 @@ function readIpv6(bytes: Uint8Array, at: number): string {
  *
  * @example
  * ```ts
+ * import { SOCKADDR_MAX_BYTES, decodeSockaddr, encodeSockaddr } from '@zokio/io-driver';
  * const out = new Uint8Array(SOCKADDR_MAX_BYTES);
  * const length = encodeSockaddr({ family: 'ipv4', address: '127.0.0.1', port: 8080 }, out); // 16
  * decodeSockaddr(out, length); // { family: 'ipv4', address: '127.0.0.1', port: 8080 }

@@ -82,8 +82,13 @@ export function formatAddress(address: SocketAddress): string {
  *
  * @example
  * ```ts
- * const [first] = yield* lookupHost('localhost', 8080);
- * const stream = yield* TcpStream.connect(first!);
+ * import { lookupHost, TcpStream } from '@zokio/net';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   const [first] = yield* lookupHost('example.com', 80); // fails with ENOTFOUND if the name has no address
+ *   using stream = yield* TcpStream.connect(first!, { timeout: 5_000 });
+ *   console.log('connected to', stream.peerAddr());
+ * });
  * ```
  * @category Addresses
  */

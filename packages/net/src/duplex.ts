@@ -26,8 +26,22 @@ import type { TcpStream } from './tcp-stream.js';
  * @example
  * ```ts
  * import { pipeline } from 'node:stream/promises';
- * const stream = yield* TcpStream.connect('127.0.0.1:8080');
- * yield* fromPromise(() => pipeline(process.stdin, toDuplex(stream), process.stdout));
+ * import { fn, fromPromise, join } from '@zokio/future';
+ * import { TcpListener, TcpStream, toDuplex } from '@zokio/net';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+ *   using client = yield* TcpStream.connect(listener.localAddr());
+ *   const echo = toDuplex(yield* listener.accept()); // a Node Duplex: it owns the socket from here
+ *   const talk = fn(function* () {
+ *     yield* client.writeAll('hello');
+ *     yield* client.shutdown();
+ *     return (yield* client.readToEnd()).toString();
+ *   });
+ *   const serve = fromPromise(() => pipeline(echo, echo)); // Node's echo: ends, closing the socket, after the client
+ *   const [, reply] = yield* join(serve, talk());
+ *   console.log(reply); // hello
+ * });
  * ```
  * @category TCP
  */

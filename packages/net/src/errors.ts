@@ -62,11 +62,16 @@ const ETIMEDOUT = -110;
  * @example
  * ```ts
  * import { ConnectTimeoutError, TcpStream } from '@zokio/net';
- * try {
- *   yield* TcpStream.connect('192.0.2.1:80', { timeout: 100 });
- * } catch (e) {
- *   if (e instanceof ConnectTimeoutError) console.log(e.code, e.path, e.timeout); // ETIMEDOUT 192.0.2.1:80 100
- * }
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   try {
+ *     using stream = yield* TcpStream.connect('192.0.2.1:80', { timeout: 100 }); // TEST-NET-1: nobody answers
+ *     console.log('connected to', stream.peerAddr());
+ *   } catch (e) {
+ *     if (!(e instanceof ConnectTimeoutError)) throw e;
+ *     console.log(e.code, e.path, e.timeout); // ETIMEDOUT 192.0.2.1:80 100
+ *   }
+ * });
  * ```
  * @category Errors
  */

@@ -21,15 +21,30 @@ import type { TcpStream } from './tcp-stream.js';
  *
  * @example
  * ```ts
- * import { fn, race } from '@zokio/future';
+ * import { fn, race, type Future } from '@zokio/future';
+ * import { TcpListener, type TcpStream } from '@zokio/net';
+ * import { ctrlC, main } from '@zokio/runtime';
  * import { spawn } from '@zokio/scheduler';
- * const serve = fn(function* (listener: TcpListener, stop: Future<void>) {
+ *
+ * const greet = fn(function* (stream: TcpStream) {
+ *   using s = stream;
+ *   yield* s.writeAll('hello\n');
+ * });
+ *
+ * const serve = fn(function* (listener: TcpListener, stop: Future<unknown>) {
  *   const connections = listener.incoming();
- *   for (;;) {
- *     const next = yield* race([connections.next(), stop]);
- *     if (next === undefined) return; // stopped; a connection that arrives now waits for the next accept
- *     spawn(handle(next));
- *   }
+ *   const acceptLoop = fn(function* () {
+ *     for (;;) spawn(greet(yield* connections.next()));
+ *   });
+ *   // Once `stop` completes, the loop is cancelled: its next() is dropped, and a connection that arrives now
+ *   // waits for the next accept.
+ *   yield* race([acceptLoop(), stop]);
+ * });
+ *
+ * await main(function* () {
+ *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+ *   console.log('listening on', listener.localAddr());
+ *   yield* serve(listener, ctrlC());
  * });
  * ```
  * @category TCP
@@ -55,7 +70,15 @@ export class Incoming {
    *
    * @example
    * ```ts
-   * const stream = yield* connections.next();
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   const connections = listener.incoming();
+   *   using client = yield* TcpStream.connect(listener.localAddr());
+   *   using stream = yield* connections.next();
+   *   console.log('from', stream.peerAddr()); // the client's address, client.localAddr()
+   * });
    * ```
    */
   next(): Future<TcpStream> {

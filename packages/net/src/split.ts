@@ -56,9 +56,20 @@ export function splitStream(stream: TcpStream): { reader: ReadHalf; writer: Writ
  *
  * @example
  * ```ts
- * const { reader, writer } = stream.intoSplit();
- * using r = reader;
- * for (let chunk = yield* r.read(); chunk.length > 0; chunk = yield* r.read()) handle(chunk);
+ * import { TcpListener, TcpStream } from '@zokio/net';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+ *   using client = yield* TcpStream.connect(listener.localAddr());
+ *   const { reader, writer } = (yield* listener.accept()).intoSplit();
+ *   using r = reader;
+ *   using w = writer;
+ *   yield* client.writeAll('hello');
+ *   yield* client.shutdown();
+ *   for (let chunk = yield* r.read(); chunk.length > 0; chunk = yield* r.read()) yield* w.writeAll(chunk); // echo
+ *   yield* w.shutdown();
+ *   console.log((yield* client.readToEnd()).toString()); // hello
+ * });
  * ```
  * @category TCP
  */
@@ -89,7 +100,18 @@ export class ReadHalf implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * const chunk = yield* reader.read();
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   const { reader, writer } = (yield* TcpStream.connect(listener.localAddr())).intoSplit();
+   *   using r = reader;
+   *   using w = writer;
+   *   using peer = yield* listener.accept();
+   *   yield* peer.writeAll('hello');
+   *   const chunk = yield* r.read(); // what has arrived, up to 64 KiB
+   *   console.log(chunk.toString());
+   * });
    * ```
    */
   read(maxLength: number = MAX_BUFFER_BYTES): Future<Buffer> {
@@ -103,7 +125,19 @@ export class ReadHalf implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * const header = yield* reader.readExact(4);
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   const { reader, writer } = (yield* TcpStream.connect(listener.localAddr())).intoSplit();
+   *   using r = reader;
+   *   using w = writer;
+   *   using peer = yield* listener.accept();
+   *   yield* peer.writev([Buffer.from([0, 0, 0, 5]), 'hello']); // a 4-byte length, then the body
+   *   const header = yield* r.readExact(4);
+   *   const body = yield* r.readExact(header.readUInt32BE(0));
+   *   console.log(body.toString()); // hello
+   * });
    * ```
    */
   readExact(length: number): Future<Buffer> {
@@ -117,7 +151,19 @@ export class ReadHalf implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * const rest = yield* reader.readToEnd();
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   const { reader, writer } = (yield* TcpStream.connect(listener.localAddr())).intoSplit();
+   *   using r = reader;
+   *   using w = writer;
+   *   using peer = yield* listener.accept();
+   *   yield* peer.writeAll('hello');
+   *   yield* peer.shutdown();
+   *   const rest = yield* r.readToEnd();
+   *   console.log(rest.toString()); // hello
+   * });
    * ```
    */
   readToEnd(): Future<Buffer> {
@@ -142,7 +188,19 @@ export class ReadHalf implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * yield* reader.close();
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   const { reader, writer } = (yield* TcpStream.connect(listener.localAddr())).intoSplit();
+   *   using r = reader;
+   *   using w = writer;
+   *   using peer = yield* listener.accept();
+   *   yield* r.close(); // done reading: the socket stays open for the writer
+   *   yield* w.writeAll('bye');
+   *   yield* w.close(); // the second half: the socket is closed
+   *   console.log((yield* peer.readToEnd()).toString()); // bye
+   * });
    * ```
    */
   close(): Future<void> {
@@ -173,9 +231,21 @@ export class ReadHalf implements Disposable, AsyncDisposable {
  *
  * @example
  * ```ts
- * const { reader, writer } = stream.intoSplit();
- * using w = writer;
- * yield* w.writeAll('hello');
+ * import { fn, join } from '@zokio/future';
+ * import { TcpListener, TcpStream } from '@zokio/net';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+ *   const { reader, writer } = (yield* TcpStream.connect(listener.localAddr())).intoSplit();
+ *   using r = reader;
+ *   using peer = yield* listener.accept();
+ *   const send = fn(function* () {
+ *     using w = writer; // closed at the end: the peer reads the end
+ *     yield* join(w.writeAll('hello '), w.writeAll('world')); // two writes at once, each whole
+ *   });
+ *   const [, received] = yield* join(send(), peer.readToEnd());
+ *   console.log(received.toString()); // hello world
+ * });
  * ```
  * @category TCP
  */
@@ -206,7 +276,17 @@ export class WriteHalf implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * const n = yield* writer.write('ping');
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   const { reader, writer } = (yield* TcpStream.connect(listener.localAddr())).intoSplit();
+   *   using r = reader;
+   *   using w = writer;
+   *   using peer = yield* listener.accept();
+   *   const n = yield* w.write('ping');
+   *   console.log(n); // 4 (a write may send less than it is given: writeAll sends everything)
+   * });
    * ```
    */
   write(data: Uint8Array | string): Future<number> {
@@ -220,7 +300,19 @@ export class WriteHalf implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * yield* writer.writeAll(frame);
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   const { reader, writer } = (yield* TcpStream.connect(listener.localAddr())).intoSplit();
+   *   using r = reader;
+   *   using w = writer;
+   *   using peer = yield* listener.accept();
+   *   const frame = Buffer.from('hello\n');
+   *   yield* w.writeAll(frame);
+   *   yield* w.shutdown();
+   *   console.log((yield* peer.readToEnd()).toString()); // hello
+   * });
    * ```
    */
   writeAll(data: Uint8Array | string): Future<void> {
@@ -234,7 +326,21 @@ export class WriteHalf implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * yield* writer.writev([header, body]);
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   const { reader, writer } = (yield* TcpStream.connect(listener.localAddr())).intoSplit();
+   *   using r = reader;
+   *   using w = writer;
+   *   using peer = yield* listener.accept();
+   *   const body = Buffer.from('hello');
+   *   const header = Buffer.alloc(4);
+   *   header.writeUInt32BE(body.length);
+   *   yield* w.writev([header, body]); // one write: no other write comes between the two
+   *   const length = (yield* peer.readExact(4)).readUInt32BE(0);
+   *   console.log((yield* peer.readExact(length)).toString()); // hello
+   * });
    * ```
    */
   writev(chunks: readonly (Uint8Array | string)[]): Future<void> {
@@ -249,7 +355,20 @@ export class WriteHalf implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * yield* writer.shutdown();
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   const { reader, writer } = (yield* TcpStream.connect(listener.localAddr())).intoSplit();
+   *   using r = reader;
+   *   using w = writer;
+   *   using peer = yield* listener.accept();
+   *   yield* w.writeAll('ping');
+   *   yield* w.shutdown(); // done sending: the peer reads the end
+   *   console.log((yield* peer.readToEnd()).toString()); // ping
+   *   yield* peer.writeAll('pong'); // the other direction stays open
+   *   console.log((yield* r.readExact(4)).toString()); // pong
+   * });
    * ```
    */
   shutdown(): Future<void> {
@@ -280,7 +399,17 @@ export class WriteHalf implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * yield* writer.close();
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   const { reader, writer } = (yield* TcpStream.connect(listener.localAddr())).intoSplit();
+   *   using r = reader;
+   *   using peer = yield* listener.accept();
+   *   yield* writer.writeAll('bye');
+   *   yield* writer.close(); // the read half is still open: the sending side is shut down, the peer reads the end
+   *   console.log((yield* peer.readToEnd()).toString()); // bye
+   * });
    * ```
    */
   close(): Future<void> {

@@ -79,18 +79,19 @@ const bindListener = fn(function* (address: SocketAddress, label: string, backlo
  * @example
  * ```ts
  * import { fn } from '@zokio/future';
+ * import { TcpListener, type TcpStream } from '@zokio/net';
+ * import { main } from '@zokio/runtime';
  * import { spawn } from '@zokio/scheduler';
- * import { TcpListener } from '@zokio/net';
- * const echo = fn(function* () {
+ *
+ * const echo = fn(function* (stream: TcpStream) {
+ *   using s = stream;
+ *   for (let chunk = yield* s.read(); chunk.length > 0; chunk = yield* s.read()) yield* s.writeAll(chunk);
+ * });
+ *
+ * await main(function* () {
  *   using listener = yield* TcpListener.bind('127.0.0.1:0');
  *   console.log('listening on', listener.localAddr());
- *   for (;;) {
- *     const stream = yield* listener.accept();
- *     spawn(fn(function* () {
- *       using s = stream;
- *       for (let chunk = yield* s.read(); chunk.length > 0; chunk = yield* s.read()) yield* s.writeAll(chunk);
- *     })());
- *   }
+ *   for (;;) spawn(echo(yield* listener.accept())); // until Ctrl-C
  * });
  * ```
  * @category TCP
@@ -124,7 +125,12 @@ export class TcpListener implements Disposable, CompletionHandler {
    *
    * @example
    * ```ts
-   * const listener = yield* TcpListener.bind({ host: '::1', port: 0 }, { backlog: 1024 });
+   * import { TcpListener } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind({ host: '::1', port: 0 }, { backlog: 1024 });
+   *   console.log('listening on', listener.localAddr()); // { family: 'ipv6', address: '::1', port: <free port>, … }
+   * });
    * ```
    */
   static bind(address: AddressLike, options: BindOptions = {}): Future<TcpListener> {
@@ -177,8 +183,14 @@ export class TcpListener implements Disposable, CompletionHandler {
    *
    * @example
    * ```ts
-   * const stream = yield* listener.accept();
-   * console.log('from', stream.peerAddr());
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   using client = yield* TcpStream.connect(listener.localAddr());
+   *   using stream = yield* listener.accept();
+   *   console.log('from', stream.peerAddr()); // the client's address, client.localAddr()
+   * });
    * ```
    */
   accept(): Future<TcpStream> {
@@ -194,8 +206,22 @@ export class TcpListener implements Disposable, CompletionHandler {
    *
    * @example
    * ```ts
-   * const connections = listener.incoming();
-   * for (;;) spawn(handle(yield* connections.next()));
+   * import { fn } from '@zokio/future';
+   * import { TcpListener, type TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * import { spawn } from '@zokio/scheduler';
+   *
+   * const greet = fn(function* (stream: TcpStream) {
+   *   using s = stream;
+   *   yield* s.writeAll('hello\n');
+   * });
+   *
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   console.log('listening on', listener.localAddr());
+   *   const connections = listener.incoming();
+   *   for (;;) spawn(greet(yield* connections.next())); // until Ctrl-C
+   * });
    * ```
    */
   incoming(): Incoming {
@@ -261,7 +287,17 @@ export class TcpListener implements Disposable, CompletionHandler {
    *
    * @example
    * ```ts
-   * yield* listener.close();
+   * import { IoError, TcpListener } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   const listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   yield* listener.close();
+   *   try {
+   *     yield* listener.accept();
+   *   } catch (e) {
+   *     if (e instanceof IoError) console.log(e.code); // EBADF
+   *   }
+   * });
    * ```
    */
   close(): Future<void> {

@@ -141,12 +141,18 @@ const connectWithin = fn(function* (address: SocketAddress, label: string, ms: n
  *
  * @example
  * ```ts
- * import { fn } from '@zokio/future';
- * import { TcpStream } from '@zokio/net';
- * const get = fn(function* () {
- *   using stream = yield* TcpStream.connect('127.0.0.1:8080');
- *   yield* stream.writeAll('GET / HTTP/1.0\r\n\r\n');
- *   return (yield* stream.readToEnd()).toString();
+ * import { TcpListener, TcpStream } from '@zokio/net';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+ *   using client = yield* TcpStream.connect(listener.localAddr());
+ *   using server = yield* listener.accept();
+ *   yield* client.writeAll('ping');
+ *   yield* client.shutdown(); // done sending: the server reads the end
+ *   console.log((yield* server.readToEnd()).toString()); // ping
+ *   yield* server.writeAll('pong');
+ *   yield* server.shutdown();
+ *   console.log((yield* client.readToEnd()).toString()); // pong
  * });
  * ```
  * @category TCP
@@ -181,11 +187,17 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
    *
    * @example
    * ```ts
-   * try {
-   *   const stream = yield* TcpStream.connect({ host: '127.0.0.1', port: 8080 }, { timeout: 5_000 });
-   * } catch (e) {
-   *   if (e instanceof IoError && e.code === 'ETIMEDOUT') console.log('no answer from', e.path);
-   * }
+   * import { IoError, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   try {
+   *     using stream = yield* TcpStream.connect({ host: '127.0.0.1', port: 8080 }, { timeout: 5_000 });
+   *     console.log('connected to', stream.peerAddr());
+   *   } catch (e) {
+   *     if (e instanceof IoError && e.code === 'ETIMEDOUT') console.log('no answer from', e.path);
+   *     else throw e; // ECONNREFUSED, if nothing listens on the port
+   *   }
+   * });
    * ```
    */
   static connect(address: AddressLike, options?: ConnectOptions): Future<TcpStream> {
@@ -237,7 +249,18 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
    *
    * @example
    * ```ts
-   * for (let chunk = yield* stream.read(); chunk.length > 0; chunk = yield* stream.read()) handle(chunk);
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   using client = yield* TcpStream.connect(listener.localAddr());
+   *   using stream = yield* listener.accept();
+   *   yield* client.writeAll('hello');
+   *   yield* client.shutdown();
+   *   let received = 0;
+   *   for (let chunk = yield* stream.read(); chunk.length > 0; chunk = yield* stream.read()) received += chunk.length;
+   *   console.log(received); // 5
+   * });
    * ```
    */
   read(maxLength: number = MAX_BUFFER_BYTES): Future<Buffer> {
@@ -271,7 +294,17 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
    *
    * @example
    * ```ts
-   * const header = yield* stream.readExact(4);
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   using client = yield* TcpStream.connect(listener.localAddr());
+   *   using stream = yield* listener.accept();
+   *   yield* client.writev([Buffer.from([0, 0, 0, 5]), 'hello']); // a 4-byte length, then the body
+   *   const header = yield* stream.readExact(4);
+   *   const body = yield* stream.readExact(header.readUInt32BE(0));
+   *   console.log(body.toString()); // hello
+   * });
    * ```
    */
   readExact(length: number): Future<Buffer> {
@@ -287,7 +320,17 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
    *
    * @example
    * ```ts
-   * const body = yield* stream.readToEnd();
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   using client = yield* TcpStream.connect(listener.localAddr());
+   *   using stream = yield* listener.accept();
+   *   yield* client.writeAll('hello');
+   *   yield* client.shutdown();
+   *   const body = yield* stream.readToEnd();
+   *   console.log(body.toString()); // hello
+   * });
    * ```
    */
   readToEnd(): Future<Buffer> {
@@ -304,7 +347,15 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
    *
    * @example
    * ```ts
-   * const n = yield* stream.write('ping');
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   using client = yield* TcpStream.connect(listener.localAddr());
+   *   using stream = yield* listener.accept();
+   *   const n = yield* stream.write('ping');
+   *   console.log(n); // 4 (a write may send less than it is given: writeAll sends everything)
+   * });
    * ```
    */
   write(data: Uint8Array | string): Future<number> {
@@ -324,8 +375,18 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
    *
    * @example
    * ```ts
-   * // Two tasks, one stream: the peer reads 'hello ' + 'world' or 'world' + 'hello ', never a mix.
-   * yield* join(stream.writeAll('hello '), stream.writeAll('world'));
+   * import { join } from '@zokio/future';
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   using client = yield* TcpStream.connect(listener.localAddr());
+   *   using stream = yield* listener.accept();
+   *   // Two writes at once, one stream: each goes out whole, in the order they were first polled, never mixed.
+   *   yield* join(stream.writeAll('hello '), stream.writeAll('world'));
+   *   yield* stream.shutdown();
+   *   console.log((yield* client.readToEnd()).toString()); // hello world
+   * });
    * ```
    */
   writeAll(data: Uint8Array | string): Future<void> {
@@ -343,7 +404,18 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
    *
    * @example
    * ```ts
-   * yield* stream.writev([head, body, '\r\n']);
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   using client = yield* TcpStream.connect(listener.localAddr());
+   *   using stream = yield* listener.accept();
+   *   const body = Buffer.from('hello');
+   *   const head = `${body.length.toString(16)}\r\n`;
+   *   yield* stream.writev([head, body, '\r\n']); // one chunk of an HTTP chunked body, in one write
+   *   yield* stream.shutdown();
+   *   console.log(JSON.stringify((yield* client.readToEnd()).toString())); // "5\r\nhello\r\n"
+   * });
    * ```
    */
   writev(chunks: readonly (Uint8Array | string)[]): Future<void> {
@@ -364,7 +436,18 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
    *
    * @example
    * ```ts
-   * yield* stream.shutdown(); // half-close: we are done sending
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   using client = yield* TcpStream.connect(listener.localAddr());
+   *   using stream = yield* listener.accept();
+   *   yield* client.writeAll('ping');
+   *   yield* client.shutdown(); // half-close: we are done sending
+   *   console.log((yield* stream.readToEnd()).toString()); // ping
+   *   yield* stream.writeAll('pong'); // the other direction stays open
+   *   console.log((yield* client.readExact(4)).toString()); // pong
+   * });
    * ```
    */
   shutdown(how: 'read' | 'write' | 'both' = 'write'): Future<void> {
@@ -386,13 +469,27 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
    *
    * @example
    * ```ts
-   * const { reader, writer } = stream.intoSplit();
-   * spawn(fn(function* () {
-   *   using w = writer;
-   *   for (const message of messages) yield* w.writeAll(message);
-   * })());
-   * using r = reader;
-   * const reply = yield* r.readToEnd();
+   * import { fn } from '@zokio/future';
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * import { spawn } from '@zokio/scheduler';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   using stream = yield* TcpStream.connect(listener.localAddr());
+   *   using peer = yield* listener.accept();
+   *   const { reader, writer } = stream.intoSplit();
+   *   spawn(
+   *     fn(function* () {
+   *       using w = writer; // closed at the end: the peer reads the end
+   *       for (const message of ['one ', 'two ', 'three']) yield* w.writeAll(message);
+   *     })(),
+   *   );
+   *   yield* peer.writeAll(yield* peer.readToEnd()); // the peer sends it all back
+   *   yield* peer.shutdown();
+   *   using r = reader;
+   *   const reply = yield* r.readToEnd();
+   *   console.log(reply.toString()); // one two three
+   * });
    * ```
    */
   intoSplit(): { reader: ReadHalf; writer: WriteHalf } {
@@ -440,7 +537,16 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
    *
    * @example
    * ```ts
-   * yield* stream.close();
+   * import { TcpListener, TcpStream } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+   *   const client = yield* TcpStream.connect(listener.localAddr());
+   *   using stream = yield* listener.accept();
+   *   yield* client.writeAll('bye');
+   *   yield* client.close(); // bytes already handed to the kernel still go out
+   *   console.log((yield* stream.readToEnd()).toString()); // bye
+   * });
    * ```
    */
   close(): Future<void> {

@@ -120,12 +120,15 @@ function checkLength(value: unknown, where: string): number {
  *
  * @example
  * ```ts
- * import { fn } from '@zokio/future';
  * import { UdpSocket } from '@zokio/net';
- * const echoOnce = fn(function* () {
- *   using socket = yield* UdpSocket.bind('127.0.0.1:0');
- *   const { data, from } = yield* socket.recvFrom();
- *   yield* socket.sendTo(data, from);
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   using server = yield* UdpSocket.bind('127.0.0.1:0');
+ *   using client = yield* UdpSocket.bind('127.0.0.1:0');
+ *   yield* client.sendTo('ping', server.localAddr());
+ *   const { data, from } = yield* server.recvFrom();
+ *   yield* server.sendTo(data, from); // echo it back
+ *   console.log((yield* client.recvFrom()).data.toString()); // ping
  * });
  * ```
  * @category UDP
@@ -153,7 +156,12 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    *
    * @example
    * ```ts
-   * const socket = yield* UdpSocket.bind('[::1]:0');
+   * import { UdpSocket } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using socket = yield* UdpSocket.bind('[::1]:0');
+   *   console.log('bound to', socket.localAddr()); // { family: 'ipv6', address: '::1', port: <a free port>, … }
+   * });
    * ```
    */
   static bind(address: AddressLike): Future<UdpSocket> {
@@ -179,7 +187,14 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    *
    * @example
    * ```ts
-   * yield* socket.sendTo('ping', '127.0.0.1:9999');
+   * import { UdpSocket } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using server = yield* UdpSocket.bind('127.0.0.1:0');
+   *   using socket = yield* UdpSocket.bind('127.0.0.1:0');
+   *   console.log(yield* socket.sendTo('ping', server.localAddr())); // 4
+   *   console.log((yield* server.recvFrom()).data.toString()); // ping
+   * });
    * ```
    */
   sendTo(data: Uint8Array | string, address: AddressLike): Future<number> {
@@ -199,7 +214,15 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    *
    * @example
    * ```ts
-   * const { data, from } = yield* socket.recvFrom();
+   * import { UdpSocket } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using socket = yield* UdpSocket.bind('127.0.0.1:0');
+   *   using client = yield* UdpSocket.bind('127.0.0.1:0');
+   *   yield* client.sendTo('ping', socket.localAddr());
+   *   const { data, from } = yield* socket.recvFrom();
+   *   console.log(data.toString(), from); // ping, the client's address: client.localAddr()
+   * });
    * ```
    */
   recvFrom(maxLength: number = MAX_BUFFER_BYTES): Future<Datagram> {
@@ -227,7 +250,17 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    *
    * @example
    * ```ts
-   * yield* socket.connect('127.0.0.1:9999');
+   * import { UdpSocket } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using server = yield* UdpSocket.bind('127.0.0.1:0');
+   *   using socket = yield* UdpSocket.bind('127.0.0.1:0');
+   *   yield* socket.connect(server.localAddr()); // send() and recv() now talk to the server only
+   *   yield* socket.send('ping');
+   *   const { from } = yield* server.recvFrom();
+   *   yield* server.sendTo('pong', from);
+   *   console.log((yield* socket.recv()).toString()); // pong
+   * });
    * ```
    */
   connect(address: AddressLike): Future<void> {
@@ -242,7 +275,15 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    *
    * @example
    * ```ts
-   * yield* socket.send('ping');
+   * import { UdpSocket } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using server = yield* UdpSocket.bind('127.0.0.1:0');
+   *   using socket = yield* UdpSocket.bind('127.0.0.1:0');
+   *   yield* socket.connect(server.localAddr());
+   *   yield* socket.send('ping');
+   *   console.log((yield* server.recvFrom()).data.toString()); // ping
+   * });
    * ```
    */
   send(data: Uint8Array | string): Future<number> {
@@ -261,7 +302,18 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    *
    * @example
    * ```ts
-   * const reply = yield* socket.recv();
+   * import { UdpSocket } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using server = yield* UdpSocket.bind('127.0.0.1:0');
+   *   using socket = yield* UdpSocket.bind('127.0.0.1:0');
+   *   yield* socket.connect(server.localAddr());
+   *   yield* socket.send('ping');
+   *   const { from } = yield* server.recvFrom();
+   *   yield* server.sendTo('pong', from);
+   *   const reply = yield* socket.recv();
+   *   console.log(reply.toString()); // pong
+   * });
    * ```
    */
   recv(maxLength: number = MAX_BUFFER_BYTES): Future<Buffer> {
@@ -274,8 +326,13 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    *
    * @example
    * ```ts
-   * socket.setBroadcast(true);
-   * yield* socket.sendTo('hello, everyone', '255.255.255.255:9999');
+   * import { UdpSocket } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using socket = yield* UdpSocket.bind('0.0.0.0:0');
+   *   socket.setBroadcast(true);
+   *   yield* socket.sendTo('hello, everyone', '255.255.255.255:9999');
+   * });
    * ```
    */
   setBroadcast(on = true): void {
@@ -291,7 +348,13 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    *
    * @example
    * ```ts
-   * socket.setMulticastTTL(8);
+   * import { UdpSocket } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using socket = yield* UdpSocket.bind('0.0.0.0:0');
+   *   socket.setMulticastTTL(8); // 8 hops (the default, 1: this network only)
+   *   yield* socket.sendTo('hello, group', '239.1.2.3:9999');
+   * });
    * ```
    */
   setMulticastTTL(ttl: number): void {
@@ -309,7 +372,13 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    *
    * @example
    * ```ts
-   * socket.setMulticastLoopback(false);
+   * import { UdpSocket } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using socket = yield* UdpSocket.bind('0.0.0.0:0');
+   *   socket.setMulticastLoopback(false); // this host's own members of the group do not get it
+   *   yield* socket.sendTo('hello, group', '239.1.2.3:9999');
+   * });
    * ```
    */
   setMulticastLoopback(on = true): void {
@@ -324,7 +393,13 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    *
    * @example
    * ```ts
-   * socket.setMulticastInterface('127.0.0.1');
+   * import { UdpSocket } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using socket = yield* UdpSocket.bind('127.0.0.1:0');
+   *   socket.setMulticastInterface('127.0.0.1');
+   *   yield* socket.sendTo('hello, group', '239.1.2.3:9999'); // to the group's members on this host only
+   * });
    * ```
    */
   setMulticastInterface(iface: string): void {
@@ -338,8 +413,18 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    *
    * @example
    * ```ts
-   * using socket = yield* UdpSocket.bind('0.0.0.0:5353');
-   * socket.joinMulticast('224.0.0.251', '127.0.0.1');
+   * import { UdpSocket } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   using member = yield* UdpSocket.bind('0.0.0.0:0');
+   *   member.joinMulticast('239.1.2.3', '127.0.0.1');
+   *   const local = member.localAddr();
+   *   if (local.family === 'unix') throw new Error('not a UDP address');
+   *   using sender = yield* UdpSocket.bind('127.0.0.1:0');
+   *   sender.setMulticastInterface('127.0.0.1');
+   *   yield* sender.sendTo('hello, group', { host: '239.1.2.3', port: local.port });
+   *   console.log((yield* member.recvFrom()).data.toString()); // hello, group
+   * });
    * ```
    */
   joinMulticast(group: string, iface = '0.0.0.0'): void {
@@ -398,7 +483,13 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    *
    * @example
    * ```ts
-   * yield* socket.close();
+   * import { UdpSocket } from '@zokio/net';
+   * import { main } from '@zokio/runtime';
+   * await main(function* () {
+   *   const socket = yield* UdpSocket.bind('127.0.0.1:0');
+   *   console.log('bound to', socket.localAddr());
+   *   yield* socket.close(); // later calls fail with EBADF
+   * });
    * ```
    */
   close(): Future<void> {

@@ -22,8 +22,18 @@ function checkPath(path: unknown, where: string): string {
  *
  * @example
  * ```ts
- * const listener = yield* UnixListener.bind('/tmp/app.sock');
- * const stream = yield* listener.accept();
+ * import { rmSync } from 'node:fs';
+ * import { UnixListener, UnixStream } from '@zokio/net';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   using listener = yield* UnixListener.bind('/tmp/app.sock');
+ *   using client = yield* UnixStream.connect('/tmp/app.sock');
+ *   using stream = yield* listener.accept();
+ *   yield* client.writeAll('ping');
+ *   yield* client.shutdown();
+ *   console.log((yield* stream.readToEnd()).toString()); // ping
+ * });
+ * rmSync('/tmp/app.sock', { force: true }); // the listener is closed: remove its file
  * ```
  * @category Unix
  */
@@ -39,8 +49,18 @@ export const UnixListener = {
  *
  * @example
  * ```ts
- * using stream = yield* UnixStream.connect('/tmp/app.sock');
- * yield* stream.writeAll('ping');
+ * import { rmSync } from 'node:fs';
+ * import { UnixListener, UnixStream } from '@zokio/net';
+ * import { main } from '@zokio/runtime';
+ * await main(function* () {
+ *   using listener = yield* UnixListener.bind('/tmp/app.sock');
+ *   using stream = yield* UnixStream.connect('/tmp/app.sock');
+ *   yield* stream.writeAll('ping');
+ *   yield* stream.shutdown();
+ *   using server = yield* listener.accept();
+ *   console.log((yield* server.readToEnd()).toString()); // ping
+ * });
+ * rmSync('/tmp/app.sock', { force: true });
  * ```
  * @category Unix
  */

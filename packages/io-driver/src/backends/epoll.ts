@@ -105,9 +105,15 @@ export class EpollBackend implements Backend {
  *
  * @example
  * ```ts
- * const loaded = loadEpoll();
- * if ('error' in loaded) console.log(`epoll unavailable: ${loaded.error}`);
- * else loaded.factory(staging, completions, onCompletions).kind; // 'epoll'
+ * import { IoDriver, probe, selectBackend } from '@zokio/io-driver';
+ * // loadEpoll is internal: probe() and selectBackend('epoll') call it, once per process.
+ * const epoll = probe().find((b) => b.name === 'epoll')!;
+ * if (!epoll.available) console.log(`epoll unavailable: ${epoll.reason}`);
+ * else {
+ *   const driver = new IoDriver(selectBackend('epoll', {}).factory); // {}: ignore ZOKIO_IO_DRIVER
+ *   console.log(driver.kind); // 'epoll'
+ *   await driver.shutdown();
+ * }
  * ```
  */
 export function loadEpoll(): { factory: BackendFactory } | { error: string } {

@@ -198,9 +198,15 @@ export function loadIoUringAddon(): { addon: IoUringAddon } | { error: string } 
  *
  * @example
  * ```ts
- * const loaded = loadIoUring();
- * if ('error' in loaded) console.log(`io_uring unavailable: ${loaded.error}`);
- * else loaded.factory(staging, completions, onCompletions).kind; // 'io_uring'
+ * import { IoDriver, probe, selectBackend } from '@zokio/io-driver';
+ * // loadIoUring is internal: probe() and selectBackend('io_uring') call it, once per process.
+ * const ioUring = probe().find((b) => b.name === 'io_uring')!;
+ * if (!ioUring.available) console.log(`io_uring unavailable: ${ioUring.reason}`);
+ * else {
+ *   const driver = new IoDriver(selectBackend('io_uring', {}).factory); // {}: ignore ZOKIO_IO_DRIVER
+ *   console.log(driver.kind); // 'io_uring'
+ *   await driver.shutdown();
+ * }
  * ```
  */
 export function loadIoUring(

@@ -182,10 +182,18 @@ export class BlockingPool {
    *
    * @example
    * ```ts
-   * // Inside a task: the bytes move to the thread, and the digest comes back.
-   * const jobs = new URL('./jobs.js', import.meta.url); // export function digest(bytes) { … }
-   * const bytes = new Uint8Array(1 << 20);
-   * const hex = yield* pool.run<string>(jobs, 'digest', [bytes], { transfer: [bytes.buffer] });
+   * import { BlockingPool } from '@zokio/scheduler';
+   * import { main } from '@zokio/runtime';
+   * // jobs.js: export function digest(bytes) { return createHash('sha256').update(bytes).digest('hex'); }
+   * const jobs = new URL('./jobs.js', import.meta.url);
+   * const pool = new BlockingPool({ maxThreads: 2 });
+   * await main(function* () {
+   *   const bytes = new Uint8Array(1 << 20);
+   *   // In a task: the bytes move to the thread (detached here), and the digest comes back.
+   *   const hex = yield* pool.run<string>(jobs, 'digest', [bytes], { transfer: [bytes.buffer] });
+   *   console.log(hex, bytes.byteLength); // 64 hex digits, 0
+   * });
+   * await pool.close();
    * ```
    */
   run<T>(

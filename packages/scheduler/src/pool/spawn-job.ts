@@ -31,12 +31,13 @@ export const BLOCKING_SPAWNER: ServiceKey<BlockingPool> = serviceKey<BlockingPoo
  *
  * @example
  * ```ts
+ * // jobs.ts, loaded by the workers; main runs it with rt.spawnJob(new URL('./jobs.js', import.meta.url), 'fib', [30])
  * import { fn } from '@zokio/future';
  * import { spawnJob } from '@zokio/scheduler';
- * // jobs.ts, loaded by the workers:
- * export const fib = fn(function* (n: number): Generator<never, number, never> {
+ * const fibSequential = (n: number): number => (n < 2 ? n : fibSequential(n - 1) + fibSequential(n - 2));
+ * export const fib = fn(function* (n: number) {
  *   if (n < 20) return fibSequential(n);
- *   const a = spawnJob<number>(new URL(import.meta.url), 'fib', [n - 1]);
+ *   const a = spawnJob<number>(new URL(import.meta.url), 'fib', [n - 1]); // onto this worker's own deque
  *   const b = spawnJob<number>(new URL(import.meta.url), 'fib', [n - 2]);
  *   return (yield* a) + (yield* b);
  * });

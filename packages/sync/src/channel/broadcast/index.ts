@@ -102,7 +102,11 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
-   * const reached = tx.send(event);
+   * import { broadcast, SendError } from '@zokio/sync';
+   * const [tx, rx] = broadcast.channel<string>(16);
+   * tx.send('deployed'); // 1
+   * rx.close();
+   * try { tx.send('again'); } catch (e) { e instanceof SendError; } // true: no receiver is left
    * ```
    */
   send(value: T): number {
@@ -115,7 +119,12 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { broadcast } from '@zokio/sync';
+   * const [tx] = broadcast.channel<number>(16);
+   * tx.send(1);
    * const rx = tx.subscribe();
+   * tx.send(2);
+   * rx.tryRecv(); // 2: it sees only what is sent after it subscribed
    * ```
    */
   subscribe(): Receiver<T> {
@@ -128,7 +137,12 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { broadcast } from '@zokio/sync';
+   * const [tx, rx] = broadcast.channel<string>(16);
    * const tx2 = tx.clone();
+   * tx.close();
+   * tx2.send('still open'); // 1
+   * rx.tryRecv(); // 'still open'
    * ```
    */
   clone(): Sender<T> {
@@ -143,7 +157,12 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { broadcast } from '@zokio/sync';
+   * const [tx, rx] = broadcast.channel<string>(16);
+   * tx.send('last');
    * tx.close();
+   * rx.tryRecv(); // 'last'
+   * rx.isClosed(); // true: nothing more will come
    * ```
    */
   close(): void {
@@ -162,6 +181,8 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { broadcast } from '@zokio/sync';
+   * const [tx] = broadcast.channel<number>(16);
    * tx.receiverCount(); // 1 on a new channel
    * ```
    */
@@ -213,7 +234,14 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
-   * const msg = yield* rx.recv();
+   * import { main } from '@zokio/runtime';
+   * import { broadcast } from '@zokio/sync';
+   * await main(function* () {
+   *   const [tx, rx] = broadcast.channel<string>(16);
+   *   tx.send('hello');
+   *   const msg = yield* rx.recv();
+   *   console.log(msg); // hello
+   * });
    * ```
    */
   recv(): Future<T> {
@@ -228,6 +256,8 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { broadcast } from '@zokio/sync';
+   * const [tx, rx] = broadcast.channel<number>(16);
    * tx.send(1);
    * rx.tryRecv(); // 1
    * ```
@@ -245,7 +275,13 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { broadcast } from '@zokio/sync';
+   * const [tx, rx] = broadcast.channel<number>(16);
+   * tx.send(1);
    * const rx2 = rx.resubscribe();
+   * tx.send(2);
+   * rx.tryRecv(); // 1
+   * rx2.tryRecv(); // 2
    * ```
    */
   resubscribe(): Receiver<T> {
@@ -258,7 +294,11 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { broadcast } from '@zokio/sync';
+   * const [tx, rx] = broadcast.channel<number>(16);
    * rx.len(); // 0 on a new receiver
+   * tx.send(1);
+   * rx.len(); // 1
    * ```
    */
   len(): number {
@@ -270,7 +310,11 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { broadcast } from '@zokio/sync';
+   * const [tx, rx] = broadcast.channel<number>(16);
    * rx.isEmpty(); // true on a new receiver
+   * tx.send(1);
+   * rx.isEmpty(); // false
    * ```
    */
   isEmpty(): boolean {
@@ -282,6 +326,8 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { broadcast } from '@zokio/sync';
+   * const [tx, rx] = broadcast.channel<number>(16);
    * tx.close();
    * rx.isClosed(); // true
    * ```
@@ -296,7 +342,10 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { broadcast } from '@zokio/sync';
+   * const [tx, rx] = broadcast.channel<number>(16);
    * rx.close();
+   * tx.receiverCount(); // 0
    * ```
    */
   close(): void {
@@ -321,10 +370,10 @@ export class Receiver<T> implements Disposable {
  *
  * @example
  * ```ts
- * import { broadcast } from '@zokio/sync';
+ * import { broadcast, LaggedError } from '@zokio/sync';
  * const [tx, rx] = broadcast.channel<number>(2);
  * tx.send(1); tx.send(2); tx.send(3);
- * rx.tryRecv(); // throws LaggedError (missed 1)
+ * try { rx.tryRecv(); } catch (e) { e instanceof LaggedError; } // true: 1 was overwritten (missed 1)
  * rx.tryRecv(); // 2
  * ```
  * @category Channels

@@ -106,7 +106,13 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
-   * yield* tx.send('hello');
+   * import { main } from '@zokio/runtime';
+   * import { mpsc } from '@zokio/sync';
+   * await main(function* () {
+   *   const [tx, rx] = mpsc.channel<string>(1);
+   *   yield* tx.send('hello');
+   *   console.log(yield* rx.recv()); // hello
+   * });
    * ```
    */
   send(value: T): Future<void> {
@@ -123,8 +129,14 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
-   * using permit = yield* tx.reserve();
-   * permit.send(compute());
+   * import { main } from '@zokio/runtime';
+   * import { mpsc } from '@zokio/sync';
+   * await main(function* () {
+   *   const [tx, rx] = mpsc.channel<number>(1);
+   *   using permit = yield* tx.reserve(); // released at scope end if not sent
+   *   permit.send(6 * 7); // computed only once the slot is ours
+   *   console.log(yield* rx.recv()); // 42
+   * });
    * ```
    */
   reserve(): Future<Permit<T>> {
@@ -140,7 +152,11 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
-   * try { tx.trySend(1); } catch (e) { if (!(e instanceof TrySendError && e.isFull())) throw e; }
+   * import { mpsc, TrySendError } from '@zokio/sync';
+   * const [tx, rx] = mpsc.channel<number>(1);
+   * tx.trySend(1);
+   * try { tx.trySend(2); } catch (e) { if (!(e instanceof TrySendError && e.isFull())) throw e; } // full: 2 not sent
+   * rx.len(); // 1
    * ```
    */
   trySend(value: T): void {
@@ -157,8 +173,11 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { mpsc } from '@zokio/sync';
+   * const [tx, rx] = mpsc.channel<number>(1);
    * const permit = tx.tryReserve();
-   * permit.send(1);
+   * permit.send(1); // true
+   * rx.tryRecv(); // 1
    * ```
    */
   tryReserve(): Permit<T> {
@@ -174,7 +193,13 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { mpsc } from '@zokio/sync';
+   * const [tx, rx] = mpsc.channel<number>(8);
    * const tx2 = tx.clone();
+   * tx.close();
+   * rx.isClosed(); // false: tx2 is still open
+   * tx2.close();
+   * rx.isClosed(); // true
    * ```
    */
   clone(): Sender<T> {
@@ -188,7 +213,13 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { toPromise } from '@zokio/future';
+   * import { mpsc } from '@zokio/sync';
+   * const [tx, rx] = mpsc.channel<number>(8);
+   * tx.trySend(1);
    * tx.close();
+   * await toPromise(rx.recv()); // 1
+   * await toPromise(rx.recv()); // undefined
    * ```
    */
   close(): void {
@@ -205,6 +236,8 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { mpsc } from '@zokio/sync';
+   * const [tx, rx] = mpsc.channel<number>(8);
    * rx.close();
    * tx.isClosed(); // true
    * ```
@@ -220,7 +253,17 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
-   * yield* tx.closed();
+   * import { fn } from '@zokio/future';
+   * import { main } from '@zokio/runtime';
+   * import { spawn } from '@zokio/scheduler';
+   * import { mpsc } from '@zokio/sync';
+   * import { sleep } from '@zokio/time';
+   * await main(function* () {
+   *   const [tx, rx] = mpsc.channel<number>(8);
+   *   spawn(fn(function* () { yield* sleep(10); rx.drop(); })());
+   *   yield* tx.closed(); // finishes when the receiver is dropped, 10 ms later
+   *   console.log(tx.isClosed()); // true
+   * });
    * ```
    */
   closed(): Future<void> {
@@ -232,7 +275,11 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
-   * mpsc.channel<number>(8)[0].capacity(); // 8
+   * import { mpsc } from '@zokio/sync';
+   * const [tx] = mpsc.channel<number>(8);
+   * tx.capacity(); // 8
+   * tx.trySend(1);
+   * tx.capacity(); // 7
    * ```
    */
   capacity(): number {
@@ -244,7 +291,10 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
-   * mpsc.channel<number>(8)[0].maxCapacity(); // 8
+   * import { mpsc } from '@zokio/sync';
+   * const [tx] = mpsc.channel<number>(8);
+   * tx.trySend(1);
+   * tx.maxCapacity(); // 8
    * ```
    */
   maxCapacity(): number {

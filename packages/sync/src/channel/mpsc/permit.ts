@@ -21,9 +21,9 @@ import type { Chan } from './chan.js';
  * ```ts
  * import { fn } from '@zokio/future';
  * import { mpsc } from '@zokio/sync';
- * const produce = fn(function* (tx: mpsc.Sender<number>) {
+ * const produce = fn(function* (tx: mpsc.Sender<number[]>, n: number) {
  *   using permit = yield* tx.reserve(); // released at scope end if not sent
- *   permit.send(expensiveValue());
+ *   permit.send(Array.from({ length: n }, (_, i) => i * i)); // built only once a slot is ours
  * });
  * ```
  * @category Channels
@@ -43,8 +43,14 @@ export class Permit<T> implements Disposable {
    *
    * @example
    * ```ts
-   * const permit = yield* tx.reserve();
-   * permit.send('hello'); // true
+   * import { main } from '@zokio/runtime';
+   * import { mpsc } from '@zokio/sync';
+   * await main(function* () {
+   *   const [tx, rx] = mpsc.channel<string>(1);
+   *   const permit = yield* tx.reserve();
+   *   console.log(permit.send('hello')); // true
+   *   console.log(rx.tryRecv()); // hello
+   * });
    * ```
    */
   send(value: T): boolean {
@@ -59,8 +65,15 @@ export class Permit<T> implements Disposable {
    *
    * @example
    * ```ts
-   * const permit = yield* tx.reserve();
-   * permit.release();
+   * import { main } from '@zokio/runtime';
+   * import { mpsc } from '@zokio/sync';
+   * await main(function* () {
+   *   const [tx] = mpsc.channel<string>(1);
+   *   const permit = yield* tx.reserve();
+   *   console.log(tx.capacity()); // 0
+   *   permit.release();
+   *   console.log(tx.capacity()); // 1
+   * });
    * ```
    */
   release(): void {

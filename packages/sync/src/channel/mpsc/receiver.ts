@@ -131,7 +131,15 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
-   * const msg = yield* rx.recv(); // a message, or undefined when every sender is gone and the queue is empty
+   * import { main } from '@zokio/runtime';
+   * import { mpsc } from '@zokio/sync';
+   * await main(function* () {
+   *   const [tx, rx] = mpsc.unboundedChannel<string>();
+   *   tx.send('hi');
+   *   tx.close();
+   *   console.log(yield* rx.recv()); // hi
+   *   console.log(yield* rx.recv()); // undefined: every sender is gone and the queue is empty
+   * });
    * ```
    */
   recv(): Future<T | undefined> {
@@ -146,8 +154,15 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
-   * const batch: string[] = [];
-   * const n = yield* rx.recvMany(batch, 64); // 1..64 messages appended, or 0 at the end
+   * import { main } from '@zokio/runtime';
+   * import { mpsc } from '@zokio/sync';
+   * await main(function* () {
+   *   const [tx, rx] = mpsc.unboundedChannel<string>();
+   *   for (const msg of ['a', 'b', 'c']) tx.send(msg);
+   *   const batch: string[] = [];
+   *   const n = yield* rx.recvMany(batch, 2); // 1..2 messages appended, or 0 at the end
+   *   console.log(n, batch); // 2 [ 'a', 'b' ]
+   * });
    * ```
    */
   recvMany(buffer: T[], limit: number): Future<number> {
@@ -165,7 +180,10 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
-   * if (!rx.isEmpty()) handle(rx.tryRecv());
+   * import { mpsc } from '@zokio/sync';
+   * const [tx, rx] = mpsc.unboundedChannel<string>();
+   * tx.send('job');
+   * if (!rx.isEmpty()) console.log(rx.tryRecv()); // job
    * ```
    */
   tryRecv(): T {
@@ -180,8 +198,15 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
-   * rx.close();
-   * while ((yield* rx.recv()) !== undefined); // drain what was sent before
+   * import { main } from '@zokio/runtime';
+   * import { mpsc } from '@zokio/sync';
+   * await main(function* () {
+   *   const [tx, rx] = mpsc.unboundedChannel<number>();
+   *   tx.send(1);
+   *   rx.close();
+   *   console.log(tx.isClosed()); // true: sending now throws a SendError
+   *   while ((yield* rx.recv()) !== undefined); // drain what was sent before
+   * });
    * ```
    */
   close(): void {
@@ -194,7 +219,10 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
-   * rx.drop();
+   * import { mpsc } from '@zokio/sync';
+   * const [tx, rx] = mpsc.channel<number>(8);
+   * tx.trySend(1);
+   * rx.drop(); // 1 is discarded
    * tx.isClosed(); // true
    * ```
    */
@@ -213,8 +241,10 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { mpsc } from '@zokio/sync';
+   * const [tx, rx] = mpsc.channel<number>(8);
    * tx.close();
-   * rx.isClosed(); // true (if tx was the last sender)
+   * rx.isClosed(); // true: tx was the last sender
    * ```
    */
   isClosed(): boolean {
@@ -226,7 +256,11 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { mpsc } from '@zokio/sync';
+   * const [tx, rx] = mpsc.channel<number>(8);
    * rx.isEmpty(); // true on a new channel
+   * tx.trySend(1);
+   * rx.isEmpty(); // false
    * ```
    */
   isEmpty(): boolean {
@@ -238,6 +272,8 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { mpsc } from '@zokio/sync';
+   * const [tx, rx] = mpsc.channel<number>(8);
    * tx.trySend(1);
    * rx.len(); // 1
    * ```

@@ -40,7 +40,10 @@ export class UnboundedSender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { mpsc } from '@zokio/sync';
+   * const [tx, rx] = mpsc.unboundedChannel<number>();
    * tx.send(42);
+   * rx.tryRecv(); // 42
    * ```
    */
   send(value: T): void {
@@ -55,7 +58,12 @@ export class UnboundedSender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { mpsc } from '@zokio/sync';
+   * const [tx, rx] = mpsc.unboundedChannel<string>();
    * const tx2 = tx.clone();
+   * tx.close();
+   * tx2.send('still open');
+   * rx.tryRecv(); // 'still open'
    * ```
    */
   clone(): UnboundedSender<T> {
@@ -69,7 +77,12 @@ export class UnboundedSender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { mpsc } from '@zokio/sync';
+   * const [tx, rx] = mpsc.unboundedChannel<number>();
+   * tx.send(1);
    * tx.close();
+   * rx.tryRecv(); // 1
+   * rx.isClosed(); // true
    * ```
    */
   close(): void {
@@ -86,6 +99,8 @@ export class UnboundedSender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { mpsc } from '@zokio/sync';
+   * const [tx, rx] = mpsc.unboundedChannel<number>();
    * rx.drop();
    * tx.isClosed(); // true
    * ```
@@ -101,7 +116,17 @@ export class UnboundedSender<T> implements Disposable {
    *
    * @example
    * ```ts
-   * yield* tx.closed();
+   * import { fn } from '@zokio/future';
+   * import { main } from '@zokio/runtime';
+   * import { spawn } from '@zokio/scheduler';
+   * import { mpsc } from '@zokio/sync';
+   * import { sleep } from '@zokio/time';
+   * await main(function* () {
+   *   const [tx, rx] = mpsc.unboundedChannel<number>();
+   *   spawn(fn(function* () { yield* sleep(10); rx.drop(); })());
+   *   yield* tx.closed(); // finishes when the receiver is dropped, 10 ms later
+   *   console.log(tx.isClosed()); // true
+   * });
    * ```
    */
   closed(): Future<void> {

@@ -60,7 +60,10 @@ export class OneshotSender<T> implements Disposable {
    *
    * @example
    * ```ts
-   * if (!tx.send(result)) console.log('nobody is waiting any more');
+   * import { oneshot } from '@zokio/sync';
+   * const [tx, rx] = oneshot.channel<number>();
+   * rx.close(); // the asker gave up
+   * if (!tx.send(42)) console.log('nobody is waiting any more'); // printed
    * ```
    */
   send(value: T): boolean {
@@ -84,7 +87,11 @@ export class OneshotSender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { toPromise } from '@zokio/future';
+   * import { oneshot, RecvError } from '@zokio/sync';
+   * const [tx, rx] = oneshot.channel<number>();
    * tx.close();
+   * await toPromise(rx).catch((e) => e instanceof RecvError); // true
    * ```
    */
   close(): void {
@@ -104,6 +111,9 @@ export class OneshotSender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { drop } from '@zokio/future';
+   * import { oneshot } from '@zokio/sync';
+   * const [tx, rx] = oneshot.channel<number>();
    * drop(rx);
    * tx.isClosed(); // true
    * ```
@@ -119,8 +129,21 @@ export class OneshotSender<T> implements Disposable {
    *
    * @example
    * ```ts
-   * const r = yield* select([tx.closed(), compute()]);
-   * if (r.index === 1) tx.send(r.value);
+   * import { fn, select } from '@zokio/future';
+   * import { main } from '@zokio/runtime';
+   * import { oneshot } from '@zokio/sync';
+   * import { sleep } from '@zokio/time';
+   * const compute = fn(function* () {
+   *   yield* sleep(1000);
+   *   return 42;
+   * });
+   * await main(function* () {
+   *   const [tx, rx] = oneshot.channel<number>();
+   *   rx.close(); // the asker gave up
+   *   const r = yield* select([tx.closed(), compute()]);
+   *   if (r.index === 1) tx.send(r.value);
+   *   console.log(r.index); // 0: compute() was cancelled at once
+   * });
    * ```
    */
   closed(): Future<void> {
@@ -253,10 +276,22 @@ export class OneshotReceiver<T> extends FutureBase<T> {
    *
    * @example
    * ```ts
-   * for (;;) {
-   *   const r = yield* select([rx.recv(), tick()]);
-   *   if (r.index === 0) return r.value;
-   * }
+   * import { fn, select } from '@zokio/future';
+   * import { main } from '@zokio/runtime';
+   * import { spawn } from '@zokio/scheduler';
+   * import { oneshot } from '@zokio/sync';
+   * import { interval, sleep } from '@zokio/time';
+   * const answer = await main(function* () {
+   *   const [tx, rx] = oneshot.channel<string>();
+   *   spawn(fn(function* () { yield* sleep(250); tx.send('done'); })());
+   *   const ticks = interval(100);
+   *   for (;;) {
+   *     const r = yield* select([rx.recv(), ticks.tick()]);
+   *     if (r.index === 0) return r.value;
+   *     console.log('still waiting'); // rx stays open: the value is not lost
+   *   }
+   * });
+   * console.log(answer); // done
    * ```
    */
   recv(): Future<T> {
@@ -269,6 +304,8 @@ export class OneshotReceiver<T> extends FutureBase<T> {
    *
    * @example
    * ```ts
+   * import { oneshot } from '@zokio/sync';
+   * const [tx, rx] = oneshot.channel<number>();
    * tx.send(1);
    * rx.tryRecv(); // 1
    * ```
@@ -286,6 +323,8 @@ export class OneshotReceiver<T> extends FutureBase<T> {
    *
    * @example
    * ```ts
+   * import { oneshot } from '@zokio/sync';
+   * const [tx, rx] = oneshot.channel<number>();
    * rx.close();
    * tx.send(1); // false
    * ```
@@ -302,6 +341,8 @@ export class OneshotReceiver<T> extends FutureBase<T> {
    *
    * @example
    * ```ts
+   * import { oneshot } from '@zokio/sync';
+   * const [tx, rx] = oneshot.channel<number>();
    * tx.close();
    * rx.isTerminated(); // true
    * ```

@@ -117,7 +117,10 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { watch } from '@zokio/sync';
+   * const [tx, rx] = watch.channel(0);
    * tx.send(42);
+   * rx.borrow(); // 42
    * ```
    */
   send(value: T): void {
@@ -133,7 +136,11 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
-   * const previous = tx.sendReplace(2);
+   * import { watch } from '@zokio/sync';
+   * const [tx, rx] = watch.channel(1);
+   * rx.close();
+   * const previous = tx.sendReplace(2); // 1: stored although nobody listens
+   * tx.borrow(); // 2
    * ```
    */
   sendReplace(value: T): T {
@@ -149,8 +156,12 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { watch } from '@zokio/sync';
+   * const [tx] = watch.channel({ retries: 0 });
    * tx.sendModify((config) => { config.retries++; return config; });
-   * tx.sendModify((n) => n + 1); // for immutable values
+   * const [count] = watch.channel(0);
+   * count.sendModify((n) => n + 1); // for immutable values
+   * count.borrow(); // 1
    * ```
    */
   sendModify(modify: (value: T) => T): void {
@@ -163,7 +174,9 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
-   * tx.borrow();
+   * import { watch } from '@zokio/sync';
+   * const [tx] = watch.channel('idle');
+   * tx.borrow(); // 'idle'
    * ```
    */
   borrow(): T {
@@ -175,7 +188,12 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { watch } from '@zokio/sync';
+   * const [tx] = watch.channel(1);
    * const rx = tx.subscribe();
+   * rx.hasChanged(); // false: it has seen 1
+   * tx.send(2);
+   * rx.hasChanged(); // true
    * ```
    */
   subscribe(): Receiver<T> {
@@ -189,6 +207,8 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { watch } from '@zokio/sync';
+   * const [tx] = watch.channel(0);
    * tx.receiverCount(); // 1 on a new channel
    * ```
    */
@@ -201,6 +221,8 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { watch } from '@zokio/sync';
+   * const [tx, rx] = watch.channel(0);
    * rx.close();
    * tx.isClosed(); // true
    * ```
@@ -216,7 +238,17 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
-   * yield* tx.closed();
+   * import { fn } from '@zokio/future';
+   * import { main } from '@zokio/runtime';
+   * import { spawn } from '@zokio/scheduler';
+   * import { watch } from '@zokio/sync';
+   * import { sleep } from '@zokio/time';
+   * await main(function* () {
+   *   const [tx, rx] = watch.channel(0);
+   *   spawn(fn(function* () { yield* sleep(10); rx.close(); })());
+   *   yield* tx.closed(); // finishes when the last receiver closes, 10 ms later
+   *   console.log(tx.isClosed()); // true
+   * });
    * ```
    */
   closed(): Future<void> {
@@ -229,7 +261,10 @@ export class Sender<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { watch } from '@zokio/sync';
+   * const [tx, rx] = watch.channel('v1');
    * tx.close();
+   * rx.borrow(); // 'v1': receivers keep the last value
    * ```
    */
   close(): void {
@@ -278,7 +313,11 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
-   * rx.borrow();
+   * import { watch } from '@zokio/sync';
+   * const [tx, rx] = watch.channel(1);
+   * tx.send(2);
+   * rx.borrow(); // 2
+   * rx.hasChanged(); // true: borrow() does not mark it seen
    * ```
    */
   borrow(): T {
@@ -290,7 +329,11 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
-   * const v = rx.borrowAndUpdate();
+   * import { watch } from '@zokio/sync';
+   * const [tx, rx] = watch.channel(1);
+   * tx.send(2);
+   * const v = rx.borrowAndUpdate(); // 2
+   * rx.hasChanged(); // false
    * ```
    */
   borrowAndUpdate(): T {
@@ -304,6 +347,8 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { watch } from '@zokio/sync';
+   * const [tx, rx] = watch.channel(0);
    * tx.send(1);
    * rx.hasChanged(); // true
    * ```
@@ -320,8 +365,17 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
-   * yield* rx.changed();
-   * console.log(rx.borrow());
+   * import { fn } from '@zokio/future';
+   * import { main } from '@zokio/runtime';
+   * import { spawn } from '@zokio/scheduler';
+   * import { watch } from '@zokio/sync';
+   * import { sleep } from '@zokio/time';
+   * await main(function* () {
+   *   const [tx, rx] = watch.channel('starting');
+   *   spawn(fn(function* () { yield* sleep(10); tx.send('ready'); })());
+   *   yield* rx.changed();
+   *   console.log(rx.borrow()); // ready
+   * });
    * ```
    */
   changed(): Future<void> {
@@ -334,7 +388,10 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { watch } from '@zokio/sync';
+   * const [tx, rx] = watch.channel(0);
    * const rx2 = rx.clone();
+   * tx.receiverCount(); // 2
    * ```
    */
   clone(): Receiver<T> {
@@ -349,6 +406,8 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { watch } from '@zokio/sync';
+   * const [tx, rx] = watch.channel(0);
    * tx.close();
    * rx.isClosed(); // true
    * ```
@@ -362,7 +421,10 @@ export class Receiver<T> implements Disposable {
    *
    * @example
    * ```ts
+   * import { watch } from '@zokio/sync';
+   * const [tx, rx] = watch.channel(0);
    * rx.close();
+   * tx.isClosed(); // true: it was the only receiver
    * ```
    */
   close(): void {
