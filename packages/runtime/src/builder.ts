@@ -93,6 +93,11 @@ export class RuntimeBuilder {
     return this.#set({ pollTimeHistogram: enabled });
   }
 
+  /** The I/O buffer pool: arena size and the most bytes it reserves (see {@link RuntimeConfig.bufferArenaBytes}). */
+  bufferPool(arenaBytes: number, maxBytes: number): this {
+    return this.#set({ bufferArenaBytes: arenaBytes, bufferPoolMaxBytes: maxBytes });
+  }
+
   /** Task hooks: any of `onTaskSpawn`, `onTaskTerminate`, `onBeforePoll`, `onAfterPoll`. */
   hooks(hooks: Pick<RuntimeConfig, 'onTaskSpawn' | 'onTaskTerminate' | 'onBeforePoll' | 'onAfterPoll'>): this {
     return this.#set(hooks);

@@ -102,6 +102,18 @@ export interface RuntimeConfig {
   readonly onSlowPoll?: (poll: SlowPoll) => void;
   /** Count poll durations in `rt.metrics().pollTimeHistogram`. Env: `ZOKIO_POLL_TIME_HISTOGRAM`. @default false */
   readonly pollTimeHistogram?: boolean;
+  /**
+   * Bytes of each arena of the I/O buffer pool (a multiple of 64 KiB; io_uring registers each arena once). Env:
+   * `ZOKIO_BUFFER_ARENA_BYTES`.
+   * @default 4194304 (4 MiB)
+   */
+  readonly bufferArenaBytes?: number;
+  /**
+   * The most bytes the I/O buffer pool reserves in arenas: reads and receives beyond it wait or fail with
+   * `ENOBUFS` instead of growing memory. Env: `ZOKIO_BUFFER_POOL_MAX_BYTES`.
+   * @default 67108864 (64 MiB)
+   */
+  readonly bufferPoolMaxBytes?: number;
 }
 
 /** Where a resolved value came from. @category Runtime */
@@ -127,6 +139,8 @@ export interface ResolvedConfig {
   readonly threadKeepAlive: Resolved<number>;
   readonly slowPollThreshold: Resolved<number | undefined>;
   readonly pollTimeHistogram: Resolved<boolean>;
+  readonly bufferArenaBytes: Resolved<number>;
+  readonly bufferPoolMaxBytes: Resolved<number>;
   /** The task hooks given, or undefined when none (the scheduler then watches nothing). */
   readonly hooks: TaskHooks | undefined;
   readonly onSlowPoll: ((poll: SlowPoll) => void) | undefined;
@@ -150,6 +164,8 @@ const KNOWN = new Set([
   'slowPollThreshold',
   'onSlowPoll',
   'pollTimeHistogram',
+  'bufferArenaBytes',
+  'bufferPoolMaxBytes',
 ]);
 
 const IO_CHOICES: readonly IoChoice[] = ['auto', 'io_uring', 'epoll', 'js'];
@@ -257,7 +273,28 @@ export function resolveConfig(config: RuntimeConfig = {}, env: NodeJS.ProcessEnv
       boolean('pollTimeHistogram'),
     ),
     ...observers(config),
+    ...bufferPool(config, env),
   };
+}
+
+function bufferPool(
+  config: RuntimeConfig,
+  env: NodeJS.ProcessEnv,
+): Pick<ResolvedConfig, 'bufferArenaBytes' | 'bufferPoolMaxBytes'> {
+  const arena = pick('bufferArenaBytes', 'ZOKIO_BUFFER_ARENA_BYTES', config, env, 4 << 20, (v, w) => {
+    const bytes = integer('bufferArenaBytes', v, w, 1 << 16, 1 << 30);
+    if (bytes % (1 << 16) !== 0)
+      throw new TypeError(`Expected bufferArenaBytes${w} to be a multiple of 65536 (64 KiB), got number ${bytes}`);
+    return bytes;
+  });
+  const max = pick('bufferPoolMaxBytes', 'ZOKIO_BUFFER_POOL_MAX_BYTES', config, env, 64 << 20, (v, w) =>
+    integer('bufferPoolMaxBytes', v, w, 1 << 16, 2 ** 40),
+  );
+  if (max.value < arena.value)
+    throw new TypeError(
+      `Expected bufferPoolMaxBytes (${max.source}) to be at least bufferArenaBytes (${arena.value}), got ${max.value}`,
+    );
+  return { bufferArenaBytes: arena, bufferPoolMaxBytes: max };
 }
 
 function observers(config: RuntimeConfig): Pick<ResolvedConfig, 'hooks' | 'onSlowPoll'> {

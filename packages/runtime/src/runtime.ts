@@ -138,7 +138,12 @@ export class Runtime {
       this.#pool = new WorkerPool({
         workers: config.workerThreads.value,
         scheduler: { eventInterval: config.eventInterval.value, globalQueueInterval: config.globalQueueInterval.value },
-        setup: poolWorkerSetup({ enableTime: config.enableTime.value, io: config.io.value }),
+        setup: poolWorkerSetup({
+          enableTime: config.enableTime.value,
+          io: config.io.value,
+          bufferArenaBytes: config.bufferArenaBytes.value,
+          bufferPoolMaxBytes: config.bufferPoolMaxBytes.value,
+        }),
       });
       this.#scheduler.provide(JOB_SPAWNER, this.#pool.client);
     }

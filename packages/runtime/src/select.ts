@@ -6,6 +6,7 @@
  */
 import { LocalScheduler } from '@zokio/scheduler';
 import { IO, IoDriver, selectBackend } from '@zokio/io-driver';
+import { BufferPool } from '@zokio/memory';
 import { TimeDriver } from '@zokio/time';
 import type { ResolvedConfig } from './config.js';
 
@@ -75,9 +76,12 @@ export function selectIoDriver(
 ): Selection<() => IoDriver | undefined> {
   // The env override was applied when the config was resolved; do not apply it twice.
   const selection = selectBackend(config.io.value, {});
-  scheduler.provideLazy(IO, () => new IoDriver(selection.factory));
+  const pool = { arenaBytes: config.bufferArenaBytes.value, maxBytes: config.bufferPoolMaxBytes.value };
+  scheduler.provideLazy(IO, () => new IoDriver(selection.factory, { pool: new BufferPool(pool) }));
   return {
     component: () => scheduler.peekService(IO),
-    description: `${selection.name} (${config.io.source === 'default' ? '' : `io ${config.io.value}, ${config.io.source}; `}${selection.reason}); created on first use`,
+    description:
+      `${selection.name} (${config.io.source === 'default' ? '' : `io ${config.io.value}, ${config.io.source}; `}${selection.reason}); created on first use; ` +
+      `buffers in ${config.bufferArenaBytes.value / 1024} KiB arenas up to ${config.bufferPoolMaxBytes.value / 1048576} MiB`,
   };
 }

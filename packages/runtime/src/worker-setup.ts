@@ -13,7 +13,7 @@ import { resolveConfig, type RuntimeConfig } from './config.js';
 import { selectIoDriver, selectTimeDriver } from './select.js';
 
 /** The part of the config a worker needs. @internal */
-export type WorkerConfig = Pick<RuntimeConfig, 'enableTime' | 'io'>;
+export type WorkerConfig = Pick<RuntimeConfig, 'enableTime' | 'io' | 'bufferArenaBytes' | 'bufferPoolMaxBytes'>;
 
 /** Installs the drivers on a pool worker's scheduler. Called by the pool, not by users. @internal */
 export function setupPoolWorker(scheduler: LocalScheduler, config: WorkerConfig): void {

@@ -147,3 +147,32 @@ describe('metrics and the Prometheus exporter', () => {
     await rt.shutdown();
   });
 });
+
+describe('buffer pool sizes', () => {
+  it("bufferArenaBytes and bufferPoolMaxBytes size the I/O driver's pool; the environment overrides; bad sizes refused", async () => {
+    const { IO } = await import('@zokio/io-driver');
+    const { currentScheduler } = await import('@zokio/scheduler');
+    const rt = Runtime.builder()
+      .bufferPool(1 << 20, 2 << 20)
+      .build();
+    const stats = await rt.blockOn(
+      fn(function* () {
+        yield* yieldNow();
+        return currentScheduler().service(IO)!.pool.stats();
+      })(),
+    );
+    expect(stats).toMatchObject({ arenaBytes: 1 << 20, maxBytes: 2 << 20 });
+    expect(rt.describe()).toMatch(/buffers in 1024 KiB arenas up to 2 MiB/);
+    await rt.shutdown();
+    expect(resolveConfig({}, { ZOKIO_BUFFER_POOL_MAX_BYTES: String(8 << 20) }).bufferPoolMaxBytes).toEqual({
+      value: 8 << 20,
+      source: 'env ZOKIO_BUFFER_POOL_MAX_BYTES',
+    });
+    expect(() => resolveConfig({ bufferArenaBytes: 100_000 })).toThrow(
+      /Expected bufferArenaBytes to be a multiple of 65536 \(64 KiB\), got number 100000/,
+    );
+    expect(() => resolveConfig({ bufferArenaBytes: 4 << 20, bufferPoolMaxBytes: 1 << 20 })).toThrow(
+      /Expected bufferPoolMaxBytes \(config\) to be at least bufferArenaBytes \(4194304\), got 1048576/,
+    );
+  });
+});
