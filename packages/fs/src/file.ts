@@ -180,9 +180,10 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { File } from '@zokio/fs';
+   * import { File, writeFile } from '@zokio/fs';
    * import { main } from '@zokio/runtime';
    * await main(function* () {
+   *   yield* writeFile('notes.txt', 'hello\n'); // something to read
    *   using file = yield* File.open('notes.txt');
    *   for (let chunk = yield* file.read(); chunk.length > 0; chunk = yield* file.read()) process.stdout.write(chunk);
    * });
@@ -203,9 +204,10 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { File } from '@zokio/fs';
+   * import { File, writeFile } from '@zokio/fs';
    * import { main } from '@zokio/runtime';
    * await main(function* () {
+   *   yield* writeFile('data.bin', new Uint8Array(100)); // something to read
    *   using file = yield* File.open('data.bin');
    *   const header = yield* file.readAt(0, 512); // fewer bytes only if the file is shorter
    *   console.log(header.length);
@@ -229,9 +231,10 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { File } from '@zokio/fs';
+   * import { File, writeFile } from '@zokio/fs';
    * import { main } from '@zokio/runtime';
    * await main(function* () {
+   *   yield* writeFile('data.bin', new Uint8Array(100)); // something to read
    *   using file = yield* File.open('data.bin');
    *   const buf = new Uint8Array(1024);
    *   const n = yield* file.readInto(buf, { position: 0 });
@@ -277,9 +280,10 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { File } from '@zokio/fs';
+   * import { File, writeFile } from '@zokio/fs';
    * import { main } from '@zokio/runtime';
    * await main(function* () {
+   *   yield* writeFile('image.png', Buffer.from('89504e470d0a1a0a', 'hex')); // something to read
    *   using file = yield* File.open('image.png');
    *   const magic = yield* file.readExact(4, 0); // UnexpectedEofError if the file is shorter
    *   console.log(magic.toString('hex')); // '89504e47' for a PNG
@@ -302,9 +306,10 @@ export class File implements Disposable, AsyncDisposable {
    * @example
    * ```ts
    * import { createHash } from 'node:crypto';
-   * import { File } from '@zokio/fs';
+   * import { File, writeFile } from '@zokio/fs';
    * import { main } from '@zokio/runtime';
    * await main(function* () {
+   *   yield* writeFile('data.bin', 'some bytes'); // something to read
    *   using file = yield* File.open('data.bin');
    *   const { n, buf } = yield* file.readOwned(file.bufferPool.acquire(65536), 0);
    *   const digest = createHash('sha256').update(buf.bytes.subarray(0, n)).digest('hex'); // the bytes, in place
@@ -428,9 +433,10 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { File } from '@zokio/fs';
+   * import { File, writeFile } from '@zokio/fs';
    * import { main } from '@zokio/runtime';
    * await main(function* () {
+   *   yield* writeFile('data.bin', new Uint8Array(100)); // something to read
    *   using file = yield* File.open('data.bin');
    *   const header = new Uint8Array(16);
    *   const body = new Uint8Array(4096);
@@ -541,9 +547,10 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { File } from '@zokio/fs';
+   * import { File, writeFile } from '@zokio/fs';
    * import { main } from '@zokio/runtime';
    * await main(function* () {
+   *   yield* writeFile('data.bin', new Uint8Array(100)); // something to read
    *   using file = yield* File.open('data.bin');
    *   const { size } = yield* file.stat();
    *   console.log(size);
@@ -561,9 +568,10 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { File } from '@zokio/fs';
+   * import { File, writeFile } from '@zokio/fs';
    * import { main } from '@zokio/runtime';
    * await main(function* () {
+   *   yield* writeFile('app.log', 'old lines\n'); // something to read
    *   using file = yield* File.open('app.log', { write: true });
    *   yield* file.setLen(0); // emptied, still the same file
    * });
@@ -585,9 +593,10 @@ export class File implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { File } from '@zokio/fs';
+   * import { File, writeFile } from '@zokio/fs';
    * import { main } from '@zokio/runtime';
    * await main(function* () {
+   *   yield* writeFile('data.bin', new Uint8Array(100)); // something to read
    *   const file = yield* File.open('data.bin');
    *   yield* file.close(); // waits for the close; other methods fail with EBADF from now on
    * });

@@ -24,9 +24,10 @@ import { AT_SYMLINK_NOFOLLOW, type Stats } from './stats.js';
  *
  * @example
  * ```ts
- * import { stat } from '@zokio/fs';
+ * import { stat, writeFile } from '@zokio/fs';
  * import { main } from '@zokio/runtime';
  * await main(function* () {
+ *   yield* writeFile('package.json', '{ "name": "demo" }'); // something to look at
  *   const { size, mtime } = yield* stat('package.json');
  *   console.log(size, mtime);
  * });

@@ -104,9 +104,10 @@ const readText = fn(function* (absolute: string, display: string, encoding: Buff
  *
  * @example
  * ```ts
- * import { readToString } from '@zokio/fs';
+ * import { readToString, writeFile } from '@zokio/fs';
  * import { main } from '@zokio/runtime';
  * await main(function* () {
+ *   yield* writeFile('package.json', '{ "name": "demo" }'); // something to read
  *   const pkg = JSON.parse(yield* readToString('package.json')) as { name: string };
  *   console.log(pkg.name);
  * });

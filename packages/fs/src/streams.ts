@@ -118,9 +118,10 @@ function closeThen(file: File, autoClose: boolean, then: () => void): void {
  * import { pipeline } from 'node:stream/promises';
  * import { createGzip } from 'node:zlib';
  * import { fromPromise } from '@zokio/future';
- * import { File, toReadable } from '@zokio/fs';
+ * import { File, toReadable, writeFile } from '@zokio/fs';
  * import { main } from '@zokio/runtime';
  * await main(function* () {
+ *   yield* writeFile('big.log', 'a line\n'.repeat(10_000)); // something to compress
  *   const file = yield* File.open('big.log'); // the stream closes it (autoClose)
  *   yield* fromPromise((signal) => pipeline(toReadable(file), createGzip(), process.stdout, { signal }));
  * });
@@ -154,9 +155,10 @@ export function toReadable(file: File, options: ReadStreamOptions = {}): Readabl
  * @example
  * ```ts
  * import { fromPromise } from '@zokio/future';
- * import { File, toReadableStream } from '@zokio/fs';
+ * import { File, toReadableStream, writeFile } from '@zokio/fs';
  * import { main } from '@zokio/runtime';
  * await main(function* () {
+ *   yield* writeFile('index.html', '<h1>hello</h1>\n'); // something to serve
  *   const response = new Response(toReadableStream(yield* File.open('index.html')));
  *   console.log(yield* fromPromise(() => response.text()));
  * });

@@ -82,11 +82,15 @@ export function formatAddress(address: SocketAddress): string {
  *
  * @example
  * ```ts
- * import { lookupHost, TcpStream } from '@zokio/net';
+ * import { lookupHost, TcpListener, TcpStream } from '@zokio/net';
  * import { main } from '@zokio/runtime';
  * await main(function* () {
- *   const [first] = yield* lookupHost('example.com', 80); // fails with ENOTFOUND if the name has no address
- *   using stream = yield* TcpStream.connect(first!, { timeout: 5_000 });
+ *   using listener = yield* TcpListener.bind('127.0.0.1:0');
+ *   const local = listener.localAddr();
+ *   if (local.family === 'unix') throw new Error('not a TCP address');
+ *   const addresses = yield* lookupHost('localhost', local.port); // fails with ENOTFOUND if the name has no address
+ *   // 'localhost' may list ::1 as well, where nothing listens here: connect to its IPv4 address.
+ *   using stream = yield* TcpStream.connect(addresses.find((a) => a.family === 'ipv4')!, { timeout: 5_000 });
  *   console.log('connected to', stream.peerAddr());
  * });
  * ```

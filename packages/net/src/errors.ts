@@ -68,8 +68,8 @@ const ETIMEDOUT = -110;
  *     using stream = yield* TcpStream.connect('192.0.2.1:80', { timeout: 100 }); // TEST-NET-1: nobody answers
  *     console.log('connected to', stream.peerAddr());
  *   } catch (e) {
- *     if (!(e instanceof ConnectTimeoutError)) throw e;
- *     console.log(e.code, e.path, e.timeout); // ETIMEDOUT 192.0.2.1:80 100
+ *     if (e instanceof ConnectTimeoutError) console.log(e.code, e.path, e.timeout); // ETIMEDOUT 192.0.2.1:80 100
+ *     else console.log('refused at once:', e); // a network that rejects TEST-NET-1 (or has no route) says so
  *   }
  * });
  * ```

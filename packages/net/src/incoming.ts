@@ -25,6 +25,7 @@ import type { TcpStream } from './tcp-stream.js';
  * import { TcpListener, type TcpStream } from '@zokio/net';
  * import { ctrlC, main } from '@zokio/runtime';
  * import { spawn } from '@zokio/scheduler';
+ * import { sleep } from '@zokio/time';
  *
  * const greet = fn(function* (stream: TcpStream) {
  *   using s = stream;
@@ -44,7 +45,7 @@ import type { TcpStream } from './tcp-stream.js';
  * await main(function* () {
  *   using listener = yield* TcpListener.bind('127.0.0.1:0');
  *   console.log('listening on', listener.localAddr());
- *   yield* serve(listener, ctrlC());
+ *   yield* serve(listener, race([ctrlC(), sleep(1_000)])); // Ctrl-C, or a second for this demo
  * });
  * ```
  * @category TCP

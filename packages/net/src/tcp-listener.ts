@@ -78,10 +78,11 @@ const bindListener = fn(function* (address: SocketAddress, label: string, backlo
  *
  * @example
  * ```ts
- * import { fn } from '@zokio/future';
+ * import { fn, race } from '@zokio/future';
  * import { TcpListener, type TcpStream } from '@zokio/net';
- * import { main } from '@zokio/runtime';
+ * import { ctrlC, main } from '@zokio/runtime';
  * import { spawn } from '@zokio/scheduler';
+ * import { sleep } from '@zokio/time';
  *
  * const echo = fn(function* (stream: TcpStream) {
  *   using s = stream;
@@ -91,7 +92,10 @@ const bindListener = fn(function* (address: SocketAddress, label: string, backlo
  * await main(function* () {
  *   using listener = yield* TcpListener.bind('127.0.0.1:0');
  *   console.log('listening on', listener.localAddr());
- *   for (;;) spawn(echo(yield* listener.accept())); // until Ctrl-C
+ *   const acceptLoop = fn(function* () {
+ *     for (;;) spawn(echo(yield* listener.accept()));
+ *   });
+ *   yield* race([acceptLoop(), ctrlC(), sleep(1_000)]); // until Ctrl-C, or a second for this demo
  * });
  * ```
  * @category TCP
@@ -206,10 +210,11 @@ export class TcpListener implements Disposable, CompletionHandler {
    *
    * @example
    * ```ts
-   * import { fn } from '@zokio/future';
+   * import { fn, race } from '@zokio/future';
    * import { TcpListener, type TcpStream } from '@zokio/net';
-   * import { main } from '@zokio/runtime';
+   * import { ctrlC, main } from '@zokio/runtime';
    * import { spawn } from '@zokio/scheduler';
+   * import { sleep } from '@zokio/time';
    *
    * const greet = fn(function* (stream: TcpStream) {
    *   using s = stream;
@@ -220,7 +225,10 @@ export class TcpListener implements Disposable, CompletionHandler {
    *   using listener = yield* TcpListener.bind('127.0.0.1:0');
    *   console.log('listening on', listener.localAddr());
    *   const connections = listener.incoming();
-   *   for (;;) spawn(greet(yield* connections.next())); // until Ctrl-C
+   *   const acceptLoop = fn(function* () {
+   *     for (;;) spawn(greet(yield* connections.next()));
+   *   });
+   *   yield* race([acceptLoop(), ctrlC(), sleep(1_000)]); // until Ctrl-C, or a second for this demo
    * });
    * ```
    */

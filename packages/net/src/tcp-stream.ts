@@ -195,7 +195,8 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
    *     console.log('connected to', stream.peerAddr());
    *   } catch (e) {
    *     if (e instanceof IoError && e.code === 'ETIMEDOUT') console.log('no answer from', e.path);
-   *     else throw e; // ECONNREFUSED, if nothing listens on the port
+   *     else if (e instanceof IoError && e.code === 'ECONNREFUSED') console.log('nothing listens on', e.path);
+   *     else throw e;
    *   }
    * });
    * ```

@@ -214,9 +214,14 @@ export class Runtime {
    *
    * @example
    * ```ts
+   * import { writeFileSync } from 'node:fs';
    * import { Runtime } from '@zokio/runtime';
+   * // jobs.js, a module of plain functions that the workers import (written here so that the example runs as is):
+   * const jobs = new URL('./jobs.js', import.meta.url);
+   * writeFileSync(jobs, 'export function sum(xs) { return xs.reduce((a, b) => a + b, 0); }\n');
    * const rt = Runtime.create({ flavor: 'multi_thread', workerThreads: 2 });
-   * const sum = await rt.spawnJob<number>(new URL('./jobs.js', import.meta.url), 'sum', [[1, 2, 3]]);
+   * const sum = await rt.spawnJob<number>(jobs, 'sum', [[1, 2, 3]]);
+   * console.log(sum); // 6
    * await rt.shutdown();
    * ```
    */

@@ -100,6 +100,7 @@ class SignalFuture extends FutureBase<NodeJS.Signals> {
  * @example
  * ```ts
  * import { main, signal } from '@zokio/runtime';
+ * setTimeout(() => process.kill(process.pid, 'SIGHUP'), 100); // as `kill -HUP <pid>` would
  * await main(function* () {
  *   yield* signal('SIGHUP');
  *   console.log('reloading the configuration');
@@ -122,7 +123,7 @@ export function signal(name: NodeJS.Signals): FutureBase<NodeJS.Signals> {
  * import { race } from '@zokio/future';
  * import { sleep } from '@zokio/time';
  * await main(function* () {
- *   yield* race([sleep(60_000), ctrlC()]); // a minute, or until Ctrl-C: the loser is cancelled
+ *   yield* race([sleep(1_000), ctrlC()]); // a second, or until Ctrl-C: the loser is cancelled
  * });
  * ```
  * @category Runtime

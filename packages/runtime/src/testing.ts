@@ -6,6 +6,7 @@
  *
  * @example
  * ```ts
+ * // @no-run: a Vitest test file, run by `vitest`, not by `node`
  * import { describe, expect, it } from 'vitest';
  * import { drivers, runtimeOn } from '@zokio/runtime/testing';
  * import { readFile } from '@zokio/fs';

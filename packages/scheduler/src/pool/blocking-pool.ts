@@ -119,11 +119,16 @@ interface Thread {
  *
  * @example
  * ```ts
+ * import { writeFileSync } from 'node:fs';
  * import { BlockingPool } from '@zokio/scheduler';
  * import { toPromise } from '@zokio/future';
- * // hash.js: export function sha256(text) { return createHash('sha256').update(text).digest('hex'); }
+ * // hash.js, a module of plain functions that the threads import (written here so that the example runs as is):
+ * const hash = new URL('./hash.js', import.meta.url);
+ * writeFileSync(hash, `import { createHash } from 'node:crypto';
+ * export function sha256(text) { return createHash('sha256').update(text).digest('hex'); }`);
  * const pool = new BlockingPool({ maxThreads: 4 });
- * const hex = await toPromise(pool.run<string>(new URL('./hash.js', import.meta.url), 'sha256', ['hello']));
+ * const hex = await toPromise(pool.run<string>(hash, 'sha256', ['hello']));
+ * console.log(hex); // 2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824
  * await pool.close();
  * ```
  * @category Blocking
@@ -182,10 +187,13 @@ export class BlockingPool {
    *
    * @example
    * ```ts
+   * import { writeFileSync } from 'node:fs';
    * import { BlockingPool } from '@zokio/scheduler';
    * import { main } from '@zokio/runtime';
-   * // jobs.js: export function digest(bytes) { return createHash('sha256').update(bytes).digest('hex'); }
+   * // jobs.js, a module of plain functions that the threads import (written here so that the example runs as is):
    * const jobs = new URL('./jobs.js', import.meta.url);
+   * writeFileSync(jobs, `import { createHash } from 'node:crypto';
+   * export function digest(bytes) { return createHash('sha256').update(bytes).digest('hex'); }`);
    * const pool = new BlockingPool({ maxThreads: 2 });
    * await main(function* () {
    *   const bytes = new Uint8Array(1 << 20);

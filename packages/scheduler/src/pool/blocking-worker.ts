@@ -42,6 +42,7 @@ export type BlockingReply =
  *
  * @example
  * ```ts
+ * // @no-run: the entry module of BlockingPool's threads; on the main thread it throws ERR_ZOKIO_NOT_A_POOL_THREAD
  * // entries/blocking-worker.ts, the whole file:
  * import { runBlockingWorker } from '@zokio/scheduler';
  * runBlockingWorker();
