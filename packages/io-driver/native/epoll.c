@@ -565,6 +565,7 @@ static void start(struct zk_epoll *e, const struct zk_op_record *rec, struct zk_
         break;
       }
       if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode)) {
+        op->off = (uint64_t)-1; /* a stream has no position: the offset is ignored, as io_uring does (contract) */
         if ((err = watch_reserve(e, op->fd))) break;
         start_stream_op(e, op);
         return;

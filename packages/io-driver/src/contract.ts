@@ -46,6 +46,8 @@
  * an empty path and `AT_EMPTY_PATH` (0x1000) it describes the fd itself (`fstat`), on every backend;
  * `UNLINKAT` and `RENAMEAT` take their flags in `arg`. An `offset` that is neither −1 nor a non-negative integer
  * completes with `-EINVAL`; a buffer or path outside its arena with `-EFAULT`; an unknown opcode with `-EINVAL`.
+ * On a stream (a pipe, a socket, a character device) `READ`/`WRITE`/`READV`/`WRITEV` ignore the offset, as io_uring
+ * does: a stream has no position (pread would say `ESPIPE`).
  *
  * ## Vectored and socket ops
  * | op                | fields                                                                                           |

@@ -8,6 +8,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -186,6 +187,25 @@ describe.each(backends)('I/O driver conformance ($name)', ({ factory }) => {
     expect(await Promise.all(reads)).toEqual(new Array(32).fill(64 * 1024));
     expect(bufs.every((b) => b.bytes.every((x) => x === 7))).toBe(true);
     for (const b of bufs) d.pool.release(b);
+    closeSync(fd);
+    await d.shutdown();
+  });
+
+  it('on a stream (a FIFO) the offset of a read or write is ignored, as io_uring does: never ESPIPE', async () => {
+    const d = driver();
+    const path = join(dir, `stream-${Math.random()}`);
+    execFileSync('mkfifo', [path]);
+    const fd = openSync(path, 'r+');
+    for (const offset of [0, 7, -1]) {
+      const out = d.pool.acquire(2);
+      out.bytes.set([0x6f, 0x6b]); // "ok"
+      expect(await final((h) => d.write(fd, out, offset, h))).toBe(2);
+      d.pool.release(out);
+      const buf = d.pool.acquire(16);
+      expect(await final((h) => d.read(fd, buf, offset, h))).toBe(2);
+      expect(Buffer.from(buf.bytes.subarray(0, 2)).toString()).toBe('ok');
+      d.pool.release(buf);
+    }
     closeSync(fd);
     await d.shutdown();
   });

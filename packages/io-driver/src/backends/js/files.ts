@@ -37,8 +37,17 @@ export function startFileOp(op: PendingOp, rec: OpRecord, arenas: Arenas): void 
       if (pos === undefined) return op.complete(-E.EINVAL);
       const buf = arenas.bytes(rec.bufArena, rec.bufOffset, rec.bufLength);
       if (buf === undefined) return op.complete(-E.EFAULT);
-      if (rec.opcode === Op.READ) fs.read(fd, buf, 0, buf.byteLength, pos, (e, n) => done(e, n));
-      else fs.write(fd, buf, 0, buf.byteLength, pos, (e, n) => done(e, n));
+      // A stream (pipe, socket, tty) has no position: the offset is ignored, as io_uring does (contract). Node
+      // would pread and get ESPIPE; the retry without a position costs nothing on the usual path.
+      const io = (at: number | null) =>
+        rec.opcode === Op.READ
+          ? fs.read(fd, buf, 0, buf.byteLength, at, (e, n) =>
+              e?.code === 'ESPIPE' && at !== null ? io(null) : done(e, n),
+            )
+          : fs.write(fd, buf, 0, buf.byteLength, at, (e, n) =>
+              e?.code === 'ESPIPE' && at !== null ? io(null) : done(e, n),
+            );
+      io(pos);
       return;
     }
     case Op.READV:
@@ -50,8 +59,11 @@ export function startFileOp(op: PendingOp, rec: OpRecord, arenas: Arenas): void 
       if (table === undefined) return op.complete(-E.EFAULT);
       const views = arenas.iovecs(table, arg);
       if (typeof views === 'number') return op.complete(views);
-      if (rec.opcode === Op.READV) fs.readv(fd, views, pos, (e, n) => done(e, n));
-      else fs.writev(fd, views, pos, (e, n) => done(e, n));
+      const iov = (at: number | null) =>
+        rec.opcode === Op.READV
+          ? fs.readv(fd, views, at, (e, n) => (e?.code === 'ESPIPE' && at !== null ? iov(null) : done(e, n)))
+          : fs.writev(fd, views, at, (e, n) => (e?.code === 'ESPIPE' && at !== null ? iov(null) : done(e, n)));
+      iov(pos);
       return;
     }
     case Op.CLOSE:
