@@ -1,8 +1,7 @@
 /**
  * {@link toPrometheus}: a runtime's metrics in Prometheus' text exposition format (version 0.0.4), for a
  * `/metrics` endpoint. Counters end in `_total`; per-worker and per-op-kind series carry a label; the poll-time
- * histogram is a Prometheus histogram in seconds (cumulative buckets, `+Inf`, `_count`; no `_sum`, which the
- * scheduler does not keep).
+ * histogram is a Prometheus histogram in seconds (cumulative buckets, `+Inf`, `_sum`, `_count`).
  *
  * @module
  */
@@ -45,6 +44,7 @@ export function toPrometheus(metrics: RuntimeMetrics, prefix = 'zokio'): string 
     });
     cumulative += histogram.counts[histogram.bucketsUs.length]!;
     sample('poll_duration_seconds_bucket', cumulative, { le: '+Inf' });
+    sample('poll_duration_seconds_sum', histogram.sumUs / 1e6);
     sample('poll_duration_seconds_count', cumulative);
   }
 

@@ -129,7 +129,7 @@ describe('metrics and the Prometheus exporter', () => {
     expect(text).toContain('zokio_timers_fired_total 100\n');
     expect(text).toContain('zokio_io_ops_submitted_total{op="nop"} 1\n');
     expect(text).toMatch(
-      /zokio_poll_duration_seconds_bucket\{le="\+Inf"\} (\d+)\nzokio_poll_duration_seconds_count \1\n/,
+      /zokio_poll_duration_seconds_bucket\{le="\+Inf"\} (\d+)\nzokio_poll_duration_seconds_sum [\d.e-]+\nzokio_poll_duration_seconds_count \1\n/,
     );
     for (const line of text.trim().split('\n'))
       expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? -?[\d.e+-]+|\w+\{[^}]*\} \+Inf)$/);

@@ -137,6 +137,7 @@ describe('poll timing', () => {
       .slice(POLL_TIME_BUCKETS_US.findIndex((b) => b >= 2048))
       .reduce((a, b) => a + b, 0);
     expect(overTwoMs).toBe(1); // the one poll that blocked 3 ms
+    expect(histogram.sumUs).toBeGreaterThanOrEqual(3_000);
     expect(new LocalScheduler().metrics().pollTimeHistogram).toBeUndefined(); // off unless asked
   });
 });

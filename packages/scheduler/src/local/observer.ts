@@ -51,6 +51,8 @@ export interface PollTimeHistogram {
   readonly bucketsUs: readonly number[];
   /** `counts[i]`: polls of at most `bucketsUs[i]` µs (and more than the bound before); one more count at the end. */
   readonly counts: readonly number[];
+  /** The total time of the polls counted, in µs. */
+  readonly sumUs: number;
 }
 
 /** The observer's settings, validated. @internal */
@@ -70,6 +72,7 @@ export class PollObserver {
   readonly #threshold: number;
   readonly #onSlowPoll: (poll: SlowPoll) => void;
   readonly #counts: number[] | undefined;
+  #sumUs = 0;
   slowPolls = 0;
 
   constructor(options: ObserverOptions) {
@@ -98,6 +101,7 @@ export class PollObserver {
       let i = 0;
       while (i < POLL_TIME_BUCKETS_US.length && us > POLL_TIME_BUCKETS_US[i]!) i++;
       counts[i]!++;
+      this.#sumUs += us;
     }
     if (us > this.#threshold) {
       this.slowPolls++;
@@ -117,7 +121,9 @@ export class PollObserver {
 
   histogram(): PollTimeHistogram | undefined {
     const counts = this.#counts;
-    return counts === undefined ? undefined : { bucketsUs: POLL_TIME_BUCKETS_US, counts: counts.slice() };
+    return counts === undefined
+      ? undefined
+      : { bucketsUs: POLL_TIME_BUCKETS_US, counts: counts.slice(), sumUs: this.#sumUs };
   }
 }
 
