@@ -1,33 +1,38 @@
 /**
- * {@link parseChildArgs}: the command line every contender child of the fs and net scenarios shares,
+ * {@link parseChildArgs}: the command line every contender child of the fs, TCP and HTTP scenarios shares,
  * `<contender> <scenario> [--variant N] [--quick]` plus the family's own options, checked against the scenario's
- * contenders and variants.
+ * contenders and variants. {@link parseChildCommand} is its part before the variant, for a family that checks its
+ * variant its own way (the worker pools' thread counts).
  *
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { FULL, QUICK, SCENARIO_INFO, scenarioContenders, type Params, type ScenarioName } from './scenarios.js';
 
-/** What the shared part of a child's command line says. */
-export interface ChildArgs<S extends ScenarioName> {
+/** What a child's command line says before its variant, which each family checks its own way. */
+export interface ChildCommand<S extends ScenarioName> {
   readonly contender: string;
   readonly scenario: S;
-  readonly variant: number | undefined;
   readonly params: Params;
-  /** The family's own options, as `parseArgs` read them. */
+  /** The family's own options, and `--variant` as given, as `parseArgs` read them. */
   readonly values: Record<string, string | boolean | undefined>;
 }
 
+/** What the shared part of a child's command line says, its variant checked. */
+export interface ChildArgs<S extends ScenarioName> extends ChildCommand<S> {
+  readonly variant: number | undefined;
+}
+
 /**
- * Reads `argv`; throws an `Error` saying what was expected and what was got: a scenario outside `scenarios`, a
- * contender the scenario does not run, a variant it lacks (or one it does not take).
+ * Reads `argv` up to its variant, which it leaves to the caller to check; throws an `Error` saying what was
+ * expected and what was got: a scenario outside `scenarios`, a contender the scenario does not run.
  */
-export function parseChildArgs<S extends ScenarioName>(
+export function parseChildCommand<S extends ScenarioName>(
   argv: readonly string[],
   scenarios: readonly S[],
   isScenario: (name: string) => name is S,
   options: NonNullable<ParseArgsConfig['options']> = {},
-): ChildArgs<S> {
+): ChildCommand<S> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     options: { ...options, variant: { type: 'string' }, quick: { type: 'boolean', default: false } },
@@ -44,20 +49,34 @@ export function parseChildArgs<S extends ScenarioName>(
   if (!runs.includes(contender)) {
     throw new Error(`Expected a contender of ${scenario} (${runs.join(', ')}), got ${JSON.stringify(contender)}`);
   }
-  const params = values.quick ? QUICK : FULL;
+  return { contender, scenario, params: values.quick ? QUICK : FULL, values };
+}
+
+/**
+ * Reads `argv`; throws an `Error` saying what was expected and what was got: a scenario outside `scenarios`, a
+ * contender the scenario does not run, a variant it lacks (or one it does not take).
+ */
+export function parseChildArgs<S extends ScenarioName>(
+  argv: readonly string[],
+  scenarios: readonly S[],
+  isScenario: (name: string) => name is S,
+  options: NonNullable<ParseArgsConfig['options']> = {},
+): ChildArgs<S> {
+  const { contender, scenario, params, values } = parseChildCommand(argv, scenarios, isScenario, options);
+  const given = values['variant'];
   const variants = SCENARIO_INFO[scenario].variants?.values(params);
   let variant: number | undefined;
   if (variants === undefined) {
-    if (values.variant !== undefined) {
-      throw new Error(`Expected no --variant for ${scenario}, got ${JSON.stringify(values.variant)}`);
+    if (given !== undefined) {
+      throw new Error(`Expected no --variant for ${scenario}, got ${JSON.stringify(given)}`);
     }
   } else {
-    variant = Number(values.variant);
-    if (values.variant === undefined || !variants.includes(variant)) {
+    variant = Number(given);
+    if (given === undefined || !variants.includes(variant)) {
       throw new Error(
-        `Expected --variant to be one of ${variants.join(', ')} for ${scenario}, got ${JSON.stringify(values.variant)}`,
+        `Expected --variant to be one of ${variants.join(', ')} for ${scenario}, got ${JSON.stringify(given)}`,
       );
     }
   }
-  return { contender, scenario, variant, params, values: values };
+  return { contender, scenario, variant, params, values };
 }

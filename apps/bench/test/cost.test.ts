@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCap } from '../src/contenders/harness.js';
 import { parseChildResult, type ChildResult } from '../src/protocol.js';
-import { charts, renderMarkdown, type Report } from '../src/report.js';
+import { charts, renderMarkdown } from '../src/report.js';
 import { FULL, QUICK, sleepDurations, type ScenarioName } from '../src/scenarios.js';
 import {
   formatBytes,
@@ -12,6 +12,7 @@ import {
   type Outcome,
   type RunRecord,
 } from '../src/stats.js';
+import { reportOf } from './report-fixtures.js';
 
 describe('sleepDurations', () => {
   const params = { sleeps: 10_000, maxMs: 1_000, seed: 42 };
@@ -157,22 +158,6 @@ describe('summarizeScenario with cost metrics', () => {
   });
 });
 
-function report(scenarios: Report['scenarios'], runs: RunRecord[]): Report {
-  return {
-    generatedAt: '2026-01-01T00:00:00.000Z',
-    command: 'node dist/run.js',
-    environment: { node: 'v20', v8: '11', cpu: 'test', cores: 2, platform: 'linux', memoryGiB: 8 },
-    rounds: 2,
-    quick: false,
-    timeoutS: 120,
-    baseline: 'promise',
-    contenders: ['promise', 'zokio', 'effect'],
-    params: FULL,
-    scenarios,
-    runs,
-  };
-}
-
 describe('the report of the new scenarios', () => {
   const contenders = ['promise', 'zokio', 'effection'];
   const timers = {
@@ -188,7 +173,13 @@ describe('the report of the new scenarios', () => {
     name: 'channel_ping_pong' as const,
     summaries: summarizeScenario(channelRecords, 'channel_ping_pong', ['promise', 'zokio', 'effect'], 'promise'),
   };
-  const full = report([timers, channel], [...timersRecords, ...channelRecords]);
+  const full = reportOf({
+    command: 'node dist/run.js',
+    rounds: 2,
+    contenders: ['promise', 'zokio', 'effect'],
+    scenarios: [timers, channel],
+    runs: [...timersRecords, ...channelRecords],
+  });
   const markdown = renderMarkdown(full);
 
   it('charts a timers run by CPU time, RSS growth and overshoot, not by throughput', () => {

@@ -4,8 +4,7 @@ import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileSetDir, fileSetPaths, prepareFileSet } from '../src/fs/file-set.js';
 import { parseFsArgs } from '../src/fs/harness.js';
-import type { ChildResult } from '../src/protocol.js';
-import { checkTargets, renderMarkdown, type Report, type ScenarioReport } from '../src/report.js';
+import { checkTargets, renderMarkdown } from '../src/report.js';
 import {
   FS_CONTENDERS,
   FS_SCENARIOS,
@@ -16,7 +15,8 @@ import {
   smallFileSizes,
   type ScenarioName,
 } from '../src/scenarios.js';
-import { summarizeScenario, type RunRecord } from '../src/stats.js';
+import type { RunRecord } from '../src/stats.js';
+import { recordOf, reportOf, scenarioReport, variantReports } from './report-fixtures.js';
 
 describe('smallFileSizes', () => {
   const set = { files: 10_000, minBytes: 1024, maxBytes: 16 * 1024, seed: 0x5eed };
@@ -163,22 +163,14 @@ describe('the small files', () => {
 });
 
 function run(scenario: ScenarioName, contender: string, opsPerSec: number, variant?: number): RunRecord {
-  const result: ChildResult = {
+  return recordOf({
     contender,
     scenario,
     ...(variant === undefined ? {} : { variant }),
     n: 1_000,
     opsPerSec,
     elapsedMs: 1_000,
-  };
-  return {
-    scenario,
-    contender,
-    round: 1,
-    ...(variant === undefined ? {} : { variant }),
-    wallMs: 1,
-    outcome: { ok: true, result },
-  };
+  });
 }
 
 describe('the report of the fs scenarios', () => {
@@ -187,54 +179,32 @@ describe('the report of the fs scenarios', () => {
     run('small_files', 'fs.readFileSync', 100_000),
     run('small_files', 'zokio-readFile', 70_000),
   ];
-  const small: ScenarioReport = {
-    name: 'small_files',
-    baseline: 'fs.promises.readFile',
-    rounds: 1,
-    summaries: summarizeScenario(
-      smallRecords,
-      'small_files',
-      ['fs.promises.readFile', 'fs.readFileSync', 'zokio-readFile'],
-      'fs.promises.readFile',
-    ),
-  };
+  const small = scenarioReport(
+    smallRecords,
+    'small_files',
+    ['fs.promises.readFile', 'fs.readFileSync', 'zokio-readFile'],
+    'fs.promises.readFile',
+  );
   const sequentialRecords = [
     run('sequential_read', 'fs.promises.readFile', 1.2e9),
     run('sequential_read', 'fs.createReadStream', 1.0e9),
     run('sequential_read', 'zokio-File.read', 2.4e9),
   ];
-  const sequential: ScenarioReport = {
-    name: 'sequential_read',
-    baseline: 'fs.promises.readFile',
-    rounds: 1,
-    summaries: summarizeScenario(
-      sequentialRecords,
-      'sequential_read',
-      ['fs.promises.readFile', 'fs.createReadStream', 'zokio-readFile', 'zokio-File.read'],
-      'fs.promises.readFile',
-    ),
-  };
+  const sequential = scenarioReport(
+    sequentialRecords,
+    'sequential_read',
+    ['fs.promises.readFile', 'fs.createReadStream', 'zokio-readFile', 'zokio-File.read'],
+    'fs.promises.readFile',
+  );
   const randomRecords = [1, 64].flatMap((d) => [
     run('file_random_read', 'fs.read', d === 1 ? 20_000 : 300_000, d),
     run('file_random_read', 'zokio-readAt', d === 1 ? 120_000 : 300_000, d),
   ]);
-  const random: ScenarioReport[] = [1, 64].map((variant) => ({
-    name: 'file_random_read',
-    variant,
-    baseline: 'fs.read',
-    rounds: 1,
-    summaries: summarizeScenario(randomRecords, 'file_random_read', ['fs.read', 'zokio-readAt'], 'fs.read', variant),
-  }));
-  const report: Report = {
-    generatedAt: '2026-01-01T00:00:00.000Z',
+  const random = variantReports(randomRecords, 'file_random_read', [1, 64], ['fs.read', 'zokio-readAt'], 'fs.read');
+  const report = reportOf({
     command: 'node dist/run.js --scenario small_files',
-    environment: { node: 'v20', v8: '11', cpu: 'test', cores: 2, platform: 'linux', memoryGiB: 8 },
     rounds: 5,
-    quick: false,
-    timeoutS: 120,
-    baseline: 'promise',
     contenders: ['fs.promises.readFile', 'fs.readFileSync', 'zokio-readFile'],
-    params: FULL,
     scenarios: [small, ...random, sequential],
     runs: [...smallRecords, ...randomRecords, ...sequentialRecords],
     benchFile: { path: '/tmp/zokio-bench/f.bin', bytes: 2 ** 30, created: false, warmMs: 250 },
@@ -246,7 +216,7 @@ describe('the report of the fs scenarios', () => {
       createMs: 900,
       warmMs: 150,
     },
-  };
+  });
   const markdown = renderMarkdown(report);
 
   it('divides small_files by fs.promises.readFile, and by readFileSync beside it', () => {

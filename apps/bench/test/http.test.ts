@@ -25,7 +25,7 @@ import {
   type WrkRun,
 } from '../src/http/wrk.js';
 import { parseChildResult, type ChildResult } from '../src/protocol.js';
-import { charts, checkTargets, renderMarkdown, type Report, type ScenarioReport } from '../src/report.js';
+import { charts, checkTargets, renderMarkdown } from '../src/report.js';
 import {
   FULL,
   HTTP_CONTENDERS,
@@ -36,7 +36,7 @@ import {
   SCENARIOS,
   scenarioContenders,
 } from '../src/scenarios.js';
-import { summarizeScenario, type RunRecord } from '../src/stats.js';
+import { recordOf, reportOf, variantReports } from './report-fixtures.js';
 
 describe('the HTTP scenario’s sizes and contenders', () => {
   it('loads with one wrk thread and 50 and 256 connections: 1 s of warm-up, then 5 s (2 s when quick)', () => {
@@ -260,18 +260,6 @@ describe('wrk', () => {
   });
 });
 
-function record(result: ChildResult): RunRecord {
-  const { contender, scenario, variant } = result;
-  return {
-    scenario,
-    contender,
-    round: 1,
-    ...(variant === undefined ? {} : { variant }),
-    wallMs: 1,
-    outcome: { ok: true, result },
-  };
-}
-
 describe('the report of the HTTP scenario', () => {
   const hello = (contender: string, variant: number, opsPerSec: number, nsPerRequest: number): ChildResult => ({
     contender,
@@ -301,25 +289,13 @@ describe('the report of the HTTP scenario', () => {
     hello('node:http', 256, 18_000, 54_400),
     hello('node:net', 256, 30_000, 32_600),
     hello('zokio-io_uring', 256, 31_000, 31_600),
-  ].map(record);
+  ].map(recordOf);
   const contenders = ['node:http', 'node:net', 'zokio-io_uring'];
-  const variants: ScenarioReport[] = [50, 256].map((variant) => ({
-    name: 'http_hello',
-    variant,
-    baseline: 'node:http',
-    rounds: 1,
-    summaries: summarizeScenario(records, 'http_hello', contenders, 'node:http', variant),
-  }));
-  const report: Report = {
-    generatedAt: '2026-01-01T00:00:00.000Z',
+  const variants = variantReports(records, 'http_hello', [50, 256], contenders, 'node:http');
+  const report = reportOf({
     command: 'node dist/run.js --scenario http_hello',
-    environment: { node: 'v20', v8: '11', cpu: 'test', cores: 2, platform: 'linux', memoryGiB: 8 },
     rounds: 3,
-    quick: false,
-    timeoutS: 120,
-    baseline: 'promise',
     contenders: [...HTTP_CONTENDERS],
-    params: FULL,
     scenarios: variants,
     runs: records,
     wrk: {
@@ -327,7 +303,7 @@ describe('the report of the HTTP scenario', () => {
       version: 'wrk debian/4.1.0-3+b2 [epoll]',
       pinning: 'the server on CPU 0, wrk on CPU 1 (`taskset -c`)',
     },
-  };
+  });
   const markdown = renderMarkdown(report);
 
   it('checks zokio against node:http and node:net at each connection count', () => {

@@ -5,9 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { benchFilePath, prepareBenchFile } from '../src/io/bench-file.js';
 import { fioArgs, parseFioOutput } from '../src/io/fio-job.js';
 import { parseChildResult, type ChildResult } from '../src/protocol.js';
-import { charts, checkTargets, renderMarkdown, type Report, type ScenarioReport } from '../src/report.js';
+import { charts, checkTargets, renderMarkdown } from '../src/report.js';
 import { FULL, randomOffsets, SCENARIO_INFO, scenarioContenders, sleepDurations } from '../src/scenarios.js';
-import { formatNsPerOp, summarizeScenario, type Outcome, type RunRecord } from '../src/stats.js';
+import { formatNsPerOp, type Outcome, type RunRecord } from '../src/stats.js';
+import { reportOf, variantReports } from './report-fixtures.js';
 
 describe('randomOffsets', () => {
   const params = { ...FULL.driver_read, fileBytes: 2 ** 30, blockBytes: 4096, seed: 7 };
@@ -138,27 +139,15 @@ describe('the report of a scenario with variants', () => {
       run('fio', depth, round, noFio),
     ]),
   );
-  const variants: ScenarioReport[] = [1, 64].map((variant) => ({
-    name: 'driver_read',
-    variant,
-    baseline: 'fs.read',
-    rounds: 2,
-    summaries: summarizeScenario(records, 'driver_read', contenders, 'fs.read', variant),
-  }));
-  const report: Report = {
-    generatedAt: '2026-01-01T00:00:00.000Z',
+  const variants = variantReports(records, 'driver_read', [1, 64], contenders, 'fs.read', 2);
+  const report = reportOf({
     command: 'node dist/run.js --scenario driver_read',
-    environment: { node: 'v20', v8: '11', cpu: 'test', cores: 2, platform: 'linux', memoryGiB: 8 },
     rounds: 5,
-    quick: false,
-    timeoutS: 120,
-    baseline: 'promise',
     contenders,
-    params: FULL,
     scenarios: variants,
     runs: records,
     benchFile: { path: '/tmp/zokio-bench/f.bin', bytes: 2 ** 30, created: false, warmMs: 200 },
-  };
+  });
   const markdown = renderMarkdown(report);
 
   it('summarizes each variant on its own runs', () => {

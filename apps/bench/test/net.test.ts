@@ -18,9 +18,10 @@ import {
 } from '../src/net/client.js';
 import { parseNetArgs, serverArgs } from '../src/net/harness.js';
 import { parseChildResult, type ChildResult } from '../src/protocol.js';
-import { charts, checkLimits, checkTargets, renderMarkdown, type Report, type ScenarioReport } from '../src/report.js';
+import { charts, checkLimits, checkTargets, renderMarkdown } from '../src/report.js';
 import { FULL, NET_CONTENDERS, NET_SCENARIOS, QUICK, SCENARIO_INFO, scenarioContenders } from '../src/scenarios.js';
 import { formatLatency, summarizeScenario, type RunRecord } from '../src/stats.js';
+import { recordOf, reportOf, scenarioReport, variantReports } from './report-fixtures.js';
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
@@ -228,21 +229,9 @@ describe('the child protocol of the TCP scenarios', () => {
   });
 });
 
-function record(result: ChildResult): RunRecord {
-  const { contender, scenario, variant } = result;
-  return {
-    scenario,
-    contender,
-    round: 1,
-    ...(variant === undefined ? {} : { variant }),
-    wallMs: 1,
-    outcome: { ok: true, result },
-  };
-}
-
 describe('the report of the TCP scenarios', () => {
   const echo = (contender: string, variant: number, opsPerSec: number, median: number): RunRecord =>
-    record({
+    recordOf({
       contender,
       scenario: 'tcp_echo',
       variant,
@@ -259,15 +248,9 @@ describe('the report of the TCP scenarios', () => {
     echo('zokio-io_uring', 512, 96_000, 5.3),
   ];
   const contenders = ['node:net', 'zokio-io_uring'];
-  const echoes: ScenarioReport[] = [64, 512].map((variant) => ({
-    name: 'tcp_echo',
-    variant,
-    baseline: 'node:net',
-    rounds: 1,
-    summaries: summarizeScenario(echoRecords, 'tcp_echo', contenders, 'node:net', variant),
-  }));
+  const echoes = variantReports(echoRecords, 'tcp_echo', [64, 512], contenders, 'node:net');
   const memory = (contender: string, bytes: number, note?: string): RunRecord =>
-    record({
+    recordOf({
       contender,
       scenario: 'conn_memory',
       n: 9_744,
@@ -288,27 +271,16 @@ describe('the report of the TCP scenarios', () => {
       outcome: { ok: false, status: 'failed', message: 'echo-client: stalled' },
     },
   ];
-  const connections: ScenarioReport = {
-    name: 'conn_memory',
-    baseline: 'node:net',
-    rounds: 1,
-    summaries: summarizeScenario(
-      memoryRecords,
-      'conn_memory',
-      ['node:net', 'zokio-io_uring', 'zokio-epoll'],
-      'node:net',
-    ),
-  };
-  const report: Report = {
-    generatedAt: '2026-01-01T00:00:00.000Z',
+  const connections = scenarioReport(
+    memoryRecords,
+    'conn_memory',
+    ['node:net', 'zokio-io_uring', 'zokio-epoll'],
+    'node:net',
+  );
+  const report = reportOf({
     command: 'node dist/run.js --scenario tcp_echo --scenario conn_memory',
-    environment: { node: 'v20', v8: '11', cpu: 'test', cores: 2, platform: 'linux', memoryGiB: 8 },
     rounds: 3,
-    quick: false,
-    timeoutS: 120,
-    baseline: 'promise',
     contenders: [...NET_CONTENDERS],
-    params: FULL,
     scenarios: [...echoes, connections],
     runs: [...echoRecords, ...memoryRecords],
     echoClient: {
@@ -317,7 +289,7 @@ describe('the report of the TCP scenarios', () => {
       compileMs: 1_500,
       command: 'g++ -O2 -std=c++17 -o /tmp/zokio-bench/echo-client-0123456789ab src/net/echo-client.cpp',
     },
-  };
+  });
   const markdown = renderMarkdown(report);
 
   it('checks zokio against node:net at 64 and 512 connections', () => {

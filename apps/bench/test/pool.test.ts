@@ -12,15 +12,7 @@ import {
 } from '../src/pool/harness.js';
 import { peerPool, type JobName } from '../src/pool/peer.js';
 import { parseChildResult, type ChildResult } from '../src/protocol.js';
-import {
-  charts,
-  checkOverheadLimits,
-  checkTargets,
-  renderMarkdown,
-  speedups,
-  type Report,
-  type ScenarioReport,
-} from '../src/report.js';
+import { charts, checkOverheadLimits, checkTargets, renderMarkdown, speedups } from '../src/report.js';
 import {
   fibonacci,
   forkJoinLeaves,
@@ -35,7 +27,8 @@ import {
   workerCounts,
   type ScenarioName,
 } from '../src/scenarios.js';
-import { summarizeScenario, type RunRecord } from '../src/stats.js';
+import type { RunRecord } from '../src/stats.js';
+import { recordOf, reportOf, scenarioReport, variantReports } from './report-fixtures.js';
 
 describe('the worker-pool scenarios’ sizes and contenders', () => {
   it('are three scenarios of four contenders, piscina the baseline', () => {
@@ -220,25 +213,15 @@ describe('peerPool and measure', () => {
 const fail = { ok: false, status: 'failed', message: 'boom' } as const;
 
 function record(scenario: ScenarioName, contender: string, result: Partial<ChildResult>, variant?: number): RunRecord {
-  return {
-    scenario,
+  return recordOf({
     contender,
-    round: 1,
+    scenario,
+    n: 1_000,
+    opsPerSec: 1_000,
+    elapsedMs: 1_000,
     ...(variant === undefined ? {} : { variant }),
-    wallMs: 1,
-    outcome: {
-      ok: true,
-      result: {
-        contender,
-        scenario,
-        n: 1_000,
-        opsPerSec: 1_000,
-        elapsedMs: 1_000,
-        ...(variant === undefined ? {} : { variant }),
-        ...result,
-      },
-    },
-  };
+    ...result,
+  });
 }
 
 describe('the report of the worker-pool scenarios', () => {
@@ -249,21 +232,11 @@ describe('the report of the worker-pool scenarios', () => {
     record('worker_tiny', 'workerpool', { opsPerSec: 50_000, workers: 2 }),
     record('worker_tiny', 'zokio', { opsPerSec: 600_000, workers: 2 }),
   ];
-  const tiny: ScenarioReport = {
-    name: 'worker_tiny',
-    baseline: 'piscina',
-    rounds: 1,
-    summaries: summarizeScenario(tinyRecords, 'worker_tiny', contenders, 'piscina'),
-  };
+  const tiny = scenarioReport(tinyRecords, 'worker_tiny', contenders, 'piscina');
   const heavy = (contender: string, overheadUsPerJob: number) =>
     record('worker_heavy', contender, { opsPerSec: 390, workers: 2, jobUs: 5_010, overheadUsPerJob });
   const heavyRecords = [heavy('piscina', 35.5), heavy('tinypool', 41), heavy('workerpool', 120), heavy('zokio', 8.25)];
-  const heavyReport: ScenarioReport = {
-    name: 'worker_heavy',
-    baseline: 'piscina',
-    rounds: 1,
-    summaries: summarizeScenario(heavyRecords, 'worker_heavy', contenders, 'piscina'),
-  };
+  const heavyReport = scenarioReport(heavyRecords, 'worker_heavy', contenders, 'piscina');
   // Leaves per second at 1 and 2 threads: piscina 1.6× faster at 2, zokio 1.9×; workerpool failed at 2.
   const rates: Record<string, [number, number | undefined]> = {
     piscina: [3_000, 4_800],
@@ -278,26 +251,15 @@ describe('the report of the worker-pool scenarios', () => {
       return [{ scenario: 'fork_join', contender: c, round: 1, variant: w, wallMs: 1, outcome: fail }] as RunRecord[];
     }),
   );
-  const fork: ScenarioReport[] = [1, 2].map((variant) => ({
-    name: 'fork_join',
-    variant,
-    baseline: 'piscina',
-    rounds: 1,
-    summaries: summarizeScenario(forkRecords, 'fork_join', contenders, 'piscina', variant),
-  }));
-  const report: Report = {
-    generatedAt: '2026-01-01T00:00:00.000Z',
+  const fork = variantReports(forkRecords, 'fork_join', [1, 2], contenders, 'piscina');
+  const report = reportOf({
     command: 'node dist/run.js --scenario worker_tiny --scenario worker_heavy --scenario fork_join',
-    environment: { node: 'v20', v8: '11', cpu: 'test', cores: 2, platform: 'linux', memoryGiB: 8 },
     rounds: 1,
-    quick: false,
-    timeoutS: 120,
-    baseline: 'promise',
     contenders,
     params: withMaxWorkers(FULL, 2),
     scenarios: [tiny, heavyReport, ...fork],
     runs: [...tinyRecords, ...heavyRecords, ...forkRecords],
-  };
+  });
   const markdown = renderMarkdown(report);
 
   it('divides worker_tiny by piscina, with the threads each pool ran, and checks zokio ≥ 5×', () => {

@@ -17,7 +17,7 @@ import {
 } from '../src/http/site.js';
 import { wrkArgs } from '../src/http/wrk.js';
 import type { ChildResult } from '../src/protocol.js';
-import { charts, renderMarkdown, type Report, type ScenarioReport } from '../src/report.js';
+import { charts, renderMarkdown } from '../src/report.js';
 import {
   FULL,
   HTTP_SCENARIOS,
@@ -28,7 +28,7 @@ import {
   scenarioContenders,
   SERVE_CONTENDERS,
 } from '../src/scenarios.js';
-import { summarizeScenario, type RunRecord } from '../src/stats.js';
+import { recordOf, reportOf, variantReports } from './report-fixtures.js';
 
 describe('serve_static’s sizes and contenders', () => {
   it('is an HTTP scenario: wrk -t1 -c50, 1 s of warm-up, then 5 s (2 s when quick), for two files', () => {
@@ -248,14 +248,6 @@ describe('the report of serve_static', () => {
     serverCpuNsPerOp: nsPerRequest,
     note: 'each response 18,695 bytes, its head 263 (text/html; charset=utf-8)',
   });
-  const record = (r: ChildResult): RunRecord => ({
-    scenario: r.scenario,
-    contender: r.contender,
-    round: 1,
-    variant: r.variant!,
-    wallMs: 1,
-    outcome: { ok: true, result: r },
-  });
   const records = [
     result('node:http+fs', 18, 4_000, 240_000),
     result('sirv', 18, 8_000, 120_000),
@@ -263,29 +255,17 @@ describe('the report of serve_static', () => {
     result('node:http+fs', 100, 2_000, 480_000),
     result('sirv', 100, 3_000, 320_000),
     result('zokio-io_uring', 100, 4_500, 210_000),
-  ].map(record);
+  ].map(recordOf);
   const contenders = ['node:http+fs', 'sirv', 'zokio-io_uring'];
-  const variants: ScenarioReport[] = [18, 100].map((variant) => ({
-    name: 'serve_static',
-    variant,
-    baseline: 'node:http+fs',
-    rounds: 1,
-    summaries: summarizeScenario(records, 'serve_static', contenders, 'node:http+fs', variant),
-  }));
-  const report: Report = {
-    generatedAt: '2026-01-01T00:00:00.000Z',
+  const variants = variantReports(records, 'serve_static', [18, 100], contenders, 'node:http+fs');
+  const report = reportOf({
     command: 'node dist/run.js --scenario serve_static',
-    environment: { node: 'v20', v8: '11', cpu: 'test', cores: 2, platform: 'linux', memoryGiB: 8 },
     rounds: 3,
-    quick: false,
-    timeoutS: 120,
-    baseline: 'promise',
     contenders: [...SERVE_CONTENDERS],
-    params: FULL,
     scenarios: variants,
     runs: records,
     wrk: { path: '/usr/bin/wrk', version: 'wrk 4.1.0', pinning: 'the server on CPU 0, wrk on CPU 1 (`taskset -c`)' },
-  };
+  });
   const markdown = renderMarkdown(report);
 
   it('tables requests/s × node:http+fs and × sirv, per file, with latency and server CPU per request', () => {

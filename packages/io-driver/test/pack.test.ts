@@ -3,13 +3,13 @@
  * disabled, must load the prebuilt addon (no compiler involved) and run a read through io_uring, from ESM and CJS.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { packPrebuilt } from '../scripts/pack-prebuilt.mjs';
 
-const pkg = fileURLToPath(new URL('..', import.meta.url));
 const packages = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'zokio-pack-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -42,27 +42,10 @@ describe('the packed package', () => {
   it('installs without scripts, loads the prebuild and reads through io_uring, from ESM and CJS', () => {
     // Prebuild and pack a copy of the package, so the test never rebuilds the addon under the other test files'
     // feet; `workspace:^` ranges are pinned to the siblings' versions, as `pnpm pack` does.
-    const copy = join(work, 'io-driver');
-    for (const entry of ['package.json', 'binding.gyp', 'README.md', 'native', 'src', 'dist']) {
-      cpSync(join(pkg, entry), join(copy, entry), { recursive: true });
-    }
-    symlinkSync(join(pkg, 'node_modules'), join(copy, 'node_modules'));
-    const manifest = JSON.parse(readFileSync(join(copy, 'package.json'), 'utf8')) as {
-      dependencies: Record<string, string>;
-    };
-    for (const [name, range] of Object.entries(manifest.dependencies)) {
-      if (!range.startsWith('workspace:')) continue;
-      const sibling = JSON.parse(readFileSync(join(packages, name.replace('@zokio/', ''), 'package.json'), 'utf8')) as {
-        version: string;
-      };
-      manifest.dependencies[name] = `^${sibling.version}`;
-    }
-    writeFileSync(join(copy, 'package.json'), JSON.stringify(manifest, null, 2));
-    execFileSync('npx', ['prebuildify', '--napi', '--strip'], { cwd: copy, stdio: 'pipe' });
-    expect(readdirSync(join(copy, 'prebuilds', `${process.platform}-${process.arch}`))).toEqual(
+    packPrebuilt({ into: work, work });
+    expect(readdirSync(join(work, 'io-driver', 'prebuilds', `${process.platform}-${process.arch}`))).toEqual(
       expect.arrayContaining([expect.stringMatching(/\.node$/)]),
     );
-    execFileSync('npm', ['pack', '--pack-destination', work], { cwd: copy, stdio: 'pipe' });
     for (const name of ['future', 'memory']) pnpm(join(packages, name), 'pack', '--pack-destination', work);
     const tarballs = readdirSync(work).filter((f) => f.endsWith('.tgz'));
     expect(tarballs).toHaveLength(3);

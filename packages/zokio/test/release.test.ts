@@ -5,11 +5,12 @@
  * `multi_thread` runtime's worker — through the `zokio` meta-package.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { packPrebuilt } from '../../io-driver/scripts/pack-prebuilt.mjs';
 
 const packages = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'zokio-release-'));
@@ -62,26 +63,9 @@ const fsNode = require('node:fs');
 describe('the release', () => {
   it('installs from tarballs with npm, scripts off, and runs a file read, a TCP echo and a worker job from ESM and CJS', () => {
     // The addon package: a copy, prebuilt, so nothing compiles at install (as a published release).
-    const ioDriver = join(packages, 'io-driver');
-    const copy = join(work, 'io-driver');
-    for (const entry of ['package.json', 'binding.gyp', 'README.md', 'native', 'src', 'dist'])
-      cpSync(join(ioDriver, entry), join(copy, entry), { recursive: true });
-    symlinkSync(join(ioDriver, 'node_modules'), join(copy, 'node_modules'));
-    const manifest = JSON.parse(readFileSync(join(copy, 'package.json'), 'utf8')) as {
-      dependencies: Record<string, string>;
-    };
-    for (const [name, range] of Object.entries(manifest.dependencies)) {
-      if (!range.startsWith('workspace:')) continue;
-      const sibling = JSON.parse(readFileSync(join(packages, name.replace('@zokio/', ''), 'package.json'), 'utf8')) as {
-        version: string;
-      };
-      manifest.dependencies[name] = `^${sibling.version}`;
-    }
-    writeFileSync(join(copy, 'package.json'), JSON.stringify(manifest, null, 2));
     const tarballs = join(work, 'tarballs');
     mkdirSync(tarballs);
-    execFileSync('npx', ['prebuildify', '--napi', '--strip'], { cwd: copy, stdio: 'pipe' });
-    execFileSync('npm', ['pack', '--pack-destination', tarballs], { cwd: copy, stdio: 'pipe' });
+    packPrebuilt({ into: tarballs, work });
     for (const dir of PUBLIC.filter((d) => d !== 'io-driver'))
       execFileSync('npx', ['--yes', 'pnpm@10.34.9', 'pack', '--pack-destination', tarballs], {
         cwd: join(packages, dir),

@@ -8,8 +8,9 @@
  * @module
  */
 import { parseChildArgs } from '../child-args.js';
+import { childMain, contenderOf } from '../child-main.js';
 import { Probe } from '../contenders/harness.js';
-import { report, type ReadRun } from '../io/harness.js';
+import type { ReadRun } from '../io/harness.js';
 import type { ChildResult } from '../protocol.js';
 import {
   FS_SCENARIOS,
@@ -145,27 +146,11 @@ export async function measure(contender: FsContender, args: FsArgs): Promise<Chi
 
 /** The entry point of an fs contender script: `contenders` by name; runs the one asked for and prints its line. */
 export function fsMain(contenders: Readonly<Record<string, () => FsContender>>): void {
-  let args: FsArgs;
-  try {
-    args = parseFsArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${FS_USAGE}\n${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  }
-  const make = contenders[args.contender];
-  if (make === undefined) {
-    process.stderr.write(`Expected a contender of ${Object.keys(contenders).join(', ')}, got ${args.contender}\n`);
-    process.exit(2);
-  }
-  Promise.resolve()
-    .then(() => measure(make(), args))
-    .then(report, (error: unknown) => {
-      process.stderr.write(
-        `${args.contender} ${args.scenario} ${args.variant ?? ''} failed: ` +
-          `${error instanceof Error ? error.stack : String(error)}\n`,
-      );
-      process.exit(1);
-    });
+  childMain({
+    usage: FS_USAGE,
+    parse: parseFsArgs,
+    measure: (args) => measure(contenderOf(contenders, args.contender)(), args),
+  });
 }
 
 /** Throws unless a read returned the `expected` bytes. */

@@ -19,7 +19,7 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { parseChildArgs } from '../child-args.js';
-import { report } from '../io/harness.js';
+import { childMain } from '../child-main.js';
 import { Proc } from '../net/harness.js';
 import type { ServerStats } from '../net/server-control.js';
 import type { ChildResult } from '../protocol.js';
@@ -303,17 +303,11 @@ async function measureIn(appDir: string, args: HttpArgs, site: string | undefine
 
 /** The entry point of the HTTP scenarios' child: runs the contender asked for and prints its line. */
 export function httpMain(appDir: string): void {
-  let args: HttpArgs;
-  try {
-    args = parseHttpArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${HTTP_USAGE}\n${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  }
-  measure(appDir, args).then(report, (error: unknown) => {
+  childMain({
+    usage: HTTP_USAGE,
+    parse: parseHttpArgs,
+    measure: (args) => measure(appDir, args),
     // The message alone: the runner keeps the last lines of stderr, and they should say what went wrong, not where.
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${args.contender} ${args.scenario} ${args.variant} failed: ${message}\n`);
-    process.exit(1);
+    failure: 'message',
   });
 }

@@ -6,10 +6,11 @@
  * @module
  */
 import { spawnSync } from 'node:child_process';
-import { parseIoArgs, report } from './harness.js';
+import { parseOrExit, report } from '../child-main.js';
+import { IO_USAGE, parseIoArgs } from './harness.js';
 import { fioArgs, parseFioOutput } from './fio-job.js';
 
-const args = parseIoArgs(process.argv.slice(2));
+const args = parseOrExit(IO_USAGE, parseIoArgs);
 const base = { contender: 'fio', scenario: args.scenario, variant: args.variant, n: 0, opsPerSec: 0, elapsedMs: 0 };
 if (args.scenario !== 'driver_read') report({ ...base, unavailable: 'fio runs driver_read only' });
 const p = args.params.driver_read;

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { childMain, contenderOf } from '../child-main.js';
 import { Probe } from '../contenders/harness.js';
 import type { ChildResult } from '../protocol.js';
 import {
@@ -53,36 +53,32 @@ export interface IoArgs {
   readonly params: Params;
 }
 
-/** Reads `<contender> <scenario> --variant N --file PATH [--quick]`. Exits with a usage line if malformed. */
+export const IO_USAGE = `usage: node --expose-gc <script>.js <contender> <${IO_SCENARIOS.join('|')}> --variant N --file PATH [--quick]`;
+
+/** Reads `<contender> <scenario> --variant N --file PATH [--quick]`. Throws an `Error` if malformed. */
 export function parseIoArgs(argv: readonly string[]): IoArgs {
-  const usage = `usage: node --expose-gc <script>.js <contender> <${IO_SCENARIOS.join('|')}> --variant N --file PATH [--quick]`;
-  try {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      options: { variant: { type: 'string' }, file: { type: 'string' }, quick: { type: 'boolean', default: false } },
-      allowPositionals: true,
-    });
-    const [contender, scenario] = positionals;
-    const variant = Number(values.variant);
-    if (
-      contender === undefined ||
-      !(IO_SCENARIOS as readonly string[]).includes(scenario ?? '') ||
-      !Number.isInteger(variant) ||
-      variant < 1
-    ) {
-      throw new Error(`got ${JSON.stringify(argv)}`);
-    }
-    return {
-      contender,
-      scenario: scenario as IoScenarioName,
-      variant,
-      file: values.file ?? '',
-      params: values.quick ? QUICK : FULL,
-    };
-  } catch (error) {
-    process.stderr.write(`${usage}\n${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: { variant: { type: 'string' }, file: { type: 'string' }, quick: { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
+  const [contender, scenario] = positionals;
+  const variant = Number(values.variant);
+  if (
+    contender === undefined ||
+    !(IO_SCENARIOS as readonly string[]).includes(scenario ?? '') ||
+    !Number.isInteger(variant) ||
+    variant < 1
+  ) {
+    throw new Error(`got ${JSON.stringify(argv)}`);
   }
+  return {
+    contender,
+    scenario: scenario as IoScenarioName,
+    variant,
+    file: values.file ?? '',
+    params: values.quick ? QUICK : FULL,
+  };
 }
 
 function collect(): void {
@@ -129,27 +125,11 @@ async function measure(contender: IoContender, args: IoArgs): Promise<ChildResul
   };
 }
 
-/** Prints `result` as the one JSON line and exits at once. */
-export function report(result: ChildResult): never {
-  // writeSync: the line must be out before exit, and stdout to a pipe is asynchronous on some platforms.
-  writeSync(1, `${JSON.stringify(result)}\n`);
-  process.exit(0);
-}
-
 /** The entry point of an I/O contender script: `contenders` by name; runs the one asked for and prints its line. */
 export function ioMain(contenders: Readonly<Record<string, () => IoContender>>): void {
-  const args = parseIoArgs(process.argv.slice(2));
-  const make = contenders[args.contender];
-  if (make === undefined) {
-    process.stderr.write(`Expected a contender of ${Object.keys(contenders).join(', ')}, got ${args.contender}\n`);
-    process.exit(2);
-  }
-  Promise.resolve()
-    .then(() => measure(make(), args))
-    .then(report, (error: unknown) => {
-      process.stderr.write(
-        `${args.contender} ${args.scenario} ${args.variant} failed: ${error instanceof Error ? error.stack : String(error)}\n`,
-      );
-      process.exit(1);
-    });
+  childMain({
+    usage: IO_USAGE,
+    parse: parseIoArgs,
+    measure: (args) => measure(contenderOf(contenders, args.contender)(), args),
+  });
 }

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseChildArgs } from '../child-args.js';
-import { report } from '../io/harness.js';
+import { childMain } from '../child-main.js';
 import type { ChildResult } from '../protocol.js';
 import { isNetScenario, NET_SCENARIOS, type NetScenarioName, type Params } from '../scenarios.js';
 import {
@@ -374,19 +374,11 @@ export async function measure(appDir: string, args: NetArgs): Promise<ChildResul
 
 /** The entry point of the TCP scenarios' child: runs the contender asked for and prints its line. */
 export function netMain(appDir: string): void {
-  let args: NetArgs;
-  try {
-    args = parseNetArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${NET_USAGE}\n${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  }
-  measure(appDir, args).then(report, (error: unknown) => {
+  childMain({
+    usage: NET_USAGE,
+    parse: parseNetArgs,
+    measure: (args) => measure(appDir, args),
     // The message alone: the runner keeps the last lines of stderr, and they should say what went wrong, not where.
-    process.stderr.write(
-      `${args.contender} ${args.scenario} ${args.variant ?? ''} failed: ` +
-        `${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    process.exit(1);
+    failure: 'message',
   });
 }

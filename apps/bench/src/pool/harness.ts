@@ -8,17 +8,14 @@
  * @module
  */
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
-import { report } from '../io/harness.js';
+import { parseChildCommand } from '../child-args.js';
+import { childMain, contenderOf } from '../child-main.js';
 import type { ChildResult } from '../protocol.js';
 import {
   fibonacci,
   forkJoinLeaves,
-  FULL,
   isPoolScenario,
   POOL_SCENARIOS,
-  QUICK,
-  scenarioContenders,
   WARMUP,
   type Params,
   type PoolScenarioName,
@@ -60,39 +57,23 @@ export const POOL_USAGE = `usage: node --expose-gc <script>.js <contender> <${PO
  * got. `fork_join` takes any thread count ≥ 1 (the runner's `--workers` may go past the cores); the others none.
  */
 export function parsePoolArgs(argv: readonly string[]): PoolArgs {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options: { variant: { type: 'string' }, quick: { type: 'boolean', default: false } },
-    allowPositionals: true,
-  });
-  const [contender, scenario, ...rest] = positionals;
-  if (contender === undefined || scenario === undefined || rest.length > 0) {
-    throw new Error(`Expected <contender> <scenario>, got ${JSON.stringify(positionals)}`);
-  }
-  if (!isPoolScenario(scenario)) {
-    throw new Error(`Expected a scenario of ${POOL_SCENARIOS.join(', ')}, got ${JSON.stringify(scenario)}`);
-  }
-  const runs = scenarioContenders(scenario);
-  if (!runs.includes(contender)) {
-    throw new Error(`Expected a contender of ${scenario} (${runs.join(', ')}), got ${JSON.stringify(contender)}`);
-  }
+  const { contender, scenario, params, values } = parseChildCommand(argv, POOL_SCENARIOS, isPoolScenario);
+  const given = values['variant'];
   let variant: number | undefined;
   if (scenario === 'fork_join') {
-    variant = Number(values.variant);
-    if (values.variant === undefined || !Number.isInteger(variant) || variant < 1) {
-      throw new Error(
-        `Expected --variant to be a thread count ≥ 1 for fork_join, got ${JSON.stringify(values.variant)}`,
-      );
+    variant = Number(given);
+    if (given === undefined || !Number.isInteger(variant) || variant < 1) {
+      throw new Error(`Expected --variant to be a thread count ≥ 1 for fork_join, got ${JSON.stringify(given)}`);
     }
-  } else if (scenario === 'worker_heavy' && values.variant !== undefined) {
+  } else if (scenario === 'worker_heavy' && given !== undefined) {
     // By hand only: fewer threads than cores leave the main thread a core of its own (see the README).
-    variant = Number(values.variant);
+    variant = Number(given);
     if (!Number.isInteger(variant) || variant < 1)
-      throw new Error(`Expected --variant to be a thread count ≥ 1, got ${JSON.stringify(values.variant)}`);
-  } else if (values.variant !== undefined) {
-    throw new Error(`Expected no --variant for ${scenario}, got ${JSON.stringify(values.variant)}`);
+      throw new Error(`Expected --variant to be a thread count ≥ 1, got ${JSON.stringify(given)}`);
+  } else if (given !== undefined) {
+    throw new Error(`Expected no --variant for ${scenario}, got ${JSON.stringify(given)}`);
   }
-  return { contender, scenario, variant, params: values.quick ? QUICK : FULL };
+  return { contender, scenario, variant, params };
 }
 
 function collect(): void {
@@ -231,25 +212,9 @@ export async function measure(contender: PoolContender, args: PoolArgs): Promise
 
 /** The entry point of a pool contender script: runs the one asked for and prints its line. */
 export function poolMain(contenders: Readonly<Record<string, () => PoolContender>>): void {
-  let args: PoolArgs;
-  try {
-    args = parsePoolArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${POOL_USAGE}\n${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  }
-  const make = contenders[args.contender];
-  if (make === undefined) {
-    process.stderr.write(`Expected a contender of ${Object.keys(contenders).join(', ')}, got ${args.contender}\n`);
-    process.exit(2);
-  }
-  Promise.resolve()
-    .then(() => measure(make(), args))
-    .then(report, (error: unknown) => {
-      process.stderr.write(
-        `${args.contender} ${args.scenario} ${args.variant ?? ''} failed: ` +
-          `${error instanceof Error ? error.stack : String(error)}\n`,
-      );
-      process.exit(1);
-    });
+  childMain({
+    usage: POOL_USAGE,
+    parse: parsePoolArgs,
+    measure: (args) => measure(contenderOf(contenders, args.contender)(), args),
+  });
 }

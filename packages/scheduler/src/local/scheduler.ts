@@ -527,6 +527,14 @@ export class LocalScheduler {
     return this.#alive;
   }
 
+  /**
+   * @internal The live counters behind {@link metrics}, read without taking a snapshot — for a pool worker that
+   * publishes its polls and busy time after every pump.
+   */
+  get counters(): Readonly<Counters> {
+    return this.#counters;
+  }
+
   metrics(): SchedulerMetrics {
     const c = this.#counters;
     return {

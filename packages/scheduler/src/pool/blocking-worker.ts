@@ -17,6 +17,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { describeValue, ZokioError } from '@zokio/future';
 import { encodeThrown, type EncodedThrown } from './thrown.js';
 import { threadData } from './worker-url.js';
+import { isThenable } from './thenable.js';
 
 /** What the pool passes to `startThread`: marks a thread as a blocking-pool thread. @internal */
 export interface BlockingThreadData {
@@ -118,12 +119,4 @@ async function resolveExport(
       `BlockingPool: Expected module ${url} to export a function named ${JSON.stringify(name)}, got ${Object.hasOwn(exports, name) ? describeValue(job) : 'no such export'}`,
     );
   return job as (...args: unknown[]) => unknown;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
 }

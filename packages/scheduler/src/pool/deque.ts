@@ -32,6 +32,8 @@ export const EMPTY = -1;
 /** What `steal` returns when it lost a race with another taker: the deque may still have jobs. */
 export const RETRY = -2;
 
+import { checkRingCapacity, isRingCapacity } from './ring-capacity.js';
+
 const TOP = 0;
 const BOTTOM = 1;
 const HEADER = 2;
@@ -46,9 +48,9 @@ export class JobDeque {
   /** A deque over `buffer` (from {@link JobDeque.allocate}, or a buffer another thread allocated). */
   constructor(buffer: SharedArrayBuffer) {
     const slots = buffer.byteLength / 4 - HEADER;
-    if (!(buffer instanceof SharedArrayBuffer) || !Number.isInteger(slots) || slots < 2 || (slots & (slots - 1)) !== 0)
+    if (!(buffer instanceof SharedArrayBuffer) || !isRingCapacity(slots))
       throw new TypeError(
-        `JobDeque: Expected a SharedArrayBuffer of 4 × (2 + a power of two ≥ 2) bytes, got ${buffer.byteLength} bytes`,
+        `JobDeque: Expected a SharedArrayBuffer of 4 × (2 + a power of two from 2 to 2^20) bytes, got ${buffer.byteLength} bytes`,
       );
     this.#cells = new Int32Array(buffer);
     this.capacity = slots;
@@ -57,10 +59,7 @@ export class JobDeque {
 
   /** The shared memory for a deque of `capacity` jobs (a power of two, 2 – 2²⁰). */
   static allocate(capacity: number): SharedArrayBuffer {
-    if (!Number.isInteger(capacity) || capacity < 2 || capacity > 1 << 20 || (capacity & (capacity - 1)) !== 0)
-      throw new RangeError(
-        `JobDeque.allocate: Expected a capacity that is a power of two from 2 to 2^20, got ${capacity}`,
-      );
+    checkRingCapacity(capacity, 'JobDeque.allocate: Expected a capacity');
     return new SharedArrayBuffer(4 * (HEADER + capacity));
   }
 

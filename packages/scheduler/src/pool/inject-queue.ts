@@ -21,6 +21,7 @@
  * @module
  */
 import { EMPTY } from './deque.js';
+import { checkRingCapacity, isRingCapacity } from './ring-capacity.js';
 
 export { EMPTY };
 
@@ -38,7 +39,7 @@ export class InjectQueue {
   /** A queue over `buffer` from {@link InjectQueue.allocate} (on this thread or another). */
   constructor(buffer: SharedArrayBuffer) {
     const slots = (buffer.byteLength / 4 - CELLS) / 2;
-    if (!(buffer instanceof SharedArrayBuffer) || !Number.isInteger(slots) || slots < 2 || (slots & (slots - 1)) !== 0)
+    if (!(buffer instanceof SharedArrayBuffer) || !isRingCapacity(slots))
       throw new TypeError(
         `InjectQueue: Expected a SharedArrayBuffer from InjectQueue.allocate, got ${buffer.byteLength} bytes`,
       );
@@ -49,10 +50,7 @@ export class InjectQueue {
 
   /** The shared memory for a queue of `capacity` jobs (a power of two, 2 – 2²⁰), cells numbered for the first lap. */
   static allocate(capacity: number): SharedArrayBuffer {
-    if (!Number.isInteger(capacity) || capacity < 2 || capacity > 1 << 20 || (capacity & (capacity - 1)) !== 0)
-      throw new RangeError(
-        `InjectQueue.allocate: Expected a capacity that is a power of two from 2 to 2^20, got ${capacity}`,
-      );
+    checkRingCapacity(capacity, 'InjectQueue.allocate: Expected a capacity');
     const buffer = new SharedArrayBuffer(4 * (CELLS + 2 * capacity));
     const cells = new Int32Array(buffer);
     for (let i = 0; i < capacity; i++) cells[CELLS + 2 * i] = i;

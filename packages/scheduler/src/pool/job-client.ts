@@ -42,7 +42,6 @@ import { EMPTY } from './deque.js';
 import {
   ABORTED,
   CANCEL,
-  CANCELLED,
   CRASHED,
   ERROR,
   EXECUTOR,
@@ -103,19 +102,23 @@ export class JobFuture<T> extends FutureBase<T> {
   #waker: Waker | undefined = undefined;
   #ackWaker: Waker | undefined = undefined;
   readonly #client: JobClient;
-  readonly #label: string;
+  /** The job's name, or its export's; with {@link #module}, the label — joined only when a message needs it. */
+  readonly #name: string;
+  /** The module's URL when the job has no name of its own. */
+  readonly #module: string | undefined;
 
   /** @internal */
   constructor(client: JobClient, call: PendingCall) {
     super();
     this.#client = client;
     this.call = call;
-    this.#label = call.jobName ?? `${call.name} of ${call.url}`;
+    this.#name = call.jobName ?? call.name;
+    this.#module = call.jobName === undefined ? call.url : undefined;
   }
 
   /** The job's name, or `export of module`, for messages. */
   get label(): string {
-    return this.#label;
+    return this.#module === undefined ? this.#name : `${this.#name} of ${this.#module}`;
   }
 
   poll(cx: Context): Poll<T> {
@@ -307,22 +310,13 @@ export class JobClient {
       this.#settle(job, ABORTED, undefined); // left in the backlog ring, skipped there
       return false;
     }
-    const memory = this.#memory;
-    const slot = job.slot;
-    memory.set(slot, CANCEL, 1);
-    const was = memory.transition(slot, QUEUED, CANCELLED);
+    const was = this.#memory.requestCancel(job.slot);
     if (was === QUEUED) {
       // No worker will start it; whoever takes the id completes it as cancelled, and drain frees the slot then.
       this.#settle(job, ABORTED, undefined, false);
       return false;
     }
-    if (was === RUNNING) {
-      const executor = memory.get(slot, EXECUTOR);
-      Atomics.add(memory.cancels, executor, 1);
-      memory.parkers[executor]!.unpark();
-      return true;
-    }
-    return false; // DONE: its outcome is on its way and will be dropped
+    return was === RUNNING; // its executor aborts it, then its outcome comes; DONE: on its way, and dropped
   }
 
   /**

@@ -159,11 +159,6 @@ export class PoolMemory {
     return memory;
   }
 
-  /** Index of `field` of `slot` in {@link slots}. */
-  field(slot: number, field: number): number {
-    return slot * FIELDS + field;
-  }
-
   get(slot: number, field: number): number {
     return Atomics.load(this.slots, slot * FIELDS + field);
   }
@@ -175,6 +170,35 @@ export class PoolMemory {
   /** Moves `slot` from state `from` to `to`; the state it had (`from` if it moved). */
   transition(slot: number, from: number, to: number): number {
     return Atomics.compareExchange(this.slots, slot * FIELDS + STATE, from, to);
+  }
+
+  /**
+   * Asks `slot`'s job to stop: sets its `CANCEL` flag; a queued job becomes `CANCELLED` (whoever takes its id
+   * completes it as aborted), a running one's executor is told through `cancels` and woken. The state it had.
+   */
+  requestCancel(slot: number): number {
+    this.set(slot, CANCEL, 1);
+    const was = this.transition(slot, QUEUED, CANCELLED);
+    if (was === RUNNING) {
+      const executor = this.get(slot, EXECUTOR);
+      Atomics.add(this.cancels, executor, 1);
+      this.parkers[executor]!.unpark();
+    }
+    return was;
+  }
+
+  /**
+   * Publishes `slot`'s outcome (`kind`, and `length` payload bytes already written) to its owner: `DONE`, and its
+   * id on the owner's completion queue. Returns the owner, for the caller to wake (a worker need not wake itself:
+   * it drains its queue before it parks).
+   */
+  publish(slot: number, kind: number, length: number): number {
+    this.set(slot, KIND, kind);
+    this.set(slot, LENGTH, length);
+    this.set(slot, STATE, DONE);
+    const owner = this.get(slot, OWNER);
+    this.pushUntil(this.completions[owner]!, slot);
+    return owner;
   }
 
   /** Byte offset of `slot`'s payload in {@link payload}. */

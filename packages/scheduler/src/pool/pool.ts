@@ -27,12 +27,9 @@ import { EMPTY, RETRY } from './deque.js';
 import { JobClient, type JobFuture, type JobRoutes, type PinnedCall, type SpawnJobOptions } from './job-client.js';
 import {
   ABORTED,
-  CANCEL,
   CANCELLED,
   CRASHED,
-  DONE,
   EXECUTOR,
-  KIND,
   M_BUSY_MS,
   M_JOBS,
   M_PARKS,
@@ -50,6 +47,7 @@ import {
   type PoolSizes,
 } from './memory.js';
 import { BACKLOG_RETRY_MS, type FromWorker, type PoolWorkerData, type ToWorker, type WorkerSetup } from './worker.js';
+import { checkRingCapacity } from './ring-capacity.js';
 import { startThread } from './worker-url.js';
 
 /** Options of a {@link WorkerPool}. @category Multi-core */
@@ -125,8 +123,7 @@ export class WorkerPool {
     if (!Number.isInteger(workers) || workers < 1 || workers > 1024)
       throw new RangeError(`WorkerPool: Expected workers to be an integer from 1 to 1024, got ${String(workers)}`);
     const slots = options.slots ?? 8192;
-    if (!Number.isInteger(slots) || slots < 2 || slots > 1 << 20 || (slots & (slots - 1)) !== 0)
-      throw new RangeError(`WorkerPool: Expected slots to be a power of two from 2 to 2^20, got ${String(slots)}`);
+    checkRingCapacity(slots, 'WorkerPool: Expected a slot count');
     const slotBytes = options.slotBytes ?? 512;
     if (!Number.isInteger(slotBytes) || slotBytes < 64 || slotBytes % 8 !== 0)
       throw new RangeError(`WorkerPool: Expected slotBytes to be a multiple of 8 from 64, got ${String(slotBytes)}`);
@@ -299,28 +296,17 @@ export class WorkerPool {
         (state === RUNNING && memory.get(slot, EXECUTOR) === id) ||
         ((state === QUEUED || state === CANCELLED) && memory.get(slot, PINNED) === id);
       if (mine) this.#complete(slot, CRASHED);
-      else if (memory.get(slot, OWNER) === id && (state === QUEUED || state === RUNNING)) {
-        memory.set(slot, CANCEL, 1);
-        if (memory.transition(slot, QUEUED, CANCELLED) === RUNNING) {
-          const executor = memory.get(slot, EXECUTOR);
-          Atomics.add(memory.cancels, executor, 1);
-          memory.parkers[executor]!.unpark();
-        }
-      }
+      else if (memory.get(slot, OWNER) === id && (state === QUEUED || state === RUNNING)) memory.requestCancel(slot);
     }
     if (failure !== undefined)
       process.emitWarning(`zokio: pool worker ${id} died and was replaced: ${describeFailure(failure)}`);
     this.#startWorker(id);
   }
 
-  /** Completes `slot` with an outcome that has no payload, for its owner. */
+  /** Completes `slot` with an outcome that has no payload; its owner is woken even if it is this thread (parked). */
   #complete(slot: number, outcome: number): void {
     const memory = this.#memory;
-    memory.set(slot, KIND, outcome);
-    memory.set(slot, STATE, DONE);
-    const owner = memory.get(slot, OWNER);
-    memory.pushUntil(memory.completions[owner]!, slot);
-    memory.parkers[owner]!.unpark();
+    memory.parkers[memory.publish(slot, outcome, 0)]!.unpark();
   }
 
   // ---- Shutdown ------------------------------------------------------------------------------------------------

@@ -72,6 +72,7 @@ import {
 } from './memory.js';
 import { JOB_SPAWNER } from './spawn-job.js';
 import { threadData } from './worker-url.js';
+import { isThenable } from './thenable.js';
 
 /** What a pool worker is started with. */
 export interface PoolWorkerData {
@@ -186,25 +187,16 @@ class PoolWorker implements JobRoutes {
       this.#local.delete(job);
       this.#client.settleLocal(job, outcome, value);
     };
-    let future: Future<unknown>;
-    const module = this.#modules.get(call.url);
-    if (module === undefined || module instanceof Promise)
-      future = this.#callAfterImport(call.url, call.name, call.args);
-    else {
-      let result: unknown;
-      try {
-        result = exported(module, call.url, call.name)(...call.args);
-      } catch (error) {
-        settle(ERROR, error);
-        return;
-      }
-      if (!isFuture(result) && !isThenable(result)) {
-        settle(OK, result);
-        return;
-      }
-      future = isFuture(result) ? result : fromPromise(() => result);
+    let result: unknown;
+    try {
+      result = this.#call(call.url, call.name, call.args);
+    } catch (error) {
+      settle(ERROR, error);
+      return;
     }
-    this.#local.set(job, this.#scheduler.spawn(localJobTask(future, settle)));
+    const future = asFuture(result);
+    if (future === undefined) settle(OK, result);
+    else this.#local.set(job, this.#scheduler.spawn(jobTask(future, settle)));
   }
 
   abortLocal(job: JobFuture<unknown>): boolean {
@@ -258,9 +250,9 @@ class PoolWorker implements JobRoutes {
     } finally {
       this.#pumping = false;
       this.#pumpBusyMs += performance.now() - started - idle;
-      const scheduler = this.#scheduler.metrics();
-      this.#metrics[this.#m + M_BUSY_MS] = this.#pumpBusyMs + scheduler.busyTimeMs; // jobs run here + task polls
-      this.#metrics[this.#m + M_POLLS] = scheduler.polls;
+      const counters = this.#scheduler.counters;
+      this.#metrics[this.#m + M_BUSY_MS] = this.#pumpBusyMs + counters.busyTimeMs; // jobs run here + task polls
+      this.#metrics[this.#m + M_POLLS] = counters.polls;
     }
   }
 
@@ -381,25 +373,26 @@ class PoolWorker implements JobRoutes {
       this.complete(slot, ERROR, error);
       return;
     }
-    const module = this.#modules.get(url);
-    if (module === undefined || module instanceof Promise) {
-      this.#runTask(slot, this.#callAfterImport(url, name, args));
-      return;
-    }
     let result: unknown;
     try {
-      result = exported(module, url, name)(...args);
+      result = this.#call(url, name, args);
     } catch (error) {
       this.complete(slot, ERROR, error);
       return;
     }
-    if (isFuture(result)) this.#runTask(slot, result);
-    else if (isThenable(result))
-      this.#runTask(
-        slot,
-        fromPromise(() => result),
-      );
-    else this.complete(slot, OK, result);
+    const future = asFuture(result);
+    if (future === undefined) this.complete(slot, OK, result);
+    else this.#running.set(slot, this.#scheduler.spawn(jobTask(future, (o, v) => this.complete(slot, o, v))));
+  }
+
+  /**
+   * Calls export `name` of `url` with `args` and returns what it returns (or throws what it throws); before the
+   * module is loaded here, a future that imports it first and then waits for the call's result.
+   */
+  #call(url: string, name: string, args: unknown[]): unknown {
+    const module = this.#modules.get(url);
+    if (module === undefined || module instanceof Promise) return this.#callAfterImport(url, name, args);
+    return exported(module, url, name)(...args);
   }
 
   #callAfterImport(url: string, name: string, args: unknown[]): Future<unknown> {
@@ -420,10 +413,6 @@ class PoolWorker implements JobRoutes {
       name,
       args,
     );
-  }
-
-  #runTask(slot: number, future: Future<unknown>): void {
-    this.#running.set(slot, this.#scheduler.spawn(jobTask(this, slot, future)));
   }
 
   /** @internal Writes `slot`'s outcome and hands it to its owner. */
@@ -458,10 +447,7 @@ class PoolWorker implements JobRoutes {
         return;
       }
     }
-    memory.set(slot, KIND, outcome);
-    memory.set(slot, LENGTH, length);
-    memory.set(slot, STATE, DONE);
-    memory.pushUntil(memory.completions[owner]!, slot);
+    memory.publish(slot, outcome, length);
     if (owner !== this.#id) memory.parkers[owner]!.unpark();
   }
 
@@ -480,14 +466,6 @@ class PoolWorker implements JobRoutes {
     await this.#scheduler.whenIdle();
     process.exit(0);
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 /** The function `name` exported by `module` (or by its CommonJS `default`), or a typed error. */
@@ -509,28 +487,22 @@ const callWhenLoaded = fn(function* (
 ) {
   const module = yield* loading;
   const result = exported(module, url, name)(...args);
-  if (isFuture(result)) return yield* result;
-  if (isThenable(result)) return yield* fromPromise(() => result);
-  return result;
+  const future = asFuture(result);
+  return future === undefined ? result : yield* future;
 });
 
-/** The task of an async job: runs `future`, then writes its outcome (cancelled if the task is aborted). */
-const jobTask = fn(function* (worker: PoolWorker, slot: number, future: Future<unknown>) {
-  let finished = false;
-  try {
-    const value = yield* future;
-    finished = true;
-    worker.complete(slot, OK, value);
-  } catch (error) {
-    finished = true;
-    worker.complete(slot, ERROR, error);
-  } finally {
-    if (!finished) worker.complete(slot, ABORTED, undefined);
-  }
-});
+/** What a job's export returned, as a future to wait for (a future, or a promise); undefined for a plain value. */
+function asFuture(result: unknown): Future<unknown> | undefined {
+  if (isFuture(result)) return result;
+  if (isThenable(result)) return fromPromise(() => result);
+  return undefined;
+}
 
-/** The task of a job run without a slot: runs `future`, then settles its owner's future directly. */
-const localJobTask = fn(function* (future: Future<unknown>, settle: (outcome: number, value: unknown) => void) {
+/**
+ * The task of an async job: runs `future`, then `settle`s its outcome — cancelled if the task is aborted. A job
+ * with a slot writes it there; one run without (`runLocally`) settles its owner's future directly.
+ */
+const jobTask = fn(function* (future: Future<unknown>, settle: (outcome: number, value: unknown) => void) {
   let finished = false;
   try {
     const value = yield* future;
