@@ -101,6 +101,9 @@
  *    A send waiting for buffer space fails with `-ECANCELED` on io_uring and epoll; on js its bytes still go out.
  *    Without this an op could wait forever: an io_uring op holds its own reference to the file, and a closed fd
  *    silently leaves an epoll set.
+ * 9. The driver never cancels an `OP_CLOSE` (a cancel that stopped a queued close would leak the fd its caller
+ *    already let go of): a close always runs and completes with its own result, at shutdown too. Backends need not
+ *    refuse such a cancel themselves.
  *
  * @module
  */

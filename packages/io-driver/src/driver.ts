@@ -533,11 +533,15 @@ export class IoDriver {
 
   /**
    * Requests cancellation of `token`. The op still completes once: with `-ECANCELED` if the cancel won, else its
-   * result — except an fd-producing op, whose late fd the driver closes, reporting `-ECANCELED`.
+   * result — except an fd-producing op, whose late fd the driver closes, reporting `-ECANCELED`. A close is never
+   * cancelled (contract rule 9): it runs and completes with its own result.
    */
   cancel(token: number): void {
     const slot = this.#inFlight.slotOf(token);
     if (slot < 0 || this.#inFlight.isCancelled(slot)) return;
+    // A close that a cancel stopped before it ran (epoll's pool queue, io_uring's io-wq) would leak its fd, and
+    // the caller has already let go of it. Shutdown relies on this too: it cancels every op in flight.
+    if (this.#inFlight.opcode(slot) === Op.CLOSE) return;
     this.#inFlight.markCancelled(slot);
     const at = this.#record(Op.CANCEL, IGNORE, -1, true);
     this.#staging.setUint32(at + OpField.arg, token, true);

@@ -152,6 +152,30 @@ describe.each(backends)('I/O driver conformance ($name)', ({ factory }) => {
     await d.shutdown();
   });
 
+  it('a close is never cancelled: cancelled before flush, in flight, or by shutdown, the fd is closed', async () => {
+    const path = join(dir, `close-${Math.random()}`);
+    writeFileSync(path, 'data');
+    const before = await fdCount();
+    const d = driver();
+    const closes: Promise<number>[] = [];
+    for (let i = 0; i < 64; i++) {
+      const fd = openSync(path, 'r');
+      closes.push(
+        final((h) => {
+          const token = d.close(fd, h);
+          if (i % 2 === 0)
+            d.cancel(token); // before flush
+          else setImmediate(() => d.cancel(token)); // in flight, or done
+          return token;
+        }),
+      );
+    }
+    for (let i = 0; i < 64; i++) closes.push(final((h) => d.close(openSync(path, 'r'), h)));
+    await d.shutdown(); // cancels every op in flight: the last 64 closes among them
+    expect(await Promise.all(closes)).toEqual(new Array(128).fill(0));
+    expect(await fdCount()).toBe(before);
+  });
+
   it('shutdown with 1,000 ops in flight cancels them, waits for every final completion, and leaks nothing', async () => {
     const before = await fdCount();
     const d = driver();
