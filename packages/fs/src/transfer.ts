@@ -2,8 +2,9 @@
  * Long and vectored transfers through the driver's pool buffers: what `File` and the whole-file helpers share.
  *
  * A pool buffer holds at most 64 KiB (`MAX_BUFFER_BYTES`), so a longer transfer is split into 64 KiB spans. At a
- * position (`pread`/`pwrite`), up to {@link MAX_IN_FLIGHT} spans are in flight at every moment (`window.ts`), and a
- * short `pread` marks the end of the file. At the fd's offset, spans go one at a time, in order.
+ * position (`pread`/`pwrite`), up to {@link MAX_IN_FLIGHT} spans are in flight at every moment (`window.ts`); a short
+ * `pread` is continued, and only one that reads nothing marks the end of the file. At the fd's offset, spans go one
+ * at a time, in order.
  *
  * Every future here is cancel-safe in the sense of `ops.ts`: dropping it cancels its ops, and every pool buffer goes
  * back when its op completes; the caller's memory is written only by a completed read.

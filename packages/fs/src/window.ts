@@ -4,10 +4,12 @@
  * slowest of a batch).
  *
  * Protocol: every poll starts spans until `depth` are in flight, then polls each in-flight op with the task's context
- * (an op not yet complete just refreshes its waker). A span op that comes back short marks the end of the file for a
- * read: no span past it is started, and the result is the offset of the first short span plus what it got. A span
- * that fails cancels the others and the window throws its error. Dropping the window drops every op in flight: each
- * gives its pool buffer back when it completes (see `ops.ts`), and the caller's memory is not written afterwards.
+ * (an op not yet complete just refreshes its waker). A span op that comes back short is not the end of the file: a
+ * `pread` may return less for reasons of its own (a signal, a network or FUSE file system, an injected fault), so the
+ * rest of the span is asked for again. Only a span that transfers nothing marks the end: no span past it is started,
+ * and the result is its offset. A span that fails cancels the others and the window throws its error. Dropping the
+ * window drops every op in flight: each gives its pool buffer back when it completes (see `ops.ts`), and the
+ * caller's memory is not written afterwards.
  *
  * @module
  */
@@ -29,7 +31,7 @@ export class SpanWindow extends FutureBase<number> {
   readonly #length: number;
   readonly #depth: number;
   #next = 0;
-  /** Where the file ended (the first short span's end), or `length`. */
+  /** Where the file ended (the lowest offset a span found nothing at), or `length`. */
   #end: number;
   readonly #inFlight: InFlight[] = [];
 
@@ -68,7 +70,12 @@ export class SpanWindow extends FutureBase<number> {
           continue;
         }
         progressed = true;
-        if (n < span.length) this.#end = Math.min(this.#end, span.offset + n);
+        if (n === 0) this.#end = Math.min(this.#end, span.offset);
+        else if (n < span.length && span.offset + n < this.#end) {
+          const offset = span.offset + n; // short, not the end: the rest of the span, as one more op
+          const length = span.length - n;
+          inFlight[kept++] = { offset, length, op: this.#start(offset, length) };
+        }
       }
       inFlight.length = kept;
       if (kept === 0 && this.#next >= this.#end) return this.#end;

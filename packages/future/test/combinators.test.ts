@@ -16,6 +16,8 @@ import {
   Context,
   pollFn,
   pollProceed,
+  randomSeed,
+  seedRandom,
 } from '@zokio/future';
 import { context, Manual } from './helpers.js';
 
@@ -156,6 +158,26 @@ describe('select and race', () => {
 
   it('rejects an empty list', () => {
     expect(() => select([])).toThrow(/Expected at least one future/);
+  });
+
+  it('replays its random choices from a seed (seedRandom), so a failing interleaving can be repeated', () => {
+    const winners = () =>
+      Array.from(
+        { length: 64 },
+        () => (select([ready(0), ready(1), ready(2), ready(3)]).poll(context().cx) as { index: number }).index,
+      );
+    const before = randomSeed();
+    expect(seedRandom(12_345)).toBe(12_345);
+    expect(randomSeed()).toBe(12_345);
+    const a = winners();
+    seedRandom(12_345);
+    expect(winners()).toEqual(a);
+    seedRandom(54_321);
+    expect(winners()).not.toEqual(a);
+    expect(new Set(a)).toEqual(new Set([0, 1, 2, 3]));
+    expect(() => seedRandom(0)).toThrow(/Expected a seed: an integer from 1 to 2\^32 - 1, got number 0/);
+    expect(() => seedRandom(1.5)).toThrow(/Expected a seed/);
+    seedRandom(before);
   });
 });
 

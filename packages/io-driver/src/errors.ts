@@ -3,10 +3,18 @@
  *
  * @module
  */
-import { constants } from 'node:os';
+import { getSystemErrorName } from 'node:util';
 import { ZokioError } from '@zokio/future';
 
-const NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+/** The errno's name as Node's own errors give it (`EAGAIN`, not its alias `EWOULDBLOCK`), or `E<n>`. */
+function errnoName(errno: number): string {
+  try {
+    const name = getSystemErrorName(-errno);
+    return name.startsWith('E') ? name : `E${errno}`;
+  } catch {
+    return `E${errno}`; // not an errno Node knows
+  }
+}
 
 /**
  * An operation the kernel (or Node's `fs`) failed. `code` is the errno name, as in Node's own errors.
@@ -29,7 +37,7 @@ export class IoError extends ZokioError {
   readonly path: string | undefined;
 
   constructor(errno: number, syscall: string, path?: string) {
-    const code = NAMES.get(Math.abs(errno)) ?? `E${Math.abs(errno)}`;
+    const code = errnoName(Math.abs(errno));
     super(code, `${code}: ${syscall} failed${path === undefined ? '' : `, '${path}'`} (errno ${errno})`);
     this.errno = -Math.abs(errno);
     this.syscall = syscall;

@@ -44,6 +44,14 @@ export {
 } from './sockaddr.js';
 export { createJsBackend } from './backends/js.js';
 export { IoError, UnexpectedEofError } from './errors.js';
+export { FaultInjector, type FaultStats } from './faults/fault-injector.js';
+export {
+  FAULT_KINDS,
+  parseFaultOptions,
+  type FaultKind,
+  type FaultOptions,
+  type FaultPlan,
+} from './faults/fault-plan.js';
 export {
   probe,
   selectBackend,

@@ -16,7 +16,7 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AT_FDCWD, IoDriver, IoError } from '@zokio/io-driver';
 import type { IoBuf } from '@zokio/memory';
-import { backends } from './backends.js';
+import { backends, throughInjector } from './backends.js';
 import { collect, fdCount, final } from './completions.js';
 
 const E = constants.errno;
@@ -26,7 +26,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-describe.each(backends)('I/O driver conformance ($name)', ({ factory }) => {
+describe.each([...backends, throughInjector])('I/O driver conformance ($name)', ({ factory }) => {
   const driver = () => new IoDriver(factory);
 
   it('completes every op exactly once: 1,000 nops', async () => {

@@ -23,7 +23,7 @@ import {
   SocketOption,
   type SocketAddress,
 } from '@zokio/io-driver';
-import { backends } from './backends.js';
+import { backends, throughInjector } from './backends.js';
 import { collect, fdCount, final, finalSeen, turn } from './completions.js';
 
 const E = constants.errno;
@@ -35,7 +35,7 @@ function sha(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-describe.each(backends)('I/O driver socket conformance ($name)', ({ factory }) => {
+describe.each([...backends, throughInjector])('I/O driver socket conformance ($name)', ({ factory }) => {
   /** One driver per test, with the socket steps every test needs. */
   class Net {
     readonly d = new IoDriver(factory);

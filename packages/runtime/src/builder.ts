@@ -98,6 +98,16 @@ export class RuntimeBuilder {
     return this.#set({ bufferArenaBytes: arenaBytes, bufferPoolMaxBytes: maxBytes });
   }
 
+  /** Seeds the schedule's randomness, to replay a run (see {@link RuntimeConfig.seed}). */
+  seed(seed: number): this {
+    return this.#set({ seed });
+  }
+
+  /** For tests: inject I/O faults from a seed (see {@link RuntimeConfig.ioFaults}). */
+  ioFaults(options: NonNullable<RuntimeConfig['ioFaults']>): this {
+    return this.#set({ ioFaults: options });
+  }
+
   /** Task hooks: any of `onTaskSpawn`, `onTaskTerminate`, `onBeforePoll`, `onAfterPoll`. */
   hooks(hooks: Pick<RuntimeConfig, 'onTaskSpawn' | 'onTaskTerminate' | 'onBeforePoll' | 'onAfterPoll'>): this {
     return this.#set(hooks);

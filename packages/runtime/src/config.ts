@@ -8,7 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { describeValue } from '@zokio/future';
-import type { IoChoice } from '@zokio/io-driver';
+import { FaultInjector, parseFaultOptions, type FaultOptions, type IoChoice } from '@zokio/io-driver';
 import type { SlowPoll, TaskHooks, UnhandledErrorPolicy } from '@zokio/scheduler';
 
 /**
@@ -114,6 +114,20 @@ export interface RuntimeConfig {
    * @default 67108864 (64 MiB)
    */
   readonly bufferPoolMaxBytes?: number;
+  /**
+   * For tests: inject I/O faults (failed submissions, short transfers, delayed and reordered completions) between
+   * the I/O driver and its backend, from a seed — see `@zokio/io-driver`'s `FaultInjector`. Pool workers inject the
+   * same plan into their own drivers. Env: `ZOKIO_IO_FAULTS` (`seed=42,rate=0.05,faults=fail+short,maxDelayMs=5`).
+   * @default undefined (no faults)
+   */
+  readonly ioFaults?: FaultOptions;
+  /**
+   * Seeds the schedule's randomness (`select`'s random start, the only random choice in scheduling), so a run
+   * that failed can be replayed with the same choices: `rt.describe()` prints the seed in use. Process-wide. Env:
+   * `ZOKIO_SEED`.
+   * @default a random seed per process
+   */
+  readonly seed?: number;
 }
 
 /** Where a resolved value came from. @category Runtime */
@@ -141,6 +155,8 @@ export interface ResolvedConfig {
   readonly pollTimeHistogram: Resolved<boolean>;
   readonly bufferArenaBytes: Resolved<number>;
   readonly bufferPoolMaxBytes: Resolved<number>;
+  readonly ioFaults: Resolved<FaultOptions | undefined>;
+  readonly seed: Resolved<number | undefined>;
   /** The task hooks given, or undefined when none (the scheduler then watches nothing). */
   readonly hooks: TaskHooks | undefined;
   readonly onSlowPoll: ((poll: SlowPoll) => void) | undefined;
@@ -166,6 +182,8 @@ const KNOWN = new Set([
   'pollTimeHistogram',
   'bufferArenaBytes',
   'bufferPoolMaxBytes',
+  'ioFaults',
+  'seed',
 ]);
 
 const IO_CHOICES: readonly IoChoice[] = ['auto', 'io_uring', 'epoll', 'js'];
@@ -186,10 +204,20 @@ function boolean(name: string): (raw: unknown, where: string) => boolean {
 function integer(name: string, raw: unknown, where: string, min = 1, max = 2 ** 30): number {
   const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = `from ${min} to ${max === 2 ** 30 ? '2^30' : max}`;
+    const range = `from ${min} to ${max === 2 ** 30 ? '2^30' : max === 0xffffffff ? '2^32 - 1' : max}`;
     throw new TypeError(`Expected ${name}${where} to be an integer ${range}, got ${describeValue(raw)}`);
   }
   return value;
+}
+
+function faultOptions(raw: unknown, where: string): FaultOptions {
+  try {
+    if (typeof raw === 'string') return parseFaultOptions(raw);
+    new FaultInjector(raw as FaultOptions); // validates
+    return raw as FaultOptions;
+  } catch (error) {
+    throw new TypeError(`Expected ioFaults${where} to be fault options: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 function flavor(raw: unknown, where: string): Flavor {
@@ -274,6 +302,10 @@ export function resolveConfig(config: RuntimeConfig = {}, env: NodeJS.ProcessEnv
     ),
     ...observers(config),
     ...bufferPool(config, env),
+    ioFaults: pick<FaultOptions | undefined>('ioFaults', 'ZOKIO_IO_FAULTS', config, env, undefined, faultOptions),
+    seed: pick<number | undefined>('seed', 'ZOKIO_SEED', config, env, undefined, (v, w) =>
+      integer('seed', v, w, 1, 0xffffffff),
+    ),
   };
 }
 

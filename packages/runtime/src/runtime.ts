@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { isFuture, expected, type Future } from '@zokio/future';
+import { isFuture, expected, randomSeed, seedRandom, type Future } from '@zokio/future';
 import type {
   BlockingOptions,
   JoinError,
@@ -42,7 +42,7 @@ import { poolWorkerSetup } from './worker-setup.js';
 import { RuntimeBuilder } from './builder.js';
 import { resolveConfig, type Resolved, type ResolvedConfig, type RuntimeConfig } from './config.js';
 import type { TimeDriver, TimeMetrics } from '@zokio/time';
-import type { IoDriver, IoDriverMetrics } from '@zokio/io-driver';
+import type { FaultInjector, FaultStats, IoDriver, IoDriverMetrics } from '@zokio/io-driver';
 import { selectIoDriver, selectScheduler, selectTimeDriver } from './select.js';
 
 /**
@@ -79,6 +79,8 @@ export interface RuntimeMetrics extends SchedulerMetrics {
   readonly io: IoDriverMetrics | undefined;
   /** The timer wheel (undefined when time is disabled). */
   readonly timers: TimeMetrics | undefined;
+  /** The I/O faults injected on the main thread, when `ioFaults` is set. */
+  readonly ioFaults: FaultStats | undefined;
 }
 
 /** What {@link Runtime.shutdown} did. @category Runtime */
@@ -117,6 +119,7 @@ export class Runtime {
   readonly #timeWhy: string;
   readonly #io: () => IoDriver | undefined;
   readonly #ioWhy: string;
+  readonly #faults: FaultInjector | undefined;
   readonly #pool: WorkerPool | undefined;
   #blocking: BlockingPool | undefined = undefined;
   #fatal: JoinError | undefined = undefined;
@@ -125,6 +128,7 @@ export class Runtime {
   /** Use {@link Runtime.create} or {@link Runtime.builder}. */
   private constructor(config: ResolvedConfig) {
     this.#config = config;
+    if (config.seed.value !== undefined) seedRandom(config.seed.value);
     const scheduler = selectScheduler(config);
     this.#scheduler = scheduler.component;
     this.#schedulerWhy = scheduler.description;
@@ -134,6 +138,7 @@ export class Runtime {
     const io = selectIoDriver(config, this.#scheduler);
     this.#io = io.component;
     this.#ioWhy = io.description;
+    this.#faults = io.faults;
     if (config.flavor.value === 'multi_thread') {
       this.#pool = new WorkerPool({
         workers: config.workerThreads.value,
@@ -143,6 +148,7 @@ export class Runtime {
           io: config.io.value,
           bufferArenaBytes: config.bufferArenaBytes.value,
           bufferPoolMaxBytes: config.bufferPoolMaxBytes.value,
+          ...(config.ioFaults.value === undefined ? {} : { ioFaults: config.ioFaults.value }),
         }),
       });
       this.#scheduler.provide(JOB_SPAWNER, this.#pool.client);
@@ -291,6 +297,7 @@ export class Runtime {
       blockingQueueDepth: blocking?.queued ?? 0,
       io: this.#io()?.metrics(),
       timers: this.#time?.metrics(),
+      ioFaults: this.#faults?.stats,
     };
   }
 
@@ -354,6 +361,7 @@ export class Runtime {
       `  globalQueueInterval: ${show(c.globalQueueInterval)}: polls between remote-queue checks`,
       `  coop budget:         ${BUDGET} operations per task poll; LIFO slot: ${MAX_LIFO_POLLS_PER_TICK} polls in a row`,
       `  unhandledError:      ${show(c.unhandledError)}`,
+      `  seed:                ${randomSeed()} (${c.seed.value === undefined ? 'the process’s; ZOKIO_SEED=' + randomSeed() + ' replays it' : c.seed.source}): select's random start`,
       `  time:                ${this.#timeWhy}`,
       `  io:                  ${this.#ioWhy}`,
       `  worker pool:         ${

@@ -5,7 +5,7 @@
  * @module
  */
 import { LocalScheduler } from '@zokio/scheduler';
-import { IO, IoDriver, selectBackend } from '@zokio/io-driver';
+import { FaultInjector, IO, IoDriver, selectBackend } from '@zokio/io-driver';
 import { BufferPool } from '@zokio/memory';
 import { TimeDriver } from '@zokio/time';
 import type { ResolvedConfig } from './config.js';
@@ -73,15 +73,23 @@ export function selectTimeDriver(config: ResolvedConfig, scheduler: LocalSchedul
 export function selectIoDriver(
   config: ResolvedConfig,
   scheduler: LocalScheduler,
-): Selection<() => IoDriver | undefined> {
+): Selection<() => IoDriver | undefined> & { readonly faults: FaultInjector | undefined } {
   // The env override was applied when the config was resolved; do not apply it twice.
   const selection = selectBackend(config.io.value, {});
   const pool = { arenaBytes: config.bufferArenaBytes.value, maxBytes: config.bufferPoolMaxBytes.value };
-  scheduler.provideLazy(IO, () => new IoDriver(selection.factory, { pool: new BufferPool(pool) }));
+  const faultOptions = config.ioFaults.value;
+  const faults = faultOptions === undefined ? undefined : new FaultInjector(faultOptions);
+  const factory = faults === undefined ? selection.factory : faults.wrap(selection.factory);
+  scheduler.provideLazy(IO, () => new IoDriver(factory, { pool: new BufferPool(pool) }));
+  const plan = faults?.plan;
   return {
     component: () => scheduler.peekService(IO),
+    faults,
     description:
       `${selection.name} (${config.io.source === 'default' ? '' : `io ${config.io.value}, ${config.io.source}; `}${selection.reason}); created on first use; ` +
-      `buffers in ${config.bufferArenaBytes.value / 1024} KiB arenas up to ${config.bufferPoolMaxBytes.value / 1048576} MiB`,
+      `buffers in ${config.bufferArenaBytes.value / 1024} KiB arenas up to ${config.bufferPoolMaxBytes.value / 1048576} MiB` +
+      (plan === undefined
+        ? ''
+        : `; FAULTS INJECTED (${[...plan.faults].join(', ')} at rate ${plan.rate}, seed ${plan.seed}; ${config.ioFaults.source})`),
   };
 }

@@ -13,7 +13,10 @@ import { resolveConfig, type RuntimeConfig } from './config.js';
 import { selectIoDriver, selectTimeDriver } from './select.js';
 
 /** The part of the config a worker needs. @internal */
-export type WorkerConfig = Pick<RuntimeConfig, 'enableTime' | 'io' | 'bufferArenaBytes' | 'bufferPoolMaxBytes'>;
+export type WorkerConfig = Pick<
+  RuntimeConfig,
+  'enableTime' | 'io' | 'bufferArenaBytes' | 'bufferPoolMaxBytes' | 'ioFaults'
+>;
 
 /** Installs the drivers on a pool worker's scheduler. Called by the pool, not by users. @internal */
 export function setupPoolWorker(scheduler: LocalScheduler, config: WorkerConfig): void {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fn, fromPromise, pending, pollFn, yieldNow } from '@zokio/future';
+import { fn, fromPromise, pending, pollFn, ready, select, yieldNow } from '@zokio/future';
 import { IO } from '@zokio/io-driver';
 import { JoinError, spawn } from '@zokio/scheduler';
 import { main, resolveConfig, Runtime } from '@zokio/runtime';
@@ -134,6 +134,70 @@ describe('Runtime', () => {
       /Expected io to be one of auto, io_uring, epoll, js/,
     );
     expect(Runtime.create().describe()).toMatch(/io: +(io_uring|js) \(auto: /);
+  });
+
+  it('ioFaults injects I/O faults from a seed (config, builder or ZOKIO_IO_FAULTS), says so, and counts them', async () => {
+    const nops = (rt: Runtime) =>
+      rt.blockOn(
+        pollFn((cx) => {
+          const driver = cx.executor.service(IO)!;
+          let done = 0;
+          for (let i = 0; i < 200; i++) driver.nop({ complete: () => done++ });
+          return done;
+        }),
+      );
+    const plain = Runtime.create({ io: 'js' });
+    await nops(plain);
+    expect(plain.metrics().ioFaults).toBeUndefined();
+    expect(plain.describe()).not.toMatch(/FAULTS/);
+    await plain.shutdown();
+
+    const faulty = Runtime.builder()
+      .io('js')
+      .ioFaults({ seed: 3, rate: 1, faults: ['delay'], maxDelayMs: 1 })
+      .build();
+    expect(faulty.describe()).toMatch(/FAULTS INJECTED \(delay at rate 1, seed 3; config\)/);
+    await nops(faulty);
+    await faulty.shutdown(); // waits for the delayed completions: every op still completes once
+    // Every nop's completion was held back, and so was that of each cancel shutdown sent to one still in flight.
+    expect(faulty.metrics().ioFaults!.delayed).toBeGreaterThanOrEqual(200);
+    expect(faulty.io!.inFlight).toBe(0);
+
+    const resolved = resolveConfig({}, { ZOKIO_IO_FAULTS: 'seed=9,rate=0.5,faults=fail+short' });
+    expect(resolved.ioFaults).toEqual({
+      value: { seed: 9, rate: 0.5, faults: ['fail', 'short'] },
+      source: 'env ZOKIO_IO_FAULTS',
+    });
+    expect(() => resolveConfig({}, { ZOKIO_IO_FAULTS: 'rate=7' })).toThrow(
+      /Expected ioFaults \(from ZOKIO_IO_FAULTS\) to be fault options: .*Expected rate to be a number from 0 to 1, got number 7/,
+    );
+    expect(() => Runtime.create({ ioFaults: { faults: ['melt'] as never } })).toThrow(
+      /Expected ioFaults to be fault options: .*Expected faults to be an array of fail, short, delay, reorder/,
+    );
+  });
+
+  it('seed replays select’s random choices (config, builder or ZOKIO_SEED) and describe() prints it', async () => {
+    const winners = (rt: Runtime) =>
+      rt.blockOn(
+        fn(function* () {
+          const picked: number[] = [];
+          for (let i = 0; i < 32; i++) picked.push((yield* select([ready(0), ready(1), ready(2)])).index);
+          return picked;
+        })(),
+      );
+    const a = Runtime.create({ seed: 77 });
+    expect(a.describe()).toMatch(/seed: +77 \(config\)/);
+    const first = await winners(a);
+    const b = Runtime.builder().seed(77).build();
+    expect(await winners(b)).toEqual(first);
+    const c = Runtime.create({ seed: 78 });
+    expect(await winners(c)).not.toEqual(first);
+    expect(Runtime.create().describe()).toMatch(/seed: +\d+ \(the process’s; ZOKIO_SEED=\d+ replays it\)/);
+    expect(resolveConfig({}, { ZOKIO_SEED: '5' }).seed).toEqual({ value: 5, source: 'env ZOKIO_SEED' });
+    expect(() => Runtime.create({ seed: 0 })).toThrow(
+      /Expected seed to be an integer from 1 to 2\^32 - 1, got number 0/,
+    );
+    await Promise.all([a.shutdown(), b.shutdown(), c.shutdown()]);
   });
 
   it('shutdown cancels every task, waits for clean-up, and reports nothing abandoned', async () => {

@@ -14,6 +14,7 @@ import { cancelAll } from '../cancel.js';
 import { FutureBase, isFuture, type Cleanup, type Future } from '../future.js';
 import { PENDING, type Poll } from '../poll.js';
 import type { Output } from './join.js';
+import { randomBelow } from '../random.js';
 
 /** Options of {@link select} and {@link race}. @category Combinators */
 export interface SelectOptions {
@@ -31,15 +32,6 @@ export type Selected<T extends readonly Future<unknown>[]> = {
     readonly value: Output<T[K]>;
   };
 }[number];
-
-// xorshift32: a fast, allocation-free start index. Seeded once per process; fairness needs no cryptography.
-let seed = (Math.random() * 0xffffffff) >>> 0 || 1;
-function randomBelow(n: number): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) % n;
-}
 
 class Select<R> extends FutureBase<R> {
   readonly #futures: Future<unknown>[];
