@@ -50,7 +50,7 @@ import { selectIoDriver, selectScheduler, selectTimeDriver } from './select.js';
  * RSS growth per idle connection on io_uring), for `describe()`. Update with the READMEs when they move.
  */
 const TASK_BYTES = 309;
-const CONNECTION_KIB = 2.2;
+const CONNECTION_KIB = 2.0;
 
 /** Options of {@link Runtime.shutdown}. @category Runtime */
 export interface ShutdownOptions {
