@@ -177,15 +177,14 @@ export class Body {
   #line(): string | undefined {
     const source = this.#source;
     const eol = source.pending.indexOf('\r\n', 0, 'latin1');
-    if (eol < 0) {
-      if (source.pending.length > MAX_LINE)
-        throw badRequest(
-          'ERR_HTTP_BAD_CHUNK',
-          `a chunk line of at most ${MAX_LINE} bytes`,
-          `${source.pending.length} bytes without its end`,
-        );
-      return undefined;
-    }
+    // The limit holds whether the line's end came in the same read or not.
+    if (eol < 0 ? source.pending.length > MAX_LINE : eol > MAX_LINE)
+      throw badRequest(
+        'ERR_HTTP_BAD_CHUNK',
+        `a chunk line of at most ${MAX_LINE} bytes`,
+        eol < 0 ? `${source.pending.length} bytes without its end` : `${eol} bytes`,
+      );
+    if (eol < 0) return undefined;
     const line = source.pending.toString('latin1', 0, eol);
     source.pending = source.pending.subarray(eol + 2);
     return line;

@@ -8,8 +8,9 @@
  *    Malformed → the error's `4xx`; then the connection closes.
  * 2. **Handler.** Runs with the {@link Request}; its body is read on demand from the same buffer. A thrown
  *    {@link HttpError} becomes its status, anything else `500` (and `onError`).
- * 3. **Rest of the body.** Unread body bytes are discarded if few (≤ 64 KiB), else the connection closes after
- *    the response: reading a large unwanted upload is the client's cost, not the server's.
+ * 3. **Rest of the body.** Unread body bytes are discarded if few (≤ 64 KiB) and they all arrive within one
+ *    `bodyTimeout` — in total, not per read, so a body trickled a byte at a time cannot hold the connection — else
+ *    the connection closes after the response: reading a large or slow unwanted upload is the client's cost.
  * 4. **Response.** Queued, not sent: responses to pipelined requests already buffered go out in one send. The queue
  *    is flushed before waiting for more input, past 64 KiB, and by a streamed body on each write (whose caller may
  *    reuse its buffer afterwards). A client that takes nothing for `sendTimeout` is dropped.
@@ -65,6 +66,8 @@ export class Connection implements BodySource {
   #remote: string | undefined = undefined;
   /** Set when the response must be the last one (a body delimited by closing the connection). */
   closeAfter = false;
+  /** Set while the unread rest of a body is discarded: `fill()` keeps the deadline armed once for all its reads. */
+  fixedDeadline = false;
   /** The send in flight while the next request is read (write-behind), if any. */
   writing: Future<void> | undefined = undefined;
   readonly #alongside = new ReadAlongsideWrite(this);
@@ -201,7 +204,7 @@ const flushThrowing = fn(function* (conn: Connection) {
 });
 
 const fillFrom = fn(function* (conn: Connection) {
-  conn.deadline.arm(conn.server.limits.bodyTimeout);
+  if (!conn.fixedDeadline) conn.deadline.arm(conn.server.limits.bodyTimeout);
   let chunk;
   try {
     chunk = yield* conn.deadline.within(conn.stream.read());
@@ -363,8 +366,14 @@ function* flushNow(conn: Connection): Generator<Future<unknown>, boolean, unknow
   return yield* settleWrite(conn);
 }
 
-/** Reads and drops the unread rest of a body if it is small; false if the connection should close instead. */
-const discardRest = fn(function* (body: Body) {
+/**
+ * Reads and drops the unread rest of a body if it is small and arrives within one `bodyTimeout` in all; false if
+ * the connection should close instead. The deadline is armed once, not per read: a body trickled a byte just
+ * inside `bodyTimeout` at a time would otherwise hold the connection for `DISCARD_BYTES × bodyTimeout`.
+ */
+const discardRest = fn(function* (conn: Connection, body: Body) {
+  conn.deadline.arm(conn.server.limits.bodyTimeout);
+  conn.fixedDeadline = true;
   try {
     let dropped = 0;
     while (dropped <= DISCARD_BYTES) {
@@ -373,7 +382,9 @@ const discardRest = fn(function* (body: Body) {
       dropped += chunk.length;
     }
   } catch {
-    // malformed or stalled: close
+    // malformed, stalled or too slow: close
+  } finally {
+    conn.fixedDeadline = false;
   }
   return false;
 });
@@ -505,7 +516,7 @@ const serveConnection = fn(function* (conn: Connection) {
 
       // 3. The rest of the body, 4. the response.
       // A client still waiting for `100 Continue` may never send the body: close rather than wait for it.
-      if (!body.done && keepAlive) keepAlive = !conn.awaitingContinue && (yield* discardRest(body));
+      if (!body.done && keepAlive) keepAlive = !conn.awaitingContinue && (yield* discardRest(conn, body));
       if (server.closing) keepAlive = false;
       let sent: number;
       try {

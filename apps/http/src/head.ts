@@ -12,10 +12,12 @@
  * | head longer than `maxHeaderBytes`, more than `maxHeaders`    | 431    |
  * | bad method token, target, version syntax, header syntax       | 400    |
  * | obsolete line folding, whitespace before a colon, bare CR/LF  | 400    |
+ * | a control character in a value (only SP and HTAB are trimmed) | 400    |
  * | HTTP/1.1 without exactly one `Host`                           | 400    |
  * | `Content-Length` not digits, or two different ones           | 400    |
  * | `Transfer-Encoding` and `Content-Length` together             | 400    |
  * | `Transfer-Encoding` whose last coding is not `chunked`        | 400    |
+ * | `Transfer-Encoding` in an HTTP/1.0 request (RFC 9112 §6.1)    | 400    |
  * | a transfer coding other than `chunked`                        | 501    |
  * | a version other than HTTP/1.0 or HTTP/1.1                     | 505    |
  * | `Content-Length` above `maxBodyBytes`                         | 413    |
@@ -63,6 +65,19 @@ const DIGITS = /^[0-9]+$/;
  */
 const HeaderFields = function HeaderFields() {} as unknown as new () => Record<string, string>;
 HeaderFields.prototype = Object.create(null) as Record<string, string>;
+
+/**
+ * `text` without leading and trailing optional whitespace — space and tab only (RFC 9110 §5.6.3). Not
+ * `String.prototype.trim`, which also strips VT, FF and NBSP (0xA0): `Transfer-Encoding: chunked\x0b` would pass as
+ * `chunked` here while a proxy in front reads another coding — a request-smuggling gap.
+ */
+function trimOws(text: string): string {
+  let from = 0;
+  let to = text.length;
+  while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
+  while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--;
+  return from === 0 && to === text.length ? text : text.slice(from, to);
+}
 
 /** Parses the head at the start of `buf`, or returns `undefined` if it is incomplete. See the module doc. */
 export function parseHead(buf: Buffer, limits: Limits): RequestHead | undefined {
@@ -136,7 +151,7 @@ export function parseHead(buf: Buffer, limits: Limits): RequestHead | undefined 
     const rawName = field.slice(0, colon);
     if (!all(rawName, TOKEN_CHAR))
       throw badRequest('ERR_HTTP_BAD_HEADER', 'a header name token (no whitespace before the colon)', quote(rawName));
-    const value = field.slice(colon + 1).trim();
+    const value = trimOws(field.slice(colon + 1));
     if (!all(value, VALUE_CHAR))
       throw badRequest('ERR_HTTP_BAD_HEADER', 'a header value without control characters', quote(field));
     const name = rawName.toLowerCase();
@@ -147,7 +162,7 @@ export function parseHead(buf: Buffer, limits: Limits): RequestHead | undefined 
       case 'content-length':
         // Repeated identical values ("5, 5" or two fields) are one length; different ones are smuggling.
         for (const part of value.split(',')) {
-          const n = part.trim();
+          const n = trimOws(part);
           if (!DIGITS.test(n))
             throw badRequest('ERR_HTTP_BAD_CONTENT_LENGTH', 'a Content-Length of digits', quote(value));
           if (contentLength !== undefined && contentLength !== n)
@@ -169,7 +184,15 @@ export function parseHead(buf: Buffer, limits: Limits): RequestHead | undefined 
   if (transferEncoding !== undefined) {
     if (contentLength !== undefined)
       throw badRequest('ERR_HTTP_CONFLICTING_FRAMING', 'Content-Length or Transfer-Encoding', 'both');
-    const codings = transferEncoding.split(',').map((c) => c.trim().toLowerCase());
+    // RFC 9112 §6.1: an HTTP/1.0 peer (or a proxy in between) may not have framed the body by it — the bytes we
+    // would read as its chunks could be, to them, the next request.
+    if (version === 'HTTP/1.0')
+      throw badRequest(
+        'ERR_HTTP_BAD_TRANSFER_ENCODING',
+        'no Transfer-Encoding in an HTTP/1.0 request',
+        quote(transferEncoding),
+      );
+    const codings = transferEncoding.split(',').map((c) => trimOws(c).toLowerCase());
     if (codings[codings.length - 1] !== 'chunked')
       throw badRequest(
         'ERR_HTTP_BAD_TRANSFER_ENCODING',

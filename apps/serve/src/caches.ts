@@ -5,9 +5,10 @@
  *   Resolving costs a `realpath(3)` on libuv's thread pool (there is no io_uring op for it: two thread hand-offs)
  *   and a `statx` on io_uring's worker pool; measured, they were most of a small file's serving cost. Only files
  *   are kept, never a refusal, so a file that appears is found at once. Staleness is bounded by `ttlMs`: a changed
- *   file is noticed up to `ttlMs` late. Security: an entry was inside the root when resolved; a symlink *swapped in*
- *   under the root meanwhile is noticed up to `ttlMs` late — the race every resolve-then-open server has, with a
- *   window of `ttlMs` instead of microseconds. Use `ttlMs` 0 where the root is writable by someone you do not trust.
+ *   file is noticed up to `ttlMs` late. Security: an entry was inside the root when resolved, and what is opened
+ *   must still be that file — the same device and inode, checked on the open file (`openResolved` in
+ *   `static-files.ts`) — so a symlink *swapped in* under the root meanwhile is refused rather than followed, and the
+ *   entry is dropped. What the content cache already holds was read from the checked file.
  * - {@link ContentCache}: file contents (and their gzipped forms) by real path *and validators*, so an entry can
  *   never be stale: a changed file has a new key. Bounded in bytes, least recently used out first.
  *
@@ -32,6 +33,11 @@ export class LocateCache<V> {
     if (hit.until > performance.now()) return hit.value;
     this.#entries.delete(key);
     return undefined;
+  }
+
+  /** Forgets `key` (its file was found replaced). */
+  delete(key: string): void {
+    this.#entries.delete(key);
   }
 
   set(key: string, value: V): void {

@@ -8,9 +8,13 @@
  *    step that could be tricked, because nothing needs normalising.
  * 3. The file's real path (symlinks resolved by the kernel, `realpath(3)`) must be the root's real path or below
  *    it; a symlink that leaves the root is `404`, like a file that is not there (no oracle for what exists outside).
+ * 4. The file opened must be the file checked (same device and inode, on the open descriptor: `openResolved` in
+ *    `static-files.ts`), so a path the locate cache remembers and that became a symlink out of the root since is
+ *    refused, not followed.
  *
- * Known limit: a local user able to swap a directory for a symlink between the check and the open could race it;
- * the root is assumed writable only by its owner.
+ * Known limits: a local user able to swap a directory for a symlink in the microseconds between `realpath(3)` and
+ * the `stat` that follows it could race step 3; a hard link under the root to a file outside it is that file, and
+ * is served. The root is assumed writable only by its owner.
  *
  * @module
  */

@@ -8,8 +8,10 @@
  * read whole; large ones stream in 256 KiB reads, each sent before the next is read (backpressure: a slow client
  * holds one chunk, not the file).
  *
- * Errors: a missing file, a path through a non-directory, a symlink loop or a link out of the root are `404`;
- * permission denied is `403`; a bad path `400`; anything else `500` (and the server's `onError`).
+ * Errors: a missing file, a path through a non-directory, a symlink loop or a link out of the root are `404`, and
+ * so is a file replaced since it was resolved (its device and inode are checked once it is open: the locate cache
+ * may remember a path that has become a symlink out of the root); permission denied is `403`; a bad path `400`;
+ * anything else `500` (and the server's `onError`).
  *
  * @module
  */
@@ -105,9 +107,47 @@ const locate = fn(function* (site: Site, request: Request) {
   return { real, stats };
 });
 
-/** Reads `length` bytes at `offset` of `path`, whole. */
-const readRange = fn(function* (path: string, offset: number, length: number) {
-  const file = yield* File.open(path);
+/** What a request path resolved to, and its key in the locate cache. */
+interface Target {
+  readonly site: Site;
+  readonly key: string;
+  readonly real: string;
+  readonly stats: Stats;
+}
+
+const REPLACED = 'ERR_SERVE_REPLACED';
+
+/**
+ * Opens the target's file and checks that it is still the one `locate` resolved and checked inside the root (same
+ * device and inode): a path the locate cache remembers may have been replaced since — by a new version of the file,
+ * or by a symlink out of the root, which `open(2)` would follow. A replaced file is forgotten by the cache and fails
+ * with `ERR_SERVE_REPLACED` (`404`); `serveFile` then resolves the path afresh, once.
+ */
+const openResolved = fn(function* (target: Target) {
+  const file = yield* File.open(target.real);
+  let same = false;
+  try {
+    const now = yield* file.stat();
+    if (now.ino !== target.stats.ino || now.dev !== target.stats.dev) {
+      target.site.located.delete(target.key);
+      throw new HttpError(404, REPLACED, 'Expected the file resolved under the root, got another');
+    }
+    same = true;
+    return file;
+  } finally {
+    if (!same) yield* file.close(); // replaced, failed or dropped: nothing stays open
+  }
+});
+
+/** Fails with `ERR_SERVE_REPLACED` if the target's file was replaced since it was resolved. */
+const verify = fn(function* (target: Target) {
+  const file = yield* openResolved(target);
+  yield* file.close();
+});
+
+/** Reads `length` bytes at `offset` of the target's file, whole. */
+const readRange = fn(function* (target: Target, offset: number, length: number) {
+  const file = yield* openResolved(target);
   try {
     return yield* file.readAt(offset, length);
   } finally {
@@ -115,13 +155,13 @@ const readRange = fn(function* (path: string, offset: number, length: number) {
   }
 });
 
-/** Streams `length` bytes at `offset` of `path` into `sink`, one chunk in flight. */
-const streamRange = fn(function* (path: string, offset: number, length: number, sink: BodySink) {
-  const file = yield* File.open(path);
+/** Streams `length` bytes at `offset` of the target's file into `sink`, one chunk in flight. */
+const streamRange = fn(function* (target: Target, offset: number, length: number, sink: BodySink) {
+  const file = yield* openResolved(target);
   try {
     for (let at = offset, end = offset + length; at < end;) {
       const chunk = yield* file.readAt(at, Math.min(CHUNK_BYTES, end - at));
-      if (chunk.length === 0) throw new Error(`${path} shrank while it was sent`);
+      if (chunk.length === 0) throw new Error(`${target.real} shrank while it was sent`);
       yield* sink.write(chunk);
       at += chunk.length;
     }
@@ -133,6 +173,15 @@ const streamRange = fn(function* (path: string, offset: number, length: number, 
 const serveFile = fn(function* (site: Site, request: Request): Generator<Future<unknown>, Response, unknown> {
   if (request.method !== 'GET' && request.method !== 'HEAD')
     return plain(405, `Method Not Allowed: ${request.method}\n`, { allow: 'GET, HEAD' });
+  try {
+    return yield* serveLocated(site, request);
+  } catch (error) {
+    if (!(error instanceof HttpError && error.code === REPLACED)) throw error;
+    return yield* serveLocated(site, request); // the stale cache entry is gone: resolved afresh
+  }
+});
+
+const serveLocated = fn(function* (site: Site, request: Request): Generator<Future<unknown>, Response, unknown> {
   let found: Located | Response | undefined = site.located.get(request.path);
   if (found === undefined) {
     found = yield* locate(site, request);
@@ -140,6 +189,7 @@ const serveFile = fn(function* (site: Site, request: Request): Generator<Future<
     else return found;
   }
   const { real, stats } = found;
+  const target: Target = { site, key: request.path, real, stats };
   const size = stats.size;
   const type = contentTypeOf(real);
   const validators = validatorsOf(stats);
@@ -178,7 +228,7 @@ const serveFile = fn(function* (site: Site, request: Request): Generator<Future<
       'content-range': `bytes */${size}`,
     });
 
-  const whole = () => readRange(real, 0, size);
+  const whole = () => readRange(target, 0, size);
   if (gzipped) {
     const body = yield* site.contents.get(`${real}\0${validators.etag}\0gzip`, () => gzipOf(whole));
     return { headers: { ...headers, 'content-encoding': 'gzip', etag: gzipTag }, body };
@@ -193,10 +243,13 @@ const serveFile = fn(function* (site: Site, request: Request): Generator<Future<
     status = 206;
     headers['content-range'] = `bytes ${range.start}-${range.end}/${size}`;
   }
-  if (request.method === 'HEAD' || length > site.inMemoryBytes)
-    return { status, headers, body: { length, write: (sink: BodySink) => streamRange(real, offset, length, sink) } };
+  if (request.method === 'HEAD' || length > site.inMemoryBytes) {
+    // Checked before the head is sent, while `serveFile` can still resolve a replaced file afresh.
+    if (request.method !== 'HEAD') yield* verify(target);
+    return { status, headers, body: { length, write: (sink: BodySink) => streamRange(target, offset, length, sink) } };
+  }
   if (length === 0) return { status, headers, body: '' };
-  if (size > site.inMemoryBytes) return { status, headers, body: yield* readRange(real, offset, length) };
+  if (size > site.inMemoryBytes) return { status, headers, body: yield* readRange(target, offset, length) };
   const content = yield* site.contents.get(`${real}\0${validators.etag}`, whole);
   return { status, headers, body: content.subarray(offset, offset + length) };
 });
