@@ -65,6 +65,31 @@ export function invalidArgument(
   );
 }
 
+/**
+ * True if `view`'s memory was detached (transferred away, as by `structuredClone(buf, { transfer: [buf] })`): it
+ * reads as 0 bytes and can no longer be written. @internal
+ */
+export function isDetached(view: ArrayBufferView): boolean {
+  const buffer = view.buffer;
+  if (buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** The error for bytes over a detached ArrayBuffer, as an {@link FsArgumentError}. @internal */
+export function detachedArgument(where: string, argument: string, got: unknown, path?: string): FsArgumentError {
+  return new FsArgumentError(
+    'ERR_INVALID_ARG_VALUE',
+    argument,
+    `${where}: Expected ${argument} to be bytes in a live ArrayBuffer, got ${describeValue(got)} over a detached (transferred) ArrayBuffer`,
+    path,
+  );
+}
+
 const EBADF = -9;
 
 /** The error for using a {@link File} after `close()`: `EBADF`, as Node's `FileHandle` reports it. @internal */

@@ -32,15 +32,17 @@
  *
  * @module
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { ftruncate } from 'node:fs';
 import { ready, type Future } from '@zokio/future';
 import type { IoDriver } from '@zokio/io-driver';
-import { closeNow, IOV_MAX } from '@zokio/io-driver';
-import { MAX_BUFFER_BYTES, type BufferPool, type IoBuf } from '@zokio/memory';
+import { IOV_MAX } from '@zokio/io-driver';
+import { BufferReleasedError, ForeignBufferError, IoBuf, MAX_BUFFER_BYTES, type BufferPool } from '@zokio/memory';
 import { BlockingFuture } from './blocking.js';
-import { closedFile, invalidArgument } from './errors.js';
+import { ReadWhole } from './read-whole.js';
+import { closedFile, detachedArgument, invalidArgument, isDetached } from './errors.js';
 import {
-  IGNORE,
+  closeFd,
   CopyingReadFuture,
   CopyingWriteFuture,
   FsyncFuture,
@@ -48,11 +50,14 @@ import {
   OwnedTransferFuture,
   type Owned,
   StatxFuture,
+  submitClose,
 } from './ops.js';
 import { openFlags, type OpenFlags, type OpenOptions } from './open-options.js';
 import { checkPath, type PathLike } from './path.js';
 import { AT_EMPTY_PATH, type Stats } from './stats.js';
 import { fill, readExact, readLong, vectored, writeAll } from './transfer.js';
+
+const BUFFER_MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 function checkLength(value: unknown, where: string, argument: string, path: string): number {
   if (typeof value !== 'number') {
@@ -64,6 +69,15 @@ function checkLength(value: unknown, where: string, argument: string, path: stri
   return value;
 }
 
+/** A length read into a Buffer of its own: at most the largest Buffer Node can allocate. */
+function checkBufferLength(value: unknown, where: string, path: string): number {
+  const length = checkLength(value, where, 'length', path);
+  if (length > BUFFER_MAX_LENGTH) {
+    throw invalidArgument(where, 'length', `at most ${BUFFER_MAX_LENGTH} (the largest Buffer)`, length, path);
+  }
+  return length;
+}
+
 function checkPosition(value: unknown, where: string, path: string): number {
   if (value === undefined || value === null) return -1;
   return checkLength(value, where, 'position', path);
@@ -71,6 +85,7 @@ function checkPosition(value: unknown, where: string, path: string): number {
 
 function checkData(value: unknown, where: string, path: string): Uint8Array {
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (ArrayBuffer.isView(value) && isDetached(value)) throw detachedArgument(where, 'data', value, path);
   if (value instanceof Uint8Array) return value;
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   throw invalidArgument(where, 'data', 'a string, Buffer or Uint8Array', value, path, 'ERR_INVALID_ARG_TYPE');
@@ -217,9 +232,9 @@ export class File implements Disposable, AsyncDisposable {
   readAt(position: number, length: number): Future<Buffer> {
     const fd = this.#open('read');
     checkLength(position, 'File.readAt', 'position', this.path);
-    checkLength(length, 'File.readAt', 'length', this.path);
+    checkBufferLength(length, 'File.readAt', this.path);
     if (length === 0) return ready(Buffer.alloc(0));
-    if (length <= MAX_BUFFER_BYTES) return new CopyingReadFuture<Buffer>(fd, position, length, this.path, undefined);
+    if (length <= MAX_BUFFER_BYTES) return new ReadWhole<Buffer>(this.path, fd, position, length);
     return readLong(this.path, fd, position, length);
   }
 
@@ -254,6 +269,10 @@ export class File implements Disposable, AsyncDisposable {
         'ERR_INVALID_ARG_TYPE',
       );
     }
+    if (isDetached(target)) throw detachedArgument('File.readInto', 'target', target, this.path);
+    if (typeof options !== 'object' || options === null) {
+      throw invalidArgument('File.readInto', 'options', 'an object', options, this.path, 'ERR_INVALID_ARG_TYPE');
+    }
     const offset = checkLength(options.offset ?? 0, 'File.readInto', 'offset', this.path);
     const length = checkLength(options.length ?? target.byteLength - offset, 'File.readInto', 'length', this.path);
     if (offset + length > target.byteLength) {
@@ -268,7 +287,9 @@ export class File implements Disposable, AsyncDisposable {
     const position = checkPosition(options.position, 'File.readInto', this.path);
     if (length === 0) return ready(0);
     if (length <= MAX_BUFFER_BYTES)
-      return new CopyingReadFuture<number>(fd, position, length, this.path, target, offset);
+      return position < 0 // at the fd's offset it may be a stream: what is there now, as `read`
+        ? new CopyingReadFuture<number>(fd, position, length, this.path, target, offset)
+        : new ReadWhole<number>(this.path, fd, position, length, target, offset);
     return fill(this.path, fd, target, offset, length, position);
   }
 
@@ -292,7 +313,7 @@ export class File implements Disposable, AsyncDisposable {
    */
   readExact(length: number, position?: number): Future<Buffer> {
     const fd = this.#open('read');
-    checkLength(length, 'File.readExact', 'length', this.path);
+    checkBufferLength(length, 'File.readExact', this.path);
     const at = checkPosition(position, 'File.readExact', this.path);
     return readExact(this.path, fd, length, at);
   }
@@ -320,6 +341,7 @@ export class File implements Disposable, AsyncDisposable {
    */
   readOwned(buf: IoBuf, position = -1): Future<Owned> {
     const fd = this.#open('read');
+    this.#checkOwned(buf, 'File.readOwned');
     const at = position === -1 ? -1 : checkLength(position, 'File.readOwned', 'position', this.path);
     return new OwnedTransferFuture(false, this.#driver.pool, fd, buf, at, buf.length, this.path);
   }
@@ -416,11 +438,32 @@ export class File implements Disposable, AsyncDisposable {
    * });
    * ```
    */
-  writeOwned(buf: IoBuf, length: number = buf.length, position = -1): Future<Owned> {
+  writeOwned(buf: IoBuf, length?: number, position = -1): Future<Owned> {
     const fd = this.#open('write');
+    this.#checkOwned(buf, 'File.writeOwned');
+    if (length === undefined) length = buf.length;
     checkLength(length, 'File.writeOwned', 'length', this.path);
+    if (length > buf.capacity) {
+      throw invalidArgument(
+        'File.writeOwned',
+        'length',
+        `at most ${buf.capacity} (the buffer's capacity)`,
+        length,
+        this.path,
+      );
+    }
     const at = position === -1 ? -1 : checkLength(position, 'File.writeOwned', 'position', this.path);
     return new OwnedTransferFuture(true, this.#driver.pool, fd, buf, at, length, this.path);
+  }
+
+  /** An owned-buffer op's buffer: an {@link IoBuf} in use, from this file's pool, over live memory. */
+  #checkOwned(buf: unknown, where: string): void {
+    if (!(buf instanceof IoBuf)) {
+      throw invalidArgument(where, 'buf', 'an IoBuf (from file.bufferPool)', buf, this.path, 'ERR_INVALID_ARG_TYPE');
+    }
+    if (this.#driver.pool.arenas[buf.arenaId] !== buf.arena) throw new ForeignBufferError();
+    if (!buf.inUse) throw new BufferReleasedError();
+    if (isDetached(buf.bytes)) throw detachedArgument(where, 'buf', buf, this.path);
   }
 
   // ---- Vectored --------------------------------------------------------------------------------------------------
@@ -486,6 +529,7 @@ export class File implements Disposable, AsyncDisposable {
       if (!(b instanceof Uint8Array)) {
         throw invalidArgument(where, 'buffers', 'an array of Uint8Arrays', b, this.path, 'ERR_INVALID_ARG_TYPE');
       }
+      if (isDetached(b)) throw detachedArgument(where, 'buffers', b, this.path);
       if (b.byteLength > MAX_BUFFER_BYTES) {
         throw invalidArgument(
           where,
@@ -606,7 +650,7 @@ export class File implements Disposable, AsyncDisposable {
     const fd = this.#fd;
     if (fd < 0) return ready(undefined);
     this.#fd = -1;
-    return closeNow(this.#driver, fd, this.path);
+    return closeFd(this.#driver, fd, this.path);
   }
 
   /** Closes the file, for `using` in a generator: the close is submitted now and completes in the background. */
@@ -614,7 +658,7 @@ export class File implements Disposable, AsyncDisposable {
     const fd = this.#fd;
     if (fd < 0) return;
     this.#fd = -1;
-    this.#driver.close(fd, IGNORE);
+    submitClose(this.#driver, fd);
   }
 
   /** Closes the file, for `await using`. Resolves when the fd is closed. */
@@ -622,6 +666,6 @@ export class File implements Disposable, AsyncDisposable {
     const fd = this.#fd;
     if (fd < 0) return Promise.resolve();
     this.#fd = -1;
-    return new Promise((resolve) => this.#driver.close(fd, { complete: () => resolve() }));
+    return new Promise((resolve) => submitClose(this.#driver, fd, { complete: () => resolve() }));
   }
 }

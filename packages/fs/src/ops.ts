@@ -18,6 +18,7 @@
 import { AT_FDCWD, IGNORE, LendingOpFuture, type IoDriver } from '@zokio/io-driver';
 import type { Cleanup } from '@zokio/future';
 import type { BufferPool, IoBuf } from '@zokio/memory';
+import { detachedArgument, isDetached } from './errors.js';
 import { Stats, STATX_BASIC_STATS } from './stats.js';
 
 /** The outcome of an owned-buffer operation: the count, and the buffer back. @category Files */
@@ -133,9 +134,11 @@ export class CopyingVectoredFuture extends LendingOpFuture<number> {
   readonly #buffers: readonly Uint8Array[];
   readonly #position: number;
   #staged: IoBuf[] = [];
+  readonly #path: string | undefined;
 
   constructor(write: boolean, fd: number, buffers: readonly Uint8Array[], position: number, path: string | undefined) {
     super(write ? 'writev' : 'readv', path);
+    this.#path = path;
     this.#write = write;
     this.#fd = fd;
     this.#buffers = buffers;
@@ -143,6 +146,9 @@ export class CopyingVectoredFuture extends LendingOpFuture<number> {
   }
 
   protected submit(driver: IoDriver): number {
+    const where = this.#write ? 'File.writev' : 'File.readv';
+    const gone = this.#buffers.find((b) => isDetached(b));
+    if (gone !== undefined) throw detachedArgument(where, 'buffers', gone, this.#path);
     const staged = (this.#staged = this.#buffers.map((b) => {
       const buf = this.lend(driver.pool.acquire(b.byteLength));
       if (this.#write) buf.bytes.set(b);
@@ -157,6 +163,8 @@ export class CopyingVectoredFuture extends LendingOpFuture<number> {
 
   protected value(res: number): number {
     if (!this.#write) {
+      const gone = this.#buffers.find((b) => isDetached(b));
+      if (gone !== undefined) throw detachedArgument('File.readv', 'buffers', gone, this.#path);
       let left = res;
       for (let i = 0; i < this.#buffers.length && left > 0; i++) {
         const target = this.#buffers[i]!;
@@ -296,6 +304,7 @@ export class CopyingReadFuture<T extends number | Buffer> extends LendingOpFutur
   readonly #length: number;
   readonly #target: Uint8Array | undefined;
   readonly #targetOffset: number;
+  readonly #path: string | undefined;
   #buf: IoBuf | undefined = undefined;
 
   constructor(
@@ -307,6 +316,7 @@ export class CopyingReadFuture<T extends number | Buffer> extends LendingOpFutur
     targetOffset = 0,
   ) {
     super('read', path);
+    this.#path = path;
     this.#fd = fd;
     this.#position = position;
     this.#length = length;
@@ -327,6 +337,7 @@ export class CopyingReadFuture<T extends number | Buffer> extends LendingOpFutur
       out.set(bytes.subarray(0, res));
       return out as T;
     }
+    if (isDetached(target)) throw detachedArgument('File.readInto', 'target', target, this.#path);
     target.set(bytes.subarray(0, res), this.#targetOffset);
     return res as T;
   }
@@ -337,9 +348,11 @@ export class CopyingWriteFuture extends LendingOpFuture<number> {
   readonly #fd: number;
   readonly #position: number;
   readonly #data: Uint8Array;
+  readonly #path: string | undefined;
 
   constructor(fd: number, position: number, data: Uint8Array, path: string | undefined) {
     super('write', path);
+    this.#path = path;
     this.#fd = fd;
     this.#position = position;
     this.#data = data;
@@ -347,6 +360,7 @@ export class CopyingWriteFuture extends LendingOpFuture<number> {
 
   protected submit(driver: IoDriver): number {
     const data = this.#data;
+    if (isDetached(data)) throw detachedArgument('File.write', 'data', data, this.#path);
     const buf = this.lend(driver.pool.acquire(data.byteLength));
     buf.bytes.set(data);
     return driver.write(this.#fd, buf, this.#position, this, data.byteLength);
@@ -356,3 +370,7 @@ export class CopyingWriteFuture extends LendingOpFuture<number> {
     return res;
   }
 }
+
+// Closing after the runtime is gone: `@zokio/io-driver`'s `closeNow` and `submitClose` close the fd with `close(2)`
+// when the driver was shut down (a resource may outlive its runtime).
+export { closeNow as closeFd, submitClose } from '@zokio/io-driver';

@@ -17,7 +17,7 @@ import { fn, type Future } from '@zokio/future';
 import { FdGuard } from '@zokio/io-driver';
 import { MAX_BUFFER_BYTES } from '@zokio/memory';
 import { describeValue } from '@zokio/future';
-import { FsArgumentError } from './errors.js';
+import { detachedArgument, FsArgumentError, isDetached } from './errors.js';
 import { CopyingReadFuture, OpenFuture, StatxFuture } from './ops.js';
 import { openFlags } from './open-options.js';
 import { checkPath, type PathLike } from './path.js';
@@ -135,6 +135,7 @@ export interface WriteFileOptions {
 
 function toBytes(data: unknown, where: string, path: string): Uint8Array {
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (ArrayBuffer.isView(data) && isDetached(data)) throw detachedArgument(where, 'data', data, path);
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   throw new FsArgumentError(
@@ -143,6 +144,17 @@ function toBytes(data: unknown, where: string, path: string): Uint8Array {
     `${where}: Expected data to be a string, Buffer or Uint8Array, got ${describeValue(data)}`,
     path,
   );
+}
+
+function checkOptions(options: unknown, where: string, path: string): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new FsArgumentError(
+      'ERR_INVALID_ARG_TYPE',
+      'options',
+      `${where}: Expected options to be an object, got ${describeValue(options)}`,
+      path,
+    );
+  }
 }
 
 const writeWhole = fn(function* (
@@ -183,6 +195,7 @@ const writeWhole = fn(function* (
 export function writeFile(path: PathLike, data: Uint8Array | string, options: WriteFileOptions = {}): Future<void> {
   const p = checkPath(path, 'writeFile');
   const bytes = toBytes(data, 'writeFile', p.display);
+  checkOptions(options, 'writeFile', p.display);
   const { flags, mode } = openFlags(
     { write: true, create: true, truncate: true, mode: options.mode },
     'writeFile',
@@ -209,6 +222,7 @@ export function writeFile(path: PathLike, data: Uint8Array | string, options: Wr
 export function appendFile(path: PathLike, data: Uint8Array | string, options: WriteFileOptions = {}): Future<void> {
   const p = checkPath(path, 'appendFile');
   const bytes = toBytes(data, 'appendFile', p.display);
+  checkOptions(options, 'appendFile', p.display);
   const { flags, mode } = openFlags({ append: true, create: true, mode: options.mode }, 'appendFile', p.display);
   return writeWhole(p.absolute, p.display, flags, mode, bytes, true);
 }

@@ -16,7 +16,7 @@ import { Readable, Writable } from 'node:stream';
 import { IoError } from '@zokio/io-driver';
 import { MAX_BUFFER_BYTES } from '@zokio/memory';
 import { closedFile, invalidArgument } from './errors.js';
-import type { File } from './file.js';
+import { File } from './file.js';
 
 /** Options of {@link toReadable} and {@link toReadableStream}. @category Streams */
 export interface ReadStreamOptions {
@@ -48,6 +48,24 @@ function checkOffset(value: unknown, where: string, argument: string, path: stri
   return value;
 }
 
+/** The file and options of a stream adapter: a `File`, and an options object with sound `highWaterMark`/`autoClose`. */
+function checkStreamArgs(file: unknown, options: unknown, where: string): void {
+  if (!(file instanceof File)) throw invalidArgument(where, 'file', 'a File', file, undefined, 'ERR_INVALID_ARG_TYPE');
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument(where, 'options', 'an object', options, file.path, 'ERR_INVALID_ARG_TYPE');
+  }
+  const { highWaterMark, autoClose } = options as { highWaterMark?: unknown; autoClose?: unknown };
+  if (
+    highWaterMark !== undefined &&
+    (typeof highWaterMark !== 'number' || !Number.isSafeInteger(highWaterMark) || highWaterMark < 0)
+  ) {
+    throw invalidArgument(where, 'highWaterMark', 'a non-negative integer', highWaterMark, file.path);
+  }
+  if (autoClose !== undefined && typeof autoClose !== 'boolean') {
+    throw invalidArgument(where, 'autoClose', 'a boolean', autoClose, file.path, 'ERR_INVALID_ARG_TYPE');
+  }
+}
+
 /** One chunk at a time from `file`: the engine of both readable adapters. */
 class ChunkReader {
   readonly #file: File;
@@ -58,6 +76,7 @@ class ChunkReader {
   #afterFlight: (() => void) | undefined = undefined;
 
   constructor(file: File, options: ReadStreamOptions, where: string) {
+    checkStreamArgs(file, options, where);
     if (file.closed) throw closedFile('read', file.path);
     const start = checkOffset(options.start, where, 'start', file.path);
     const end = checkOffset(options.end, where, 'end', file.path);
@@ -212,6 +231,7 @@ export function toReadableStream(file: File, options: ReadStreamOptions = {}): R
  * @category Streams
  */
 export function toWritable(file: File, options: WriteStreamOptions = {}): Writable {
+  checkStreamArgs(file, options, 'toWritable');
   if (file.closed) throw closedFile('write', file.path);
   const fd = file.fd;
   let position = checkOffset(options.start, 'toWritable', 'start', file.path) ?? -1;

@@ -7,8 +7,8 @@
  * @module
  */
 import type { Context } from './context.js';
-import { combineErrors } from './errors.js';
-import { drop, FutureBase, type Cleanup, type Future } from './future.js';
+import { combineErrors, expected } from './errors.js';
+import { drop, FutureBase, isFuture, type Cleanup, type Future } from './future.js';
 import { PENDING, type Poll } from './poll.js';
 
 /**
@@ -23,11 +23,15 @@ import { PENDING, type Poll } from './poll.js';
  * @category Cancellation
  */
 export function cancelAll(futures: Iterable<Future<unknown> | undefined>): Cleanup {
+  if (futures === null || typeof (futures as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
+    expected('an iterable of futures', futures, 'cancelAll');
+  }
   let cleanups: Future<void>[] | undefined;
   let error: unknown;
   for (const future of futures) {
     if (future === undefined) continue;
     try {
+      if (!isFuture(future)) expected('an iterable of futures (or undefined)', future, 'cancelAll');
       const cleanup = future.cancel();
       if (cleanup !== undefined) (cleanups ??= []).push(cleanup);
     } catch (thrown) {

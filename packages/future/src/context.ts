@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { expected } from './errors.js';
 import type { Waker } from './waker.js';
 
 /**
@@ -41,6 +42,7 @@ export interface ServiceKey<T> {
  * @category Context
  */
 export function serviceKey<T>(name: string): ServiceKey<T> {
+  if (typeof name !== 'string') expected('a name string', name, 'serviceKey');
   return Object.freeze({ name });
 }
 
@@ -100,6 +102,8 @@ export class Context {
 
   /** A context outside any runtime: no services, no budget. For tests and hand-polling. */
   static detached(waker: Waker): Context {
+    if (typeof (waker as Waker | null)?.wake !== 'function')
+      expected('a Waker (an object with wake())', waker, 'Context.detached');
     return new Context(waker, DETACHED);
   }
 }

@@ -10,7 +10,8 @@
  * @module
  */
 import type { Context } from './context.js';
-import { FutureBase, type Cleanup, type Future } from './future.js';
+import { expected } from './errors.js';
+import { FutureBase, isFuture, type Cleanup, type Future } from './future.js';
 import { PENDING, type Poll } from './poll.js';
 
 /**
@@ -28,7 +29,8 @@ import { PENDING, type Poll } from './poll.js';
  * @category Coop
  */
 export function pollProceed(cx: Context): boolean {
-  const executor = cx.executor;
+  const executor = (cx as Context | null | undefined)?.executor;
+  if (executor === undefined) expected('a Context', cx, 'pollProceed');
   if (executor.budget > 0) {
     executor.budget--;
     return true;
@@ -99,5 +101,6 @@ class Unconstrained<T> extends FutureBase<T> {
  * @category Coop
  */
 export function unconstrained<T>(inner: Future<T>): Future<T> {
+  if (!isFuture(inner)) expected('a Future', inner, 'unconstrained');
   return new Unconstrained(inner);
 }

@@ -17,6 +17,7 @@
  * @module
  */
 import type { Context } from './context.js';
+import { expected } from './errors.js';
 import type { Poll } from './poll.js';
 
 /**
@@ -142,6 +143,7 @@ class OnceIterator<T> implements Iterator<Future<unknown>, T, unknown> {
  * @category Future
  */
 export function iterateOnce<T>(future: Future<T>): Iterator<Future<unknown>, T, unknown> {
+  if (!isFuture(future)) expected('a Future', future, 'iterateOnce');
   return new OnceIterator(future);
 }
 
@@ -212,6 +214,7 @@ export abstract class FutureBase<T> implements Future<T>, Iterator<Future<unknow
  * @category Future
  */
 export function drop(future: Future<unknown>): void {
+  if (!isFuture(future)) expected('a Future', future, 'drop');
   let cleanup = future.cancel();
   while (cleanup !== undefined) cleanup = cleanup.cancel();
 }

@@ -8,9 +8,12 @@
  *
  * @module
  */
-import { FutureBase, PENDING, type Context, type Future, type Poll, type Waker } from '@zokio/future';
+import { closeSync } from 'node:fs';
+import { expected, FutureBase, PENDING, ready, type Context, type Future, type Poll, type Waker } from '@zokio/future';
+import { isVirtualFd } from './backends/js/sockets.js';
 import type { CompletionHandler, IoDriver } from './driver.js';
 import { IoError } from './errors.js';
+import { IGNORE } from './lending-op-future.js';
 
 const WAITING = 1;
 const DONE = 2;
@@ -67,5 +70,34 @@ class CloseNow extends FutureBase<void> implements CompletionHandler {
  * @category Driver
  */
 export function closeNow(driver: IoDriver, fd: number, path?: string): Future<void> {
-  return new CloseNow(driver, fd, path);
+  if (typeof (driver as { close?: unknown } | null)?.close !== 'function') expected('an IoDriver', driver, 'closeNow');
+  try {
+    return new CloseNow(driver, fd, path);
+  } catch (error) {
+    closeAfterShutdown(error, fd);
+    return ready(undefined);
+  }
+}
+
+/**
+ * `driver.close(fd, handler)` — or, when the driver was shut down, `close(2)` at once and `handler` completes with 0:
+ * a resource may outlive the runtime it was opened on (a `File` closed after `rt.shutdown()`), and its fd must not
+ * leak then either. @internal
+ */
+export function submitClose(driver: IoDriver, fd: number, handler: CompletionHandler = IGNORE): void {
+  try {
+    driver.close(fd, handler);
+  } catch (error) {
+    closeAfterShutdown(error, fd);
+    handler.complete(0, 0, 0);
+  }
+}
+
+/**
+ * A shut-down driver refuses every op, a close too (`ERR_ZOKIO_DRIVER_CLOSED`): the fd is closed at once with
+ * `close(2)` — unless it is one of the `js` backend's virtual socket fds, which its shutdown destroyed already.
+ */
+function closeAfterShutdown(error: unknown, fd: number): void {
+  if ((error as { code?: unknown } | null)?.code !== 'ERR_ZOKIO_DRIVER_CLOSED') throw error;
+  if (!isVirtualFd(fd)) closeSync(fd);
 }

@@ -117,6 +117,8 @@ export class IoDriver {
   readonly #unsubscribe: () => void;
 
   constructor(factory: BackendFactory, options: IoDriverOptions = {}) {
+    if (typeof factory !== 'function')
+      expected('a backend factory: (staging, completions, onCompletions) => Backend', factory, 'new IoDriver');
     this.#stagingRecords = options.stagingRecords ?? 256;
     const completionRecords = options.completionRecords ?? 1024;
     const staging = new ArrayBuffer(this.#stagingRecords * OP_RECORD_BYTES);

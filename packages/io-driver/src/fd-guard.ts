@@ -10,8 +10,7 @@
  * @module
  */
 import type { Future } from '@zokio/future';
-import { closeNow } from './close-now.js';
-import { IGNORE } from './lending-op-future.js';
+import { closeNow, submitClose } from './close-now.js';
 import type { IoDriver } from './driver.js';
 
 /** Owns one fd between the op that produced it and whoever takes it. @category Driver */
@@ -51,6 +50,6 @@ export class FdGuard {
   /** Submits a close of the fd if the guard still owns it (for `finally`). */
   release(): void {
     const fd = this.take();
-    if (fd >= 0) this.#driver!.close(fd, IGNORE);
+    if (fd >= 0) submitClose(this.#driver!, fd); // after a shutdown too: then with close(2)
   }
 }

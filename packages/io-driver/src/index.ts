@@ -27,7 +27,7 @@ export { BufferGroup } from './buffer-group.js';
 export { OpFuture, ioDriverOf } from './op-future.js';
 export { IGNORE, LendingOpFuture } from './lending-op-future.js';
 export { FdGuard } from './fd-guard.js';
-export { closeNow } from './close-now.js';
+export { closeNow, submitClose } from './close-now.js';
 export {
   AF_INET,
   AF_INET6,

@@ -42,7 +42,24 @@ export type SocketAddress =
 
 /** The `AF_*` domain of `address`. */
 export function domainOf(address: SocketAddress): number {
-  return address.family === 'ipv4' ? AF_INET : address.family === 'ipv6' ? AF_INET6 : AF_UNIX;
+  switch ((address as { family?: unknown } | null)?.family) {
+    case 'ipv4':
+      return AF_INET;
+    case 'ipv6':
+      return AF_INET6;
+    case 'unix':
+      return AF_UNIX;
+    default:
+      return expected("a socket address ({ family: 'ipv4' | 'ipv6' | 'unix', … })", address, 'domainOf');
+  }
+}
+
+/** The bytes `where` may write or read: a Uint8Array over a live (not detached) buffer, of at least `min` bytes. */
+function checkBytes(bytes: unknown, min: number, where: string, what: string): asserts bytes is Uint8Array {
+  if (!(bytes instanceof Uint8Array)) expected(`${what} as a Uint8Array`, bytes, where);
+  // A detached buffer reads as 0 bytes long: refused here as too short, rather than by DataView, without "Expected".
+  if (bytes.byteLength < min)
+    expected(`${what} of at least ${min} bytes`, `${bytes.byteLength} bytes (a detached buffer reads as 0)`, where);
 }
 
 function checkPort(port: number): void {
@@ -114,6 +131,8 @@ function readIpv6(bytes: Uint8Array, at: number): string {
  * ```
  */
 export function encodeSockaddr(address: SocketAddress, out: Uint8Array): number {
+  // 28 bytes hold an IPv6 sockaddr; a Unix one is checked against its own length below.
+  checkBytes(out, (address as { family?: unknown } | null)?.family === 'unix' ? 3 : 28, 'encodeSockaddr', 'out');
   const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
   switch (address?.family) {
     case 'ipv4': {
@@ -145,6 +164,7 @@ export function encodeSockaddr(address: SocketAddress, out: Uint8Array): number 
       if (bytes.length === 0 || bytes.length + 1 > UNIX_PATH_MAX) {
         expected(`a Unix socket path of 1 to ${UNIX_PATH_MAX - 1} bytes`, address.path, 'encodeSockaddr');
       }
+      checkBytes(out, 2 + bytes.length + 1, 'encodeSockaddr', 'out');
       v.setUint16(0, AF_UNIX, true);
       out.set(bytes, 2);
       out[2 + bytes.length] = 0;
@@ -157,6 +177,7 @@ export function encodeSockaddr(address: SocketAddress, out: Uint8Array): number 
 
 /** Reads a `struct sockaddr` of `length` bytes from `bytes`. Throws a TypeError for an unknown family. */
 export function decodeSockaddr(bytes: Uint8Array, length: number): SocketAddress {
+  checkBytes(bytes, 2, 'decodeSockaddr', 'bytes');
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const family = length >= 2 ? v.getUint16(0, true) : -1;
   if (family === AF_INET && length >= 16) {
@@ -185,6 +206,7 @@ export function decodeSockaddr(bytes: Uint8Array, length: number): SocketAddress
 
 /** An IPv4 address (`'239.1.2.3'`) packed in a number, `a << 24 | b << 16 | c << 8 | d` (unsigned); `undefined` if it is not one. */
 export function ipv4ToNumber(address: string): number | undefined {
+  if (typeof address !== 'string') expected('an IPv4 address as a string', address, 'ipv4ToNumber');
   const parts = address.split('.');
   if (parts.length !== 4) return undefined;
   let n = 0;
@@ -197,5 +219,7 @@ export function ipv4ToNumber(address: string): number | undefined {
 
 /** The dotted form of an IPv4 address packed by {@link ipv4ToNumber}. */
 export function numberToIpv4(n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+    expected('an IPv4 address packed in an integer from 0 to 2^32 - 1', n, 'numberToIpv4');
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }

@@ -34,7 +34,7 @@ import { expected } from '@zokio/future';
 import { Arena, MAX_ARENA_BYTES } from './arena.js';
 import { BufferTooLargeError, ForeignBufferError, PoolClosedError, PoolExhaustedError } from './errors.js';
 import { ioBufInternals, IoBuf } from './io-buf.js';
-import { MAX_BUFFER_BYTES, SIZE_CLASS_COUNT, sizeClassBytes, sizeClassOf } from './size-class.js';
+import { classOf, MAX_BUFFER_BYTES, SIZE_CLASS_COUNT, sizeClassBytes } from './size-class.js';
 import { PAGE_BYTES, Slab } from './slab.js';
 
 /** Default arena size: 4 MiB, 64 pages. Picked out of thin air as "large next to one op, small next to a heap". */
@@ -229,7 +229,7 @@ export class BufferPool implements Disposable {
       expected('a buffer size that is an integer ≥ 1', size, 'BufferPool.acquire');
     if (size > MAX_BUFFER_BYTES) throw new BufferTooLargeError(size, MAX_BUFFER_BYTES);
     if (this.#closed) throw new PoolClosedError();
-    const slab = this.#slabs[sizeClassOf(size)]!;
+    const slab = this.#slabs[classOf(size)]!;
     let buf = slab.pop(size);
     if (buf === undefined) {
       this.#grow(slab, size);

@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { expected } from '@zokio/future';
 
 /** log2 of the smallest class. @internal */
 export const MIN_CLASS_SHIFT = 8;
@@ -67,7 +68,7 @@ export const SIZE_CLASS_COUNT = MAX_CLASS_SHIFT - MIN_CLASS_SHIFT + 1;
 
 /**
  * The size class of a request: the index of the smallest class whose chunks hold `size` bytes. `size` must be an
- * integer from 1 to {@link MAX_BUFFER_BYTES}; this function does not check (the pool checks before calling it).
+ * integer from 1 to {@link MAX_BUFFER_BYTES} (a `TypeError` otherwise).
  *
  * @example
  * ```ts
@@ -77,11 +78,19 @@ export const SIZE_CLASS_COUNT = MAX_CLASS_SHIFT - MIN_CLASS_SHIFT + 1;
  * @category Size classes
  */
 export function sizeClassOf(size: number): number {
+  if (!Number.isInteger(size) || size < 1 || size > MAX_BUFFER_BYTES) {
+    expected(`a size that is an integer from 1 to ${MAX_BUFFER_BYTES}`, size, 'sizeClassOf');
+  }
+  return classOf(size);
+}
+
+/** {@link sizeClassOf} without the check, for callers that checked `size` already. @internal */
+export function classOf(size: number): number {
   return size <= MIN_BUFFER_BYTES ? 0 : 32 - Math.clz32(size - 1) - MIN_CLASS_SHIFT;
 }
 
 /**
- * The chunk size of size class `sizeClass`, in bytes.
+ * The chunk size of size class `sizeClass` (an integer from 0 to `SIZE_CLASS_COUNT - 1`), in bytes.
  *
  * @example
  * ```ts
@@ -91,5 +100,8 @@ export function sizeClassOf(size: number): number {
  * @category Size classes
  */
 export function sizeClassBytes(sizeClass: number): number {
+  if (!Number.isInteger(sizeClass) || sizeClass < 0 || sizeClass >= SIZE_CLASS_COUNT) {
+    expected(`a size class that is an integer from 0 to ${SIZE_CLASS_COUNT - 1}`, sizeClass, 'sizeClassBytes');
+  }
   return MIN_BUFFER_BYTES << sizeClass;
 }

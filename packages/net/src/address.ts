@@ -70,6 +70,16 @@ export function toSocketAddress(input: unknown, where: string, argument = 'addre
 
 /** `'1.2.3.4:80'`, `'[::1]:80'` or the Unix path: for errors and logs. @category Addresses */
 export function formatAddress(address: SocketAddress): string {
+  const family = (address as Partial<SocketAddress> | null | undefined)?.family;
+  if (family !== 'ipv4' && family !== 'ipv6' && family !== 'unix') {
+    throw invalidArgument(
+      'formatAddress',
+      'address',
+      "a SocketAddress ({ family: 'ipv4' | 'ipv6' | 'unix', … })",
+      address,
+      'ERR_INVALID_ARG_TYPE',
+    );
+  }
   if (address.family === 'unix') return address.path;
   return address.family === 'ipv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
 }

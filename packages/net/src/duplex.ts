@@ -17,8 +17,8 @@
 import { Duplex } from 'node:stream';
 import { IoError } from '@zokio/io-driver';
 import { MAX_BUFFER_BYTES } from '@zokio/memory';
-import { closedSocket } from './errors.js';
-import type { TcpStream } from './tcp-stream.js';
+import { closedSocket, invalidArgument } from './errors.js';
+import { TcpStream } from './tcp-stream.js';
 
 /**
  * A Node `Duplex` over `stream`.
@@ -46,6 +46,16 @@ import type { TcpStream } from './tcp-stream.js';
  * @category TCP
  */
 export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } = {}): Duplex {
+  if (!(stream instanceof TcpStream)) {
+    throw invalidArgument('toDuplex', 'stream', 'a TcpStream', stream, 'ERR_INVALID_ARG_TYPE');
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument('toDuplex', 'options', 'an object', options, 'ERR_INVALID_ARG_TYPE');
+  }
+  const hwm: unknown = options.highWaterMark;
+  if (hwm !== undefined && (typeof hwm !== 'number' || !Number.isSafeInteger(hwm) || hwm < 0)) {
+    throw invalidArgument('toDuplex', 'highWaterMark', 'a non-negative integer', hwm);
+  }
   if (stream.closed) throw closedSocket('recv', stream.label);
   const fd = stream.fd;
   const driver = stream.driver;

@@ -30,7 +30,6 @@ import {
   type Waker,
 } from '@zokio/future';
 import {
-  closeNow,
   COMPLETION_MORE,
   domainOf,
   FdGuard,
@@ -46,7 +45,7 @@ import {
 import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
 import { closedSocket, invalidArgument } from './errors.js';
 import { Incoming } from './incoming.js';
-import { bindSocket, listenSocket, openSocket } from './socket-ops.js';
+import { bindSocket, closeFd, listenSocket, openSocket, submitClose } from './socket-ops.js';
 import { addressOf, TcpStream } from './tcp-stream.js';
 
 /** Options of {@link TcpListener.bind}. @category TCP */
@@ -310,13 +309,13 @@ export class TcpListener implements Disposable, CompletionHandler {
    */
   close(): Future<void> {
     const fd = this.#shut();
-    return fd < 0 ? ready(undefined) : closeNow(this.#driver, fd, this.#label);
+    return fd < 0 ? ready(undefined) : closeFd(this.#driver, fd, this.#label);
   }
 
   /** Closes the listener, for `using`: the close is submitted at once. */
   [Symbol.dispose](): void {
     const fd = this.#shut();
-    if (fd >= 0) this.#driver.close(fd, IGNORE);
+    if (fd >= 0) submitClose(this.#driver, fd);
   }
 
   /** Marks the listener closed and lets go of everything but the socket; returns the socket's fd (−1 if closed). */
@@ -325,7 +324,7 @@ export class TcpListener implements Disposable, CompletionHandler {
     if (fd < 0) return -1;
     this.#fd = -1;
     if (this.#token >= 0) this.#driver.cancel(this.#token);
-    for (const queued of this.#ready.splice(0)) this.#driver.close(queued, IGNORE);
+    for (const queued of this.#ready.splice(0)) submitClose(this.#driver, queued);
     for (const waker of this.#waiters.splice(0)) waker.wake();
     return fd;
   }

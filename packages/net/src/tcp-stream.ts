@@ -12,13 +12,12 @@
  *
  * @module
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { fn, ready, type Future } from '@zokio/future';
 import {
   decodeSockaddr,
   domainOf,
-  closeNow,
   FdGuard,
-  IGNORE,
   IoError,
   SOCK_STREAM,
   SOCKADDR_MAX_BYTES,
@@ -29,14 +28,23 @@ import {
 import { MAX_BUFFER_BYTES } from '@zokio/memory';
 import { timeout, TimeoutError } from '@zokio/time';
 import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
-import { closedSocket, ConnectTimeoutError, invalidArgument, UnexpectedEofError } from './errors.js';
+import {
+  closedSocket,
+  ConnectTimeoutError,
+  detachedArgument,
+  invalidArgument,
+  isDetached,
+  UnexpectedEofError,
+} from './errors.js';
 import { GatedRead, ReadGate, type ReadSource } from './read-gate.js';
 import { MultishotRead, MultishotReceiver, takeKept } from './multishot.js';
 import { groupOf, ReceiveFuture } from './receive.js';
-import { connectSocket, openSocket, shutdownSocket } from './socket-ops.js';
+import { closeFd, connectSocket, openSocket, shutdownSocket, submitClose } from './socket-ops.js';
 import { splitStream, type ReadHalf, type WriteHalf } from './split.js';
 import { WriteLine } from './write-line.js';
 import { ShutdownWriteFuture, WriteFuture } from './writes.js';
+
+const BUFFER_MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 function checkCount(value: unknown, where: string, argument: string): number {
   if (typeof value !== 'number')
@@ -49,6 +57,7 @@ function checkCount(value: unknown, where: string, argument: string): number {
 /** Bytes of `data` (a string is UTF-8). @internal */
 export function toBytes(data: unknown, where: string): Uint8Array {
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (ArrayBuffer.isView(data) && isDetached(data)) throw detachedArgument(where, 'data', data);
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   throw invalidArgument(where, 'data', 'a string, Buffer or Uint8Array', data, 'ERR_INVALID_ARG_TYPE');
@@ -73,6 +82,7 @@ function toChunks(chunks: unknown, where: string): Uint8Array[] {
     const chunk: unknown = chunks[i];
     let bytes: Uint8Array;
     if (typeof chunk === 'string') bytes = Buffer.from(chunk, 'utf8');
+    else if (ArrayBuffer.isView(chunk) && isDetached(chunk)) throw detachedArgument(where, `chunks[${i}]`, chunk);
     else if (chunk instanceof Uint8Array) bytes = chunk;
     else if (ArrayBuffer.isView(chunk)) bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     else {
@@ -311,6 +321,14 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
   readExact(length: number): Future<Buffer> {
     this.#open('recv');
     checkCount(length, 'TcpStream.readExact', 'length');
+    if (length > BUFFER_MAX_LENGTH) {
+      throw invalidArgument(
+        'TcpStream.readExact',
+        'length',
+        `at most ${BUFFER_MAX_LENGTH} (the largest Buffer)`,
+        length,
+      );
+    }
     return readExactFrom(this, length);
   }
 
@@ -552,7 +570,7 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
    */
   close(): Future<void> {
     const fd = this.#shut();
-    return fd < 0 ? ready(undefined) : closeNow(this.#driver, fd, this.#label);
+    return fd < 0 ? ready(undefined) : closeFd(this.#driver, fd, this.#label);
   }
 
   /**
@@ -584,14 +602,14 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
   /** Closes the socket, for `using` in a generator: the close is submitted at once. */
   [Symbol.dispose](): void {
     const fd = this.#shut();
-    if (fd >= 0) this.#driver.close(fd, IGNORE);
+    if (fd >= 0) submitClose(this.#driver, fd);
   }
 
   /** Closes the socket, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     const fd = this.#shut();
     if (fd < 0) return Promise.resolve();
-    return new Promise((resolve) => this.#driver.close(fd, { complete: () => resolve() }));
+    return new Promise((resolve) => submitClose(this.#driver, fd, { complete: () => resolve() }));
   }
 }
 

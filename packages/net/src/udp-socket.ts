@@ -9,10 +9,8 @@
 import { fn, ready, type Future } from '@zokio/future';
 import {
   decodeSockaddr,
-  closeNow,
   domainOf,
   FdGuard,
-  IGNORE,
   IoError,
   ipv4ToNumber,
   LendingOpFuture,
@@ -24,9 +22,9 @@ import {
 } from '@zokio/io-driver';
 import { MAX_BUFFER_BYTES, type IoBuf } from '@zokio/memory';
 import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
-import { closedSocket, invalidArgument } from './errors.js';
+import { closedSocket, detachedArgument, invalidArgument, isDetached } from './errors.js';
 import { GatedRead, ReadGate, type ReadSource } from './read-gate.js';
-import { bindSocket, connectSocket, openSocket } from './socket-ops.js';
+import { bindSocket, closeFd, connectSocket, openSocket, submitClose } from './socket-ops.js';
 import { addressOf, toBytes } from './tcp-stream.js';
 
 /** A received datagram and who sent it. @category UDP */
@@ -83,6 +81,7 @@ class SendToFuture extends LendingOpFuture<number> {
 
   protected submit(driver: IoDriver): number {
     const data = this.#data;
+    if (isDetached(data)) throw detachedArgument('UdpSocket.send', 'data', data);
     const buf = this.lend(driver.pool.acquire(Math.max(1, data.byteLength)));
     buf.bytes.set(data);
     if (this.#to === undefined) return driver.sendmsg(this.#fd, buf, undefined, 0, this, { length: data.byteLength });
@@ -494,13 +493,13 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    */
   close(): Future<void> {
     const fd = this.#shut();
-    return fd < 0 ? ready(undefined) : closeNow(this.#driver, fd, this.#label);
+    return fd < 0 ? ready(undefined) : closeFd(this.#driver, fd, this.#label);
   }
 
   /** Closes the socket, for `using`: the close is submitted at once. */
   [Symbol.dispose](): void {
     const fd = this.#shut();
-    if (fd >= 0) this.#driver.close(fd, IGNORE);
+    if (fd >= 0) submitClose(this.#driver, fd);
   }
 
   /** Marks the socket closed and interrupts a receive in flight (it fails with `ECANCELED`); returns the fd or −1. */

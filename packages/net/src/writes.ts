@@ -11,6 +11,7 @@
  */
 import { PENDING, type Context, type Future, type Poll } from '@zokio/future';
 import { MAX_BUFFER_BYTES } from '@zokio/memory';
+import { detachedArgument, isDetached } from './errors.js';
 import { GatherSendFuture, SendFuture } from './ops.js';
 import { shutdownSocket } from './socket-ops.js';
 import { LineWrite, type WriteLine } from './write-line.js';
@@ -75,6 +76,9 @@ export class WriteFuture<T extends number | void> extends LineWrite<T> {
   #next(done: number): SendFuture | GatherSendFuture {
     const length = Math.min(MAX_BUFFER_BYTES, this.#total - done);
     const chunks = this.#chunks;
+    // The caller's bytes are copied send by send: memory transferred away meanwhile is a typed error, not a crash.
+    const gone = chunks === undefined ? (isDetached(this.#bytes) ? this.#bytes : undefined) : chunks.find(isDetached);
+    if (gone !== undefined) throw detachedArgument('TcpStream.write', 'data', gone);
     if (chunks === undefined) {
       return new SendFuture(this.#fd, this.#bytes.subarray(done, done + length), this.label, this.line);
     }

@@ -254,6 +254,8 @@ function pick<T>(
  * @category Runtime
  */
 export function resolveConfig(config: RuntimeConfig = {}, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  if (typeof env !== 'object' || env === null)
+    throw new TypeError(`Expected the environment as an object (process.env), got ${describeValue(env)}`);
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new TypeError(`Expected the runtime config to be an object, got ${describeValue(config)}`);
   }

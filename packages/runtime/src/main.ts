@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  expected,
   future,
   FutureBase,
   PENDING,
@@ -38,6 +39,7 @@ import { Runtime } from './runtime.js';
  * @category Runtime
  */
 export async function main<T>(body: (rt: Runtime) => Operation<T>, config?: RuntimeConfig): Promise<T | undefined> {
+  if (typeof body !== 'function') expected('the body as a generator function: function* (rt) { … }', body, 'main');
   const rt = Runtime.create(config);
   const stop = new StopGate();
   const onSignal = (name: (typeof SIGNALS)[number]) => {

@@ -5,12 +5,17 @@
  *
  * @module
  */
+import { expected } from '@zokio/future';
 import type { RuntimeMetrics } from './runtime.js';
 
 type Labels = Readonly<Record<string, string>>;
 
 /** Renders `metrics` (from `rt.metrics()`) with every name prefixed by `prefix`. @category Runtime */
 export function toPrometheus(metrics: RuntimeMetrics, prefix = 'zokio'): string {
+  if (typeof metrics !== 'object' || metrics === null || !Array.isArray(metrics.workers))
+    expected('the metrics of a runtime (rt.metrics())', metrics, 'toPrometheus');
+  if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))
+    expected('a Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)', prefix, 'toPrometheus');
   const out: string[] = [];
   const family = (name: string, type: 'counter' | 'gauge' | 'histogram', help: string) => {
     out.push(`# HELP ${prefix}_${name} ${help}`, `# TYPE ${prefix}_${name} ${type}`);

@@ -311,6 +311,8 @@ export class Runtime {
    * calls return the same report.
    */
   shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport> {
+    if (typeof options !== 'object' || options === null)
+      expected('options as an object ({ timeout })', options, 'shutdown');
     const timeout = options.timeout ?? 10_000;
     if (typeof timeout !== 'number' || !(timeout >= 0) || timeout === Infinity) {
       expected('timeout to be a finite number of milliseconds ≥ 0', timeout, 'shutdown');

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { expected, ZokioError } from '@zokio/future';
 
 /**
  * The fraction of a millisecond by which libuv's whole milliseconds trail `performance.now()`'s. Both read
@@ -70,7 +71,10 @@ export class Clock {
 
   /** Moves a paused clock `ms` forward. */
   advanceTo(ms: number): void {
-    if (!this.#paused) throw new Error('Clock.advanceTo needs a paused clock');
+    if (typeof ms !== 'number' || Number.isNaN(ms)) expected('a number of milliseconds', ms, 'Clock.advanceTo');
+    if (!this.#paused) {
+      throw new ZokioError('ERR_ZOKIO_CLOCK_RUNNING', 'Clock.advanceTo: Expected a paused clock, got a running one');
+    }
     if (ms > this.#frozenAt) this.#frozenAt = ms;
   }
 }

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { expected } from '@zokio/future';
 import type { LocalScheduler } from '@zokio/scheduler';
 import { Clock } from './clock.js';
 import { TIME } from './service.js';
@@ -67,12 +68,17 @@ export class TimeDriver {
   };
 
   constructor(options: TimeDriverOptions = {}) {
+    if (typeof options !== 'object' || options === null) expected('options to be an object', options, 'new TimeDriver');
     this.clock = new Clock(options.startPaused ?? false);
     this.#origin = Math.floor(this.clock.now());
   }
 
   /** Provides this driver to `scheduler`'s tasks and auto-advances a paused clock when it is idle. */
   attach(scheduler: LocalScheduler): this {
+    const s = scheduler as Partial<LocalScheduler> | null | undefined;
+    if (typeof s?.provide !== 'function' || typeof s?.addIdleHook !== 'function') {
+      expected('a LocalScheduler', scheduler, 'TimeDriver.attach');
+    }
     scheduler.provide(TIME, this);
     scheduler.addIdleHook(() => this.#onIdle());
     this.#scheduler = scheduler;

@@ -35,11 +35,13 @@ export class Instant {
 
   /** This instant moved `ms` later. */
   add(ms: number): Instant {
+    if (typeof ms !== 'number' || Number.isNaN(ms)) expected('a number of milliseconds', ms, 'Instant.add');
     return new Instant(this.ms + ms);
   }
 
   /** Milliseconds from `earlier` to this instant (0 if `earlier` is later). */
   since(earlier: Instant): number {
+    if (!(earlier instanceof Instant)) expected('an Instant', earlier, 'Instant.since');
     return Math.max(0, this.ms - earlier.ms);
   }
 

@@ -123,9 +123,13 @@ class Tick extends FutureBase<Instant> {
 export function interval(period: number, options: IntervalOptions = {}): Interval {
   if (typeof period !== 'number' || !(period > 0) || period === Infinity)
     expected('a period in milliseconds > 0', period, 'interval');
+  if (typeof options !== 'object' || options === null) expected('options to be an object', options, 'interval');
   const behavior = options.missedTickBehavior;
   if (behavior !== undefined && behavior !== 'burst' && behavior !== 'delay' && behavior !== 'skip') {
     expected("missedTickBehavior 'burst', 'delay' or 'skip'", behavior, 'interval');
+  }
+  if (options.start !== undefined && !(options.start instanceof Instant)) {
+    expected('start to be an Instant', options.start, 'interval');
   }
   return new Interval(period, options);
 }

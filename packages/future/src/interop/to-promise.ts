@@ -113,6 +113,7 @@ class PromiseDriver<T> implements Waker, Executor {
  */
 export function toPromise<T>(future: Future<T>, options: ToPromiseOptions = {}): Promise<T> {
   if (!isFuture(future)) expected('a Future', future, 'toPromise');
+  if (typeof options !== 'object' || options === null) expected('options to be an object', options, 'toPromise');
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) expected('an AbortSignal', signal, 'toPromise');
   return new Promise<T>((resolve, reject) => {

@@ -172,6 +172,9 @@ export class LocalScheduler {
    */
   spawn<T>(future: Future<T>, options?: SpawnOptions): JoinHandle<T> {
     if (!isFuture(future)) expected('a Future to spawn (e.g. fn(function* () {…})())', future, 'spawn');
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      expected('options to be an object', options, 'spawn');
+    }
     const name = options?.name;
     if (name !== undefined && typeof name !== 'string') expected('name to be a string', name, 'spawn');
     const task = new JoinHandle<T>(this, future, NOTIFIED | JOIN_INTEREST);

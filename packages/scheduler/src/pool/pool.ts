@@ -119,6 +119,8 @@ export class WorkerPool {
   readonly #ready = new Promise<void>((resolve) => (this.#resolveReady = resolve));
 
   constructor(options: WorkerPoolOptions = {}) {
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError(`WorkerPool: Expected options to be an object, got ${describeValue(options)}`);
     const workers = options.workers ?? availableParallelism();
     if (!Number.isInteger(workers) || workers < 1 || workers > 1024)
       throw new RangeError(`WorkerPool: Expected workers to be an integer from 1 to 1024, got ${String(workers)}`);

@@ -13,6 +13,11 @@
  *
  * @module
  */
+import { expected } from '@zokio/future';
+
+/** The largest initial capacity (a ring still grows past it as it fills). */
+const MAX_INITIAL_CAPACITY = 2 ** 20;
+
 /** Capacity from which an emptied buffer is replaced by a fresh small one. */
 const SHRINK_ABOVE = 4096;
 
@@ -24,6 +29,9 @@ export class RingQueue<T> {
   #length = 0;
 
   constructor(initialCapacity = 64) {
+    if (!Number.isInteger(initialCapacity) || initialCapacity < 0 || initialCapacity > MAX_INITIAL_CAPACITY) {
+      expected('an initial capacity that is an integer from 0 to 2^20', initialCapacity, 'new RingQueue');
+    }
     const capacity = 1 << Math.ceil(Math.log2(Math.max(2, initialCapacity)));
     this.#initialCapacity = capacity;
     this.#buffer = new Array<T | undefined>(capacity).fill(undefined);

@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  expected,
   FutureBase,
   PENDING,
   pollProceed,
@@ -77,7 +78,13 @@ export class JoinSet<T> implements Disposable {
    * code). Returns an {@link AbortHandle}; the output is collected by `joinNext()`.
    */
   spawn(future: Future<T>, options?: SpawnOptions & { readonly scheduler?: LocalScheduler }): AbortHandle {
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      expected('options to be an object', options, 'JoinSet.spawn');
+    }
     const scheduler = options?.scheduler ?? currentScheduler('JoinSet.spawn');
+    if (typeof (scheduler as Partial<LocalScheduler> | null)?.spawn !== 'function') {
+      expected('options.scheduler to be a LocalScheduler', scheduler, 'JoinSet.spawn');
+    }
     const handle = scheduler.spawn(future, options);
     const member = new Member(this, handle);
     this.#members.add(member);

@@ -8,7 +8,16 @@
  *
  * @module
  */
-import { FutureBase, ZokioError, type Cleanup, type Context, type Future, type Poll } from '@zokio/future';
+import {
+  expected,
+  FutureBase,
+  isFuture,
+  ZokioError,
+  type Cleanup,
+  type Context,
+  type Future,
+  type Poll,
+} from '@zokio/future';
 
 const UNSET: unique symbol = Symbol('unset');
 
@@ -30,7 +39,9 @@ const UNSET: unique symbol = Symbol('unset');
 export class TaskLocal<T> {
   #value: T | typeof UNSET = UNSET;
 
-  constructor(readonly name: string) {}
+  constructor(readonly name: string) {
+    if (typeof name !== 'string') expected('a name string', name, 'new TaskLocal');
+  }
 
   /** The value of the innermost enclosing scope. Throws `ERR_ZOKIO_TASK_LOCAL_UNSET` outside any scope. */
   get(): T {
@@ -52,11 +63,13 @@ export class TaskLocal<T> {
 
   /** A future that runs `future` with this local set to `value`. Cancel-safe exactly when `future` is. */
   scope<R>(value: T, future: Future<R>): Future<R> {
+    if (!isFuture(future)) expected('a Future', future, 'TaskLocal.scope');
     return new Scoped(this, value, future);
   }
 
   /** Runs `body` synchronously with this local set to `value`. */
   sync<R>(value: T, body: () => R): R {
+    if (typeof body !== 'function') expected('a function', body, 'TaskLocal.sync');
     const saved = this.#value;
     this.#value = value;
     try {

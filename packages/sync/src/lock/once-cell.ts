@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { consumeBudget, expected, GeneratorFuture, type Future, type Operation } from '@zokio/future';
+import { consumeBudget, expected, GeneratorFuture, isFuture, type Future, type Operation } from '@zokio/future';
 import { OnceCellSetError, SemaphoreClosedError } from './errors.js';
 import { Semaphore, type SemaphorePermit } from './semaphore.js';
 
@@ -113,7 +113,9 @@ export class OnceCell<T> {
     try {
       if (this.#initialized) return this.#value as T; // defensive: set() cannot succeed while a permit is out
 
-      const value = yield* init();
+      const pending = init();
+      if (!isFuture(pending)) expected('init to return a Future', pending, 'OnceCell.getOrInit');
+      const value = yield* pending;
       this.#store(value);
       return value;
     } finally {

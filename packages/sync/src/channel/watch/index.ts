@@ -10,7 +10,16 @@
  *
  * @module
  */
-import { FutureBase, PENDING, pollProceed, type Cleanup, type Context, type Future, type Poll } from '@zokio/future';
+import {
+  expected,
+  FutureBase,
+  PENDING,
+  pollProceed,
+  type Cleanup,
+  type Context,
+  type Future,
+  type Poll,
+} from '@zokio/future';
 import { WaiterNode } from '../../util/waiter-list.js';
 import { closedHandle, polledAfterCompletion, RecvError, SendError } from '../errors.js';
 import { Seen, Shared } from './shared.js';
@@ -166,6 +175,7 @@ export class Sender<T> implements Disposable {
    */
   sendModify(modify: (value: T) => T): void {
     this.#check('Sender.sendModify');
+    if (typeof modify !== 'function') expected('a function (value) => value', modify, 'Sender.sendModify');
     this.#shared.store(modify(this.#shared.value));
   }
 
