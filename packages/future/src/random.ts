@@ -40,7 +40,17 @@ export function seedRandom(value: number): number {
   return seed;
 }
 
-/** The seed in use: the last one given to {@link seedRandom}, or the one drawn at start. @category Testing */
+/**
+ * The seed in use: the last one given to {@link seedRandom}, or the one drawn at start — print it with a failure,
+ * and `seedRandom(it)` (or `ZOKIO_SEED`) replays the run's choices.
+ *
+ * @example
+ * ```ts
+ * import { randomSeed } from '@zokio/future';
+ * console.log(`schedule seed: ${randomSeed()}`);
+ * ```
+ * @category Testing
+ */
 export function randomSeed(): number {
   return seed;
 }

@@ -29,8 +29,9 @@ export const FAULT_KINDS: readonly FaultKind[] = ['fail', 'short', 'delay', 'reo
  *
  * @example
  * ```ts
- * import { parseFaultOptions } from '@zokio/io-driver';
- * parseFaultOptions('seed=7,rate=0.1,faults=fail+short'); // { seed: 7, rate: 0.1, faults: ['fail', 'short'] }
+ * import { FaultInjector, type FaultOptions } from '@zokio/io-driver';
+ * const options: FaultOptions = { seed: 7, rate: 0.1, faults: ['fail', 'short'] };
+ * new FaultInjector(options).plan.rate; // 0.1
  * ```
  * @category Fault injection
  */
@@ -77,6 +78,12 @@ export function faultPlan(options: FaultOptions = {}): FaultPlan {
  * Parses the text form of {@link FaultOptions} (what `ZOKIO_IO_FAULTS` holds): comma-separated `key=value` pairs,
  * `faults` joined with `+`, e.g. `seed=42,rate=0.02,faults=fail+short+delay,maxDelayMs=3`. Throws a `TypeError`
  * naming the bad part.
+ *
+ * @example
+ * ```ts
+ * import { parseFaultOptions } from '@zokio/io-driver';
+ * parseFaultOptions('seed=7,rate=0.1,faults=fail+short'); // { seed: 7, rate: 0.1, faults: ['fail', 'short'] }
+ * ```
  * @category Fault injection
  */
 export function parseFaultOptions(text: string): FaultOptions {
