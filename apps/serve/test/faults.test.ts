@@ -70,6 +70,8 @@ describe.each(drivers)('the static file server under injected faults (%s)', (dri
 
       server.shutdown(1_000);
       await served;
+      expect(rt.metrics().alive).toBe(0); // every connection's task ended with the server
+      expect(rt.metrics().timers!.pending).toBe(0); // and no deadline was left in the wheel
       const down = await rt.shutdown({ timeout: 5_000 });
       expect(down.timedOut).toBe(false);
       expect(rt.metrics().alive).toBe(0);

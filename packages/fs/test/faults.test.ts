@@ -130,6 +130,7 @@ describe.each(drivers)('@zokio/fs under injected faults (%s)', (driver) => {
       const stats = rt.metrics().ioFaults!;
       expect(stats.total).toBeGreaterThan(0);
       expect(rt.metrics().alive).toBe(0);
+      expect(rt.metrics().timers!.pending).toBe(0);
       expect(rt.io!.pool.stats().inUseBytes).toBe(0);
       const report = await rt.shutdown({ timeout: 5_000 });
       expect(report.timedOut).toBe(false);

@@ -135,6 +135,8 @@ describe.each(drivers)('@zokio/net under injected faults (%s)', (driver) => {
       const shutdown = await rt.shutdown({ timeout: 5_000 });
       expect(shutdown.timedOut).toBe(false);
       expect(rt.metrics().alive).toBe(0);
+      expect(rt.metrics().timers!.pending).toBe(0);
+      expect(rt.io!.pool.stats().inUseBytes).toBe(0); // every receive and send buffer came back
       for (let turn = 0; turn < 100 && fdCount() !== fdsBefore; turn++) await new Promise((r) => setTimeout(r, 5));
       expect(fdCount()).toBe(fdsBefore);
     },
