@@ -73,6 +73,11 @@ export abstract class LendingOpFuture<T> extends OpFuture<T> {
     }
   }
 
+  /** A submit that threw after lending a buffer (a path, then a pool out of room for the data) gives it back. */
+  protected override submitFailed(): void {
+    this.#giveBack();
+  }
+
   protected override orphaned(res: number, aux: number): void {
     try {
       this.dropped(res, aux);

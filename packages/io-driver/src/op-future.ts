@@ -72,6 +72,12 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
   /** The op's final completion after the future was dropped: give back what the op owned. Default: nothing. */
   protected orphaned(_res: number, _aux: number): void {}
 
+  /**
+   * `submit` threw (a pool out of buffers, a closed driver, a bad argument): nothing was submitted, so give back
+   * whatever it took before it threw. Default: nothing.
+   */
+  protected submitFailed(): void {}
+
   /** An intermediate completion of a multishot op. Default: ignored. */
   protected more(_res: number, _flags: number, _aux: number): void {}
 
@@ -91,6 +97,7 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
           this.#token = this.submit(driver);
         } catch (error) {
           this.#state = DONE;
+          this.submitFailed();
           throw error;
         }
         return PENDING;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { drop } from '@zokio/future';
-import { IO, IoDriver, IoError, OpFuture } from '@zokio/io-driver';
-import type { IoBuf } from '@zokio/memory';
+import { AT_FDCWD, IO, IoDriver, IoError, LendingOpFuture, OpFuture } from '@zokio/io-driver';
+import { BufferPool, PoolExhaustedError, type IoBuf } from '@zokio/memory';
 import { LocalScheduler } from '@zokio/scheduler';
 import { backends } from './backends.js';
 
@@ -43,9 +43,24 @@ class ReadFuture extends OpFuture<string> {
   }
 }
 
+/** A stat that lends a path, then a 256-byte buffer the pool may not have: a submit that can throw half-way. */
+class StatFuture extends LendingOpFuture<number> {
+  constructor(readonly path: string) {
+    super('statx', path);
+  }
+  protected submit(driver: IoDriver): number {
+    const path = this.encodePath(driver, this.path);
+    const out = this.lend(driver.pool.acquire(256));
+    return driver.statx(AT_FDCWD, path, 0, 0x7ff, out, this);
+  }
+  protected value(res: number): number {
+    return res;
+  }
+}
+
 describe.each(backends)('OpFuture ($name)', ({ factory }) => {
-  function runtime() {
-    const driver = new IoDriver(factory);
+  function runtime(pool?: BufferPool) {
+    const driver = new IoDriver(factory, pool === undefined ? {} : { pool });
     const scheduler = new LocalScheduler();
     scheduler.provide(IO, driver);
     return { driver, scheduler };
@@ -63,6 +78,19 @@ describe.each(backends)('OpFuture ($name)', ({ factory }) => {
     await expect(scheduler.spawn(new ReadFuture(987_654, 8))).rejects.toMatchObject({ cause: { code: 'EBADF' } });
     closeSync(fd);
     expect(driver.pool.stats().inUseBytes).toBe(0);
+    await driver.shutdown();
+  });
+
+  it('a submit that throws half-way (the pool out of room) gives back what it had already taken', async () => {
+    // One arena, all of it carved for the path's size class: the path is encoded, the 256-byte statx buffer is not.
+    const pool = new BufferPool({ arenaBytes: 65536, maxBytes: 65536 });
+    const { driver, scheduler } = runtime(pool);
+    const long = join(dir, 'a'.repeat(200), 'b'.repeat(100)); // 300-odd bytes: the 512-byte class
+    pool.release(pool.acquire(Buffer.byteLength(long) + 1));
+    await expect(scheduler.spawn(new StatFuture(long))).rejects.toMatchObject({
+      cause: expect.any(PoolExhaustedError),
+    });
+    expect(pool.stats().inUseBytes).toBe(0); // the path it had encoded came back (it stayed lent before)
     await driver.shutdown();
   });
 
