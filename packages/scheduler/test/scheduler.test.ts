@@ -365,6 +365,23 @@ describe.each(flavours)('scheduler ($name)', ({ create, hasPool }) => {
     expect(s.metrics().macrotaskTicks).toBeGreaterThan(1);
   });
 
+  it('yields to libuv (a macrotask) every eventInterval polls: the interval sets how often', async () => {
+    const ticks = async (eventInterval: number) => {
+      const s = create({ eventInterval });
+      const before = s.metrics().macrotaskTicks;
+      await s.spawn(
+        fn(function* () {
+          for (let i = 0; i < 2_000; i++) yield* yieldNow();
+        })(),
+      );
+      return s.metrics().macrotaskTicks - before;
+    };
+    const often = await ticks(10);
+    const rarely = await ticks(1_000);
+    expect(often).toBeGreaterThanOrEqual(150); // ~2,000 polls / 10
+    expect(rarely).toBeLessThanOrEqual(10); // ~2,000 polls / 1,000
+  });
+
   it('checks the remote queue every globalQueueInterval polls even when the local queue is never empty', async () => {
     const s = create({ globalQueueInterval: 4, eventInterval: 1000 });
     // Two tasks that yield forever keep the local queue busy.
