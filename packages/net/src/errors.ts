@@ -51,20 +51,7 @@ export function invalidArgument(
   );
 }
 
-/**
- * True if `view`'s memory was detached (transferred away, as by `structuredClone(buf, { transfer: [buf] })`): it
- * reads as 0 bytes and can no longer be read from or written. @internal
- */
-export function isDetached(view: ArrayBufferView): boolean {
-  const buffer = view.buffer;
-  if (buffer.byteLength !== 0) return false;
-  try {
-    new Uint8Array(buffer, 0, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
+export { isDetached } from '@zokio/memory'; // what `detachedArgument` below is for
 
 /** The error for bytes over a detached ArrayBuffer, as a {@link NetArgumentError}. @internal */
 export function detachedArgument(where: string, argument: string, got: unknown): NetArgumentError {
