@@ -11,7 +11,7 @@ import { Agent, request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { fn } from '@zokio/future';
 import { Runtime } from '@zokio/runtime';
-import { drivers, fdCount } from '@zokio/runtime/testing';
+import { drivers, fdCount, fdCountBackTo } from '@zokio/runtime/testing';
 import { HttpServer, Router, type Request } from '../src/index.js';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -77,8 +77,7 @@ describe.each(drivers)('the HTTP server under injected faults (%s)', (driver) =>
       expect(down.timedOut).toBe(false);
       expect(rt.metrics().alive).toBe(0);
       expect(rt.io!.pool.stats().inUseBytes).toBe(0);
-      for (let turn = 0; turn < 100 && fdCount() !== fdsBefore; turn++) await new Promise((r) => setTimeout(r, 5));
-      expect(fdCount()).toBe(fdsBefore);
+      expect(await fdCountBackTo(fdsBefore)).toBe(fdsBefore);
     },
     60_000,
   );

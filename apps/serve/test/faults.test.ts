@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Runtime } from '@zokio/runtime';
 import { HttpServer } from '@zokio/http';
 import { staticFiles } from '../src/index.js';
-import { drivers, fdCount, makeSite, MARKER, sha256 } from './harness.js';
+import { drivers, fdCountBackTo, makeSite, MARKER, sha256, steadyFdCount } from './harness.js';
 
 const DEADLINE_MS = 15_000;
 
@@ -37,11 +37,7 @@ describe.each(drivers)('the static file server under injected faults (%s)', (dri
     async (seed) => {
       const site = makeSite();
       // The previous test's sockets may still be closing (a loop turn after its shutdown): wait for a steady count.
-      for (let last = -1, turn = 0; turn < 50 && fdCount() !== last; turn++) {
-        last = fdCount();
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      const fdsBefore = fdCount();
+      const fdsBefore = await steadyFdCount();
       const rt = Runtime.create({ io: driver, ioFaults: { seed, rate: 0.03, maxDelayMs: 2 } });
       const handler = await rt.blockOn(staticFiles(site.root, { cacheMs: 0 }));
       const server = await rt.blockOn(HttpServer.bind('127.0.0.1:0', handler));
@@ -76,8 +72,7 @@ describe.each(drivers)('the static file server under injected faults (%s)', (dri
       expect(down.timedOut).toBe(false);
       expect(rt.metrics().alive).toBe(0);
       expect(rt.io!.pool.stats().inUseBytes).toBe(0);
-      for (let turn = 0; turn < 100 && fdCount() !== fdsBefore; turn++) await new Promise((r) => setTimeout(r, 5));
-      expect(fdCount()).toBe(fdsBefore);
+      expect(await fdCountBackTo(fdsBefore)).toBe(fdsBefore);
       site.cleanup();
     },
     90_000,

@@ -9,12 +9,19 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { IoBackendName } from '@zokio/io-driver';
-import { drivers, fdCount, runtimeOn, tempDir as tempDirOf } from '@zokio/runtime/testing';
+import {
+  drivers,
+  fdCount,
+  fdCountBackTo,
+  runtimeOn,
+  steadyFdCount,
+  tempDir as tempDirOf,
+} from '@zokio/runtime/testing';
 import type { Runtime } from '@zokio/runtime';
 import { HttpServer, type ServeReport, type ServerOptions } from '@zokio/http';
 import { staticFiles, type StaticOptions } from '../src/index.js';
 
-export { drivers, fdCount, runtimeOn };
+export { drivers, fdCount, fdCountBackTo, runtimeOn, steadyFdCount };
 
 /** A fresh temp directory, removed by the returned function. */
 export const tempDir = (prefix = 'zokio-serve-') => tempDirOf(prefix);

@@ -36,13 +36,12 @@ import { constants as bufferConstants } from 'node:buffer';
 import { ftruncate } from 'node:fs';
 import { ready, type Future } from '@zokio/future';
 import type { IoDriver } from '@zokio/io-driver';
-import { IOV_MAX } from '@zokio/io-driver';
+import { closeNow, IOV_MAX, submitClose } from '@zokio/io-driver';
 import { BufferReleasedError, ForeignBufferError, IoBuf, MAX_BUFFER_BYTES, type BufferPool } from '@zokio/memory';
 import { BlockingFuture } from './blocking.js';
 import { ReadWhole } from './read-whole.js';
 import { closedFile, detachedArgument, invalidArgument, isDetached } from './errors.js';
 import {
-  closeFd,
   CopyingReadFuture,
   CopyingWriteFuture,
   FsyncFuture,
@@ -50,7 +49,6 @@ import {
   OwnedTransferFuture,
   type Owned,
   StatxFuture,
-  submitClose,
 } from './ops.js';
 import { openFlags, type OpenFlags, type OpenOptions } from './open-options.js';
 import { checkPath, type PathLike } from './path.js';
@@ -650,7 +648,7 @@ export class File implements Disposable, AsyncDisposable {
     const fd = this.#fd;
     if (fd < 0) return ready(undefined);
     this.#fd = -1;
-    return closeFd(this.#driver, fd, this.path);
+    return closeNow(this.#driver, fd, this.path);
   }
 
   /** Closes the file, for `using` in a generator: the close is submitted now and completes in the background. */

@@ -370,7 +370,3 @@ export class CopyingWriteFuture extends LendingOpFuture<number> {
     return res;
   }
 }
-
-// Closing after the runtime is gone: `@zokio/io-driver`'s `closeNow` and `submitClose` close the fd with `close(2)`
-// when the driver was shut down (a resource may outlive its runtime).
-export { closeNow as closeFd, submitClose } from '@zokio/io-driver';

@@ -14,7 +14,7 @@ import { fn, join as joinAll, type Future } from '@zokio/future';
 import { copy, File, IoError, readDir, readFile, remove, rename, stat, writeFile } from '@zokio/fs';
 import { Runtime } from '@zokio/runtime';
 import { spawn } from '@zokio/scheduler';
-import { drivers, fdCount, tempDir } from './drivers.js';
+import { drivers, fdCount, fdCountBackTo, tempDir } from './drivers.js';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 /** What the injector fails file ops with (and nothing else may fail here). */
@@ -134,8 +134,7 @@ describe.each(drivers)('@zokio/fs under injected faults (%s)', (driver) => {
       expect(rt.io!.pool.stats().inUseBytes).toBe(0);
       const report = await rt.shutdown({ timeout: 5_000 });
       expect(report.timedOut).toBe(false);
-      for (let turn = 0; turn < 100 && fdCount() !== fdsBefore; turn++) await new Promise((r) => setTimeout(r, 5));
-      expect(fdCount()).toBe(fdsBefore);
+      expect(await fdCountBackTo(fdsBefore)).toBe(fdsBefore);
       dir.cleanup();
     },
     30_000,

@@ -42,7 +42,7 @@ export { cancelAll } from './cancel.js';
 export { join, tryJoin, joinAll, SMALL_JOIN, type Output, type Outputs } from './combinators/join.js';
 export { select, race, type Selected, type SelectOptions } from './combinators/select.js';
 export { yieldNow } from './combinators/yield-now.js';
-export { randomSeed, seedRandom } from './random.js';
+export { randomSeed, SeededRandom, seedRandom } from './random.js';
 export { toPromise, type ToPromiseOptions } from './interop/to-promise.js';
 export { fromPromise } from './interop/from-promise.js';
 export { ZokioError, CancelledError, describeValue, expected, polledAfterCompletion } from './errors.js';

@@ -64,7 +64,3 @@ export function shutdownSocket(fd: number, how: 0 | 1 | 2, label: string): Futur
     value: () => undefined,
   });
 }
-
-// Closing after the runtime is gone: `@zokio/io-driver`'s `closeNow` and `submitClose` close the fd with `close(2)`
-// when the driver was shut down (a resource may outlive its runtime).
-export { closeNow as closeFd, submitClose } from '@zokio/io-driver';

@@ -30,14 +30,16 @@ import {
   type Waker,
 } from '@zokio/future';
 import {
+  closeNow,
   COMPLETION_MORE,
   domainOf,
   FdGuard,
   IGNORE,
-  IoError,
   ioDriverOf,
-  SocketOption,
+  IoError,
   SOCK_STREAM,
+  SocketOption,
+  submitClose,
   type CompletionHandler,
   type IoDriver,
   type SocketAddress,
@@ -45,7 +47,7 @@ import {
 import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
 import { closedSocket, invalidArgument } from './errors.js';
 import { Incoming } from './incoming.js';
-import { bindSocket, closeFd, listenSocket, openSocket, submitClose } from './socket-ops.js';
+import { bindSocket, listenSocket, openSocket } from './socket-ops.js';
 import { addressOf, TcpStream } from './tcp-stream.js';
 
 /** Options of {@link TcpListener.bind}. @category TCP */
@@ -309,7 +311,7 @@ export class TcpListener implements Disposable, CompletionHandler {
    */
   close(): Future<void> {
     const fd = this.#shut();
-    return fd < 0 ? ready(undefined) : closeFd(this.#driver, fd, this.#label);
+    return fd < 0 ? ready(undefined) : closeNow(this.#driver, fd, this.#label);
   }
 
   /** Closes the listener, for `using`: the close is submitted at once. */

@@ -15,6 +15,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { fn, ready, type Future } from '@zokio/future';
 import {
+  closeNow,
   decodeSockaddr,
   domainOf,
   FdGuard,
@@ -22,6 +23,7 @@ import {
   SOCK_STREAM,
   SOCKADDR_MAX_BYTES,
   SocketOption,
+  submitClose,
   type IoDriver,
   type SocketAddress,
 } from '@zokio/io-driver';
@@ -39,7 +41,7 @@ import {
 import { GatedRead, ReadGate, type ReadSource } from './read-gate.js';
 import { MultishotRead, MultishotReceiver, takeKept } from './multishot.js';
 import { groupOf, ReceiveFuture } from './receive.js';
-import { closeFd, connectSocket, openSocket, shutdownSocket, submitClose } from './socket-ops.js';
+import { connectSocket, openSocket, shutdownSocket } from './socket-ops.js';
 import { splitStream, type ReadHalf, type WriteHalf } from './split.js';
 import { WriteLine } from './write-line.js';
 import { ShutdownWriteFuture, WriteFuture } from './writes.js';
@@ -570,7 +572,7 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
    */
   close(): Future<void> {
     const fd = this.#shut();
-    return fd < 0 ? ready(undefined) : closeFd(this.#driver, fd, this.#label);
+    return fd < 0 ? ready(undefined) : closeNow(this.#driver, fd, this.#label);
   }
 
   /**

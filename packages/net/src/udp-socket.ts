@@ -8,6 +8,7 @@
  */
 import { fn, ready, type Future } from '@zokio/future';
 import {
+  closeNow,
   decodeSockaddr,
   domainOf,
   FdGuard,
@@ -17,6 +18,7 @@ import {
   SOCK_DGRAM,
   SOCKADDR_MAX_BYTES,
   SocketOption,
+  submitClose,
   type IoDriver,
   type SocketAddress,
 } from '@zokio/io-driver';
@@ -24,7 +26,7 @@ import { MAX_BUFFER_BYTES, type IoBuf } from '@zokio/memory';
 import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
 import { closedSocket, detachedArgument, invalidArgument, isDetached } from './errors.js';
 import { GatedRead, ReadGate, type ReadSource } from './read-gate.js';
-import { bindSocket, closeFd, connectSocket, openSocket, submitClose } from './socket-ops.js';
+import { bindSocket, connectSocket, openSocket } from './socket-ops.js';
 import { addressOf, toBytes } from './tcp-stream.js';
 
 /** A received datagram and who sent it. @category UDP */
@@ -493,7 +495,7 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    */
   close(): Future<void> {
     const fd = this.#shut();
-    return fd < 0 ? ready(undefined) : closeFd(this.#driver, fd, this.#label);
+    return fd < 0 ? ready(undefined) : closeNow(this.#driver, fd, this.#label);
   }
 
   /** Closes the socket, for `using`: the close is submitted at once. */

@@ -49,3 +49,23 @@ export function tempDir(prefix = 'zokio-test-'): { dir: string; cleanup: () => v
 export function fdCount(): number {
   return readdirSync('/proc/self/fd').length;
 }
+
+/**
+ * The fd count once it is back to `target`, or as it stands after `maxMs`: a native backend closes its own fds (ring
+ * or epoll, eventfd, timerfd) and a closed socket's fd a loop turn or two after `shutdown()` resolves.
+ */
+export async function fdCountBackTo(target: number, maxMs = 500): Promise<number> {
+  for (const start = performance.now(); fdCount() !== target && performance.now() - start < maxMs;)
+    await new Promise((r) => setTimeout(r, 5));
+  return fdCount();
+}
+
+/** The fd count once it stops changing (two readings 20 ms apart agree), e.g. after an earlier test's clean-up. */
+export async function steadyFdCount(maxMs = 1000): Promise<number> {
+  let last = -1;
+  for (const start = performance.now(); fdCount() !== last && performance.now() - start < maxMs;) {
+    last = fdCount();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return fdCount();
+}

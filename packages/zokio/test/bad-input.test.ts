@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drivers, fdCount, runtimeOn, tempDir } from '@zokio/runtime/testing';
+import { drivers, fdCount, fdCountBackTo, runtimeOn, tempDir } from '@zokio/runtime/testing';
 import {
   appendFile,
   Arena,
@@ -281,8 +281,7 @@ async function check(r: Row, run: Runner): Promise<void> {
 
 /** Waits for the fd count to come back (a native backend closes its fds a loop turn or two after shutdown). */
 async function expectFdsBackTo(before: number): Promise<void> {
-  for (let turn = 0; turn < 100 && fdCount() !== before; turn++) await new Promise((r) => setTimeout(r, 5));
-  expect(fdCount()).toBe(before);
+  expect(await fdCountBackTo(before)).toBe(before);
 }
 
 /**

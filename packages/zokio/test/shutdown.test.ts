@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fdCount, tempDir } from '@zokio/runtime/testing';
+import { fdCount, fdCountBackTo, tempDir } from '@zokio/runtime/testing';
 import { File, fn, pending, Runtime, sleep, spawn, TcpListener, TcpStream } from 'zokio';
 
 describe.each(['io_uring', 'epoll', 'js'] as const)('shutdown under load (%s)', (io) => {
@@ -92,8 +92,7 @@ describe.each(['io_uring', 'epoll', 'js'] as const)('shutdown under load (%s)', 
     expect(rt.metrics().alive).toBe(0);
     // A native backend closes its own fds (ring or epoll, eventfd, timerfd) in libuv close callbacks, a loop turn
     // or two after shutdown resolves.
-    for (let turn = 0; turn < 100 && fdCount() !== fdsBefore; turn++) await new Promise((r) => setTimeout(r, 5));
-    expect(fdCount()).toBe(fdsBefore);
+    expect(await fdCountBackTo(fdsBefore)).toBe(fdsBefore);
     dir.cleanup();
   }, 30_000);
 });

@@ -43,8 +43,9 @@ import {
   type Backend,
   type BackendFactory,
 } from '../contract.js';
+import { SeededRandom } from '@zokio/future';
 import { SOCK_DGRAM } from '../sockaddr.js';
-import { faultPlan, SeededRandom, type FaultOptions, type FaultPlan } from './fault-plan.js';
+import { faultPlan, type FaultOptions, type FaultPlan } from './fault-plan.js';
 
 const E = constants.errno;
 

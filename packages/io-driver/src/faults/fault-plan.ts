@@ -1,6 +1,6 @@
 /**
- * {@link FaultOptions}: which faults a {@link FaultInjector} injects and how often, and the seeded generator that
- * decides, so that a failing run replays from its seed.
+ * {@link FaultOptions}: which faults a {@link FaultInjector} injects and how often, from a seed (the injector draws
+ * from `@zokio/future`'s `SeededRandom`), so that a failing run replays.
  *
  * A fault plan is data only (it crosses to worker threads and comes from `ZOKIO_IO_FAULTS`); the injector that
  * applies it to a backend is `fault-injector.ts`.
@@ -113,38 +113,4 @@ export function parseFaultOptions(text: string): FaultOptions {
   }
   faultPlan(options); // checks the values now, so a bad environment variable fails at start-up
   return options;
-}
-
-/** A small seeded generator (xorshift32): fast, replayable, and good enough to spread faults. */
-export class SeededRandom {
-  #state: number;
-
-  constructor(seed: number) {
-    // Mixed first (murmur3's finalizer): xorshift from a small seed starts with tiny numbers — seed 1 would fail
-    // the first op of every run. And xorshift has one bad state: 0.
-    let h = seed >>> 0;
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    this.#state = (h ^ (h >>> 16)) >>> 0 || 0x9e3779b9;
-  }
-
-  /** A number in [0, 1). */
-  next(): number {
-    let x = this.#state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.#state = x >>> 0;
-    return this.#state / 2 ** 32;
-  }
-
-  /** True with probability `p`. */
-  chance(p: number): boolean {
-    return p > 0 && this.next() < p;
-  }
-
-  /** An integer in [0, n). */
-  below(n: number): number {
-    return Math.floor(this.next() * n);
-  }
 }
