@@ -53,14 +53,14 @@ export const UnixListener = {
  * import { UnixListener, UnixStream } from '@zokio/net';
  * import { main } from '@zokio/runtime';
  * await main(function* () {
- *   using listener = yield* UnixListener.bind('/tmp/app.sock');
- *   using stream = yield* UnixStream.connect('/tmp/app.sock');
+ *   using listener = yield* UnixListener.bind('/tmp/app-stream.sock');
+ *   using stream = yield* UnixStream.connect('/tmp/app-stream.sock');
  *   yield* stream.writeAll('ping');
  *   yield* stream.shutdown();
  *   using server = yield* listener.accept();
  *   console.log((yield* server.readToEnd()).toString()); // ping
  * });
- * rmSync('/tmp/app.sock', { force: true });
+ * rmSync('/tmp/app-stream.sock', { force: true });
  * ```
  * @category Unix
  */
