@@ -151,8 +151,10 @@ export class Connection implements BodySource {
 /**
  * Write-behind: the response to one request is sent while the next request is read, so both ops reach the kernel
  * in one submission and their completions come back in one batch — one wake-up of the connection per request, not
- * two. The read decides when the future completes; a write that completes meanwhile is forgotten, one that fails
- * only leaves the read to find the connection's end.
+ * two. The read decides when the future completes; a write that completes meanwhile is forgotten. A write that
+ * fails ends the read with its error: the client waits for a response it will never get, and the socket may look
+ * healthy to the read (a send failing with `ENOMEM`), which would otherwise hold the connection until its
+ * keep-alive timeout.
  */
 class ReadAlongsideWrite extends FutureBase<Buffer> {
   readonly #conn: Connection;
@@ -174,8 +176,12 @@ class ReadAlongsideWrite extends FutureBase<Buffer> {
     if (writing !== undefined) {
       try {
         if (writing.poll(cx) !== PENDING) conn.writing = undefined;
-      } catch {
-        conn.writing = undefined; // the client is gone: the read will see it too
+      } catch (error) {
+        conn.writing = undefined;
+        const read = this.#read;
+        this.#read = undefined;
+        read?.cancel(); // a dropped read loses no byte, and none will be wanted: the connection ends
+        throw error;
       }
     }
     const value = this.#read!.poll(cx);
@@ -545,6 +551,10 @@ const serveConnection = fn(function* (conn: Connection) {
       if (!keepAlive || conn.closeAfter) return yield* lingeringClose(conn);
     }
   } finally {
+    // A write-behind still in flight (the read ended first) is dropped, so its op gives back its pool buffer when
+    // the kernel is done with it: a future neither finished nor dropped would hold it for ever.
+    conn.writing?.cancel();
+    conn.writing = undefined;
     conn.deadline.close();
     stream[Symbol.dispose]();
   }

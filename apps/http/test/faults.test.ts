@@ -82,3 +82,47 @@ describe.each(drivers)('the HTTP server under injected faults (%s)', (driver) =>
     60_000,
   );
 });
+
+describe.each(drivers)('a send that fails on a healthy socket (%s)', (driver) => {
+  it('closes the connection at once (not at the keep-alive timeout) and gives its buffer back', async () => {
+    const fdsBefore = fdCount();
+    // Every send fails (EINTR, EAGAIN, EPIPE, ECONNRESET, ENOMEM, ENOBUFS); receives, accepts and closes do not, so
+    // the socket stays healthy and only the response is lost.
+    const rt = Runtime.create({ io: driver, ioFaults: { rate: 1, faults: ['fail'], ops: ['send'] } });
+    const hello = fn(function* () {
+      return { body: 'hello' };
+    });
+    const server = await rt.blockOn(HttpServer.bind('127.0.0.1:0', hello, { keepAliveTimeout: 30_000 }));
+    const address = server.address;
+    if (address.family === 'unix') throw new Error('Expected a TCP address');
+    const served = rt.blockOn(server.serve());
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from(
+        { length: 4 },
+        () =>
+          new Promise<string>((resolve) => {
+            const req = request({ host: '127.0.0.1', port: address.port, path: '/', agent, timeout: 3_000 }, (res) => {
+              res.resume();
+              res.on('end', () => resolve(`status ${res.statusCode}`));
+            });
+            req.on('timeout', () => req.destroy(Object.assign(new Error('deadline'), { code: 'DEADLINE' })));
+            req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+            req.end();
+          }),
+      ),
+    );
+    agent.destroy();
+    // The client sees its connection close (a reset or a hang-up), each well before its 3 s deadline.
+    for (const r of results) expect(['ECONNRESET', 'socket hang up']).toContain(r);
+    expect(performance.now() - started).toBeLessThan(2_500);
+    expect(rt.metrics().ioFaults!.failed).not.toEqual({});
+
+    server.shutdown(1_000);
+    await served;
+    await rt.shutdown({ timeout: 5_000 });
+    expect(rt.io!.pool.stats().inUseBytes).toBe(0); // the failed sends' buffers came back
+    expect(await fdCountBackTo(fdsBefore)).toBe(fdsBefore);
+  }, 30_000);
+});

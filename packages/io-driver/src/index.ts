@@ -47,8 +47,10 @@ export { IoError, UnexpectedEofError } from './errors.js';
 export { FaultInjector, type FaultStats } from './faults/fault-injector.js';
 export {
   FAULT_KINDS,
+  FAULT_OPS,
   parseFaultOptions,
   type FaultKind,
+  type FaultOp,
   type FaultOptions,
   type FaultPlan,
 } from './faults/fault-plan.js';

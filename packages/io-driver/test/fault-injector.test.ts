@@ -164,6 +164,29 @@ describe.each(backends)('the fault injector on $name', ({ factory }) => {
     expect(await fdCount()).toBe(before);
   });
 
+  it('aims at the ops named in `ops`: at rate 1 every write fails, and no read, open or nop is touched', async () => {
+    const faults = new FaultInjector({ rate: 1, faults: ['fail', 'short'], ops: ['write'] });
+    const d = driver(faults);
+    const readFd = openSync(source, 'r');
+    const writeFd = openSync(join(dir, `out-${Math.random()}`), 'w');
+    const ops = await mixedWorkload(d, 100, readFd, writeFd);
+    for (const op of ops) {
+      const res = (await op.seen)[0]!.res;
+      if (op.kind === 'write') expect(op.errnos).toContain(-res);
+      else if (op.kind === 'read') expect(res).toBe(op.length);
+      else if (op.kind === 'open') {
+        expect(res).toBeGreaterThanOrEqual(0);
+        expect(await final((h) => d.close(res, h))).toBe(0);
+      } else if (op.kind === 'nop') expect(res).toBe(0);
+    }
+    for (const op of ops) op.release?.();
+    expect(faults.stats.shortened).toBe(0);
+    expect(Object.values(faults.stats.failed).reduce((a, b) => a + b, 0)).toBe(20); // the 20 writes, no other op
+    closeSync(readFd);
+    closeSync(writeFd);
+    await d.shutdown();
+  });
+
   it('cuts a read for real: a short read returns the file’s own bytes', async () => {
     const d = driver(new FaultInjector({ rate: 1, faults: ['short'] }));
     const fd = openSync(source, 'r');
@@ -186,7 +209,9 @@ describe('fault options', () => {
       faults: ['fail', 'delay'],
       maxDelayMs: 2,
     });
+    expect(parseFaultOptions('ops=recv+send')).toEqual({ ops: ['recv', 'send'] });
     expect(parseFaultOptions('')).toEqual({});
+    expect(() => parseFaultOptions('ops=send+close')).toThrow(/Expected ops to be an array of read, readv, write/);
     expect(() => parseFaultOptions('rate=2')).toThrow(/Expected rate to be a number from 0 to 1, got number 2/);
     expect(() => parseFaultOptions('faults=fail+explode')).toThrow(/Expected faults to be an array of fail, short/);
     expect(() => parseFaultOptions('seed=x')).toThrow(/Expected seed in fault options to be a number, got "x"/);

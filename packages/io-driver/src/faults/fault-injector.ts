@@ -45,7 +45,7 @@ import {
 } from '../contract.js';
 import { SeededRandom } from '@zokio/future';
 import { SOCK_DGRAM } from '../sockaddr.js';
-import { faultPlan, type FaultOptions, type FaultPlan } from './fault-plan.js';
+import { faultPlan, type FaultOp, type FaultOptions, type FaultPlan } from './fault-plan.js';
 
 const E = constants.errno;
 
@@ -124,6 +124,8 @@ export class FaultInjector {
    */
   readonly #submissions: SeededRandom;
   readonly #completions: SeededRandom;
+  /** The opcodes of the plan's `ops`: the ones `fail` and `short` may hit. */
+  readonly #eligible: ReadonlySet<number>;
   readonly #failed: Record<string, number> = {};
   #shortened = 0;
   #delayed = 0;
@@ -133,6 +135,7 @@ export class FaultInjector {
     this.plan = faultPlan(options);
     this.#submissions = new SeededRandom(this.plan.seed);
     this.#completions = new SeededRandom(this.plan.seed ^ 0x5bd1e995);
+    this.#eligible = new Set([...this.plan.ops].map((name) => Op[name.toUpperCase() as Uppercase<FaultOp>]));
   }
 
   /** A factory for backends made by `factory`, with this injector's faults between them and the driver. */
@@ -150,7 +153,7 @@ export class FaultInjector {
 
   /** @internal The errno to fail an op of `opcode` with, or 0 for none. */
   failure(opcode: number): number {
-    if (!this.plan.faults.has('fail')) return 0;
+    if (!this.plan.faults.has('fail') || !this.#eligible.has(opcode)) return 0;
     const errnos = FAILURES.get(opcode);
     if (errnos === undefined || !this.#submissions.chance(this.plan.rate)) return 0;
     const errno = errnos[this.#submissions.below(errnos.length)]!;
@@ -159,9 +162,10 @@ export class FaultInjector {
     return errno;
   }
 
-  /** @internal A shorter length for a transfer of `length` bytes, or `length` itself. */
-  shorten(length: number): number {
-    if (length < 2 || !this.plan.faults.has('short') || !this.#submissions.chance(this.plan.rate)) return length;
+  /** @internal A shorter length for a transfer of `length` bytes by an op of `opcode`, or `length` itself. */
+  shorten(opcode: number, length: number): number {
+    if (length < 2 || !this.plan.faults.has('short') || !this.#eligible.has(opcode)) return length;
+    if (!this.#submissions.chance(this.plan.rate)) return length;
     this.#shortened++;
     return 1 + this.#submissions.below(length - 1);
   }
@@ -260,7 +264,7 @@ class FaultyBackend implements Backend {
     else if (SHORTENABLE.has(opcode) && !this.#datagramFds.has(fd)) {
       if ((v.getUint32(at + OpField.mode, true) & (MODE_MULTISHOT | MODE_BUFFER_SELECT)) !== 0) return;
       const length = v.getUint32(at + OpField.bufLength, true);
-      const cut = this.#injector.shorten(length);
+      const cut = this.#injector.shorten(opcode, length);
       if (cut !== length) v.setUint32(at + OpField.bufLength, cut, true);
     }
   }

@@ -25,6 +25,36 @@ export type FaultKind = 'fail' | 'short' | 'delay' | 'reorder';
 export const FAULT_KINDS: readonly FaultKind[] = ['fail', 'short', 'delay', 'reorder'];
 
 /**
+ * The ops a `fail` or a `short` may hit, by name: every op the injector faults at submission (a `short` only ever
+ * hits `read`, `write`, `recv` and `send`). Naming a few aims the faults at one path: `ops: ['send']` fails sends
+ * only, on sockets that stay healthy — what a test of "the response was lost, the connection was not" needs.
+ * @category Fault injection
+ */
+export const FAULT_OPS = [
+  'read',
+  'readv',
+  'write',
+  'writev',
+  'openat',
+  'fsync',
+  'statx',
+  'unlinkat',
+  'renameat',
+  'mkdirat',
+  'socket',
+  'connect',
+  'accept',
+  'recv',
+  'recvmsg',
+  'send',
+  'sendmsg',
+  'poll_add',
+] as const;
+
+/** The name of an op a `fail` or a `short` may hit: one of {@link FAULT_OPS}. @category Fault injection */
+export type FaultOp = (typeof FAULT_OPS)[number];
+
+/**
  * Which faults a {@link FaultInjector} injects, and how often.
  *
  * @example
@@ -44,6 +74,8 @@ export interface FaultOptions {
   readonly faults?: readonly FaultKind[];
   /** The longest a delayed completion is held, in milliseconds (0 – 1,000). @default 5 */
   readonly maxDelayMs?: number;
+  /** The ops `fail` and `short` may hit ({@link FAULT_OPS}); `delay` and `reorder` hit every op. @default every op */
+  readonly ops?: readonly FaultOp[];
 }
 
 /** {@link FaultOptions} with the defaults applied and every value checked. @category Fault injection */
@@ -52,13 +84,14 @@ export interface FaultPlan {
   readonly rate: number;
   readonly faults: ReadonlySet<FaultKind>;
   readonly maxDelayMs: number;
+  readonly ops: ReadonlySet<FaultOp>;
 }
 
 /** Checks `options` and applies the defaults; a bad value throws a `TypeError` saying what was expected. */
 export function faultPlan(options: FaultOptions = {}): FaultPlan {
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`FaultInjector: Expected options to be an object, got ${describeValue(options)}`);
-  const { seed = 1, rate = 0.05, faults = FAULT_KINDS, maxDelayMs = 5 } = options;
+  const { seed = 1, rate = 0.05, faults = FAULT_KINDS, maxDelayMs = 5, ops = FAULT_OPS } = options;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
     throw new TypeError(`FaultInjector: Expected seed to be an integer from 0 to 2^32 - 1, got ${describeValue(seed)}`);
   if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1))
@@ -71,12 +104,17 @@ export function faultPlan(options: FaultOptions = {}): FaultPlan {
     throw new TypeError(
       `FaultInjector: Expected maxDelayMs to be a number from 0 to 1000, got ${describeValue(maxDelayMs)}`,
     );
-  return { seed, rate, faults: new Set(faults as FaultKind[]), maxDelayMs };
+  if (!Array.isArray(ops) || !ops.every((op) => FAULT_OPS.includes(op as FaultOp)))
+    throw new TypeError(
+      `FaultInjector: Expected ops to be an array of ${FAULT_OPS.join(', ')}, got ${describeValue(ops)}`,
+    );
+  return { seed, rate, faults: new Set(faults as FaultKind[]), maxDelayMs, ops: new Set(ops as FaultOp[]) };
 }
 
 /**
  * Parses the text form of {@link FaultOptions} (what `ZOKIO_IO_FAULTS` holds): comma-separated `key=value` pairs,
- * `faults` joined with `+`, e.g. `seed=42,rate=0.02,faults=fail+short+delay,maxDelayMs=3`. Throws a `TypeError`
+ * `faults` and `ops` joined with `+`, e.g. `seed=42,rate=0.02,faults=fail+short+delay,maxDelayMs=3,ops=recv+send`.
+ * Throws a `TypeError`
  * naming the bad part.
  *
  * @example
@@ -105,9 +143,12 @@ export function parseFaultOptions(text: string): FaultOptions {
       case 'faults':
         options.faults = value.split('+').map((s) => s.trim()) as FaultKind[];
         break;
+      case 'ops':
+        options.ops = value.split('+').map((s) => s.trim()) as FaultOp[];
+        break;
       default:
         throw new TypeError(
-          `Expected fault options of the form seed=N,rate=R,faults=a+b,maxDelayMs=M, got ${JSON.stringify(part)}`,
+          `Expected fault options of the form seed=N,rate=R,faults=a+b,maxDelayMs=M,ops=c+d, got ${JSON.stringify(part)}`,
         );
     }
   }
