@@ -215,7 +215,9 @@ const fillFrom = fn(function* (conn: Connection) {
   try {
     chunk = yield* conn.deadline.within(conn.stream.read());
   } catch {
-    return false; // ECONNRESET and the like: the body ends here
+    // ECONNRESET and the like: the client is gone, or the socket failed under us (ENOMEM). Either way the body is
+    // lost, not malformed: the connection ends without a response — a `400` would blame a client that did nothing.
+    throw new HttpError(408, 'ERR_HTTP_CLIENT_GONE', 'Expected the rest of the request body, got a failed read');
   }
   if (chunk === TIMED_OUT)
     throw new HttpError(

@@ -157,8 +157,13 @@ const runConnection = fn(function* (server: HttpServer, conn: Connection) {
   }
 });
 
-/** Transient accept failures (out of fds, memory): back off instead of spinning or giving up. */
-const RETRY_ACCEPT = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'ECONNABORTED', 'EPROTO']);
+/**
+ * Accept failures that end one attempt, not the server: a connection reset or aborted before it was taken, an
+ * interrupted or spurious wake-up (`EINTR`, `EAGAIN`) — accept again at once; out of fds or memory — back off
+ * first, instead of spinning. Anything else (the listener itself is broken) ends `serve()`.
+ */
+const ACCEPT_AGAIN = new Set(['EAGAIN', 'EINTR', 'ECONNABORTED', 'ECONNRESET', 'EPROTO']);
+const ACCEPT_LATER = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
 
 const serveAll = fn(function* (server: HttpServer, listener: TcpListener) {
   try {
@@ -177,7 +182,9 @@ const acceptThenDrain = fn(function* (server: HttpServer, listener: TcpListener)
         // A fresh `notified()` each time: `select` cancels the loser. `shutdown()` leaves a permit, so none is missed.
         next = yield* select([listener.accept(), server.stopped.notified()]);
       } catch (error) {
-        if (RETRY_ACCEPT.has((error as { code?: string }).code ?? '')) {
+        const code = (error as { code?: string }).code ?? '';
+        if (ACCEPT_AGAIN.has(code)) continue;
+        if (ACCEPT_LATER.has(code)) {
           server.limits.onError(error);
           yield* sleep(50);
           continue;
