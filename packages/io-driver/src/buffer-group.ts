@@ -36,7 +36,7 @@ export class BufferGroup {
     this.#buffers = [];
     this.#lent = new Uint8Array(count);
     for (let i = 0; i < count; i++) {
-      const buf = pool.acquire(bufferSize);
+      const buf = pool.acquireLongLived(bufferSize); // held for the group's life: no op waits for it
       this.#buffers.push(buf);
       backend.provideBuffer(id, i, buf.arenaId, buf.offset, bufferSize);
     }

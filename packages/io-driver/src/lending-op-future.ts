@@ -33,11 +33,6 @@ export abstract class LendingOpFuture<T> extends OpFuture<T> {
     this.#path = path;
   }
 
-  /** True once the op was handed to a driver (its first poll). */
-  get submitted(): boolean {
-    return this.driver !== undefined;
-  }
-
   /** Encodes `path` for the op; it is given back with the rest. */
   protected encodePath(driver: IoDriver, path: string): IoBuf {
     return this.lend(driver.encodePath(path));

@@ -14,8 +14,16 @@
  *    its pool) or keeps what it produced (bytes received for the next read). Dropped before its first poll, nothing
  *    was submitted and nothing is owed. The driver itself closes fds that open/socket/accept produce too late.
  *
+ * 4. **Back-pressure**: a submit that finds the driver's buffer pool at its cap (`PoolExhaustedError`) submitted
+ *    nothing; the future waits in the pool's line for a buffer of that size class (`BufferPool.waitForBuffer`) and
+ *    submits again when one comes back — unless none of that class is out (none could come back: the error
+ *    stands) or the subclass opts out ({@link OpFuture.waitsForBuffer}: a receive that has another way to get its
+ *    bytes). The wait is bounded by the pool's `maxWaitMs`; past it the op fails with `PoolExhaustedError`.
+ *    Dropped while waiting, it leaves the line (passing on a turn it was given).
+ *
  * States: `IDLE` → `SUBMITTED` → `READY` (final completion stored) → `DONE` (settled); `SUBMITTED` → `DROPPED` on
- * cancel, then `DONE` at the final completion. A poll after `DONE` throws.
+ * cancel, then `DONE` at the final completion; `IDLE` → `WAITING` (for a pool buffer) → `IDLE` when woken. A poll
+ * after `DONE` throws.
  *
  * @module
  */
@@ -29,6 +37,7 @@ import {
   type Poll,
   type Waker,
 } from '@zokio/future';
+import { PoolExhaustedError, type BufferWait } from '@zokio/memory';
 import { COMPLETION_MORE } from './contract.js';
 import { IO, type CompletionHandler, type IoDriver } from './driver.js';
 
@@ -37,6 +46,9 @@ const SUBMITTED = 1;
 const READY = 2;
 const DROPPED = 3;
 const DONE = 4;
+const WAITING = 5;
+
+const ECANCELED = 125;
 
 /** The I/O driver of the executor polling with `cx`; throws `ERR_ZOKIO_IO_DISABLED` if it has none. @category Driver */
 export function ioDriverOf(cx: Context): IoDriver {
@@ -62,6 +74,20 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
   #token = 0;
   #res = 0;
   #aux = 0;
+  #submitted = false;
+  /** Its place in the pool's line while `WAITING`, and the buffer size it waits for. */
+  #wait: BufferWait | undefined = undefined;
+  #waitingFor = 0;
+  /** When its waiting ends, counted from the first wait (losing a buffer to another op does not restart it). */
+  #waitDeadline: number | undefined = undefined;
+
+  /**
+   * Whether a submit that found the pool at its cap waits for a buffer (true) or throws `PoolExhaustedError` (false:
+   * for a caller that has another way, such as a receive that can select a provided buffer instead).
+   */
+  protected get waitsForBuffer(): boolean {
+    return true;
+  }
 
   /** Submits the op to `driver` with `this` as its handler; returns the token. */
   protected abstract submit(driver: IoDriver): number;
@@ -81,6 +107,14 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
   /** An intermediate completion of a multishot op. Default: ignored. */
   protected more(_res: number, _flags: number, _aux: number): void {}
 
+  /**
+   * True once the op reached the driver (its submit returned): a final completion is owed, or came. False before
+   * the first poll, while waiting for a pool buffer, and after a submit that threw.
+   */
+  get submitted(): boolean {
+    return this.#submitted;
+  }
+
   /** The driver this future submitted to, once polled. */
   protected get driver(): IoDriver | undefined {
     return this.#driver;
@@ -88,20 +122,21 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
 
   poll(cx: Context): Poll<T> {
     switch (this.#state) {
-      case IDLE: {
-        const driver = ioDriverOf(cx);
-        this.#driver = driver;
-        this.#waker = cx.waker;
-        this.#state = SUBMITTED;
-        try {
-          this.#token = this.submit(driver);
-        } catch (error) {
+      case WAITING:
+        if (this.#wait!.expired) {
+          // Waited `maxWaitMs` of the pool and none came back: the error it would have had without waiting.
           this.#state = DONE;
-          this.submitFailed();
-          throw error;
+          this.#wait = undefined;
+          throw new PoolExhaustedError(this.#waitingFor, this.#driver!.pool.maxBytes);
         }
-        return PENDING;
-      }
+        if (!this.#wait!.woken) {
+          this.#wait!.waker = cx.waker;
+          return PENDING;
+        }
+        this.#wait = undefined; // a buffer of its class came back: submit again
+        return this.#submit(cx);
+      case IDLE:
+        return this.#submit(cx);
       case SUBMITTED:
         this.#waker = cx.waker;
         return PENDING;
@@ -112,6 +147,32 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
       default:
         throw polledAfterCompletion('I/O op future');
     }
+  }
+
+  /** Submits the op (first poll, or woken with a pool buffer back); waits in the pool's line if it is at its cap. */
+  #submit(cx: Context): Poll<T> {
+    const driver = ioDriverOf(cx);
+    this.#driver = driver;
+    this.#waker = cx.waker;
+    this.#state = SUBMITTED;
+    try {
+      this.#token = this.submit(driver);
+      this.#submitted = true;
+    } catch (error) {
+      this.submitFailed();
+      if (error instanceof PoolExhaustedError && this.waitsForBuffer) {
+        this.#wait = driver.pool.waitForBuffer(error.requested, cx.waker, this.#waitDeadline);
+        this.#waitingFor = error.requested;
+        if (this.#wait !== undefined) {
+          this.#waitDeadline = this.#wait.deadline;
+          this.#state = WAITING;
+          return PENDING;
+        }
+      }
+      this.#state = DONE;
+      throw error;
+    }
+    return PENDING;
   }
 
   /** @internal The driver's completion callback. */
@@ -136,12 +197,29 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
    */
   interrupt(): void {
     if (this.#state === SUBMITTED) this.#driver!.cancel(this.#token);
+    else if (this.#state === WAITING) {
+      // Not submitted yet (waiting for a pool buffer): it completes with `ECANCELED` as a cancelled op would.
+      this.#wait!.leave();
+      this.#wait = undefined;
+      this.#res = -ECANCELED;
+      this.#aux = 0;
+      this.#state = READY;
+      const waker = this.#waker;
+      this.#waker = undefined;
+      waker?.wake();
+    }
   }
 
   override cancel(): Cleanup {
     switch (this.#state) {
       case IDLE:
         this.#state = DONE;
+        return undefined;
+      case WAITING:
+        // Nothing was submitted: leave the pool's line (a turn it was given goes to the next waiter).
+        this.#state = DONE;
+        this.#wait!.leave();
+        this.#wait = undefined;
         return undefined;
       case SUBMITTED:
         this.#state = DROPPED;

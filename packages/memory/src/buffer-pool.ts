@@ -9,6 +9,7 @@
  *                                                               every onArena callback before any of its chunks
  *                                                               is handed out; past maxBytes? PoolExhaustedError
  *   release(buf)  ─► foreign? ForeignBufferError ─► already free? BufferReleasedError ─► back on its free stack
+ *                    ─► anyone waiting for its class? wake the oldest (`waitForBuffer`, `buffer-wait.ts`)
  * ```
  *
  * ## Invariants
@@ -22,16 +23,17 @@
  *    out; arenas are never freed while the pool lives (see `arena.ts` for why the kernel needs this).
  *
  * ## Closing
- * `close()` (or `[Symbol.dispose]`) stops new work: `acquire` and `onArena` then throw `PoolClosedError`, and the
- * callbacks are dropped. It frees nothing and invalidates nothing: buffers still out stay valid memory (each holds its
+ * `close()` (or `[Symbol.dispose]`) stops new work: `acquire` and `onArena` then throw `PoolClosedError`, the
+ * callbacks are dropped, and waiters are woken to find it so. It frees nothing and invalidates nothing: buffers still out stay valid memory (each holds its
  * arena), an op in flight completes into them, and `release` still takes them back and keeps the stats true. JS
  * cannot free an `ArrayBuffer` on demand; the memory goes when the pool and all of its buffers are unreachable, which
  * is what a driver must wait for (every final completion) before it unregisters the arenas.
  *
  * @module
  */
-import { expected } from '@zokio/future';
+import { expected, type Waker } from '@zokio/future';
 import { Arena, MAX_ARENA_BYTES } from './arena.js';
+import { BufferWait, type BufferLine } from './buffer-wait.js';
 import { BufferTooLargeError, ForeignBufferError, PoolClosedError, PoolExhaustedError } from './errors.js';
 import { ioBufInternals, IoBuf } from './io-buf.js';
 import { classOf, MAX_BUFFER_BYTES, SIZE_CLASS_COUNT, sizeClassBytes } from './size-class.js';
@@ -44,6 +46,8 @@ const DEFAULT_ARENA_BYTES = 4 * 1024 * 1024;
  * air; servers with many connections should raise it (and the driver's memlock limit for fixed buffers with it).
  */
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+/** Default `maxWaitMs`: 2 s — long next to a burst draining, short next to a client's patience. Picked, not measured. */
+const DEFAULT_MAX_WAIT_MS = 2000;
 
 /**
  * Options of a {@link BufferPool}.
@@ -67,6 +71,14 @@ export interface BufferPoolOptions {
    * @default 1
    */
   initialArenas?: number;
+  /**
+   * The longest an op waits in line for a buffer at the cap (`waitForBuffer`), in milliseconds: past it the wait
+   * ends and the op fails with {@link PoolExhaustedError}, as it would without waiting. Buffers held for long (a
+   * provided-buffer group's, a connection's owned ones) may never come back to a line; the bound turns that into
+   * an error instead of a hang. `0` never waits.
+   * @default 2000
+   */
+  maxWaitMs?: number;
 }
 
 /**
@@ -85,6 +97,8 @@ export interface SizeClassStats {
   free: number;
   /** The most chunks of this class that were handed out at once. */
   highWater: number;
+  /** Ops waiting in line for a chunk of this class (the pool is at its cap). */
+  waiting: number;
 }
 
 /**
@@ -133,6 +147,10 @@ export class BufferPool implements Disposable {
   readonly arenaBytes: number;
   /** The bound on bytes reserved in arenas. */
   readonly maxBytes: number;
+  /** See {@link BufferPoolOptions.maxWaitMs}. */
+  readonly maxWaitMs: number;
+  /** Ends waits older than `maxWaitMs`; armed while anyone waits. */
+  #expiry: ReturnType<typeof setTimeout> | undefined = undefined;
   /** Every arena, by id; only grows. */
   readonly #arenas: Arena[] = [];
   /** One slab per size class. */
@@ -148,10 +166,33 @@ export class BufferPool implements Disposable {
   #highWaterBytes = 0;
   #listeners: ((arena: Arena) => void)[] = [];
   #closed = false;
+  /** Per size class, the waiters for a buffer of it, oldest first (made on the first wait). */
+  readonly #lines: (Set<BufferWait> | undefined)[] = [];
+  /** Waiters in all lines: `release` looks at the lines only when some wait. */
+  #waiting = 0;
+  /** Buffers acquired with `acquireLongLived` and not released, and their count per class: no line waits on them. */
+  readonly #longLived = new Set<IoBuf>();
+  readonly #longLivedCount = new Int32Array(SIZE_CLASS_COUNT);
+  readonly #line: BufferLine = {
+    remove: (wait) => {
+      if (!this.#lines[wait.sizeClass]?.delete(wait)) return false;
+      this.#waiting--;
+      return true;
+    },
+    passOn: (sizeClass) => this.#wakeNext(sizeClass),
+  };
 
   constructor(options: BufferPoolOptions = {}) {
     if (typeof options !== 'object' || options === null) expected('an options object', options, 'new BufferPool');
-    const { arenaBytes = DEFAULT_ARENA_BYTES, maxBytes = DEFAULT_MAX_BYTES, initialArenas = 1 } = options;
+    const {
+      arenaBytes = DEFAULT_ARENA_BYTES,
+      maxBytes = DEFAULT_MAX_BYTES,
+      initialArenas = 1,
+      maxWaitMs = DEFAULT_MAX_WAIT_MS,
+    } = options;
+    if (typeof maxWaitMs !== 'number' || !(maxWaitMs >= 0 && maxWaitMs <= 3_600_000))
+      expected('maxWaitMs to be a number of milliseconds from 0 to 3600000', maxWaitMs, 'new BufferPool');
+    this.maxWaitMs = maxWaitMs;
     if (
       !Number.isInteger(arenaBytes) ||
       arenaBytes < PAGE_BYTES ||
@@ -263,6 +304,110 @@ export class BufferPool implements Disposable {
     if (slab.pool !== this) throw new ForeignBufferError();
     slab.push(buf);
     this.#inUseBytes -= buf.capacity;
+    if (this.#longLived.size > 0 && this.#longLived.delete(buf)) this.#longLivedCount[slab.sizeClass]!--;
+    if (this.#waiting > 0) this.#wakeNext(slab.sizeClass);
+  }
+
+  /**
+   * {@link acquire} for a buffer held for the life of a structure (a provided-buffer group's): it is not counted as
+   * one that may come back soon, so no op waits in line for it ({@link waitForBuffer}) — a class all of whose chunks
+   * are held so fails at once instead of waiting out `maxWaitMs`. Released as any other.
+   *
+   * @example
+   * ```ts
+   * import { BufferPool } from '@zokio/memory';
+   * const pool = new BufferPool({ arenaBytes: 65536, maxBytes: 65536 });
+   * const kept = pool.acquireLongLived(65536);
+   * pool.waitForBuffer(65536, { wake() {} }); // undefined: nothing of the class will come back soon
+   * pool.release(kept);
+   * ```
+   */
+  acquireLongLived(size: number): IoBuf {
+    const buf = this.acquire(size);
+    this.#longLived.add(buf);
+    this.#longLivedCount[classOf(size)]!++;
+    return buf;
+  }
+
+  /**
+   * Back-pressure: after {@link acquire} threw {@link PoolExhaustedError} for `size`, waits in line for a buffer of
+   * its size class to come back. `waker` is woken (the oldest waiter first) when one does: `acquire` again (a caller
+   * that did not wait may have taken it first: then wait again). Returns `undefined`, waiting for nothing, when no buffer of the class is out
+   * but long-lived ones ({@link acquireLongLived}): at the cap no page is re-carved for another class, so none could
+   * come back. A wait lasts at most `maxWaitMs`, or until `deadline` (`performance.now()` milliseconds) if earlier:
+   * a caller that waits again after losing the buffer to another passes its first wait's deadline.
+   * The line is oldest first, so a waiter passing an earlier deadline may be expired a little late (at the next
+   * expiry of the line). See
+   * `buffer-wait.ts` for the protocol, and call {@link BufferWait.leave} when giving up.
+   *
+   * @throws TypeError unless `size` is an integer from 1 to {@link MAX_BUFFER_BYTES}, and `waker` has a `wake` method.
+   *
+   * @example
+   * ```ts
+   * import { BufferPool, PoolExhaustedError } from '@zokio/memory';
+   * const pool = new BufferPool({ arenaBytes: 65536, maxBytes: 65536 });
+   * const held = pool.acquire(65536); // the only chunk of its class
+   * const wait = pool.waitForBuffer(65536, { wake: () => console.log('a 64 KiB buffer is back') })!;
+   * pool.release(held); // logs; wait.woken === true
+   * pool.acquire(65536); // succeeds now
+   * ```
+   */
+  waitForBuffer(size: number, waker: Waker, deadline?: number): BufferWait | undefined {
+    if (!Number.isInteger(size) || size < 1 || size > MAX_BUFFER_BYTES)
+      expected(`a buffer size that is an integer from 1 to ${MAX_BUFFER_BYTES}`, size, 'BufferPool.waitForBuffer');
+    if (typeof (waker as { wake?: unknown } | null)?.wake !== 'function')
+      expected('a waker (an object with a wake method)', waker, 'BufferPool.waitForBuffer');
+    const sizeClass = classOf(size);
+    // Something must come back: a chunk out, and not one held for good.
+    if (this.maxWaitMs === 0 || this.#closed) return undefined;
+    const comingBack = this.#slabs[sizeClass]!.inUse - this.#longLivedCount[sizeClass]!;
+    if (comingBack === 0) return undefined;
+    const latest = performance.now() + this.maxWaitMs;
+    const wait = new BufferWait(this.#line, sizeClass, waker, Math.min(deadline ?? latest, latest));
+    (this.#lines[sizeClass] ??= new Set()).add(wait);
+    this.#waiting++;
+    this.#armExpiry(wait.deadline);
+    return wait;
+  }
+
+  /** Arms the expiry timer for `deadline` unless it is armed (for an earlier one: lines are oldest first). */
+  #armExpiry(deadline: number): void {
+    if (this.#expiry !== undefined) return;
+    this.#expiry = setTimeout(() => this.#expire(), Math.max(0, deadline - performance.now()));
+  }
+
+  /** Ends the waits past their deadline (they find `expired` and fail), then re-arms for the oldest left. */
+  #expire(): void {
+    this.#expiry = undefined;
+    const now = performance.now();
+    let next = Infinity;
+    for (const line of this.#lines) {
+      if (line === undefined) continue;
+      for (const wait of line) {
+        if (wait.deadline > now) {
+          next = Math.min(next, wait.deadline); // the line is oldest first: the rest are later
+          break;
+        }
+        line.delete(wait);
+        this.#waiting--;
+        wait.expire();
+      }
+    }
+    if (next !== Infinity) this.#armExpiry(next);
+  }
+
+  /** Takes the oldest waiter of `sizeClass` out of its line and wakes it. */
+  #wakeNext(sizeClass: number): void {
+    const line = this.#lines[sizeClass];
+    if (line === undefined || line.size === 0) return;
+    const next = line.values().next().value!;
+    line.delete(next);
+    this.#waiting--;
+    next.wake();
+    if (this.#waiting === 0) {
+      clearTimeout(this.#expiry);
+      this.#expiry = undefined;
+    }
   }
 
   /**
@@ -325,6 +470,7 @@ export class BufferPool implements Disposable {
         inUse: slab.inUse,
         free: slab.free,
         highWater: slab.highWater,
+        waiting: this.#lines[slab.sizeClass]?.size ?? 0,
       })),
     };
   }
@@ -346,6 +492,10 @@ export class BufferPool implements Disposable {
   close(): void {
     this.#closed = true;
     this.#listeners = [];
+    // Waiters go on to find the pool closed (`PoolClosedError`) rather than wait for ever.
+    for (let c = 0; c < this.#lines.length; c++) while ((this.#lines[c]?.size ?? 0) > 0) this.#wakeNext(c);
+    clearTimeout(this.#expiry);
+    this.#expiry = undefined;
   }
 
   /** Same as {@link BufferPool.close}, for `using pool = new BufferPool()`. */

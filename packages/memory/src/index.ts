@@ -13,6 +13,7 @@ export { IoBuf } from './io-buf.js';
 export { isDetached } from './detached.js';
 export { MAX_BUFFER_BYTES, MIN_BUFFER_BYTES, SIZE_CLASS_COUNT, sizeClassBytes, sizeClassOf } from './size-class.js';
 export { BufferPool, type BufferPoolOptions, type BufferPoolStats, type SizeClassStats } from './buffer-pool.js';
+export { BufferWait } from './buffer-wait.js';
 export { ObjectPool, type ObjectPoolOptions, type ObjectPoolStats } from './object-pool.js';
 export {
   BufferReleasedError,

@@ -149,6 +149,7 @@ function run(config: { pagesPerArena: number; maxArenas: number; initialArenas: 
         inUse: chunks - model.free[c]!,
         free: model.free[c],
         highWater: model.highWater[c],
+        waiting: 0, // the model never waits (no op here waits for a buffer)
       })),
     });
   };

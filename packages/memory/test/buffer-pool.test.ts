@@ -228,9 +228,16 @@ describe('BufferPool.stats', () => {
       highWaterBytes: 1024 + PAGE,
     });
     expect(s.classes).toHaveLength(9);
-    expect(s.classes[1]).toEqual({ size: 512, chunks: 128, inUse: 1, free: 127, highWater: 2 });
-    expect(s.classes[8]).toEqual({ size: PAGE, chunks: 1, inUse: 1, free: 0, highWater: 1 });
-    expect(s.classes[0]).toEqual({ size: 256, chunks: 0, inUse: 0, free: 0, highWater: 0 });
+    expect(s.classes[1]).toEqual({
+      size: 512,
+      chunks: 128,
+      inUse: 1,
+      free: 127,
+      highWater: 2,
+      waiting: 0,
+    });
+    expect(s.classes[8]).toEqual({ size: PAGE, chunks: 1, inUse: 1, free: 0, highWater: 1, waiting: 0 });
+    expect(s.classes[0]).toEqual({ size: 256, chunks: 0, inUse: 0, free: 0, highWater: 0, waiting: 0 });
     pool.release(b);
     pool.release(c);
     expect(pool.stats().highWaterBytes).toBe(1024 + PAGE);

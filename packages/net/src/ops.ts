@@ -61,13 +61,20 @@ export class RecvFuture extends LendingOpFuture<Buffer> {
   readonly #fd: number;
   readonly #length: number;
   readonly #gate: ReadGate<Buffer>;
+  readonly #waits: boolean;
   #buf: IoBuf | undefined = undefined;
 
-  constructor(fd: number, length: number, label: string, gate: ReadGate<Buffer>) {
+  /** `waits`: false for a fallback receive, which selects a provided buffer again rather than wait for a pool one. */
+  constructor(fd: number, length: number, label: string, gate: ReadGate<Buffer>, waits = true) {
     super('recv', label);
     this.#fd = fd;
     this.#length = length;
     this.#gate = gate;
+    this.#waits = waits;
+  }
+
+  protected override get waitsForBuffer(): boolean {
+    return this.#waits;
   }
 
   protected submit(driver: IoDriver): number {

@@ -103,7 +103,7 @@ export class ReceiveFuture extends FutureBase<Buffer> {
           this.#select(state.group!);
         } else {
           state.fallbacks++;
-          this.#inner = new RecvFuture(this.#fd, this.#max, stream.label, stream.gate);
+          this.#inner = new RecvFuture(this.#fd, this.#max, stream.label, stream.gate, false);
         }
         continue;
       }

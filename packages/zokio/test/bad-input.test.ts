@@ -897,7 +897,26 @@ table('@zokio/memory', 'js', () => [
       return new BufferPool({ initialArenas: x });
     },
   ),
+  ...rows(
+    'new BufferPool maxWaitMs',
+    [
+      ['a string', '1'],
+      ['-1', -1],
+      ['NaN', NaN],
+      ['Infinity', Infinity],
+    ],
+    (x) => {
+      return new BufferPool({ maxWaitMs: x });
+    },
+  ),
   ...rows('BufferPool.acquire', [...SIZES, ['65537', 65537]], (x) => new BufferPool().acquire(x)),
+  ...rows('BufferPool.acquireLongLived', [...SIZES, ['65537', 65537]], (x) => new BufferPool().acquireLongLived(x)),
+  ...rows('BufferPool.waitForBuffer size', [...SIZES, ['65537', 65537]], (x) => {
+    return new BufferPool().waitForBuffer(x, { wake() {} });
+  }),
+  ...rows('BufferPool.waitForBuffer waker', [...NOT_AN_OBJECT, ['an object without wake', {}]], (x) => {
+    return new BufferPool().waitForBuffer(1, x);
+  }),
   row(
     'BufferPool.acquire × a closed pool',
     () => {

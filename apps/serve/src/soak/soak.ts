@@ -165,9 +165,11 @@ async function startServer(options: SoakOptions, root: string, fds: number): Pro
     ...['--root', root, '--host', '127.0.0.1', '--port', '0', '--quiet'],
   ];
   const env = {
-    // 10,000 requests in flight hold more I/O buffers (statx, file reads, responses) than the runtime's default cap
-    // of 64 MiB: at the cap, an op fails with PoolExhaustedError and its connection is dropped (no back-pressure
-    // yet — see the README). The soak runs the server with a cap sized for its load, unless the caller sets one.
+    // 10,000 requests in flight need more I/O buffers (statx, file reads, responses) than the runtime's default cap
+    // of 64 MiB. At the cap ops wait in line for a buffer (back-pressure): every connection is still served, but
+    // the tail latency (p99 ~5 s, max ~16 s) and the RSS (responses queue in the heap instead) grow past what the
+    // soak accepts — see the README. The soak runs the server with a cap sized for its load, unless the caller sets
+    // one (`ZOKIO_BUFFER_POOL_MAX_BYTES=67108864` to see the default).
     ZOKIO_BUFFER_POOL_MAX_BYTES: String(SOAK_POOL_MAX_BYTES),
     ...process.env,
     ...(options.driver === undefined ? {} : { ZOKIO_IO_DRIVER: options.driver }),
