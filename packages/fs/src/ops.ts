@@ -113,7 +113,7 @@ export class OwnedTransferFuture extends LendingOpFuture<Owned> {
     this.#giveBack();
   }
   override cancel(): Cleanup {
-    if (!this.submitted) this.#giveBack(); // never submitted: nothing will be orphaned
+    if (this.driver === undefined) this.#giveBack(); // never polled: nothing will be orphaned
     return super.cancel();
   }
   #giveBack(): void {

@@ -11,8 +11,9 @@
  * 3. **Drop** while the op is in flight requests its cancellation and returns at once (no clean-up future to await):
  *    the future stays the op's handler, and when the final completion arrives — cancelled or not — it calls
  *    {@link OpFuture.orphaned}`(res, aux)` exactly once, so the subclass gives back what the op owned (a buffer to
- *    its pool) or keeps what it produced (bytes received for the next read). Dropped before its first poll, nothing
- *    was submitted and nothing is owed. The driver itself closes fds that open/socket/accept produce too late.
+ *    its pool) or keeps what it produced (bytes received for the next read). Dropped while waiting for a pool buffer
+ *    (4.), `orphaned(-ECANCELED, 0)` runs at once. Dropped before its first poll, nothing was submitted and nothing
+ *    is owed ({@link OpFuture.orphanOwed} tells which). The driver itself closes fds that open/socket/accept produce too late.
  *
  * 4. **Back-pressure**: a submit that finds the driver's buffer pool at its cap (`PoolExhaustedError`) submitted
  *    nothing; the future waits in the pool's line for a buffer of that size class (`BufferPool.waitForBuffer`) and
@@ -74,7 +75,7 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
   #token = 0;
   #res = 0;
   #aux = 0;
-  #submitted = false;
+  #orphanOwed = false;
   /** Its place in the pool's line while `WAITING`, and the buffer size it waits for. */
   #wait: BufferWait | undefined = undefined;
   #waitingFor = 0;
@@ -108,11 +109,12 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
   protected more(_res: number, _flags: number, _aux: number): void {}
 
   /**
-   * True once the op reached the driver (its submit returned): a final completion is owed, or came. False before
-   * the first poll, while waiting for a pool buffer, and after a submit that threw.
+   * True once dropped in a state whose drop ends in {@link OpFuture.orphaned} — in flight (at its final completion),
+   * completed unobserved or waiting for a pool buffer (at once): the subclass's clean-up runs, now or later. False
+   * for a future dropped before its first poll, or after it settled.
    */
-  get submitted(): boolean {
-    return this.#submitted;
+  get orphanOwed(): boolean {
+    return this.#orphanOwed;
   }
 
   /** The driver this future submitted to, once polled. */
@@ -131,6 +133,7 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
         }
         if (!this.#wait!.woken) {
           this.#wait!.waker = cx.waker;
+          this.#waker = cx.waker; // `interrupt()` wakes this one
           return PENDING;
         }
         this.#wait = undefined; // a buffer of its class came back: submit again
@@ -157,7 +160,6 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
     this.#state = SUBMITTED;
     try {
       this.#token = this.submit(driver);
-      this.#submitted = true;
     } catch (error) {
       this.submitFailed();
       if (error instanceof PoolExhaustedError && this.waitsForBuffer) {
@@ -216,19 +218,25 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
         this.#state = DONE;
         return undefined;
       case WAITING:
-        // Nothing was submitted: leave the pool's line (a turn it was given goes to the next waiter).
+        // Nothing was submitted: leave the pool's line (a turn it was given goes to the next waiter), and end as a
+        // dropped op does — `orphaned` with `ECANCELED`, now — so owners counting their dropped ops (a socket's
+        // read gate, its write line) see this drop end too.
         this.#state = DONE;
         this.#wait!.leave();
         this.#wait = undefined;
+        this.#orphanOwed = true;
+        this.orphaned(-ECANCELED, 0);
         return undefined;
       case SUBMITTED:
         this.#state = DROPPED;
         this.#waker = undefined;
+        this.#orphanOwed = true;
         this.#driver!.cancel(this.#token);
         return undefined;
       case READY:
         // Completed but never observed: the result is the caller's to lose, the resources are not.
         this.#state = DONE;
+        this.#orphanOwed = true;
         this.orphaned(this.#res, this.#aux);
         return undefined;
       default:

@@ -177,6 +177,7 @@ export class BufferPool implements Disposable {
     remove: (wait) => {
       if (!this.#lines[wait.sizeClass]?.delete(wait)) return false;
       this.#waiting--;
+      this.#idle();
       return true;
     },
     passOn: (sizeClass) => this.#wakeNext(sizeClass),
@@ -404,10 +405,14 @@ export class BufferPool implements Disposable {
     line.delete(next);
     this.#waiting--;
     next.wake();
-    if (this.#waiting === 0) {
-      clearTimeout(this.#expiry);
-      this.#expiry = undefined;
-    }
+    this.#idle();
+  }
+
+  /** Nobody waits any more: the expiry timer goes (it would keep the process alive for up to `maxWaitMs`). */
+  #idle(): void {
+    if (this.#waiting > 0 || this.#expiry === undefined) return;
+    clearTimeout(this.#expiry);
+    this.#expiry = undefined;
   }
 
   /**

@@ -110,8 +110,8 @@ export class WriteFuture<T extends number | void> extends LineWrite<T> {
     this.#send = undefined;
     if (send === undefined) return false;
     send.cancel();
-    // A submitted send owes a final completion, and that hands the line on (see SendFuture).
-    return send.submitted;
+    // A send dropped in flight (or waiting for a buffer) ends in `orphaned`, which hands the line on (SendFuture).
+    return send.orphanOwed;
   }
 }
 
