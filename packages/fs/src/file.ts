@@ -33,7 +33,7 @@
  * @module
  */
 import { constants as bufferConstants } from 'node:buffer';
-import { ftruncate } from 'node:fs';
+import { constants, ftruncate } from 'node:fs';
 import { ready, type Future } from '@zokio/future';
 import type { IoDriver } from '@zokio/io-driver';
 import { closeNow, IOV_MAX, submitClose } from '@zokio/io-driver';
@@ -108,13 +108,16 @@ export class File implements Disposable, AsyncDisposable {
   /** The path the file was opened with, as given. */
   readonly path: string;
   readonly #driver: IoDriver;
+  /** Opened with `O_APPEND`: every write lands at the end, whatever its position. */
+  readonly #append: boolean;
   #fd: number;
 
   /** @internal Made by {@link File.open}. */
-  constructor(fd: number, driver: IoDriver, path: string) {
+  constructor(fd: number, driver: IoDriver, path: string, append = false) {
     this.#fd = fd;
     this.#driver = driver;
     this.path = path;
+    this.#append = append;
   }
 
   /**
@@ -137,7 +140,8 @@ export class File implements Disposable, AsyncDisposable {
   static open(path: PathLike, options: OpenOptions | OpenFlags = 'r'): Future<File> {
     const p = checkPath(path, 'File.open');
     const { flags, mode } = openFlags(options, 'File.open', p.display);
-    return new OpenFuture(p.absolute, p.display, flags, mode, (fd, driver) => new File(fd, driver, p.display));
+    const append = (flags & constants.O_APPEND) !== 0;
+    return new OpenFuture(p.absolute, p.display, flags, mode, (fd, driver) => new File(fd, driver, p.display, append));
   }
 
   /**
@@ -413,7 +417,9 @@ export class File implements Disposable, AsyncDisposable {
     const fd = this.#open('write');
     const bytes = checkData(data, 'File.writeAll', this.path);
     const at = checkPosition(position, 'File.writeAll', this.path);
-    return writeAll(this.path, fd, bytes, at);
+    // With `append`, Linux puts every `pwrite` at the end whatever its position (as Node's `fs.write` does): the
+    // 64 KiB spans must go one at a time, in order — spans in flight at once would land in completion order.
+    return writeAll(this.path, fd, bytes, this.#append ? -1 : at);
   }
 
   /**
