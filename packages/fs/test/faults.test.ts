@@ -14,7 +14,7 @@ import { fn, join as joinAll, type Future } from '@zokio/future';
 import { copy, File, IoError, readDir, readFile, remove, rename, stat, writeFile } from '@zokio/fs';
 import { Runtime } from '@zokio/runtime';
 import { spawn } from '@zokio/scheduler';
-import { drivers, fdCount, fdCountBackTo, tempDir } from './drivers.js';
+import { drivers, fdCountBackTo, steadyFdCount, tempDir } from './drivers.js';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 /** What the injector fails file ops with (and nothing else may fail here). */
@@ -39,7 +39,7 @@ describe.each(drivers)('@zokio/fs under injected faults (%s)', (driver) => {
     'seed %i: every file op completes correctly or fails typed; nothing leaks',
     async (seed) => {
       const dir = tempDir('zokio-fs-faults-');
-      const fdsBefore = fdCount();
+      const fdsBefore = await steadyFdCount(); // the previous test's fds may still be closing
       const rt = Runtime.create({ io: driver, ioFaults: { seed, rate: 0.15, maxDelayMs: 2 } });
       // The tree ops work on files written beforehand (without faults), so each starts from a known state.
       const tree = join(dir.dir, 'tree');

@@ -12,7 +12,7 @@ import { fn, tryJoin } from '@zokio/future';
 import { IoError, TcpListener, TcpStream, UnexpectedEofError, type SocketAddress } from '@zokio/net';
 import { Runtime } from '@zokio/runtime';
 import { spawn } from '@zokio/scheduler';
-import { drivers, fdCount, fdCountBackTo } from './drivers.js';
+import { drivers, fdCountBackTo, steadyFdCount } from './drivers.js';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 /** What the injector can make a socket op fail with. */
@@ -34,7 +34,7 @@ describe.each(drivers)('@zokio/net under injected faults (%s)', (driver) => {
   it.each([1, 2, 3])(
     'seed %i: echo connections finish or fail typed, never corrupt; nothing leaks',
     async (seed) => {
-      const fdsBefore = fdCount();
+      const fdsBefore = await steadyFdCount(); // the previous test's fds may still be closing
       const rt = Runtime.create({ io: driver, ioFaults: { seed, rate: 0.05, maxDelayMs: 2 } });
       const report = await rt.blockOn(
         fn(function* () {
