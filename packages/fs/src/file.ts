@@ -417,9 +417,8 @@ export class File implements Disposable, AsyncDisposable {
     const fd = this.#open('write');
     const bytes = checkData(data, 'File.writeAll', this.path);
     const at = checkPosition(position, 'File.writeAll', this.path);
-    // With `append`, Linux puts every `pwrite` at the end whatever its position (as Node's `fs.write` does): the
-    // 64 KiB spans must go one at a time, in order — spans in flight at once would land in completion order.
-    return writeAll(this.path, fd, bytes, this.#append ? -1 : at);
+    // With `append` every span lands at the end: they must go one at a time, in order (see `writeAll`).
+    return writeAll(this.path, fd, bytes, at, this.#append);
   }
 
   /**

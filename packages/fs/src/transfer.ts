@@ -83,8 +83,20 @@ export const readExact = fn(function* (path: string, fd: number, length: number,
   return out;
 });
 
-/** Writes all of `bytes`: one op at a time at the fd's offset, or spans in a rolling window at a position. */
-export const writeAll = fn(function* (path: string, fd: number, bytes: Uint8Array, position: number) {
+/**
+ * Writes all of `bytes`: one op at a time at the fd's offset, or spans in a rolling window at a position — one span at a
+ * time, in order, with `inOrder` (a file opened to append).
+ */
+export const writeAll = fn(function* (path: string, fd: number, bytes: Uint8Array, position: number, inOrder = false) {
+  if (inOrder && position >= 0) {
+    // One span at a time, in order: on a file opened to append, Linux puts every `pwrite` at the end whatever its
+    // position (and leaves the fd's offset alone, as Node's `fs.write` does), so spans in flight at once would land
+    // in completion order.
+    for (let at = 0; at < bytes.byteLength; at += MAX_BUFFER_BYTES) {
+      yield* finishWrite(path, fd, bytes.subarray(at, at + MAX_BUFFER_BYTES), position + at);
+    }
+    return;
+  }
   if (position < 0) {
     for (let done = 0; done < bytes.byteLength;) {
       done += yield* new CopyingWriteFuture(fd, -1, bytes.subarray(done, done + MAX_BUFFER_BYTES), path);

@@ -28,6 +28,18 @@ describe.each(drivers)('File on %s', (driver) => {
       );
     }
     expect(readFileSync(path).equals(Buffer.concat([Buffer.from('head'), ...Array(5).fill(data)]))).toBe(true);
+    // A positional write leaves the fd's offset alone, even with O_APPEND (pwrite): a read at the offset reads the
+    // start, as node:fs does (the differential test's counterexample of a first, offset-moving version of the fix).
+    const first = await run(
+      fn(function* () {
+        const file = yield* File.open(path, 'a+');
+        yield* file.writeAll(data.subarray(0, 65535), 0);
+        const byte = yield* file.read(1);
+        yield* file.close();
+        return byte;
+      })(),
+    );
+    expect(first.toString()).toBe('h');
   });
 
   it('writes, reads back at positions and at the offset, and stats', async () => {
