@@ -13,7 +13,8 @@
  *    {@link OpFuture.orphaned}`(res, aux)` exactly once, so the subclass gives back what the op owned (a buffer to
  *    its pool) or keeps what it produced (bytes received for the next read). Dropped while waiting for a pool buffer
  *    (4.), `orphaned(-ECANCELED, 0)` runs at once. Dropped before its first poll, nothing was submitted and nothing
- *    is owed ({@link OpFuture.orphanOwed} tells which). The driver itself closes fds that open/socket/accept produce too late.
+ *    is owed ({@link OpFuture.orphanOwed} tells which). The driver itself closes fds that open/socket/accept
+ *    produce too late.
  *
  * 4. **Back-pressure**: a submit that finds the driver's buffer pool at its cap (`PoolExhaustedError`) submitted
  *    nothing; the future waits in the pool's line for a buffer of that size class (`BufferPool.waitForBuffer`) and
@@ -23,8 +24,8 @@
  *    Dropped while waiting, it leaves the line (passing on a turn it was given).
  *
  * States: `IDLE` → `SUBMITTED` → `READY` (final completion stored) → `DONE` (settled); `SUBMITTED` → `DROPPED` on
- * cancel, then `DONE` at the final completion; `IDLE` → `WAITING` (for a pool buffer) → `IDLE` when woken. A poll
- * after `DONE` throws.
+ * cancel, then `DONE` at the final completion; `IDLE` → `WAITING` (for a pool buffer) → `SUBMITTED` when woken,
+ * or `DONE` (its wait expired, or it was dropped). A poll after `DONE` throws.
  *
  * @module
  */
