@@ -359,8 +359,8 @@ export class BufferPool implements Disposable {
     if (typeof (waker as { wake?: unknown } | null)?.wake !== 'function')
       expected('a waker (an object with a wake method)', waker, 'BufferPool.waitForBuffer');
     const sizeClass = classOf(size);
-    // Something must come back: a chunk out, and not one held for good.
     if (this.maxWaitMs === 0 || this.#closed) return undefined;
+    // Something must come back: a chunk out, and not one held for good.
     const comingBack = this.#slabs[sizeClass]!.inUse - this.#longLivedCount[sizeClass]!;
     if (comingBack === 0) return undefined;
     const latest = performance.now() + this.maxWaitMs;
