@@ -11,7 +11,7 @@ import { Agent, request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { fn } from '@zokio/future';
 import { Runtime } from '@zokio/runtime';
-import { drivers, fdCountBackTo, steadyFdCount } from '@zokio/runtime/testing';
+import { drivers, NOTHING_LEFT, shutDownAndCount, steadyFdCount } from '@zokio/runtime/testing';
 import type { FaultOptions, IoBackendName } from '@zokio/io-driver';
 import { HttpServer, Router, type Request } from '../src/index.js';
 
@@ -72,11 +72,7 @@ async function echoUnderFaults(driver: IoBackendName, faults: FaultOptions): Pro
   expect(report.accepted).toBeGreaterThan(0);
   expect(rt.metrics().alive).toBe(0); // every connection's task ended with the server
   expect(rt.metrics().timers!.pending).toBe(0); // and no deadline was left in the wheel
-  const down = await rt.shutdown({ timeout: 5_000 });
-  expect(down.timedOut).toBe(false);
-  expect(rt.metrics().alive).toBe(0);
-  expect(rt.io!.pool.stats().inUseBytes).toBe(0);
-  expect(await fdCountBackTo(fdsBefore)).toBe(fdsBefore);
+  expect(await shutDownAndCount(rt, fdsBefore)).toEqual(NOTHING_LEFT);
 }
 
 describe.each(drivers)('the HTTP server under injected faults (%s)', (driver) => {
@@ -133,8 +129,6 @@ describe.each(drivers)('a send that fails on a healthy socket (%s)', (driver) =>
 
     server.shutdown(1_000);
     await served;
-    await rt.shutdown({ timeout: 5_000 });
-    expect(rt.io!.pool.stats().inUseBytes).toBe(0); // the failed sends' buffers came back
-    expect(await fdCountBackTo(fdsBefore)).toBe(fdsBefore);
+    expect(await shutDownAndCount(rt, fdsBefore)).toEqual(NOTHING_LEFT); // the failed sends' buffers came back too
   }, 30_000);
 });

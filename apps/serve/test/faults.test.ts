@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { Runtime } from '@zokio/runtime';
 import { HttpServer } from '@zokio/http';
 import { staticFiles } from '../src/index.js';
-import { drivers, fdCountBackTo, makeSite, MARKER, sha256, steadyFdCount } from './harness.js';
+import { NOTHING_LEFT, shutDownAndCount } from '@zokio/runtime/testing';
+import { drivers, makeSite, MARKER, sha256, steadyFdCount } from './harness.js';
 
 const DEADLINE_MS = 15_000;
 
@@ -68,11 +69,7 @@ describe.each(drivers)('the static file server under injected faults (%s)', (dri
       await served;
       expect(rt.metrics().alive).toBe(0); // every connection's task ended with the server
       expect(rt.metrics().timers!.pending).toBe(0); // and no deadline was left in the wheel
-      const down = await rt.shutdown({ timeout: 5_000 });
-      expect(down.timedOut).toBe(false);
-      expect(rt.metrics().alive).toBe(0);
-      expect(rt.io!.pool.stats().inUseBytes).toBe(0);
-      expect(await fdCountBackTo(fdsBefore)).toBe(fdsBefore);
+      expect(await shutDownAndCount(rt, fdsBefore)).toEqual(NOTHING_LEFT);
       site.cleanup();
     },
     90_000,

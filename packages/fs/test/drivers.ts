@@ -4,7 +4,15 @@
  */
 import { tempDir as tempDirOf } from '@zokio/runtime/testing';
 
-export { drivers, fdCount, fdCountBackTo, runtimeOn, steadyFdCount } from '@zokio/runtime/testing';
+export {
+  drivers,
+  fdCount,
+  fdCountBackTo,
+  NOTHING_LEFT,
+  runtimeOn,
+  shutDownAndCount,
+  steadyFdCount,
+} from '@zokio/runtime/testing';
 
 /** A fresh temp directory, removed by the returned function. */
 export const tempDir = (prefix = 'zokio-fs-') => tempDirOf(prefix);

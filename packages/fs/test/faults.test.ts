@@ -14,7 +14,7 @@ import { fn, join as joinAll, type Future } from '@zokio/future';
 import { copy, File, IoError, readDir, readFile, remove, rename, stat, writeFile } from '@zokio/fs';
 import { Runtime } from '@zokio/runtime';
 import { spawn } from '@zokio/scheduler';
-import { drivers, fdCountBackTo, steadyFdCount, tempDir } from './drivers.js';
+import { drivers, NOTHING_LEFT, shutDownAndCount, steadyFdCount, tempDir } from './drivers.js';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 /** What the injector fails file ops with (and nothing else may fail here). */
@@ -132,9 +132,7 @@ describe.each(drivers)('@zokio/fs under injected faults (%s)', (driver) => {
       expect(rt.metrics().alive).toBe(0);
       expect(rt.metrics().timers!.pending).toBe(0);
       expect(rt.io!.pool.stats().inUseBytes).toBe(0);
-      const report = await rt.shutdown({ timeout: 5_000 });
-      expect(report.timedOut).toBe(false);
-      expect(await fdCountBackTo(fdsBefore)).toBe(fdsBefore);
+      expect(await shutDownAndCount(rt, fdsBefore)).toEqual(NOTHING_LEFT);
       dir.cleanup();
     },
     30_000,

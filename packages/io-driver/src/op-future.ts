@@ -77,11 +77,11 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
   #res = 0;
   #aux = 0;
   #orphanOwed = false;
-  /** Its place in the pool's line while `WAITING`, and the buffer size it waits for. */
+  /**
+   * Its place in the pool's line while `WAITING`; kept once woken, so a wait again after losing the buffer to another
+   * op keeps the first wait's deadline.
+   */
   #wait: BufferWait | undefined = undefined;
-  #waitingFor = 0;
-  /** When its waiting ends, counted from the first wait (losing a buffer to another op does not restart it). */
-  #waitDeadline: number | undefined = undefined;
 
   /**
    * Whether a submit that found the pool at its cap waits for a buffer (true) or throws `PoolExhaustedError` (false:
@@ -129,16 +129,14 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
         if (this.#wait!.expired) {
           // Waited `maxWaitMs` of the pool and none came back: the error it would have had without waiting.
           this.#state = DONE;
-          this.#wait = undefined;
-          throw new PoolExhaustedError(this.#waitingFor, this.#driver!.pool.maxBytes);
+          throw new PoolExhaustedError(this.#wait!.size, this.#driver!.pool.maxBytes);
         }
         if (!this.#wait!.woken) {
           this.#wait!.waker = cx.waker;
           this.#waker = cx.waker; // `interrupt()` wakes this one
           return PENDING;
         }
-        this.#wait = undefined; // a buffer of its class came back: submit again
-        return this.#submit(cx);
+        return this.#submit(cx); // a buffer of its class came back: submit again
       case IDLE:
         return this.#submit(cx);
       case SUBMITTED:
@@ -164,10 +162,9 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
     } catch (error) {
       this.submitFailed();
       if (error instanceof PoolExhaustedError && this.waitsForBuffer) {
-        this.#wait = driver.pool.waitForBuffer(error.requested, cx.waker, this.#waitDeadline);
-        this.#waitingFor = error.requested;
-        if (this.#wait !== undefined) {
-          this.#waitDeadline = this.#wait.deadline;
+        const wait = driver.pool.waitForBuffer(error.requested, cx.waker, this.#wait?.deadline);
+        if (wait !== undefined) {
+          this.#wait = wait;
           this.#state = WAITING;
           return PENDING;
         }

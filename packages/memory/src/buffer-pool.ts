@@ -364,7 +364,7 @@ export class BufferPool implements Disposable {
     const comingBack = this.#slabs[sizeClass]!.inUse - this.#longLivedCount[sizeClass]!;
     if (comingBack === 0) return undefined;
     const latest = performance.now() + this.maxWaitMs;
-    const wait = new BufferWait(this.#line, sizeClass, waker, Math.min(deadline ?? latest, latest));
+    const wait = new BufferWait(this.#line, size, sizeClass, waker, Math.min(deadline ?? latest, latest));
     (this.#lines[sizeClass] ??= new Set()).add(wait);
     this.#waiting++;
     this.#armExpiry(wait.deadline);

@@ -40,7 +40,8 @@ export interface BufferLine {
  * @category Memory
  */
 export class BufferWait {
-  /** The size class waited for. */
+  /** The buffer size waited for, and its size class. */
+  readonly size: number;
   readonly sizeClass: number;
   /** When the wait ends unserved (`performance.now()` milliseconds). */
   readonly deadline: number;
@@ -51,8 +52,9 @@ export class BufferWait {
   readonly #line: BufferLine;
 
   /** @internal */
-  constructor(line: BufferLine, sizeClass: number, waker: Waker, deadline: number) {
+  constructor(line: BufferLine, size: number, sizeClass: number, waker: Waker, deadline: number) {
     this.#line = line;
+    this.size = size;
     this.sizeClass = sizeClass;
     this.waker = waker;
     this.deadline = deadline;

@@ -12,7 +12,7 @@ import { fn, tryJoin } from '@zokio/future';
 import { IoError, TcpListener, TcpStream, UnexpectedEofError, type SocketAddress } from '@zokio/net';
 import { Runtime } from '@zokio/runtime';
 import { spawn } from '@zokio/scheduler';
-import { drivers, fdCountBackTo, steadyFdCount } from './drivers.js';
+import { drivers, NOTHING_LEFT, shutDownAndCount, steadyFdCount } from './drivers.js';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 /** What the injector can make a socket op fail with. */
@@ -132,12 +132,8 @@ describe.each(drivers)('@zokio/net under injected faults (%s)', (driver) => {
       for (const code of report.served.values()) if (code !== 'ok') expect(CONSEQUENT.has(code), code).toBe(true);
       expect(complete).toBeGreaterThan(0);
       expect(rt.metrics().ioFaults!.total).toBeGreaterThan(0);
-      const shutdown = await rt.shutdown({ timeout: 5_000 });
-      expect(shutdown.timedOut).toBe(false);
-      expect(rt.metrics().alive).toBe(0);
-      expect(rt.metrics().timers!.pending).toBe(0);
-      expect(rt.io!.pool.stats().inUseBytes).toBe(0); // every receive and send buffer came back
-      expect(await fdCountBackTo(fdsBefore)).toBe(fdsBefore);
+      // Every task, timer, receive and send buffer, and fd came back.
+      expect(await shutDownAndCount(rt, fdsBefore)).toEqual(NOTHING_LEFT);
     },
     60_000,
   );

@@ -69,3 +69,37 @@ export async function steadyFdCount(maxMs = 1000): Promise<number> {
   }
   return fdCount();
 }
+
+/** What {@link shutDownAndCount} found a runtime left behind: all zero (and `timedOut` false) when clean. */
+export interface Leftovers {
+  /** `rt.shutdown()` gave up waiting for its tasks. */
+  readonly timedOut: boolean;
+  /** Tasks still alive after the shutdown. */
+  readonly alive: number;
+  /** Timers still in the wheel. */
+  readonly timers: number;
+  /** Bytes of the I/O driver's buffer pool still lent out. */
+  readonly poolBytes: number;
+  /** Open fds above `fdsBefore`, once closes in flight have landed (negative: fewer than before). */
+  readonly fds: number;
+}
+
+/** {@link Leftovers} of a runtime that left nothing behind. */
+export const NOTHING_LEFT: Leftovers = { timedOut: false, alive: 0, timers: 0, poolBytes: 0, fds: 0 };
+
+/**
+ * Shuts `rt` down (within `timeoutMs`) and counts what it left: the check every leak test ends with —
+ * `expect(await shutDownAndCount(rt, fdsBefore)).toEqual(NOTHING_LEFT)`.
+ * `fdsBefore` is the count taken before the runtime did any I/O ({@link steadyFdCount}).
+ */
+export async function shutDownAndCount(rt: Runtime, fdsBefore: number, timeoutMs = 5_000): Promise<Leftovers> {
+  const { timedOut } = await rt.shutdown({ timeout: timeoutMs });
+  const metrics = rt.metrics();
+  return {
+    timedOut,
+    alive: metrics.alive,
+    timers: metrics.timers?.pending ?? 0,
+    poolBytes: rt.io?.pool.stats().inUseBytes ?? 0,
+    fds: (await fdCountBackTo(fdsBefore)) - fdsBefore,
+  };
+}
