@@ -17,25 +17,35 @@ import { expected, ZokioError } from '@zokio/future';
 
 /**
  * The fraction of a millisecond by which libuv's whole milliseconds trail `performance.now()`'s. Both read
- * `CLOCK_MONOTONIC` (libuv's loop time is its whole milliseconds); the two reads are a fraction of a microsecond
- * apart, which at worst starts the clock's milliseconds that much before libuv's: a timer is never early for it.
+ * `CLOCK_MONOTONIC` (libuv's loop time is its whole milliseconds), so the phase is one fact of the process: it is
+ * measured once, from the pair of reads that were closest together of a few tries (a preemption between two reads
+ * would skew one try by its length). What error is left starts the clock's milliseconds that much before libuv's:
+ * a timer is never early for it.
  */
 function loopGridPhase(): number {
-  const now = performance.now();
-  const intoMillisecond = Number(process.hrtime.bigint() % 1_000_000n) / 1e6;
-  const phase = (now - intoMillisecond) % 1;
+  let best = Infinity;
+  let phase = 0;
+  for (let i = 0; i < 5; i++) {
+    const before = performance.now();
+    const intoMillisecond = Number(process.hrtime.bigint() % 1_000_000n) / 1e6;
+    const gap = performance.now() - before;
+    if (gap >= best) continue;
+    best = gap;
+    phase = (before - intoMillisecond) % 1;
+  }
   return phase < 0 ? phase + 1 : phase;
 }
+
+/** Where libuv's milliseconds start, as a fraction of a `performance.now()` millisecond, 0 – 1. */
+const LOOP_GRID_PHASE = loopGridPhase();
 
 /** @category Time */
 export class Clock {
   #paused: boolean;
   /** While paused: the frozen time. */
   #frozenAt: number;
-  /** Where libuv's milliseconds start, as a fraction of a `performance.now()` millisecond, 0 – 1. */
-  readonly #phase = loopGridPhase();
-  /** Real time minus clock time: the phase, plus whole milliseconds the clock spent paused. */
-  #offset = this.#phase;
+  /** Real time minus clock time: the grid's phase, plus whole milliseconds the clock spent paused. */
+  #offset = LOOP_GRID_PHASE;
 
   constructor(paused = false) {
     this.#paused = paused;
@@ -64,7 +74,7 @@ export class Clock {
   resume(): void {
     if (!this.#paused) return;
     // Keep the grid: round the offset down to the phase, so the clock resumes at most 1 ms ahead, never behind.
-    const phase = this.#phase;
+    const phase = LOOP_GRID_PHASE;
     this.#offset = phase + Math.floor(performance.now() - this.#frozenAt - phase);
     this.#paused = false;
   }
