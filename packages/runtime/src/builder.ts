@@ -93,9 +93,16 @@ export class RuntimeBuilder {
     return this.#set({ pollTimeHistogram: enabled });
   }
 
-  /** The I/O buffer pool: arena size and the most bytes it reserves (see {@link RuntimeConfig.bufferArenaBytes}). */
-  bufferPool(arenaBytes: number, maxBytes: number): this {
-    return this.#set({ bufferArenaBytes: arenaBytes, bufferPoolMaxBytes: maxBytes });
+  /**
+   * The I/O buffer pool: arena size, the most bytes it reserves, and (optionally) how long an operation waits for a
+   * buffer at that cap (see {@link RuntimeConfig.bufferArenaBytes} and {@link RuntimeConfig.bufferPoolMaxWaitMs}).
+   */
+  bufferPool(arenaBytes: number, maxBytes: number, maxWaitMs?: number): this {
+    return this.#set(
+      maxWaitMs === undefined
+        ? { bufferArenaBytes: arenaBytes, bufferPoolMaxBytes: maxBytes }
+        : { bufferArenaBytes: arenaBytes, bufferPoolMaxBytes: maxBytes, bufferPoolMaxWaitMs: maxWaitMs },
+    );
   }
 
   /** Seeds the schedule's randomness, to replay a run (see {@link RuntimeConfig.seed}). */

@@ -115,6 +115,13 @@ export interface RuntimeConfig {
    */
   readonly bufferPoolMaxBytes?: number;
   /**
+   * How long an I/O operation waits for a pool buffer when the pool is at `bufferPoolMaxBytes`, before it fails
+   * with `ENOBUFS` (a bounded wait turns a burst into latency, not errors; see `@zokio/memory`'s back-pressure).
+   * `0` never waits. Env: `ZOKIO_BUFFER_POOL_MAX_WAIT_MS`.
+   * @default 2000
+   */
+  readonly bufferPoolMaxWaitMs?: number;
+  /**
    * For tests: inject I/O faults (failed submissions, short transfers, delayed and reordered completions) between
    * the I/O driver and its backend, from a seed — see `@zokio/io-driver`'s `FaultInjector`. Pool workers inject the
    * same plan into their own drivers. Env: `ZOKIO_IO_FAULTS` (`seed=42,rate=0.05,faults=fail+short,maxDelayMs=5`).
@@ -155,6 +162,7 @@ export interface ResolvedConfig {
   readonly pollTimeHistogram: Resolved<boolean>;
   readonly bufferArenaBytes: Resolved<number>;
   readonly bufferPoolMaxBytes: Resolved<number>;
+  readonly bufferPoolMaxWaitMs: Resolved<number>;
   readonly ioFaults: Resolved<FaultOptions | undefined>;
   readonly seed: Resolved<number | undefined>;
   /** The task hooks given, or undefined when none (the scheduler then watches nothing). */
@@ -182,6 +190,7 @@ const KNOWN = new Set([
   'pollTimeHistogram',
   'bufferArenaBytes',
   'bufferPoolMaxBytes',
+  'bufferPoolMaxWaitMs',
   'ioFaults',
   'seed',
 ]);
@@ -314,7 +323,7 @@ export function resolveConfig(config: RuntimeConfig = {}, env: NodeJS.ProcessEnv
 function bufferPool(
   config: RuntimeConfig,
   env: NodeJS.ProcessEnv,
-): Pick<ResolvedConfig, 'bufferArenaBytes' | 'bufferPoolMaxBytes'> {
+): Pick<ResolvedConfig, 'bufferArenaBytes' | 'bufferPoolMaxBytes' | 'bufferPoolMaxWaitMs'> {
   const arena = pick('bufferArenaBytes', 'ZOKIO_BUFFER_ARENA_BYTES', config, env, 4 << 20, (v, w) => {
     const bytes = integer('bufferArenaBytes', v, w, 1 << 16, 1 << 30);
     if (bytes % (1 << 16) !== 0)
@@ -328,7 +337,10 @@ function bufferPool(
     throw new TypeError(
       `Expected bufferPoolMaxBytes (${max.source}) to be at least bufferArenaBytes (${arena.value}), got ${max.value}`,
     );
-  return { bufferArenaBytes: arena, bufferPoolMaxBytes: max };
+  const maxWait = pick('bufferPoolMaxWaitMs', 'ZOKIO_BUFFER_POOL_MAX_WAIT_MS', config, env, 2000, (v, w) =>
+    integer('bufferPoolMaxWaitMs', v, w, 0, 3_600_000),
+  );
+  return { bufferArenaBytes: arena, bufferPoolMaxBytes: max, bufferPoolMaxWaitMs: maxWait };
 }
 
 function observers(config: RuntimeConfig): Pick<ResolvedConfig, 'hooks' | 'onSlowPoll'> {

@@ -148,6 +148,7 @@ export class Runtime {
           io: config.io.value,
           bufferArenaBytes: config.bufferArenaBytes.value,
           bufferPoolMaxBytes: config.bufferPoolMaxBytes.value,
+          bufferPoolMaxWaitMs: config.bufferPoolMaxWaitMs.value,
           ...(config.ioFaults.value === undefined ? {} : { ioFaults: config.ioFaults.value }),
         }),
       });

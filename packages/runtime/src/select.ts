@@ -76,7 +76,11 @@ export function selectIoDriver(
 ): Selection<() => IoDriver | undefined> & { readonly faults: FaultInjector | undefined } {
   // The env override was applied when the config was resolved; do not apply it twice.
   const selection = selectBackend(config.io.value, {});
-  const pool = { arenaBytes: config.bufferArenaBytes.value, maxBytes: config.bufferPoolMaxBytes.value };
+  const pool = {
+    arenaBytes: config.bufferArenaBytes.value,
+    maxBytes: config.bufferPoolMaxBytes.value,
+    maxWaitMs: config.bufferPoolMaxWaitMs.value,
+  };
   const faultOptions = config.ioFaults.value;
   const faults = faultOptions === undefined ? undefined : new FaultInjector(faultOptions);
   const factory = faults === undefined ? selection.factory : faults.wrap(selection.factory);
@@ -88,6 +92,7 @@ export function selectIoDriver(
     description:
       `${selection.name} (${config.io.source === 'default' ? '' : `io ${config.io.value}, ${config.io.source}; `}${selection.reason}); created on first use; ` +
       `buffers in ${config.bufferArenaBytes.value / 1024} KiB arenas up to ${config.bufferPoolMaxBytes.value / 1048576} MiB` +
+      `, waiting up to ${config.bufferPoolMaxWaitMs.value} ms for one at the cap` +
       (plan === undefined
         ? ''
         : `; FAULTS INJECTED (${[...plan.faults].join(', ')} at rate ${plan.rate}, seed ${plan.seed}; ${config.ioFaults.source})`),

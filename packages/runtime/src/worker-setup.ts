@@ -15,7 +15,7 @@ import { selectIoDriver, selectTimeDriver } from './select.js';
 /** The part of the config a worker needs. @internal */
 export type WorkerConfig = Pick<
   RuntimeConfig,
-  'enableTime' | 'io' | 'bufferArenaBytes' | 'bufferPoolMaxBytes' | 'ioFaults'
+  'enableTime' | 'io' | 'bufferArenaBytes' | 'bufferPoolMaxBytes' | 'bufferPoolMaxWaitMs' | 'ioFaults'
 >;
 
 /** Installs the drivers on a pool worker's scheduler. Called by the pool, not by users. @internal */

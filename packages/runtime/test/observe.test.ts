@@ -175,4 +175,71 @@ describe('buffer pool sizes', () => {
       /Expected bufferPoolMaxBytes \(config\) to be at least bufferArenaBytes \(4194304\), got 1048576/,
     );
   });
+
+  it('bufferPoolMaxWaitMs bounds how long an op waits for a buffer at the cap: 0 fails at once, 150 after ~150 ms', async () => {
+    const { IO, LendingOpFuture } = await import('@zokio/io-driver');
+    const { PoolExhaustedError } = await import('@zokio/memory');
+    const { currentScheduler } = await import('@zokio/scheduler');
+    const AT_FDCWD = -100;
+    /** A statx of `/` into a pool buffer of its own: an op that must wait for a buffer when the pool is full. */
+    class StatRoot extends LendingOpFuture<number> {
+      constructor() {
+        super('statx', '/');
+      }
+      protected submit(driver: import('@zokio/io-driver').IoDriver): number {
+        const out = this.lend(driver.pool.acquire(256));
+        return driver.statx(AT_FDCWD, this.encodePath(driver, '/'), 0, 0x7ff, out, this);
+      }
+      protected value(res: number): number {
+        return res;
+      }
+    }
+    const waitWithPoolFull = (maxWaitMs: number) => {
+      const rt = Runtime.builder()
+        .bufferPool(1 << 16, 1 << 16, maxWaitMs)
+        .build();
+      const outcome = rt.blockOn(
+        fn(function* () {
+          yield* new StatRoot(); // the driver exists, and works with room in the pool
+          const pool = currentScheduler().service(IO)!.pool;
+          const held = [];
+          for (;;) {
+            try {
+              held.push(pool.acquire(256));
+            } catch {
+              break;
+            }
+          }
+          const started = performance.now();
+          let error: unknown;
+          try {
+            yield* new StatRoot();
+          } catch (e) {
+            error = e;
+          }
+          for (const buf of held) pool.release(buf);
+          return { error, ms: performance.now() - started };
+        })(),
+      );
+      return outcome.finally(() => rt.shutdown());
+    };
+    const never = await waitWithPoolFull(0);
+    expect(never.error).toBeInstanceOf(PoolExhaustedError);
+    expect(never.ms).toBeLessThan(100);
+    const bounded = await waitWithPoolFull(150);
+    expect(bounded.error).toBeInstanceOf(PoolExhaustedError);
+    expect(bounded.ms).toBeGreaterThanOrEqual(140);
+    expect(bounded.ms).toBeLessThan(1_500);
+    const described = Runtime.create({ bufferPoolMaxWaitMs: 150 });
+    expect(described.describe()).toMatch(/waiting up to 150 ms for one at the cap/);
+    await described.shutdown();
+    expect(resolveConfig({}, { ZOKIO_BUFFER_POOL_MAX_WAIT_MS: '0' }).bufferPoolMaxWaitMs).toEqual({
+      value: 0,
+      source: 'env ZOKIO_BUFFER_POOL_MAX_WAIT_MS',
+    });
+    expect(resolveConfig({}).bufferPoolMaxWaitMs).toEqual({ value: 2000, source: 'default' });
+    expect(() => resolveConfig({ bufferPoolMaxWaitMs: -1 })).toThrow(
+      /Expected bufferPoolMaxWaitMs to be an integer from 0 to 3600000, got number -1/,
+    );
+  });
 });
