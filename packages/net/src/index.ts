@@ -14,5 +14,5 @@ export { Incoming } from './incoming.js';
 export { TcpStream, type ConnectOptions } from './tcp-stream.js';
 export { ReadHalf, WriteHalf } from './split.js';
 export { toDuplex } from './duplex.js';
-export { UdpSocket, type Datagram } from './udp-socket.js';
+export { UdpSocket, type Datagram, type UdpBindOptions } from './udp-socket.js';
 export { UnixListener, UnixStream } from './unix.js';

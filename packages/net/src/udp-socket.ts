@@ -97,10 +97,24 @@ class SendToFuture extends LendingOpFuture<number> {
   }
 }
 
-const bindUdp = fn(function* (address: SocketAddress, label: string) {
+/** Options of {@link UdpSocket.bind}. @category UDP */
+export interface UdpBindOptions {
+  /**
+   * `SO_REUSEADDR`: several sockets, each bound with it, may share one address and port — the way several
+   * receivers of one multicast group listen on the group's port (Node's `dgram` `reuseAddr`).
+   * @default false
+   */
+  readonly reuseAddress?: boolean;
+}
+
+const bindUdp = fn(function* (address: SocketAddress, label: string, reuseAddress: boolean) {
   const guard = new FdGuard();
   try {
     const fd = yield* openSocket(domainOf(address), SOCK_DGRAM, label, guard);
+    if (reuseAddress) {
+      const res = guard.driver.setSocketOption(fd, SocketOption.REUSEADDR, 1);
+      if (res < 0) throw IoError.fromResult(res, 'setsockopt', label);
+    }
     yield* bindSocket(fd, address, label);
     return new UdpSocket(guard.take(), guard.driver, address);
   } finally {
@@ -151,7 +165,8 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
   }
 
   /**
-   * Binds a UDP socket to `address` (port 0: the kernel picks one; read it with {@link localAddr}).
+   * Binds a UDP socket to `address` (port 0: the kernel picks one; read it with {@link localAddr}). With
+   * `reuseAddress`, other sockets bound with it may share the address (see {@link UdpBindOptions}).
    *
    * **Cancel-safe**: dropped, the socket is closed.
    *
@@ -162,13 +177,24 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    * await main(function* () {
    *   using socket = yield* UdpSocket.bind('[::1]:0');
    *   console.log('bound to', socket.localAddr()); // { family: 'ipv6', address: '::1', port: <a free port>, … }
+   *   // Two receivers on one port (as multicast listeners do): both must ask for it.
+   *   using a = yield* UdpSocket.bind('127.0.0.1:0', { reuseAddress: true });
+   *   using b = yield* UdpSocket.bind(a.localAddr(), { reuseAddress: true });
+   *   console.log(b.localAddr(), a.localAddr()); // the same address and port, twice
    * });
    * ```
    */
-  static bind(address: AddressLike): Future<UdpSocket> {
+  static bind(address: AddressLike, options: UdpBindOptions = {}): Future<UdpSocket> {
     const a = toSocketAddress(address, 'UdpSocket.bind');
     if (a.family === 'unix') throw invalidArgument('UdpSocket.bind', 'address', 'an IPv4 or IPv6 address', address);
-    return bindUdp(a, formatAddress(a));
+    if (typeof options !== 'object' || options === null) {
+      throw invalidArgument('UdpSocket.bind', 'options', 'an object', options, 'ERR_INVALID_ARG_TYPE');
+    }
+    const reuse = options.reuseAddress ?? false;
+    if (typeof reuse !== 'boolean') {
+      throw invalidArgument('UdpSocket.bind', 'reuseAddress', 'a boolean', reuse, 'ERR_INVALID_ARG_TYPE');
+    }
+    return bindUdp(a, formatAddress(a), reuse);
   }
 
   /** The socket's fd; −1 once closed. */

@@ -1,5 +1,5 @@
 /**
- * UDP socket options on every driver: broadcast (observable: a send to a broadcast address fails with `EACCES`
+ * UDP socket options on every driver: `reuseAddress` at bind (sockets that all ask for it share a port), broadcast (observable: a send to a broadcast address fails with `EACCES`
  * without it), the multicast TTL and loopback (set without error on IPv4; refused on IPv6, where the driver has
  * no `IPV6_MULTICAST_*` option), and their argument errors.
  *
@@ -41,6 +41,32 @@ describe.each(drivers)('UDP options on %s', (driver) => {
       })(),
     );
     expect(out).toEqual({ before: 'EACCES', on: 'ok', off: 'EACCES', again: 'ok' });
+  });
+
+  it('reuseAddress lets sockets that all ask for it share a port; one that does not gets EADDRINUSE', async () => {
+    const out = await run(
+      fn(function* () {
+        using first = yield* UdpSocket.bind('127.0.0.1:0', { reuseAddress: true });
+        const port = first.localAddr();
+        const plain = yield* outcome(() => UdpSocket.bind(port));
+        const shared = yield* UdpSocket.bind(port, { reuseAddress: true });
+        const samePort = JSON.stringify(shared.localAddr()) === JSON.stringify(port);
+        shared.close();
+        // Without the option on the first socket, even a second that asks for it is refused.
+        using alone = yield* UdpSocket.bind('127.0.0.1:0');
+        const refused = yield* outcome(() => UdpSocket.bind(alone.localAddr(), { reuseAddress: true }));
+        const badType = yield* outcome(() => UdpSocket.bind('127.0.0.1:0', { reuseAddress: 1 as never }));
+        const badOptions = yield* outcome(() => UdpSocket.bind('127.0.0.1:0', null as never));
+        return { plain, samePort, refused, badType, badOptions };
+      })(),
+    );
+    expect(out).toEqual({
+      plain: 'EADDRINUSE',
+      samePort: true,
+      refused: 'EADDRINUSE',
+      badType: 'ERR_INVALID_ARG_TYPE',
+      badOptions: 'ERR_INVALID_ARG_TYPE',
+    });
   });
 
   it('setMulticastTTL and setMulticastLoopback take their whole range on IPv4', async () => {
