@@ -11,7 +11,7 @@ import { Agent, request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { fn } from '@zokio/future';
 import { Runtime } from '@zokio/runtime';
-import { drivers, NOTHING_LEFT, shutDownAndCount, steadyFdCount } from '@zokio/runtime/testing';
+import { drivers, NOTHING_LEFT, retryInjected, shutDownAndCount, steadyFdCount } from '@zokio/runtime/testing';
 import type { FaultOptions, IoBackendName } from '@zokio/io-driver';
 import { HttpServer, Router, type Request } from '../src/index.js';
 
@@ -47,7 +47,8 @@ async function echoUnderFaults(driver: IoBackendName, faults: FaultOptions): Pro
       return { headers: { 'content-type': 'application/octet-stream' }, body: yield* req.body.bytes() };
     }),
   );
-  const server = await rt.blockOn(HttpServer.bind('127.0.0.1:0', routes.handler()));
+  // The bind meets the same faults: retried, as a service would at start (the suite checks serving, not binding).
+  const server = await retryInjected(() => rt.blockOn(HttpServer.bind('127.0.0.1:0', routes.handler())));
   const address = server.address;
   if (address.family === 'unix') throw new Error('Expected a TCP address');
   const served = rt.blockOn(server.serve());

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Runtime } from '@zokio/runtime';
 import { HttpServer } from '@zokio/http';
 import { staticFiles } from '../src/index.js';
-import { NOTHING_LEFT, shutDownAndCount } from '@zokio/runtime/testing';
+import { NOTHING_LEFT, retryInjected, shutDownAndCount } from '@zokio/runtime/testing';
 import { drivers, makeSite, MARKER, sha256, steadyFdCount } from './harness.js';
 
 const DEADLINE_MS = 15_000;
@@ -40,8 +40,9 @@ describe.each(drivers)('the static file server under injected faults (%s)', (dri
       // The previous test's sockets may still be closing (a loop turn after its shutdown): wait for a steady count.
       const fdsBefore = await steadyFdCount();
       const rt = Runtime.create({ io: driver, ioFaults: { seed, rate: 0.03, maxDelayMs: 2 } });
-      const handler = await rt.blockOn(staticFiles(site.root, { cacheMs: 0 }));
-      const server = await rt.blockOn(HttpServer.bind('127.0.0.1:0', handler));
+      // Set-up meets the same faults (the root's stat, the bind): retried, as a service would at start.
+      const handler = await retryInjected(() => rt.blockOn(staticFiles(site.root, { cacheMs: 0 })));
+      const server = await retryInjected(() => rt.blockOn(HttpServer.bind('127.0.0.1:0', handler)));
       const address = server.address;
       if (address.family === 'unix') throw new Error('Expected a TCP address');
       const served = rt.blockOn(server.serve());

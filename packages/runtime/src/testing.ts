@@ -22,7 +22,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Future } from '@zokio/future';
-import { probe, type IoBackendName } from '@zokio/io-driver';
+import { IoError, probe, type IoBackendName } from '@zokio/io-driver';
 import { Runtime } from './runtime.js';
 
 /**
@@ -102,4 +102,41 @@ export async function shutDownAndCount(rt: Runtime, fdsBefore: number, timeoutMs
     poolBytes: rt.io?.pool.stats().inUseBytes ?? 0,
     fds: (await fdCountBackTo(fdsBefore)) - fdsBefore,
   };
+}
+
+/** The codes the fault injector makes an op fail with (`@zokio/io-driver`'s `FaultInjector`). */
+export const INJECTED_CODES: ReadonlySet<string> = new Set([
+  'EINTR',
+  'EAGAIN',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOMEM',
+  'ENOBUFS',
+]);
+
+/**
+ * Runs `setUp` until it succeeds, retrying (up to `attempts` times in all) while it fails with an injected fault's
+ * code — as a service retries a failed bind at start. For suites under `ioFaults`, whose set-up (a bind, the stat
+ * of a root directory) meets the same faults as the code under test: what they check is how that code fails, not
+ * whether the set-up did. Any other error, or the last attempt's, is thrown.
+ *
+ * @example
+ * ```ts
+ * import { TcpListener } from '@zokio/net';
+ * import { Runtime } from '@zokio/runtime';
+ * import { retryInjected } from '@zokio/runtime/testing';
+ * const rt = Runtime.create({ ioFaults: { seed: 7, rate: 0.3 } });
+ * const listener = await retryInjected(() => rt.blockOn(TcpListener.bind('127.0.0.1:0')));
+ * listener.close();
+ * await rt.shutdown();
+ * ```
+ */
+export async function retryInjected<T>(setUp: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await setUp();
+    } catch (error) {
+      if (attempt >= attempts || !(error instanceof IoError) || !INJECTED_CODES.has(error.code)) throw error;
+    }
+  }
 }

@@ -1,8 +1,8 @@
 import { existsSync, openSync, closeSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ready } from '@zokio/future';
-import { probe } from '@zokio/io-driver';
-import { drivers, fdCount, runtimeOn, tempDir } from '@zokio/runtime/testing';
+import { IoError, probe } from '@zokio/io-driver';
+import { drivers, fdCount, retryInjected, runtimeOn, tempDir } from '@zokio/runtime/testing';
 
 describe('@zokio/runtime/testing', () => {
   it('lists exactly the backends that can run here, js always', () => {
@@ -30,5 +30,20 @@ describe('@zokio/runtime/testing', () => {
     expect(fdCount()).toBe(before);
     cleanup();
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('retryInjected retries a set-up that fails with an injected code, and nothing else', async () => {
+    let calls = 0;
+    const flaky = () => (++calls < 3 ? Promise.reject(new IoError(-12, 'socket')) : Promise.resolve('bound'));
+    expect(await retryInjected(flaky)).toBe('bound');
+    expect(calls).toBe(3);
+    calls = 0;
+    const refused = () => (++calls, Promise.reject(new IoError(-98, 'bind'))); // EADDRINUSE: not a fault
+    await expect(retryInjected(refused)).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    expect(calls).toBe(1);
+    calls = 0;
+    const always = () => (++calls, Promise.reject(new IoError(-4, 'open'))); // EINTR every time
+    await expect(retryInjected(always, 5)).rejects.toMatchObject({ code: 'EINTR' });
+    expect(calls).toBe(5);
   });
 });
