@@ -128,13 +128,16 @@ export class Connection implements BodySource {
     return this.#outBytes;
   }
 
-  /** Takes the queued bytes as one buffer. */
-  takeQueued(): Uint8Array {
+  /**
+   * Takes the queued chunks, for one gathered write (`writev`: copied into the send buffers 64 KiB at a time). Not
+   * concatenated first: a response's body is often a buffer shared by every response of the same file (a cache's),
+   * and a copy per response in flight was most of the server's memory under load (10,000 connections: ~280 MiB).
+   */
+  takeQueued(): Uint8Array[] {
     const out = this.#out;
-    const bytes = out.length === 1 ? out[0]! : Buffer.concat(out, this.#outBytes);
     this.#out = [];
     this.#outBytes = 0;
-    return bytes;
+    return out;
   }
 
   /** Sends what is queued; false if the client is gone or took nothing for `sendTimeout`. */
@@ -370,7 +373,7 @@ function* settleWrite(conn: Connection): Generator<Future<unknown>, boolean, unk
 /** Sends what is queued and waits for it (a plain generator, delegated to with `yield*`: no future per flush). */
 function* flushNow(conn: Connection): Generator<Future<unknown>, boolean, unknown> {
   if (!(yield* settleWrite(conn))) return false;
-  conn.writing = conn.stream.writeAll(conn.takeQueued());
+  conn.writing = conn.stream.writev(conn.takeQueued());
   return yield* settleWrite(conn);
 }
 
@@ -436,7 +439,7 @@ const serveConnection = fn(function* (conn: Connection) {
       while (head === undefined) {
         if (conn.queuedBytes > 0) {
           if (!(yield* settleWrite(conn))) return;
-          conn.writing = stream.writeAll(conn.takeQueued());
+          conn.writing = stream.writev(conn.takeQueued());
         }
         if (!started) {
           if (server.closing) {
