@@ -109,7 +109,7 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
 
   const pull = (): void => {
     if (reading) return;
-    const first = gate.kept.shift();
+    const first = gate.shiftKept();
     if (first !== undefined) {
       duplex.push(first);
       return;

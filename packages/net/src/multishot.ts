@@ -139,7 +139,7 @@ export class MultishotReceiver implements CompletionHandler {
 export function takeKept(gate: ReadGate<Buffer>, max: number): Buffer {
   const first = gate.kept[0]!;
   if (first.length <= max) {
-    gate.kept.shift();
+    gate.shiftKept();
     return first;
   }
   gate.kept[0] = first.subarray(max);

@@ -265,7 +265,7 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
 
   /** @internal {@link ReadSource}: the oldest kept datagram. */
   takeKept(max: number): Datagram {
-    const kept = this.#gate.kept.shift()!;
+    const kept = this.#gate.shiftKept()!;
     // As the kernel would have: the rest of a longer datagram is discarded.
     return kept.data.length <= max ? kept : { data: kept.data.subarray(0, max), from: kept.from };
   }
