@@ -80,9 +80,10 @@ export class ContentCache {
     return this.#bytes;
   }
 
-  /** @internal */
-  put(key: string, value: Buffer): void {
-    if (value.length > this.#maxBytes / 4) return;
+  /** @internal Keeps `value` (its own copy if it is a view into a larger buffer); returns what is kept. */
+  put(key: string, value: Buffer): Buffer {
+    if (value.length > this.#maxBytes / 4) return value;
+    value = ownBytes(value);
     // Concurrent misses for one key each put it: count out the bytes of the entry replaced.
     const before = this.#entries.get(key);
     if (before !== undefined) {
@@ -96,11 +97,23 @@ export class ContentCache {
       this.#entries.delete(k);
       this.#bytes -= v.length;
     }
+    return value;
   }
 }
 
+/**
+ * `value`, or an exact-size copy if it is a view into a larger buffer. A small file's contents come from
+ * `readFile` as a view of a shared 32 KiB slab (as Node cuts small `Buffer`s from its 8 KiB pool), and zlib's output
+ * can be a view of a bigger chunk: kept in the cache for long, such a view would hold its whole buffer alive, memory
+ * that `maxBytes` does not count. One copy when an entry is made keeps the bound true.
+ */
+function ownBytes(value: Buffer): Buffer {
+  if (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength) return value;
+  const own = Buffer.allocUnsafeSlow(value.length);
+  value.copy(own);
+  return own;
+}
+
 const loadAndKeep = fn(function* (cache: ContentCache, key: string, load: () => Future<Buffer>) {
-  const value = yield* load();
-  cache.put(key, value);
-  return value;
+  return cache.put(key, yield* load());
 });

@@ -236,6 +236,19 @@ describe('ContentCache and gzipOf', () => {
     expect(loads).toBe(1);
   });
 
+  it('keeps its own copy of a value that is a view into a larger buffer (a slab), and keeps whole buffers as they are', async () => {
+    const cache = new ContentCache();
+    const slab = Buffer.alloc(32 * 1024, 7);
+    const view = slab.subarray(100, 200);
+    const kept = await run(cache.get('view', () => ready(view)));
+    expect(kept.equals(view)).toBe(true);
+    expect(kept.buffer.byteLength).toBe(100); // not the 32 KiB slab
+    expect(await run(cache.get('view', () => ready(Buffer.alloc(0))))).toBe(kept);
+    const whole = Buffer.allocUnsafeSlow(64).fill(1);
+    expect(await run(cache.get('whole', () => ready(whole)))).toBe(whole);
+    expect(cache.bytes).toBe(164);
+  });
+
   it('keeps its byte count right when one key is loaded by concurrent misses', async () => {
     const sizes = [0, 1, 2, 3].map((i) => data(i).length);
     const room = 4 * Math.max(...sizes);

@@ -74,6 +74,11 @@ const probeByte = new Uint8Array(1);
 /**
  * Reads the whole file at `path`.
  *
+ * A result of up to 8 KiB is a view of a shared 32 KiB slab, as Node cuts its small `Buffer`s from an 8 KiB pool:
+ * a program that keeps many small results for long should keep exact-size copies (`Buffer.allocUnsafeSlow(n)`, then
+ * `buf.copy(it)`; `Buffer.from` and `Buffer.copyBytesFrom` cut small copies from Node's pool again), or each may hold
+ * its whole slab alive.
+ *
  * **Cancel-safe**: dropping it cancels its ops and closes the file; nothing leaks.
  *
  * @example
