@@ -10,7 +10,8 @@
  *   `static-files.ts`) — so a symlink *swapped in* under the root meanwhile is refused rather than followed, and the
  *   entry is dropped. What the content cache already holds was read from the checked file.
  * - {@link ContentCache}: file contents (and their gzipped forms) by real path *and validators*, so an entry can
- *   never be stale: a changed file has a new key. Bounded in bytes, least recently used out first.
+ *   never be stale: a changed file has a new key. Bounded in bytes, least recently used out first (recency is
+ *   tracked once the cache is over half full).
  *
  * @module
  */
@@ -68,8 +69,12 @@ export class ContentCache {
   get(key: string, load: () => Future<Buffer>): Future<Buffer> {
     const hit = this.#entries.get(key);
     if (hit !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, hit); // most recently used last
+      // Most recently used last. Recency only matters once eviction is near: below half the bound the re-insert (a
+      // Map delete and set on every hit of a warm site) is skipped.
+      if (this.#bytes > this.#maxBytes / 2) {
+        this.#entries.delete(key);
+        this.#entries.set(key, hit);
+      }
       return ready(hit);
     }
     return loadAndKeep(this, key, load);
