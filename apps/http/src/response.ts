@@ -118,6 +118,37 @@ function badHeader(what: string, got: string): ZokioError {
 }
 
 /**
+ * Header names and values already checked, so that a server sending the same headers on every response (a static
+ * file's type, ETag and date) checks each once, not per response: names mapped to whether the server owns them
+ * (framing), short values in a set. Both bounded: when one is full it starts over, so the strings in use now are the
+ * ones remembered.
+ */
+const CHECKED_NAMES = new Map<string, boolean>();
+const CHECKED_VALUES = new Set<string>();
+const MAX_CHECKED = 1024;
+const MAX_CHECKED_VALUE_LENGTH = 256;
+
+/** Whether `name` is a framing header the server sets itself; throws if it is not a token. */
+function isFramingName(name: string): boolean {
+  const known = CHECKED_NAMES.get(name);
+  if (known !== undefined) return known;
+  if (name.length === 0 || !all(name, TOKEN_CHAR)) throw badHeader('a header name token', name);
+  const framing = FRAMING.has(name.toLowerCase());
+  if (CHECKED_NAMES.size >= MAX_CHECKED) CHECKED_NAMES.clear();
+  CHECKED_NAMES.set(name, framing);
+  return framing;
+}
+
+function checkValue(value: string): void {
+  if (CHECKED_VALUES.has(value)) return;
+  if (!all(value, VALUE_CHAR))
+    throw badHeader('a header value of latin1 text without CR, LF or control characters', value);
+  if (value.length > MAX_CHECKED_VALUE_LENGTH) return;
+  if (CHECKED_VALUES.size >= MAX_CHECKED) CHECKED_VALUES.clear();
+  CHECKED_VALUES.add(value);
+}
+
+/**
  * The head of a response, up to and including its final empty line. `length` is the body's length (`undefined`:
  * streamed, chunked when `chunked`); `close` adds `Connection: close`, `keepAlive10` adds `Connection: keep-alive`.
  */
@@ -135,18 +166,15 @@ export function writeHead(
     for (const name in headers) {
       const value = headers[name];
       if (value === undefined) continue;
-      if (name.length === 0 || !all(name, TOKEN_CHAR)) throw badHeader('a header name token', name);
-      if (FRAMING.has(name.toLowerCase())) continue; // the server frames the body and owns the connection
+      if (isFramingName(name)) continue; // the server frames the body and owns the connection
       if (typeof value === 'object') {
         for (const v of value) {
-          if (!all(v, VALUE_CHAR))
-            throw badHeader('a header value of latin1 text without CR, LF or control characters', v);
+          checkValue(v);
           head += `${name}: ${v}\r\n`;
         }
       } else {
         const v = String(value);
-        if (!all(v, VALUE_CHAR))
-          throw badHeader('a header value of latin1 text without CR, LF or control characters', v);
+        checkValue(v);
         head += `${name}: ${v}\r\n`;
       }
     }
