@@ -3,6 +3,7 @@
  * (receive buffering, cancellation that loses nothing, flow control, shutdown, poll, options).
  */
 import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import {
@@ -21,6 +22,7 @@ import {
   Op,
 } from '@zokio/io-driver';
 import { VIRTUAL_FD_BASE } from '../src/backends/js/sockets.js';
+import { backends } from './backends.js';
 import { collect, final, turn } from './completions.js';
 import { Harness } from './raw-harness.js';
 
@@ -31,6 +33,46 @@ const MSG_PEEK = 2;
 const MSG_DONTWAIT = 0x40;
 const MSG_WAITALL = 0x100;
 const LOOPBACK: SocketAddress = { family: 'ipv4', address: '127.0.0.1', port: 0 };
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A loopback listener that never accepts, its queue filled by `node:net` clients until one goes unanswered: a connect
+ * to it waits (Linux drops SYNs to a full accept queue). On a native backend — the `js` backend's listener is a
+ * `net.Server`, which accepts at once. Returns its address, and a function that closes it and the clients.
+ */
+async function fullListener(): Promise<{ address: SocketAddress; close: () => Promise<void> }> {
+  const native = backends.find((b) => b.name !== 'js');
+  if (native === undefined) throw new Error('Expected a native backend (io_uring or epoll) to load, got only js');
+  const d = new IoDriver(native.factory);
+  const listener = await final((h) => d.socket(AF_INET, SOCK_STREAM, 0, h));
+  const a = d.encodeAddress(LOOPBACK);
+  expect(await final((h) => d.bind(listener, a.buf, a.length, h))).toBe(0);
+  d.pool.release(a.buf);
+  expect(await final((h) => d.listen(listener, 1, h))).toBe(0);
+  const out = new Uint8Array(SOCKADDR_MAX_BYTES);
+  const address = decodeSockaddr(out, d.socketAddress(listener, false, out));
+  const port = (address as { port: number }).port;
+  const clients: Socket[] = [];
+  for (let i = 0; i < 16; i++) {
+    const client = connect(port, '127.0.0.1');
+    clients.push(client);
+    const answered = await new Promise<boolean>((resolve) => {
+      client.once('connect', () => resolve(true));
+      client.once('error', () => resolve(false));
+      setTimeout(() => resolve(false), 300);
+    });
+    if (!answered) break;
+  }
+  return {
+    address,
+    close: async () => {
+      for (const client of clients) client.destroy();
+      expect(await final((h) => d.close(listener, h))).toBe(0);
+      await d.shutdown();
+    },
+  };
+}
 
 class Net {
   readonly d = new IoDriver(createJsBackend);
@@ -188,15 +230,18 @@ describe('js backend sockets', () => {
 
   it('cancels a waiting connect, recvmsg and poll', async () => {
     const net = new Net();
-    // A connect to a blackhole address stays pending until cancelled.
+    // A connect to a listener whose accept queue is full stays pending until cancelled. (Not a "blackhole" address
+    // outside: where a gateway answers for every address, such a connect succeeds at once.)
+    const hole = await fullListener();
     const fd = await net.socket();
-    const a = net.d.encodeAddress({ family: 'ipv4', address: '10.255.255.1', port: 9 });
+    const a = net.d.encodeAddress(hole.address);
     const connecting = collect();
     const token = net.d.connect(fd, a.buf, a.length, connecting);
-    await turn();
+    await delay(50);
     net.d.cancel(token);
     expect((await connecting.done).map((c) => c.res)).toEqual([-E.ECANCELED]);
     net.d.pool.release(a.buf);
+    await hole.close();
 
     const udp = await net.socket(AF_INET, SOCK_DGRAM);
     expect(await net.bind(udp, LOOPBACK)).toBe(0);
