@@ -12,18 +12,24 @@ import { File } from '@zokio/fs';
 import { PoolExhaustedError, type IoBuf } from '@zokio/memory';
 import { Runtime } from '@zokio/runtime';
 import { spawn, type JoinHandle } from '@zokio/scheduler';
-import { drivers, tempDir } from './drivers.js';
+import { drivers, tempDir } from '@zokio/runtime/testing';
 
 const CHUNK = 65536;
 const CAP = 1 << 20;
 
 describe.each(drivers)('the buffer pool at its cap (%s)', (driver) => {
-  it('256 concurrent 64 KiB reads through a 1 MiB pool all complete with the right bytes, never past the cap', async () => {
+  /** A file of `chunks` random 64 KiB chunks, and a runtime on `driver` whose pool is capped at 1 MiB. */
+  const setUp = (chunks: number) => {
     const { dir, cleanup } = tempDir();
     const path = join(dir, 'data.bin');
-    const data = randomBytes(64 * CHUNK);
+    const data = randomBytes(chunks * CHUNK);
     writeFileSync(path, data);
     const rt = Runtime.create({ io: driver, bufferArenaBytes: CAP, bufferPoolMaxBytes: CAP });
+    return { path, data, rt, cleanup };
+  };
+
+  it('256 concurrent 64 KiB reads through a 1 MiB pool all complete with the right bytes, never past the cap', async () => {
+    const { path, data, rt, cleanup } = setUp(64);
     const chunks = await rt.blockOn(
       fn(function* () {
         const file = yield* File.open(path);
@@ -46,11 +52,7 @@ describe.each(drivers)('the buffer pool at its cap (%s)', (driver) => {
   });
 
   it('reads dropped while waiting leave the line: the others still get every buffer and complete', async () => {
-    const { dir, cleanup } = tempDir();
-    const path = join(dir, 'data.bin');
-    const data = randomBytes(16 * CHUNK);
-    writeFileSync(path, data);
-    const rt = Runtime.create({ io: driver, bufferArenaBytes: CAP, bufferPoolMaxBytes: CAP });
+    const { path, data, rt, cleanup } = setUp(16);
     const kept = await rt.blockOn(
       fn(function* () {
         const file = yield* File.open(path);
@@ -76,11 +78,7 @@ describe.each(drivers)('the buffer pool at its cap (%s)', (driver) => {
   });
 
   it('an op waits for a buffer a caller holds, gets it once released, and fails after maxWaitMs (2 s) if never', async () => {
-    const { dir, cleanup } = tempDir();
-    const path = join(dir, 'data.bin');
-    const data = randomBytes(CHUNK);
-    writeFileSync(path, data);
-    const rt = Runtime.create({ io: driver, bufferArenaBytes: CAP, bufferPoolMaxBytes: CAP });
+    const { path, data, rt, cleanup } = setUp(1);
     const waited = await rt.blockOn(
       fn(function* () {
         const file = yield* File.open(path);

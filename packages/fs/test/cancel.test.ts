@@ -32,7 +32,7 @@ import {
 import { File, readFile, stat, writeFile } from '@zokio/fs';
 import { IO, IoError, type CompletionHandler } from '@zokio/io-driver';
 import { BufferPool, type IoBuf } from '@zokio/memory';
-import { drivers, fdCount, runtimeOn, tempDir } from './drivers.js';
+import { drivers, fdCount, runtimeOn, tempDir } from '@zokio/runtime/testing';
 
 /** How a {@link DropAfter} ended. */
 interface Outcome<T> {

@@ -45,7 +45,7 @@ import {
   type OpenFlags,
   type OpenOptions,
 } from '@zokio/fs';
-import { drivers, fdCount, runtimeOn, tempDir } from './drivers.js';
+import { drivers, fdCount, runtimeOn, tempDir } from '@zokio/runtime/testing';
 
 /** What one plain `File.read`/`File.write` moves at most (one pool buffer). */
 const MAX_OP = 65536;

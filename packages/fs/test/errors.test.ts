@@ -36,7 +36,7 @@ import {
   UnexpectedEofError,
   writeFile,
 } from '@zokio/fs';
-import { drivers, runtimeOn, tempDir } from './drivers.js';
+import { drivers, runtimeOn, tempDir } from '@zokio/runtime/testing';
 
 const isRoot = process.getuid?.() === 0;
 

@@ -14,7 +14,7 @@ import { fn, join as joinAll, type Future } from '@zokio/future';
 import { copy, File, IoError, readDir, readFile, remove, rename, stat, writeFile } from '@zokio/fs';
 import { Runtime } from '@zokio/runtime';
 import { spawn } from '@zokio/scheduler';
-import { drivers, NOTHING_LEFT, shutDownAndCount, steadyFdCount, tempDir } from './drivers.js';
+import { drivers, NOTHING_LEFT, shutDownAndCount, steadyFdCount, tempDir } from '@zokio/runtime/testing';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 /** What the injector fails file ops with (and nothing else may fail here). */

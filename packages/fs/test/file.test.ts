@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fn } from '@zokio/future';
 import { File, readFile, readToString, stat, writeFile, appendFile, IoError } from '@zokio/fs';
-import { drivers, fdCount, runtimeOn, tempDir } from './drivers.js';
+import { drivers, fdCount, runtimeOn, tempDir } from '@zokio/runtime/testing';
 
 describe.each(drivers)('File on %s', (driver) => {
   const { run } = runtimeOn(driver);

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { File, toReadable, toReadableStream, toWritable } from '@zokio/fs';
-import { drivers, fdCount, runtimeOn, tempDir } from './drivers.js';
+import { drivers, fdCount, runtimeOn, tempDir } from '@zokio/runtime/testing';
 
 async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const chunks: Buffer[] = [];

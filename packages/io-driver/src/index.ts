@@ -44,7 +44,7 @@ export {
 } from './sockaddr.js';
 export { createJsBackend } from './backends/js.js';
 export { IoError, UnexpectedEofError } from './errors.js';
-export { FaultInjector, type FaultStats } from './faults/fault-injector.js';
+export { FaultInjector, INJECTED_CODES, type FaultStats } from './faults/fault-injector.js';
 export {
   FAULT_KINDS,
   FAULT_OPS,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { IGNORE, type FdGuard, type IoDriver, type SocketAddress } from '@zokio/io-driver';
+import { IGNORE, IoError, SocketOption, type FdGuard, type IoDriver, type SocketAddress } from '@zokio/io-driver';
 import type { Future } from '@zokio/future';
 import { SocketOp } from './ops.js';
 
@@ -20,6 +20,12 @@ export function openSocket(domain: number, type: number, label: string, guard: F
       if (fd >= 0) driver.close(fd, IGNORE);
     },
   });
+}
+
+/** `SO_REUSEADDR` on `fd` (before its bind): a synchronous socket option, failing with a typed error. */
+export function setReuseAddress(driver: IoDriver, fd: number, label: string): void {
+  const res = driver.setSocketOption(fd, SocketOption.REUSEADDR, 1);
+  if (res < 0) throw IoError.fromResult(res, 'setsockopt', label);
 }
 
 /** An op on `fd` with `address` encoded for it. */

@@ -38,7 +38,6 @@ import {
   ioDriverOf,
   IoError,
   SOCK_STREAM,
-  SocketOption,
   submitClose,
   type CompletionHandler,
   type IoDriver,
@@ -47,7 +46,7 @@ import {
 import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
 import { closedSocket, invalidArgument } from './errors.js';
 import { Incoming } from './incoming.js';
-import { bindSocket, listenSocket, openSocket } from './socket-ops.js';
+import { bindSocket, listenSocket, openSocket, setReuseAddress } from './socket-ops.js';
 import { addressOf, TcpStream } from './tcp-stream.js';
 
 /** Options of {@link TcpListener.bind}. @category TCP */
@@ -62,10 +61,7 @@ const bindListener = fn(function* (address: SocketAddress, label: string, backlo
   const guard = new FdGuard();
   try {
     const fd = yield* openSocket(domainOf(address), SOCK_STREAM, label, guard);
-    if (address.family !== 'unix' && reuseAddress) {
-      const res = guard.driver.setSocketOption(fd, SocketOption.REUSEADDR, 1);
-      if (res < 0) throw IoError.fromResult(res, 'setsockopt', label);
-    }
+    if (address.family !== 'unix' && reuseAddress) setReuseAddress(guard.driver, fd, label);
     yield* bindSocket(fd, address, label);
     yield* listenSocket(fd, backlog, label);
     return new TcpListener(guard.take(), guard.driver, address);

@@ -26,7 +26,7 @@ import { MAX_BUFFER_BYTES, type IoBuf } from '@zokio/memory';
 import { formatAddress, toSocketAddress, type AddressLike } from './address.js';
 import { closedSocket, detachedArgument, invalidArgument, isDetached } from './errors.js';
 import { GatedRead, ReadGate, type ReadSource } from './read-gate.js';
-import { bindSocket, connectSocket, openSocket } from './socket-ops.js';
+import { bindSocket, connectSocket, openSocket, setReuseAddress } from './socket-ops.js';
 import { addressOf, toBytes } from './tcp-stream.js';
 
 /** A received datagram and who sent it. @category UDP */
@@ -111,10 +111,7 @@ const bindUdp = fn(function* (address: SocketAddress, label: string, reuseAddres
   const guard = new FdGuard();
   try {
     const fd = yield* openSocket(domainOf(address), SOCK_DGRAM, label, guard);
-    if (reuseAddress) {
-      const res = guard.driver.setSocketOption(fd, SocketOption.REUSEADDR, 1);
-      if (res < 0) throw IoError.fromResult(res, 'setsockopt', label);
-    }
+    if (reuseAddress) setReuseAddress(guard.driver, fd, label);
     yield* bindSocket(fd, address, label);
     return new UdpSocket(guard.take(), guard.driver, address);
   } finally {

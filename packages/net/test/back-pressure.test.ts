@@ -10,7 +10,7 @@ import type { IoBuf } from '@zokio/memory';
 import { UdpSocket } from '@zokio/net';
 import { Runtime } from '@zokio/runtime';
 import { timeout, TimeoutError } from '@zokio/time';
-import { drivers } from './drivers.js';
+import { drivers } from '@zokio/runtime/testing';
 
 const CAP = 1 << 20;
 

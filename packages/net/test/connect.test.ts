@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { fn, fromPromise, race, ready, type Future } from '@zokio/future';
 import { spawn } from '@zokio/scheduler';
 import { ConnectTimeoutError, IoError, TcpListener, TcpStream, type SocketAddress } from '@zokio/net';
-import { drivers, fdCount, runtimeOn } from './drivers.js';
+import { drivers, fdCount, runtimeOn } from '@zokio/runtime/testing';
 
 function sleep<const T = 'timeout'>(ms: number, value: T = 'timeout' as T): Future<T> {
   return fromPromise((signal) => delay(ms, value, { signal }));

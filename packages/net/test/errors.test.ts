@@ -19,7 +19,7 @@ import {
   UnexpectedEofError,
   type SocketAddress,
 } from '@zokio/net';
-import { drivers, fdCount, runtimeOn, tempDir } from './drivers.js';
+import { drivers, fdCount, runtimeOn, tempDir } from '@zokio/runtime/testing';
 
 /** A future that finishes with `value` after `ms` (its timer is cleared if it is dropped). */
 function sleep<const T = 'timeout'>(ms: number, value: T = 'timeout' as T): Future<T> {

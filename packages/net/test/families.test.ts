@@ -18,7 +18,7 @@ import {
   type AddressLike,
   type SocketAddress,
 } from '@zokio/net';
-import { drivers, fdCount, runtimeOn, tempDir } from './drivers.js';
+import { drivers, fdCount, runtimeOn, tempDir } from '@zokio/runtime/testing';
 
 function sleep<const T = 'timeout'>(ms: number, value: T = 'timeout' as T): Future<T> {
   return fromPromise((signal) => delay(ms, value, { signal }));

@@ -12,13 +12,11 @@ import { fn, tryJoin } from '@zokio/future';
 import { IoError, TcpListener, TcpStream, UnexpectedEofError, type SocketAddress } from '@zokio/net';
 import { Runtime } from '@zokio/runtime';
 import { spawn } from '@zokio/scheduler';
-import { drivers, NOTHING_LEFT, shutDownAndCount, steadyFdCount } from './drivers.js';
+import { drivers, INJECTED_CODES, NOTHING_LEFT, shutDownAndCount, steadyFdCount } from '@zokio/runtime/testing';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-/** What the injector can make a socket op fail with. */
-const INJECTED = new Set(['EINTR', 'EAGAIN', 'ECONNRESET', 'EPIPE', 'ENOMEM', 'ENOBUFS']);
 /** And what a peer's failure causes here: a shutdown of a connection the peer reset. */
-const CONSEQUENT = new Set([...INJECTED, 'ENOTCONN']);
+const CONSEQUENT = new Set([...INJECTED_CODES, 'ENOTCONN']);
 
 /** A typed error's code; anything untyped is rethrown (it fails the test). */
 function codeOf(error: unknown): string {
@@ -45,7 +43,7 @@ describe.each(drivers)('@zokio/net under injected faults (%s)', (driver) => {
               listener = yield* TcpListener.bind('127.0.0.1:0');
             } catch (error) {
               if (attempt === 20) throw error;
-              expect(INJECTED.has(codeOf(error))).toBe(true);
+              expect(INJECTED_CODES.has(codeOf(error))).toBe(true);
             }
           }
           /** Server outcome by the client's port: 'ok' (echoed to EOF) or an error code. */
@@ -117,7 +115,7 @@ describe.each(drivers)('@zokio/net under injected faults (%s)', (driver) => {
       let complete = 0;
       for (const r of report.results) {
         if (!r.connected) {
-          expect(INJECTED.has(r.code), r.code).toBe(true);
+          expect(INJECTED_CODES.has(r.code), r.code).toBe(true);
           continue;
         }
         if (r.code !== 'ok') expect(CONSEQUENT.has(r.code) || r.code === 'ERR_ZOKIO_UNEXPECTED_EOF', r.code).toBe(true);
@@ -128,7 +126,7 @@ describe.each(drivers)('@zokio/net under injected faults (%s)', (driver) => {
         // All of it, unless one end failed.
         else expect(r.code !== 'ok' || (report.served.get(r.port) ?? 'ok') !== 'ok', `port ${r.port}`).toBe(true);
       }
-      for (const code of report.acceptErrors) expect(INJECTED.has(code), code).toBe(true);
+      for (const code of report.acceptErrors) expect(INJECTED_CODES.has(code), code).toBe(true);
       for (const code of report.served.values()) if (code !== 'ok') expect(CONSEQUENT.has(code), code).toBe(true);
       expect(complete).toBeGreaterThan(0);
       expect(rt.metrics().ioFaults!.total).toBeGreaterThan(0);

@@ -15,7 +15,7 @@ import { fn, fromPromise, joinAll, race, ready, yieldNow, type Future } from '@z
 import { spawn, type JoinHandle } from '@zokio/scheduler';
 import { TcpListener, TcpStream, UdpSocket, type Datagram } from '@zokio/net';
 import type { IoBackendName } from '@zokio/io-driver';
-import { drivers, fdCount, runtimeOn } from './drivers.js';
+import { drivers, fdCount, runtimeOn } from '@zokio/runtime/testing';
 
 function sleep<const T = 'timeout'>(ms: number, value: T = 'timeout' as T): Future<T> {
   return fromPromise((signal) => delay(ms, value, { signal }));

@@ -5,7 +5,7 @@ import { spawn } from '@zokio/scheduler';
 import { TcpListener, TcpStream, toDuplex } from '@zokio/net';
 import { sleep } from '@zokio/time';
 import { HIGH_WATER } from '../src/multishot.js';
-import { drivers, runtimeOn } from './drivers.js';
+import { drivers, runtimeOn } from '@zokio/runtime/testing';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { fn, fromPromise, isFuture, join, race, ready, type Future } from '@zokio/future';
 import { spawn } from '@zokio/scheduler';
 import { IoError, TcpListener, TcpStream, type ReadHalf, type WriteHalf } from '@zokio/net';
-import { drivers, fdCount, runtimeOn } from './drivers.js';
+import { drivers, fdCount, runtimeOn } from '@zokio/runtime/testing';
 
 function sleep<const T = 'timeout'>(ms: number, value: T = 'timeout' as T): Future<T> {
   return fromPromise((signal) => delay(ms, value, { signal }));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fn, join, race, ready } from '@zokio/future';
 import { spawn } from '@zokio/scheduler';
 import { TcpListener, TcpStream, UdpSocket, IoError, type SocketAddress } from '@zokio/net';
-import { drivers, fdCount, runtimeOn } from './drivers.js';
+import { drivers, fdCount, runtimeOn } from '@zokio/runtime/testing';
 
 const warm = fn(function* () {
   const listener = yield* TcpListener.bind('127.0.0.1:0');

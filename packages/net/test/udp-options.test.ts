@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { fn, isFuture } from '@zokio/future';
 import { IoError, NetArgumentError, UdpSocket } from '@zokio/net';
-import { drivers, runtimeOn } from './drivers.js';
+import { drivers, runtimeOn } from '@zokio/runtime/testing';
 
 /** The error `call` throws or fails with, as `code` (or 'ok'). */
 const outcome = fn(function* (call: () => unknown) {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fn, join as joinAll } from '@zokio/future';
 import { NetArgumentError, UnixListener, UnixStream } from '@zokio/net';
-import { drivers, runtimeOn, tempDir } from './drivers.js';
+import { drivers, runtimeOn, tempDir } from '@zokio/runtime/testing';
 
 describe.each(drivers)('UnixListener and UnixStream on %s', (driver) => {
   const { run } = runtimeOn(driver);

@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { fn, join } from '@zokio/future';
 import { spawn, type JoinHandle } from '@zokio/scheduler';
 import { TcpListener, TcpStream } from '@zokio/net';
-import { drivers, fdCount, runtimeOn } from './drivers.js';
+import { drivers, fdCount, runtimeOn } from '@zokio/runtime/testing';
 
 const MIB = Number(process.env['ZOKIO_NET_ECHO_MIB'] ?? 1024);
 const CONNECTIONS = 8;

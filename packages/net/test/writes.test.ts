@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { fn, fromPromise, join, race, ready, type Future } from '@zokio/future';
 import { spawn, type JoinHandle } from '@zokio/scheduler';
 import { IoError, TcpListener, TcpStream } from '@zokio/net';
-import { drivers, runtimeOn } from './drivers.js';
+import { drivers, runtimeOn } from '@zokio/runtime/testing';
 
 function sleep<const T = 'timeout'>(ms: number, value: T = 'timeout' as T): Future<T> {
   return fromPromise((signal) => delay(ms, value, { signal }));

@@ -22,7 +22,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Future } from '@zokio/future';
-import { IoError, probe, type IoBackendName } from '@zokio/io-driver';
+import { INJECTED_CODES, IoError, probe, type IoBackendName } from '@zokio/io-driver';
 import { Runtime } from './runtime.js';
 
 /**
@@ -104,15 +104,8 @@ export async function shutDownAndCount(rt: Runtime, fdsBefore: number, timeoutMs
   };
 }
 
-/** The codes the fault injector makes an op fail with (`@zokio/io-driver`'s `FaultInjector`). */
-export const INJECTED_CODES: ReadonlySet<string> = new Set([
-  'EINTR',
-  'EAGAIN',
-  'ECONNRESET',
-  'EPIPE',
-  'ENOMEM',
-  'ENOBUFS',
-]);
+/** The codes the fault injector makes an op fail with: `@zokio/io-driver`'s, re-exported beside the helpers. */
+export { INJECTED_CODES };
 
 /**
  * Runs `setUp` until it succeeds, retrying (up to `attempts` times in all) while it fails with an injected fault's

@@ -71,6 +71,21 @@ const FAILURES: ReadonlyMap<number, readonly number[]> = new Map([
   [Op.POLL_ADD, [E.ENOMEM]],
 ]);
 
+/**
+ * The codes of every error a {@link FaultInjector} fails an op with (`EINTR`, `ENOMEM`, …), as `IoError.code` gives
+ * them: what a suite under injected faults may see an op fail with.
+ *
+ * @example
+ * ```ts
+ * import { INJECTED_CODES } from '@zokio/io-driver';
+ * console.log(INJECTED_CODES.has('ENOMEM'), INJECTED_CODES.has('ENOENT')); // true false
+ * ```
+ * @category Fault injection
+ */
+export const INJECTED_CODES: ReadonlySet<string> = new Set(
+  [...FAILURES.values()].flat().map((errno) => getSystemErrorName(-errno)),
+);
+
 /** Ops whose single buffer length `short` may cut. */
 const SHORTENABLE: ReadonlySet<number> = new Set([Op.READ, Op.WRITE, Op.RECV, Op.SEND]);
 
