@@ -12,7 +12,14 @@ import { fn, tryJoin } from '@zokio/future';
 import { IoError, TcpListener, TcpStream, UnexpectedEofError, type SocketAddress } from '@zokio/net';
 import { Runtime } from '@zokio/runtime';
 import { spawn } from '@zokio/scheduler';
-import { drivers, INJECTED_CODES, NOTHING_LEFT, shutDownAndCount, steadyFdCount } from '@zokio/runtime/testing';
+import {
+  drivers,
+  INJECTED_CODES,
+  NOTHING_LEFT,
+  retryInjected,
+  shutDownAndCount,
+  steadyFdCount,
+} from '@zokio/runtime/testing';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 /** And what a peer's failure causes here: a shutdown of a connection the peer reset. */
@@ -34,18 +41,10 @@ describe.each(drivers)('@zokio/net under injected faults (%s)', (driver) => {
     async (seed) => {
       const fdsBefore = await steadyFdCount(); // the previous test's fds may still be closing
       const rt = Runtime.create({ io: driver, ioFaults: { seed, rate: 0.05, maxDelayMs: 2 } });
+      // Set-up may itself meet a fault (an injected ENOMEM on the socket): retried, as a service would at start.
+      const listener = await retryInjected(() => rt.blockOn(TcpListener.bind('127.0.0.1:0')));
       const report = await rt.blockOn(
         fn(function* () {
-          // Set-up may itself meet a fault (an injected ENOMEM on the socket): retried, as a service would at start.
-          let listener: TcpListener | undefined;
-          for (let attempt = 0; listener === undefined; attempt++) {
-            try {
-              listener = yield* TcpListener.bind('127.0.0.1:0');
-            } catch (error) {
-              if (attempt === 20) throw error;
-              expect(INJECTED_CODES.has(codeOf(error))).toBe(true);
-            }
-          }
           /** Server outcome by the client's port: 'ok' (echoed to EOF) or an error code. */
           const served = new Map<number, string>();
           const acceptErrors: string[] = [];
