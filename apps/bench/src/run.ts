@@ -14,7 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform, arch, totalmem, release } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseChildResult } from './protocol.js';
@@ -105,7 +105,8 @@ const USAGE = `Usage: node dist/run.js [options]
   --workers N         fork_join's largest thread count: 1, 2, 4, … up to N (default os.availableParallelism())
   --quick             a smoke run: smaller sizes, 1 round; written under results/raw/quick
   --timeout S         seconds before a child is killed and reported as timed out (default 120)
-  --out DIR           where to write the report (default results/, or results/raw/<kind>/ for a partial run)
+  --out DIR           where to write the report, relative to apps/bench unless absolute (default results/, or
+                      results/raw/<kind>/ for a partial run)
   --help              this text`;
 
 interface Options {
@@ -175,9 +176,16 @@ function parseOptions(argv: readonly string[]): Options {
     contenders: CONTENDERS.filter((c) => contenders.includes(c)),
     quick,
     timeoutS: positiveInteger('--timeout', values.timeout, 120),
-    outDir: join(APP_DIR, values.out ?? defaultOut),
+    // An absolute --out is used as given (`join` would have put `/tmp/x` under apps/bench/tmp/x).
+    outDir: resolve(APP_DIR, values.out ?? defaultOut),
     workers: values.workers === undefined ? undefined : positiveInteger('--workers', values.workers, 1),
   };
+}
+
+/** `dir` relative to apps/bench when inside it, else absolute. */
+function shownPath(dir: string): string {
+  const inApp = relative(APP_DIR, dir);
+  return inApp.startsWith('..') ? dir : inApp || '.';
 }
 
 function tail(text: string, lines = 6): string {
@@ -482,7 +490,7 @@ async function main(): Promise<void> {
   process.stdout.write(markdown);
   const failed = records.filter((r) => !r.outcome.ok && r.outcome.status !== 'unavailable').length;
   process.stderr.write(
-    `\nWrote ${relative(APP_DIR, options.outDir) || '.'}/latest.{md,json} and ${chartCount} chart(s) ` +
+    `\nWrote ${shownPath(options.outDir)}/latest.{md,json} and ${chartCount} chart(s) ` +
       `in ${((performance.now() - started) / 1000).toFixed(0)} s` +
       `${failed > 0 ? `; ${failed} run(s) failed or timed out` : ''}.\n`,
   );
