@@ -69,6 +69,26 @@ describe('broadcast: hand-polled', () => {
     expect(() => broadcast.channel(0)).toThrow('broadcast.channel: Expected a positive integer capacity, got number 0');
   });
 
+  it("closing a receiver wakes its own waiting recv() once, which fails with RecvError; others' are untouched", () => {
+    const [tx, rx] = broadcast.channel<number>(4);
+    const other = tx.subscribe();
+    const mine = hand(rx.recv());
+    const mineAgain = hand(rx.recv()); // a receiver may have several receive futures waiting (a select loop)
+    const theirs = hand(other.recv());
+    for (const r of [mine, mineAgain, theirs]) expect(r.poll()).toBe(PENDING);
+    rx.close();
+    expect([mine.waker.wakes, mineAgain.waker.wakes, theirs.waker.wakes]).toEqual([1, 1, 0]);
+    const error = caught(() => mine.poll());
+    expect(error).toBeInstanceOf(RecvError);
+    expect((error as RecvError).message).toBe(
+      'Expected an open broadcast Receiver, got one closed while its recv() waited',
+    );
+    expect(caught(() => mineAgain.poll())).toBeInstanceOf(RecvError);
+    expect(tx.send(7)).toBe(1); // only `other` is left, and its waiter still waits for this
+    expect([mine.waker.wakes, mineAgain.waker.wakes, theirs.waker.wakes]).toEqual([1, 1, 1]);
+    expect(theirs.poll()).toBe(7);
+  });
+
   it('resubscribe starts at the next message', () => {
     const [tx, rx] = broadcast.channel<number>(4);
     tx.send(1);

@@ -56,6 +56,26 @@ describe('watch: hand-polled', () => {
     expect(caught(() => c.poll())).toBeInstanceOf(RecvError);
   });
 
+  it("closing a receiver wakes its own waiting changed() once, which fails with RecvError; others' are untouched", () => {
+    const [tx, rx] = watch.channel(0);
+    const other = rx.clone();
+    const mine = hand(rx.changed());
+    const theirs = hand(other.changed());
+    expect(mine.poll()).toBe(PENDING);
+    expect(theirs.poll()).toBe(PENDING);
+    rx.close();
+    expect([mine.waker.wakes, theirs.waker.wakes]).toEqual([1, 0]);
+    const error = caught(() => mine.poll());
+    expect(error).toBeInstanceOf(RecvError);
+    expect((error as RecvError).message).toBe(
+      'Expected an open watch Receiver, got one closed while its changed() waited',
+    );
+    tx.send(1);
+    expect(theirs.waker.wakes).toBe(1);
+    expect(theirs.poll()).toBeUndefined();
+    expect(other.borrow()).toBe(1);
+  });
+
   it('send fails with the value once every receiver is closed; sendReplace and sendModify still store', () => {
     const [tx, rx] = watch.channel(1);
     const closed = hand(tx.closed());

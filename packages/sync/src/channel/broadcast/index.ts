@@ -22,18 +22,18 @@ import {
   type Future,
   type Poll,
 } from '@zokio/future';
-import { WaiterNode } from '../../util/waiter-list.js';
 import { closedHandle, polledAfterCompletion, RecvError, TryRecvError } from '../errors.js';
-import { Cursor, EMPTY, Shared } from './shared.js';
+import { Cursor, EMPTY, ReceiveNode, Shared } from './shared.js';
 
 class RecvFuture<T> extends FutureBase<T> {
   readonly #cursor: Cursor<T>;
-  readonly #node = new WaiterNode();
+  readonly #node: ReceiveNode;
   #done = false;
 
   constructor(cursor: Cursor<T>) {
     super();
     this.#cursor = cursor;
+    this.#node = new ReceiveNode(cursor);
   }
 
   poll(cx: Context): Poll<T> {
@@ -41,8 +41,9 @@ class RecvFuture<T> extends FutureBase<T> {
     const cursor = this.#cursor;
     const shared = cursor.shared;
     if (!cursor.open) {
+      // Its receiver was closed after this future was made (a closed receiver makes none): nothing more comes.
       this.#finish();
-      throw closedHandle('broadcast Receiver', 'Receiver.recv');
+      throw new RecvError('Expected an open broadcast Receiver, got one closed while its recv() waited');
     }
     if (cursor.next !== shared.tail) {
       if (!pollProceed(cx)) return PENDING;
@@ -228,7 +229,8 @@ export class Receiver<T> implements Disposable {
   /**
    * Receives the next message, waiting if there is none. Fails with {@link LaggedError} (`missed`) if messages were
    * overwritten before this receiver read them — the next receive continues from the oldest one retained — or with
-   * {@link RecvError} once every sender is closed and everything retained has been read.
+   * {@link RecvError} once every sender is closed and everything retained has been read, or when this receiver is
+   * closed while the future waits.
    *
    * **Cancel-safe**: the receiver's cursor moves only in the poll that returns; dropping the future loses nothing.
    *

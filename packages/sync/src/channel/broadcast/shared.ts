@@ -14,6 +14,8 @@
  *
  * Waker protocol: receive futures of every receiver wait in one `waiters` list, all woken (each once) by a send or
  * by the last sender closing; each future refreshes its waker on every poll and unlinks its node when cancelled.
+ * A receiver closed while its own receive futures wait wakes those alone (each node names its cursor): they fail
+ * with `RecvError` rather than wait for a send that no longer concerns them.
  *
  * @module
  */
@@ -39,7 +41,7 @@ export class Shared<T> {
   receivers = 1;
   /** Open senders. */
   senders = 1;
-  readonly waiters = new WaiterList<WaiterNode>();
+  readonly waiters = new WaiterList<ReceiveNode>();
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -84,9 +86,14 @@ export class Shared<T> {
     return new Cursor(this, this.tail);
   }
 
-  /** A receiver is dropped: release what it would have read. */
+  /** A receiver is dropped: release what it would have read, and wake its own waiting receive futures. */
   dropReceiver(cursor: Cursor<T>): void {
     this.receivers--;
+    for (const node of [...this.waiters]) {
+      if (node.cursor !== cursor) continue;
+      this.waiters.remove(node);
+      node.wake();
+    }
     for (let pos = Math.max(cursor.next, this.tail - this.capacity); pos < this.tail; pos++) {
       const slot = this.buffer[pos % this.capacity]!;
       if (slot.pos === pos && --slot.rem === 0) slot.value = undefined;
@@ -99,6 +106,13 @@ export class Shared<T> {
 
   wakeAll(): void {
     for (let node = this.waiters.shift(); node !== undefined; node = this.waiters.shift()) node.wake();
+  }
+}
+
+/** A receive future's place in `waiters`, naming the receiver it reads for. @internal */
+export class ReceiveNode extends WaiterNode {
+  constructor(readonly cursor: Cursor<unknown>) {
+    super();
   }
 }
 

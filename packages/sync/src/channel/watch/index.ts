@@ -22,16 +22,17 @@ import {
 } from '@zokio/future';
 import { WaiterNode } from '../../util/waiter-list.js';
 import { closedHandle, polledAfterCompletion, RecvError, SendError } from '../errors.js';
-import { Seen, Shared } from './shared.js';
+import { ChangeNode, Seen, Shared } from './shared.js';
 
 class ChangedFuture<T> extends FutureBase<void> {
   readonly #seen: Seen<T>;
-  readonly #node = new WaiterNode();
+  readonly #node: ChangeNode;
   #done = false;
 
   constructor(seen: Seen<T>) {
     super();
     this.#seen = seen;
+    this.#node = new ChangeNode(seen);
   }
 
   poll(cx: Context): Poll<void> {
@@ -39,8 +40,9 @@ class ChangedFuture<T> extends FutureBase<void> {
     const seen = this.#seen;
     const shared = seen.shared;
     if (!seen.open) {
+      // Its receiver was closed after this future was made (a closed receiver makes none): nothing more comes.
       this.#finish();
-      throw closedHandle('watch Receiver', 'Receiver.changed');
+      throw new RecvError('Expected an open watch Receiver, got one closed while its changed() waited');
     }
     if (seen.version !== shared.version) {
       if (!pollProceed(cx)) return PENDING;
@@ -369,7 +371,8 @@ export class Receiver<T> implements Disposable {
 
   /**
    * Finishes as soon as there is a value this receiver has not seen, and marks it seen (read it with `borrow()`).
-   * Fails with {@link RecvError} if the sender is closed and the last value has been seen.
+   * Fails with {@link RecvError} if the sender is closed and the last value has been seen, or when this receiver is
+   * closed while the future waits.
    *
    * **Cancel-safe**: the value is marked seen only by the poll that returns; dropping the future loses nothing.
    *
@@ -440,7 +443,7 @@ export class Receiver<T> implements Disposable {
   close(): void {
     if (!this.#seen.open) return;
     this.#seen.open = false;
-    this.#seen.shared.dropReceiver();
+    this.#seen.shared.dropReceiver(this.#seen);
   }
 
   /** Same as {@link close}, for `using rx = …`. */

@@ -5,7 +5,8 @@
  *
  * Waker protocol: `changed()` futures wait in `changeWaiters`, all woken (each once) by a send or by the sender
  * closing; `tx.closed()` futures wait in `closedWaiters`, woken when the last receiver closes. Every waiting future
- * refreshes its waker on every poll and unlinks its node when cancelled.
+ * refreshes its waker on every poll and unlinks its node when cancelled. A receiver closed while its own `changed()`
+ * futures wait wakes those alone (each node names its receiver's `Seen`): they fail with `RecvError`.
  *
  * @module
  */
@@ -19,7 +20,7 @@ export class Shared<T> {
   closed = false;
   /** Open receivers. */
   receivers = 1;
-  readonly changeWaiters = new WaiterList<WaiterNode>();
+  readonly changeWaiters = new WaiterList<ChangeNode>();
   readonly closedWaiters = new WaiterList<WaiterNode>();
 
   constructor(value: T) {
@@ -38,8 +39,21 @@ export class Shared<T> {
     wakeAll(this.changeWaiters);
   }
 
-  dropReceiver(): void {
+  /** A receiver is closed: wake its own `changed()` futures, and `tx.closed()` futures if it was the last. */
+  dropReceiver(seen: Seen<T>): void {
+    for (const node of [...this.changeWaiters]) {
+      if (node.seen !== seen) continue;
+      this.changeWaiters.remove(node);
+      node.wake();
+    }
     if (--this.receivers === 0) wakeAll(this.closedWaiters);
+  }
+}
+
+/** A `changed()` future's place in `changeWaiters`, naming the receiver it waits for. @internal */
+export class ChangeNode extends WaiterNode {
+  constructor(readonly seen: Seen<unknown>) {
+    super();
   }
 }
 
@@ -52,6 +66,6 @@ export class Seen<T> {
   ) {}
 }
 
-function wakeAll(list: WaiterList<WaiterNode>): void {
+function wakeAll<N extends WaiterNode>(list: WaiterList<N>): void {
   for (let node = list.shift(); node !== undefined; node = list.shift()) node.wake();
 }
