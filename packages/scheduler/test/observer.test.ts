@@ -99,6 +99,20 @@ describe('poll timing', () => {
     expect(s.metrics().slowPolls).toBe(1);
   });
 
+  it("a task's last poll, slow too, is reported with its name", async () => {
+    const slow: SlowPoll[] = [];
+    const s = new LocalScheduler({ slowPollThresholdUs: 1_000, onSlowPoll: (poll) => slow.push(poll) });
+    await s.spawn(
+      fn(function* () {
+        block(3);
+        yield* yieldNow();
+        block(3); // the poll that completes the task
+      })(),
+      { name: 'handler' },
+    );
+    expect(slow.map((p) => p.task.name)).toEqual(['handler', 'handler']);
+  });
+
   it('the default report is one warning line on stderr', async () => {
     const lines: string[] = [];
     const original = console.warn;

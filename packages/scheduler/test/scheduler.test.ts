@@ -237,6 +237,67 @@ describe.each(flavours)('scheduler ($name)', ({ create, hasPool }) => {
     expect(s.alive).toBe(0);
   });
 
+  it('reports a failure once: detaching the handle after the end-of-macrotask report does not report it again', async () => {
+    const seen: JoinError[] = [];
+    const s = create({ unhandledError: (e) => seen.push(e) });
+    const h = s.spawn(
+      fn(function* () {
+        throw new Error('once');
+      })(),
+    );
+    await delay(5);
+    expect(seen).toHaveLength(1);
+    h.detach(); // as `using h = spawn(…)` does at the end of its scope
+    await delay(5);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('reports a failure whose awaiter polled the handle while it ran and was cancelled before reading it', async () => {
+    const seen: JoinError[] = [];
+    const s = create({ unhandledError: (e) => seen.push(e) });
+    const failing = new Gate();
+    const child = s.spawn(
+      fn(function* () {
+        yield* failing;
+        throw new Error('child failed');
+      })(),
+    );
+    const other = new Gate<string>();
+    const parent = s.spawn(
+      fn(function* () {
+        return yield* race([other, child], { biased: true });
+      })(),
+    );
+    await delay(1); // the parent has polled the child's handle: it waits for it
+    failing.open(); // the child fails …
+    other.open('other won'); // … and the other branch wins on the same wake-up: the handle is dropped unread
+    expect(await parent).toBe('other won');
+    await delay(5);
+    expect(seen.map((e) => (e.cause as Error).message)).toEqual(['child failed']);
+  });
+
+  it('a second abort() during the synchronous part of clean-up abandons the rest of it', async () => {
+    const s = create();
+    const log: string[] = [];
+    const h: JoinHandle<void> = s.spawn(
+      fn(function* () {
+        try {
+          yield* pending();
+        } finally {
+          log.push('finally');
+          h.abort(); // before the first `yield*` of the clean-up: the scheduler is inside cancel()
+          yield* pending(); // clean-up that would never end by itself
+          log.push('never');
+        }
+      })(),
+    );
+    await delay(1);
+    h.abort();
+    await expect(Promise.resolve(h)).rejects.toMatchObject({ code: 'ERR_ZOKIO_TASK_CANCELLED' });
+    expect(log).toEqual(['finally']);
+    expect(s.alive).toBe(0);
+  });
+
   it('a dropped JoinHandle detaches: the task keeps running', async () => {
     const s = create();
     const gate = new Gate<number>();
@@ -427,6 +488,57 @@ describe.each(flavours)('scheduler ($name)', ({ create, hasPool }) => {
     );
     expect(result).toBe(5);
     expect(cleaned.sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(s.alive).toBe(0);
+  });
+
+  it('JoinSet dispose lets go of its members: a failure nobody collected and a clean-up that threw are reported', async () => {
+    const seen: JoinError[] = [];
+    const s = create({ unhandledError: (e) => seen.push(e) });
+    const size = await s.spawn(
+      fn(function* () {
+        const set = new JoinSet<number>();
+        set.spawn(
+          fn(function* () {
+            throw new Error('member failed');
+          })(),
+        );
+        set.spawn(
+          fn(function* () {
+            try {
+              yield* pending();
+            } finally {
+              throw new Error('clean-up threw');
+            }
+          })(),
+        );
+        set.spawn(pending()); // a clean cancellation: not reported
+        yield* yieldNow();
+        yield* yieldNow();
+        set[Symbol.dispose](); // what `using set` does at the end of its scope
+        yield* yieldNow();
+        return set.size;
+      })(),
+    );
+    expect(size).toBe(0);
+    await delay(5);
+    expect(seen.map((e) => ((e.cause ?? e) as Error).message).sort()).toEqual(['clean-up threw', 'member failed']);
+    expect(s.alive).toBe(0);
+  });
+
+  it('JoinSet: several tasks may wait in joinNext(); each outcome goes to one, and all learn the set is empty', async () => {
+    const s = create();
+    const set = new JoinSet<string>();
+    const gate = new Gate<string>();
+    set.spawn(gate, { scheduler: s });
+    const waiter = fn(function* () {
+      const r = yield* set.joinNext();
+      return r?.ok ? r.value : 'empty';
+    });
+    const a = s.spawn(waiter());
+    const b = s.spawn(waiter());
+    await delay(1);
+    gate.open('v');
+    expect([await a, await b].sort()).toEqual(['empty', 'v']);
     expect(s.alive).toBe(0);
   });
 

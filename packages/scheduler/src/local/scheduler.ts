@@ -40,6 +40,7 @@ import {
   CANCELLED,
   CANCELLING,
   COMPLETE,
+  DELIVERED,
   FAILED,
   JOIN_INTEREST,
   NOTIFIED,
@@ -348,7 +349,8 @@ export class LocalScheduler {
         if (cleanup === undefined)
           return this.#complete(task, JoinError.cancelled(task.id, undefined, task.name), FAILED);
         task.slot = future = cleanup;
-        task.state = state |= CANCELLING;
+        // Re-read: the synchronous clean-up may have changed the state (a second abort() sets ABANDON).
+        task.state = state = task.state | CANCELLING;
       }
       if (state & ABANDON) {
         // Aborted again (or shutdown's deadline passed): drop the clean-up; remaining `finally` blocks still run.
@@ -391,13 +393,14 @@ export class LocalScheduler {
     const observer = this.#observer;
     if (observer !== undefined) observer.call(observer.hooks.onTaskTerminate, task, 'onTaskTerminate'); // named still
     // Completion happens only inside a poll: with an after-poll hook, the name goes after that hook saw it.
-    if (this.#names.size !== 0 && observer?.hooks.onAfterPoll === undefined) this.#names.delete(task);
+    // With an observer, `#observedPoll` deletes the name after its hooks and timing saw it.
+    if (this.#names.size !== 0 && observer === undefined) this.#names.delete(task);
     this.#unlink(task);
     this.#counters.completed++;
     task.notifyJoin();
     if (flags & FAILED && mustReport(output as JoinError)) {
       // A failure, or a cancellation whose clean-up threw: it must reach someone.
-      if (!(state & JOIN_INTEREST)) this.#reportUnhandled(output as JoinError);
+      if (!(state & JOIN_INTEREST)) this.#reportFailure(task);
       else if (!(state & OBSERVED)) {
         if (this.#unobserved.push(task) === 1) setImmediate(this.#checkUnobserved);
       }
@@ -416,13 +419,16 @@ export class LocalScheduler {
 
   // ---- Errors nobody awaits -------------------------------------------------------------------------------------
 
-  /** A JoinHandle was dropped after its task failed unobserved: report now. @internal */
+  /**
+   * A JoinHandle was dropped (`detach()`, or a `yield* handle` cancelled): a failure it had not handed over yet —
+   * even to an awaiter that polled it while it ran — is reported now. @internal
+   */
   detached(task: AnyTask): void {
     const state = task.state;
-    if (state & COMPLETE && state & FAILED && !(state & OBSERVED)) {
+    if (state & COMPLETE && state & FAILED && !(state & DELIVERED)) {
       const i = this.#unobserved.indexOf(task);
       if (i >= 0) this.#unobserved.splice(i, 1);
-      if (mustReport(task.slot as JoinError)) this.#reportUnhandled(task.slot as JoinError);
+      if (mustReport(task.slot as JoinError)) this.#reportFailure(task);
     }
   }
 
@@ -430,8 +436,14 @@ export class LocalScheduler {
     const tasks = this.#unobserved;
     this.#unobserved = [];
     for (const task of tasks) {
-      if (!(task.state & OBSERVED)) this.#reportUnhandled(task.slot as JoinError);
+      if (!(task.state & (OBSERVED | DELIVERED))) this.#reportFailure(task);
     }
+  }
+
+  /** Reports `task`'s failure once: a handle dropped later does not report it again. */
+  #reportFailure(task: AnyTask): void {
+    task.state |= DELIVERED;
+    this.#reportUnhandled(task.slot as JoinError);
   }
 
   #reportUnhandled(error: JoinError): void {

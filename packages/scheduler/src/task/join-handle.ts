@@ -8,7 +8,7 @@
  */
 import { PENDING, pollProceed, type Cleanup, type Context, type Poll, type Waker } from '@zokio/future';
 import type { JoinError } from './join-error.js';
-import { COMPLETE, FAILED, JOIN_INTEREST, OBSERVED } from './state.js';
+import { COMPLETE, DELIVERED, FAILED, JOIN_INTEREST, OBSERVED } from './state.js';
 import { Task } from './task.js';
 
 /**
@@ -77,6 +77,7 @@ export class JoinHandle<T> extends Task<T> implements PromiseLike<T> {
   }
 
   #output(): T {
+    this.state |= DELIVERED;
     if (this.state & FAILED) throw this.slot as JoinError;
     return this.slot as T;
   }

@@ -41,7 +41,12 @@ class Member<T> implements Waker {
 
 /**
  * A set of tasks. `joinNext()` returns outcomes as tasks finish; `abortAll()`, `shutdown()` and disposal cancel
- * every member. A `JoinSet` declared with `using` aborts its tasks when the scope ends, so none outlives it.
+ * every member. A `JoinSet` declared with `using` aborts its tasks when the scope ends, so none outlives it; the
+ * set then lets go of them, and a failure nobody took from it (a clean-up that threw, an error not yet returned by
+ * `joinNext()`) goes to the runtime's `unhandledError` policy rather than vanish.
+ *
+ * Several tasks may wait in `joinNext()` at once: each finished task's outcome goes to one of them, and all are
+ * woken when the set empties.
  *
  * @example
  * ```ts
@@ -62,7 +67,8 @@ class Member<T> implements Waker {
 export class JoinSet<T> implements Disposable {
   readonly #members = new Set<Member<T>>();
   readonly #finished = new RingQueue<Member<T>>(16);
-  #waker: Waker | undefined = undefined;
+  /** The tasks waiting in `joinNext()` (or `joinAll()`, `shutdown()`), woken on each outcome and when it empties. */
+  #wakers: Waker[] = [];
 
   /** Tasks in the set: running, or finished and not yet returned by `joinNext()`. */
   get size(): number {
@@ -97,9 +103,14 @@ export class JoinSet<T> implements Disposable {
   memberDone(member: Member<T>): void {
     if (!this.#members.has(member)) return;
     this.#finished.push(member);
-    const waker = this.#waker;
-    this.#waker = undefined;
-    waker?.wake();
+    this.#wakeAll();
+  }
+
+  #wakeAll(): void {
+    const wakers = this.#wakers;
+    if (wakers.length === 0) return;
+    this.#wakers = [];
+    for (const waker of wakers) waker.wake();
   }
 
   /**
@@ -117,6 +128,8 @@ export class JoinSet<T> implements Disposable {
     const member = this.#finished.shift();
     if (member !== undefined) {
       this.#members.delete(member);
+      // The last outcome: whoever else waits learns the set is empty.
+      if (this.#members.size === 0) this.#wakeAll();
       const { handle } = member;
       try {
         return { id: handle.id, ok: true, value: readOutput(handle) };
@@ -125,7 +138,7 @@ export class JoinSet<T> implements Disposable {
       }
     }
     if (this.#members.size === 0) return undefined;
-    this.#waker = cx.waker;
+    if (!this.#wakers.includes(cx.waker)) this.#wakers.push(cx.waker);
     return PENDING;
   }
 
@@ -148,9 +161,19 @@ export class JoinSet<T> implements Disposable {
     return new Drain(this);
   }
 
-  /** Aborts every task in the set. */
+  /**
+   * Aborts every task in the set and lets go of them (the set is then empty): as their handles are detached, a
+   * failure not yet returned by `joinNext()` goes to the `unhandledError` policy (a clean cancellation does not).
+   */
   [Symbol.dispose](): void {
-    this.abortAll();
+    const members = [...this.#members];
+    this.#members.clear();
+    this.#finished.drain();
+    for (const { handle } of members) {
+      handle.abort();
+      handle.detach();
+    }
+    this.#wakeAll();
   }
 }
 

@@ -12,6 +12,13 @@
  * | CANCELLING     | scheduler                       | never                      | driving the future's async clean-up       |
  * | ABANDON        | a second `abort()`              | never                      | drop the clean-up at the next poll        |
  * | FAILED         | scheduler                       | never                      | the stored output is a `JoinError`        |
+ * | DELIVERED      | output handed to an awaiter, or | never                      | a failure reached someone: not reported   |
+ * |                | the failure reported            |                            | (again)                                   |
+ *
+ * Reporting a failure (a clean cancellation need not be reported): it must reach someone exactly once. OBSERVED
+ * (someone polls the handle, so will see it) defers the end-of-macrotask report; DELIVERED (it was handed over, or
+ * reported) ends the matter. A handle dropped before delivery (`detach()`, or a cancelled `yield* handle`) reports a
+ * finished, undelivered failure then; a failure after the handle is gone is reported at once.
  *
  * Invariants: a task is in at most one run queue, exactly when NOTIFIED is set and RUNNING is not (a wake during
  * the task's own poll sets NOTIFIED and the scheduler re-queues it after the poll); so N wakes before a poll cause
@@ -29,6 +36,7 @@ export const CANCELLED = 1 << 5;
 export const CANCELLING = 1 << 6;
 export const ABANDON = 1 << 7;
 export const FAILED = 1 << 8;
+export const DELIVERED = 1 << 9;
 
 /** A task's state for dumps and tests. */
 export type TaskStatus = 'scheduled' | 'running' | 'idle' | 'cancelling' | 'complete';
