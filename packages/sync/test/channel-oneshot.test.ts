@@ -29,6 +29,19 @@ describe('oneshot: hand-polled', () => {
     tx.close(); // idempotent
   });
 
+  it("a receive waiting when its own receiver closes fails with a RecvError that says so, not the sender's fault", () => {
+    const [, rx] = oneshot.channel<number>();
+    const r = hand(rx.recv());
+    expect(r.poll()).toBe(PENDING);
+    rx.close();
+    expect(r.waker.wakes).toBe(1);
+    const e = caught(() => r.poll());
+    expect(e).toBeInstanceOf(RecvError);
+    expect((e as RecvError).message).toBe(
+      'Expected a value from the oneshot sender, got a receiver closed before one was sent',
+    );
+  });
+
   it('still delivers a value sent before the sender was closed', () => {
     const [tx, rx] = oneshot.channel<number>();
     tx.send(3);

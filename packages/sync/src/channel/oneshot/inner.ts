@@ -33,7 +33,9 @@ export class Inner<T> {
       throw new RecvError(
         this.taken
           ? 'Expected a value in the oneshot channel, got one whose value was already received'
-          : 'Expected a value from the oneshot sender, got a sender closed without sending',
+          : this.txDone
+            ? 'Expected a value from the oneshot sender, got a sender closed without sending'
+            : 'Expected a value from the oneshot sender, got a receiver closed before one was sent',
       );
     }
     node.waker = cx.waker;

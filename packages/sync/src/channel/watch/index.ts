@@ -163,7 +163,8 @@ export class Sender<T> implements Disposable {
 
   /**
    * Publishes `modify(current)` whether or not anyone listens: mutate the value in place and return it, or return a
-   * new one. If `modify` throws, nothing changes and nobody is woken.
+   * new one. If `modify` throws, no new value is published and nobody is woken — but changes it made in place before
+   * throwing stay in the shared value (receivers see them on their next `borrow()`), as with Tokio's `send_modify`.
    *
    * @example
    * ```ts
