@@ -45,6 +45,13 @@ export function cancelAll(futures: Iterable<Future<unknown> | undefined>): Clean
   return new CleanupAll(cleanups, error);
 }
 
+/** `cleanup`, then `error` thrown once it is done; `error` thrown now when there is none. @internal */
+export function withCleanupError(cleanup: Cleanup, error: unknown): Cleanup {
+  if (error === undefined) return cleanup;
+  if (cleanup === undefined) throw error;
+  return new CleanupAll([cleanup], error);
+}
+
 /** Drives several clean-ups to completion, then throws their collected errors. */
 class CleanupAll extends FutureBase<void> {
   #cleanups: (Future<void> | undefined)[];

@@ -21,6 +21,15 @@ import {
 } from '@zokio/future';
 import { context, Manual } from './helpers.js';
 
+/** A value that owns something (a lock guard, a permit): counts its disposals. */
+class Owned implements Disposable {
+  disposals = 0;
+  constructor(readonly name: string) {}
+  [Symbol.dispose](): void {
+    this.disposals++;
+  }
+}
+
 describe('join', () => {
   it('returns every value in order', async () => {
     expect(await toPromise(join(ready(1), ready('a'), ready(true)))).toEqual([1, 'a', true]);
@@ -49,6 +58,76 @@ describe('join', () => {
     f.cancel();
     f.cancel();
     expect([a.cancels, b.cancels]).toEqual([1, 1]);
+  });
+});
+
+describe('values a combinator will never return (unclaimed)', () => {
+  it('a join that fails disposes the Disposable values it had received, once; others are left alone', () => {
+    const owned = new Owned('guard');
+    const slow = new Manual<number>();
+    const f = join(ready(owned), ready(42), slow, failed(new Error('x')));
+    const { cx } = context();
+    expect(f.poll(cx)).toBe(PENDING);
+    expect(owned.disposals).toBe(0); // still on its way to being returned
+    slow.resolve(1);
+    expect(() => f.poll(cx)).toThrow('x');
+    expect(owned.disposals).toBe(1);
+  });
+
+  it('a tryJoin that fails, and a join that is cancelled, dispose what they received', () => {
+    const a = new Owned('a');
+    const { cx } = context();
+    expect(() => tryJoin(ready(a), failed(new Error('y'))).poll(cx)).toThrow('y');
+    expect(a.disposals).toBe(1);
+    const b = new Owned('b');
+    const rest = new Manual<Owned>();
+    const f = join(ready(b), rest);
+    expect(f.poll(cx)).toBe(PENDING);
+    expect(f.cancel()).toBeUndefined();
+    expect([b.disposals, rest.cancels]).toEqual([1, 1]);
+    expect(f.cancel()).toBeUndefined(); // once
+    expect(b.disposals).toBe(1);
+  });
+
+  it('a select cancelled while its losers clean up disposes the winner it will never return', () => {
+    const gate = new Manual<void>();
+    const loser = fn(function* () {
+      try {
+        yield* new Manual<void>();
+      } finally {
+        yield* gate; // asynchronous clean-up
+      }
+    });
+    const guard = new Owned('guard');
+    const f = select([loser(), ready(guard)], { biased: true });
+    const { cx } = context();
+    expect(f.poll(cx)).toBe(PENDING); // the winner is in; the loser is cleaning up
+    expect(guard.disposals).toBe(0);
+    const cleanup = f.cancel();
+    expect(guard.disposals).toBe(1);
+    expect(cleanup).toBeDefined(); // the loser's clean-up is still the caller's to finish
+    gate.resolve();
+    expect(cleanup!.poll(cx)).toBeUndefined();
+  });
+
+  it('a select returns the winner untouched, and a failed dispose is reported, not swallowed', () => {
+    const winner = new Owned('w');
+    const { cx } = context();
+    expect(select([new Manual<Owned>(), ready(winner)], { biased: true }).poll(cx)).toEqual({
+      index: 1,
+      value: winner,
+    });
+    expect(winner.disposals).toBe(0);
+    const throwing = {
+      [Symbol.dispose]: () => {
+        throw new Error('dispose failed');
+      },
+    };
+    expect(() => join(ready(throwing), failed(new Error('z'))).poll(cx)).toThrow(
+      expect.objectContaining({
+        errors: [expect.objectContaining({ message: 'z' }), expect.objectContaining({ message: 'dispose failed' })],
+      }),
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fn, PENDING, yieldNow } from '@zokio/future';
+import { drop, fn, pending, PENDING, select, yieldNow } from '@zokio/future';
 import { LocalScheduler, spawn } from '@zokio/scheduler';
 import { GuardReleasedError, Mutex, type MutexGuard } from '@zokio/sync';
 import { drive } from './hand.js';
@@ -86,6 +86,24 @@ describe('Mutex', () => {
     expect(m.isLocked).toBe(true);
     g.release();
     expect(m.isLocked).toBe(false);
+  });
+
+  it('a lock won in a select that is cancelled while the other branch cleans up is released', () => {
+    const m = new Mutex(0);
+    const slowToCancel = fn(function* () {
+      try {
+        yield* pending();
+      } finally {
+        yield* yieldNow(); // asynchronous clean-up: the select is still waiting for it when it is dropped
+      }
+    });
+    const s = drive(select([slowToCancel(), m.lock()], { biased: true }));
+    expect(s.poll()).toBe(PENDING);
+    expect(m.isLocked).toBe(true); // won, held by the select until it returns
+    const cleanup = s.future.cancel();
+    if (cleanup !== undefined) drop(cleanup);
+    expect(m.isLocked).toBe(false);
+    expect(m.tryLock()).toBeDefined();
   });
 
   it('keeps critical sections exclusive and FIFO across suspension points on a real scheduler', async () => {

@@ -12,9 +12,10 @@
  */
 import { Context, type Executor } from '../context.js';
 import { combineErrors, expected, polledAfterCompletion } from '../errors.js';
-import { cancelAll } from '../cancel.js';
+import { cancelAll, withCleanupError } from '../cancel.js';
 import { FutureBase, isFuture, type Cleanup, type Future } from '../future.js';
 import { PENDING, type Poll } from '../poll.js';
+import { disposeUnclaimed } from '../unclaimed.js';
 import type { Waker } from '../waker.js';
 
 /** The value type of a future. @category Combinators */
@@ -96,8 +97,8 @@ export class JoinAll<T> extends FutureBase<T[]> {
     if (this.#cleanup !== undefined) return this.#pollCleanup(cx);
     if (this.#failed) return this.#throw();
     if (this.#remaining > 0) return PENDING;
+    if (this.#error !== undefined) return this.#throw();
     this.#done = true;
-    if (this.#error !== undefined) throw this.#error;
     return this.#results as T[];
   }
 
@@ -185,9 +186,18 @@ export class JoinAll<T> extends FutureBase<T[]> {
     return this.#throw();
   }
 
+  /** Throws the error; the values of the children that succeeded are unclaimed (`unclaimed.ts`). */
   #throw(): never {
     this.#done = true;
-    throw this.#error;
+    throw combineErrors(this.#error, disposeUnclaimed(this.#takeResults()));
+  }
+
+  /** The values received so far (a sparse array's holes skipped), no longer held. */
+  #takeResults(): unknown[] {
+    const values: unknown[] = [];
+    this.#results.forEach((value) => values.push(value));
+    this.#results.length = 0;
+    return values;
   }
 
   override cancel(): Cleanup {
@@ -195,8 +205,15 @@ export class JoinAll<T> extends FutureBase<T[]> {
     this.#done = true;
     const cleanup = this.#cleanup;
     this.#cleanup = undefined;
-    if (cleanup !== undefined) return cleanup;
-    return cancelAll(this.#futures.splice(0, this.#futures.length));
+    const unclaimed = disposeUnclaimed(this.#takeResults());
+    if (cleanup !== undefined) return withCleanupError(cleanup, unclaimed);
+    let rest: Cleanup;
+    try {
+      rest = cancelAll(this.#futures.splice(0, this.#futures.length));
+    } catch (error) {
+      throw combineErrors(unclaimed, error);
+    }
+    return withCleanupError(rest, unclaimed);
   }
 }
 
@@ -204,7 +221,9 @@ export class JoinAll<T> extends FutureBase<T[]> {
  * Runs the futures concurrently and returns all their values, in order. If any throws, the others still run to
  * completion; then the error is thrown (an `AggregateError` if several failed).
  *
- * Cancel-safe if every input is: cancelling the join cancels every unfinished input.
+ * Cancel-safe if every input is: cancelling the join cancels every unfinished input. Values it will never return
+ * (those already received when it is cancelled or fails) are disposed if `Disposable` — a lock guard, a permit — so
+ * what they hold is released (see `unclaimed.ts`).
  *
  * @example
  * ```ts
@@ -220,7 +239,7 @@ export function join<T extends readonly Future<unknown>[]>(...futures: T): Futur
 /**
  * Like {@link join}, but the first error cancels the other futures, waits for their clean-up, and is thrown.
  *
- * Cancel-safe if every input is.
+ * Cancel-safe if every input is; values already received are disposed when it fails or is cancelled, as in `join`.
  *
  * @example
  * ```ts
@@ -236,7 +255,7 @@ export function tryJoin<T extends readonly Future<unknown>[]>(...futures: T): Fu
 /**
  * {@link join} over any number of futures of one type.
  *
- * Cancel-safe if every input is.
+ * Cancel-safe if every input is; values already received are disposed when it fails or is cancelled, as in `join`.
  *
  * @example
  * ```ts

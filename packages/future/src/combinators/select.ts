@@ -10,11 +10,12 @@
  */
 import type { Context } from '../context.js';
 import { combineErrors, expected, polledAfterCompletion } from '../errors.js';
-import { cancelAll } from '../cancel.js';
+import { cancelAll, withCleanupError } from '../cancel.js';
 import { FutureBase, isFuture, type Cleanup, type Future } from '../future.js';
 import { PENDING, type Poll } from '../poll.js';
 import type { Output } from './join.js';
 import { randomBelow } from '../random.js';
+import { disposeUnclaimed } from '../unclaimed.js';
 
 /** Options of {@link select} and {@link race}. @category Combinators */
 export interface SelectOptions {
@@ -94,8 +95,10 @@ class Select<R> extends FutureBase<R> {
     this.#done = true;
     this.#cleanup = undefined;
     const winner = this.#winner!;
+    this.#winner = undefined;
     if (winner.failed) throw combineErrors(winner.value, cleanupError);
-    if (cleanupError !== undefined) throw cleanupError;
+    // The losers' clean-up failed: the error is thrown instead of the value, which is unclaimed.
+    if (cleanupError !== undefined) throw combineErrors(cleanupError, disposeUnclaimed([winner.value]));
     return (this.#unwrap ? winner.value : { index: winner.index, value: winner.value }) as R;
   }
 
@@ -104,7 +107,11 @@ class Select<R> extends FutureBase<R> {
     this.#done = true;
     const cleanup = this.#cleanup;
     this.#cleanup = undefined;
-    return cleanup ?? cancelAll(this.#futures.splice(0, this.#futures.length));
+    if (cleanup === undefined) return cancelAll(this.#futures.splice(0, this.#futures.length));
+    // A winner was found and its losers are still cleaning up: its value will never be returned.
+    const winner = this.#winner!;
+    this.#winner = undefined;
+    return withCleanupError(cleanup, winner.failed ? undefined : disposeUnclaimed([winner.value]));
   }
 }
 
@@ -112,7 +119,9 @@ class Select<R> extends FutureBase<R> {
  * Waits for the first of `futures` to finish and returns `{ index, value }`; every other future is cancelled once
  * and its clean-up awaited. If the first to finish threw, `select` throws that error (after the same clean-up).
  *
- * Cancel-safe exactly when every branch is: cancelling the select cancels every branch.
+ * Cancel-safe exactly when every branch is: cancelling the select cancels every branch. If a branch had already won
+ * and the select is cancelled while the others clean up, the winner's value is never returned: a `Disposable` one
+ * (a lock guard, a permit) is disposed then, so what it holds is released (see `unclaimed.ts`).
  *
  * @example
  * ```ts
