@@ -13,6 +13,7 @@ import {
   noopWaker,
   pollProceed,
   PENDING,
+  yieldNow,
 } from '@zokio/future';
 
 describe('toPromise', () => {
@@ -32,6 +33,23 @@ describe('toPromise', () => {
     controller.abort(new Error('stop'));
     await expect(p).rejects.toThrow('stop');
     expect(log).toEqual(['cleaned']);
+  });
+
+  it('an abort from inside the future waits for its poll to return, then runs its clean-up', async () => {
+    const log: string[] = [];
+    const ac = new AbortController();
+    const f = fn(function* () {
+      try {
+        log.push('body');
+        ac.abort(new Error('stop')); // the generator is running: it cannot be cancelled before this poll returns
+        yield* yieldNow();
+        log.push('after the yield');
+      } finally {
+        log.push('finally');
+      }
+    })();
+    await expect(toPromise(f, { signal: ac.signal })).rejects.toThrow('stop');
+    expect(log).toEqual(['body', 'finally']);
   });
 
   it('rejects at once, without polling, on an already-aborted signal', async () => {
@@ -79,6 +97,18 @@ describe('fromPromise', () => {
     expect(seen!.aborted).toBe(true);
     expect(seen!.reason).toBeInstanceOf(CancelledError);
     expect(seen!.reason).toBeInstanceOf(ZokioError);
+  });
+
+  it('takes the outcome of a thenable that calls back synchronously, inside then', async () => {
+    const settled = (ok: boolean, v: unknown): PromiseLike<number> => ({
+      then(onValue, onError) {
+        if (ok) onValue?.(v as number);
+        else onError?.(v);
+        return Promise.resolve() as never;
+      },
+    });
+    expect(await toPromise(fromPromise(() => settled(true, 42)))).toBe(42);
+    await expect(toPromise(fromPromise(() => settled(false, new Error('boom'))))).rejects.toThrow('boom');
   });
 
   it('rejects a factory that does not return a promise', async () => {

@@ -10,7 +10,9 @@
  * - Firing an entry sets `fired` and wakes its waker; the task polls the `Sleep` again and finds it ready.
  * - With a **paused clock** no Node timer is armed. Time moves by `advance(ms)`, or by itself when the scheduler is
  *   idle: after a tick that leaves no runnable task, the driver checks again on the next macrotask (after pending
- *   promise callbacks and I/O) and, if still idle, jumps the clock to the next expiration (Tokio's auto-advance).
+ *   promise callbacks and I/O) and, if still idle, jumps the clock from expiration to expiration until a timer
+ *   wakes someone (Tokio's auto-advance): a timer nobody waits on (an interval's next tick) does not stop it.
+ * - The Node timer's delay is capped at 2^31 − 1 ms, setTimeout's limit: a later expiration is reached in steps.
  *
  * @module
  */
@@ -20,6 +22,9 @@ import { Clock } from './clock.js';
 import { TIME } from './service.js';
 import type { TimerEntry } from './wheel/entry.js';
 import { Wheel } from './wheel/wheel.js';
+
+/** The longest delay `setTimeout` takes. */
+const MAX_NODE_DELAY_MS = 0x7fffffff;
 
 /** Options of {@link TimeDriver}. @category Time */
 export interface TimeDriverOptions {
@@ -53,12 +58,16 @@ export class TimeDriver {
   #registered = 0;
   #fired = 0;
   #arms = 0;
+  /** Timers fired that had a waker: auto-advance stops at the first of them. */
+  #wokeOnFire = 0;
   readonly #fire = (entry: TimerEntry) => {
     entry.fired = true;
     this.#fired++;
     const waker = entry.waker;
+    if (waker === undefined) return;
     entry.waker = undefined;
-    waker?.wake();
+    this.#wokeOnFire++;
+    waker.wake();
   };
   readonly #onTimer = () => {
     this.#timer = undefined;
@@ -126,7 +135,9 @@ export class TimeDriver {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     // Ticks and libuv's loop time share one millisecond grid (see `Clock`), so the Node timer, due at loop time
     // `now's tick + delay`, fires on the tick boundary itself, when `#process` finds the deadline due.
-    const delay = Math.max(1, next.deadline - Math.floor(this.clock.now() - this.#origin));
+    // Node's timers take at most 2^31 − 1 ms (it fires after 1 ms with a warning otherwise): a later expiration is
+    // reached in steps, the Node timer finding nothing due and re-arming.
+    const delay = Math.min(MAX_NODE_DELAY_MS, Math.max(1, next.deadline - Math.floor(this.clock.now() - this.#origin)));
     this.#timer = setTimeout(this.#onTimer, delay);
     this.#armedFor = next.deadline;
     this.#arms++;
@@ -169,12 +180,12 @@ export class TimeDriver {
     this.#idleCheck = setImmediate(() => {
       this.#idleCheck = undefined;
       if (!this.clock.paused || this.#scheduler?.isIdle === false) return;
-      // Jump from expiration to expiration until a timer fires: the next expiration may only cascade entries of a
-      // higher level down, firing nothing.
-      const fired = this.#fired;
+      // Jump from expiration to expiration until a timer wakes someone: the next expiration may only cascade entries
+      // of a higher level down, or fire a timer nobody waits on (an interval's delay between ticks, a dropped tick).
+      const woke = this.#wokeOnFire;
       for (
         let next = this.#wheel.nextExpiration();
-        next !== undefined && this.#fired === fired;
+        next !== undefined && this.#wokeOnFire === woke;
         next = this.#wheel.nextExpiration()
       ) {
         this.clock.advanceTo(this.#origin + next.deadline);

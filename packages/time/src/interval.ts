@@ -3,7 +3,16 @@
  *
  * @module
  */
-import { expected, FutureBase, PENDING, type Cleanup, type Context, type Future, type Poll } from '@zokio/future';
+import {
+  expected,
+  FutureBase,
+  PENDING,
+  pollProceed,
+  type Cleanup,
+  type Context,
+  type Future,
+  type Poll,
+} from '@zokio/future';
 import { Instant } from './instant.js';
 import { clockOf, currentClock } from './service.js';
 import { Sleep } from './sleep.js';
@@ -66,7 +75,11 @@ export class Interval {
 
   /** @internal */
   pollTick(cx: Context): Poll<Instant> {
-    if (this.#delay.fired === false && this.#delay.poll(cx) === PENDING) return PENDING;
+    // One unit of coop budget per tick: the sleep's poll spends it, and a tick already due (catching up missed
+    // ticks in a burst) spends it here, so a loop over overdue ticks still gives other tasks their turn.
+    if (this.#delay.fired) {
+      if (!pollProceed(cx)) return PENDING;
+    } else if (this.#delay.poll(cx) === PENDING) return PENDING;
     const scheduled = this.#delay.deadline;
     const now = clockOf(cx).now();
     const next =

@@ -80,11 +80,18 @@ export class Sleep extends TimerEntry {
     if (!(deadline instanceof Instant)) expected('an Instant', deadline, 'Sleep.reset');
     this.#deadline = deadline.ms;
     this.#done = false;
-    if (this.fired || this.#driver === undefined) {
+    if (this.#driver === undefined) {
+      // Never filed (not polled yet, or waiting on an infinite deadline): a task waiting on it is woken, so that its
+      // next poll files the new deadline with the driver of the runtime polling it.
       this.fired = false;
-      if (this.#driver !== undefined && this.#deadline !== Infinity) {
-        if (this.#driver.register(this, this.#deadline)) this.fired = true;
-      }
+      const waker = this.waker;
+      this.waker = undefined;
+      waker?.wake();
+      return;
+    }
+    if (this.fired) {
+      this.fired = false;
+      if (this.#deadline !== Infinity && this.#driver.register(this, this.#deadline)) this.fired = true;
       return;
     }
     if (this.#deadline === Infinity) this.#driver.cancel(this);

@@ -116,6 +116,44 @@ describe.each(flavours)('time ($name)', ({ create }) => {
     expect(result).toEqual([300, 310]);
   });
 
+  it('Sleep.reset wakes a task waiting on an infinite deadline, which then sleeps until the new one', async () => {
+    const { scheduler } = paused();
+    const woke = await scheduler.spawn(
+      fn(function* () {
+        const start = Instant.now();
+        const forever = sleepUntil(new Instant(Infinity));
+        const h = spawn(
+          fn(function* () {
+            yield* forever;
+            return Instant.now().since(start);
+          })(),
+        );
+        yield* yieldNow(); // it waits, with no timer filed
+        forever.reset(start.add(50)); // a watchdog armed later
+        return yield* h;
+      })(),
+    );
+    expect(woke).toBe(50);
+  });
+
+  it('a timer further away than setTimeout can count arms the Node timer once, not every millisecond', async () => {
+    const { scheduler, time } = create();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const h = scheduler.spawn(sleep(60 * 86_400_000)); // 60 days: past 2^31 − 1 ms
+      await new Promise((r) => setTimeout(r, 50));
+      expect(time.metrics().pending).toBe(1);
+      expect(time.metrics().nodeTimerArms).toBe(1);
+      h.abort();
+      await Promise.resolve(h).catch(() => {});
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+  });
+
   it('sleepUntil a past instant completes at once', async () => {
     const { scheduler } = paused();
     await scheduler.spawn(
@@ -208,6 +246,45 @@ describe.each(flavours)('time ($name)', ({ create }) => {
     );
     expect(ticks.map(([s]) => s)).toEqual(scheduledAt);
     expect(ticks.map(([, c]) => c)).toEqual(completedAt);
+  });
+
+  it('auto-advance goes past timers that wake nobody (an interval between ticks)', async () => {
+    const { scheduler } = paused();
+    const at = await scheduler.spawn(
+      fn(function* () {
+        const start = Instant.now();
+        const every = interval(100);
+        yield* every.tick(); // at once; its next tick's timer (100) is filed with nobody waiting on it
+        yield* sleep(250);
+        return Instant.now().since(start);
+      })(),
+    );
+    expect(at).toBe(250);
+  });
+
+  it('catching up missed interval ticks spends coop budget: other tasks run during the burst', async () => {
+    const { scheduler } = paused();
+    const otherPolls = await scheduler.spawn(
+      fn(function* () {
+        const every = interval(1, { missedTickBehavior: 'burst' });
+        yield* every.tick();
+        yield* advance(1_000); // 1,000 ticks overdue, each ready at once
+        let polls = 0;
+        let running = true;
+        spawn(
+          fn(function* () {
+            while (running) {
+              polls++;
+              yield* yieldNow();
+            }
+          })(),
+        );
+        for (let i = 0; i < 1_000; i++) yield* every.tick();
+        running = false;
+        return polls;
+      })(),
+    );
+    expect(otherPolls).toBeGreaterThan(0);
   });
 
   it('advance fires timers in order and lets each woken task run before time moves on', async () => {

@@ -54,6 +54,8 @@ describe('Wheel', () => {
             fc.integer({ min: 1, max: 70 }),
             fc.integer({ min: 1, max: 300_000 }),
             fc.integer({ min: 1, max: 2 ** 31 }),
+            // The top level, and beyond the wheel's span (filed at its end, re-filed from there).
+            fc.integer({ min: 2 ** 31, max: 2 ** 45 }),
           ),
         }),
       },
@@ -102,7 +104,7 @@ describe('Wheel', () => {
           const ids = [...live.keys()];
           if (o.kind === 'insert') {
             const entry = new Labelled(nextId++);
-            const deadline = now + Math.min(o.delay, MAX_SPAN);
+            const deadline = now + o.delay;
             wheel.insert(entry, deadline);
             model.insert(entry.id, deadline);
             live.set(entry.id, entry);
@@ -127,11 +129,26 @@ describe('Wheel', () => {
             check(now);
           }
         }
-        check(now + MAX_SPAN * 2);
+        check(now + 2 ** 46);
         expect(wheel.size).toBe(0);
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('a far deadline clamped to the span does not hide a nearer one at the top level', () => {
+    const DAY = 86_400_000;
+    const wheel = new Wheel();
+    wheel.advance(1, () => {}); // off the epoch's start: the clamped deadline lands in the top level's current slot
+    wheel.insert(new Labelled(1), 1 + 1e13); // "forever"
+    wheel.insert(new Labelled(2), 1 + 13 * DAY);
+    expect(wheel.nextExpiration()!.deadline).toBeLessThanOrEqual(1 + 13 * DAY);
+    const fired: number[] = [];
+    wheel.advance(13 * DAY, (e) => fired.push((e as Labelled).id));
+    expect(fired).toEqual([]);
+    wheel.advance(1 + 13 * DAY, (e) => fired.push((e as Labelled).id));
+    expect(fired).toEqual([2]);
+    expect(wheel.size).toBe(1);
   });
 
   it('reports the next expiration at the start of the earliest non-empty slot', () => {

@@ -28,10 +28,9 @@ class PromiseFuture<T> extends FutureBase<T> {
   }
 
   poll(cx: Context): Poll<T> {
+    // A thenable may call back synchronously, inside `then`: the outcome is then already here.
+    if (this.#state === IDLE) this.#start();
     switch (this.#state) {
-      case IDLE:
-        this.#start();
-        break;
       case FULFILLED:
         this.#state = DONE;
         return this.#result as T;

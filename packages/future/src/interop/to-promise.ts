@@ -28,6 +28,8 @@ class PromiseDriver<T> implements Waker, Executor {
   #cancelling = false;
   #scheduled = false;
   #polling = false;
+  /** The signal was aborted during a poll (from inside the future): cancel once that poll returns. */
+  #abortAfterPoll = false;
   #finished = false;
   readonly #cx: Context;
   readonly #resolve: (value: T) => void;
@@ -72,13 +74,24 @@ class PromiseDriver<T> implements Waker, Executor {
       return this.#settle(false, this.#cancelling ? this.#signal!.reason : error);
     }
     this.#polling = false;
-    if (value === PENDING) return;
+    if (value === PENDING) {
+      if (this.#abortAfterPoll) this.#abort();
+      return;
+    }
+    // A future that finished in the poll during which the signal was aborted keeps its outcome: nothing is left to
+    // cancel, as when the signal is aborted after the promise settled.
     if (this.#cancelling) this.#settle(false, this.#signal!.reason);
     else this.#settle(true, value);
   }
 
   #abort(): void {
     if (this.#finished || this.#cancelling) return;
+    if (this.#polling) {
+      // Aborted from inside the future's own poll: a generator cannot be cancelled while it runs (its `return()`
+      // would throw and its `finally` blocks would never run), so the cancel waits for the poll to return.
+      this.#abortAfterPoll = true;
+      return;
+    }
     this.#cancelling = true;
     try {
       const cleanup = this.#future.cancel();

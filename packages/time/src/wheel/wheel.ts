@@ -165,9 +165,12 @@ export class Wheel {
     const lo = this.#occupied[level * 2]!;
     const hi = this.#occupied[level * 2 + 1]!;
     if (lo === 0 && hi === 0) return undefined;
-    // From the slot `elapsed` is in at this level, wrapping around to 0.
+    // From the slot after the one `elapsed` is in at this level, wrapping around to 0 and ending at that one. Below
+    // the top level that slot is always empty (its entries fired or cascaded when `elapsed` entered it). At the top
+    // level it may hold entries of the next 64^6-tick epoch (a far deadline, clamped to the span): they are due
+    // after every other slot of the level, so they are looked at last.
     const now = Math.floor(this.#elapsed / SLOT_RANGE[level]!) % SLOTS;
-    return firstSetFrom(lo, hi, now) ?? firstSetFrom(lo, hi, 0);
+    return (now + 1 < SLOTS ? firstSetFrom(lo, hi, now + 1) : undefined) ?? firstSetFrom(lo, hi, 0);
   }
 
   /** The level at which `deadline` is filed relative to `elapsed`: its most significant differing 6-bit digit. */
