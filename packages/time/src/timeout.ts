@@ -52,19 +52,30 @@ class Timeout<T> extends FutureBase<T> {
       if (this.#sleep.poll(cx) === PENDING) return PENDING;
       // Deadline passed: cancel the inner future, exactly once, and wait for its clean-up.
       this.#state = 'cleaning';
-      this.#cleanup = this.#inner.cancel();
+      try {
+        this.#cleanup = this.#inner.cancel();
+      } catch (error) {
+        return this.#timedOut(error);
+      }
     }
     const cleanup = this.#cleanup;
     if (cleanup !== undefined) {
       try {
         if (cleanup.poll(cx) === PENDING) return PENDING;
       } catch (error) {
-        this.#state = 'done';
-        throw error;
+        return this.#timedOut(error);
       }
     }
+    return this.#timedOut(undefined);
+  }
+
+  /** Throws the TimeoutError; a clean-up that failed is its `cause` (the timeout is still what happened). */
+  #timedOut(cleanupError: unknown): never {
     this.#state = 'done';
-    throw new TimeoutError(this.#ms);
+    this.#cleanup = undefined;
+    const error = new TimeoutError(this.#ms);
+    if (cleanupError !== undefined) error.cause = cleanupError;
+    throw error;
   }
 
   #finish(): void {
@@ -85,8 +96,9 @@ class Timeout<T> extends FutureBase<T> {
 /**
  * Runs `future` for at most `ms` milliseconds. If it finishes first, returns its value (or throws its error). If the
  * deadline passes first, `future` is cancelled — exactly once — and **its clean-up is awaited** (its `finally`
- * blocks, asynchronous ones included, have finished) before a {@link TimeoutError} is thrown. If the future and
- * the deadline are ready in the same poll, the future wins.
+ * blocks, asynchronous ones included, have finished) before a {@link TimeoutError} is thrown — with the clean-up's
+ * error as its `cause` if the clean-up threw. If the future and the deadline are ready in the same poll, the future
+ * wins.
  *
  * Cancel-safe exactly when `future` is: dropping the timeout drops the future.
  *

@@ -212,6 +212,47 @@ describe.each(flavours)('time ($name)', ({ create }) => {
     expect(log).toEqual(['cleanup start at 100', 'cleanup end at 120', 'caught at 120']);
   });
 
+  it('a timeout whose inner clean-up throws still throws the TimeoutError, with the clean-up error as its cause', async () => {
+    const { scheduler } = paused();
+    const caught = await scheduler.spawn(
+      fn(function* () {
+        const throwsOnCancel = fn(function* () {
+          try {
+            yield* pending();
+          } finally {
+            throw new Error('clean-up failed');
+          }
+        });
+        const asyncThrows = fn(function* () {
+          try {
+            yield* pending();
+          } finally {
+            yield* yieldNow();
+            throw new Error('async clean-up failed');
+          }
+        });
+        const out: unknown[] = [];
+        for (const f of [throwsOnCancel(), asyncThrows()]) {
+          const t = timeout(10, f);
+          try {
+            yield* t;
+          } catch (e) {
+            out.push(e);
+          }
+        }
+        return out;
+      })(),
+    );
+    expect(caught).toHaveLength(2);
+    for (const [e, message] of [
+      [caught[0], 'clean-up failed'],
+      [caught[1], 'async clean-up failed'],
+    ] as const) {
+      expect(e).toBeInstanceOf(TimeoutError);
+      expect(((e as TimeoutError).cause as Error).message).toBe(message);
+    }
+  });
+
   it('timeoutAt uses an absolute deadline', async () => {
     const { scheduler } = paused();
     const error = await scheduler.spawn(

@@ -10,7 +10,7 @@
  */
 import { Context, type Executor, type ServiceKey } from '../context.js';
 import { expected } from '../errors.js';
-import { isFuture, type Future } from '../future.js';
+import { drop, isFuture, type Future } from '../future.js';
 import { PENDING } from '../poll.js';
 import type { Waker } from '../waker.js';
 
@@ -131,7 +131,13 @@ export function toPromise<T>(future: Future<T>, options: ToPromiseOptions = {}):
   if (signal !== undefined && !(signal instanceof AbortSignal)) expected('an AbortSignal', signal, 'toPromise');
   return new Promise<T>((resolve, reject) => {
     if (signal?.aborted) {
-      future.cancel();
+      // Never polled here, but it may have been elsewhere: its `finally` blocks run; asynchronous clean-up is dropped,
+      // as nothing is left to drive it, and what clean-up throws is not the answer: the caller asked to stop.
+      try {
+        drop(future);
+      } catch {
+        // reported as the abort
+      }
       return reject(signal.reason);
     }
     new PromiseDriver(future, resolve, reject, signal);
