@@ -40,6 +40,7 @@ import { closeNow, IOV_MAX, submitClose } from '@zokio/io-driver';
 import { BufferReleasedError, ForeignBufferError, IoBuf, MAX_BUFFER_BYTES, type BufferPool } from '@zokio/memory';
 import { BlockingFuture } from './blocking.js';
 import { ReadWhole } from './read-whole.js';
+import { BoundOp } from './bound-op.js';
 import { closedFile, detachedArgument, invalidArgument, isDetached } from './errors.js';
 import {
   CopyingReadFuture,
@@ -186,6 +187,11 @@ export class File implements Disposable, AsyncDisposable {
     return this.#fd;
   }
 
+  /** @internal The fd an op starting now uses (`BoundOp`); throws `EBADF` once the file is closed. */
+  fdFor(syscall: string): number {
+    return this.#open(syscall);
+  }
+
   // ---- Reading ---------------------------------------------------------------------------------------------------
 
   /**
@@ -207,10 +213,11 @@ export class File implements Disposable, AsyncDisposable {
    * ```
    */
   read(length: number = MAX_BUFFER_BYTES): Future<Buffer> {
-    const fd = this.#open('read');
+    this.#open('read');
     checkLength(length, 'File.read', 'length', this.path);
     if (length === 0) return ready(Buffer.alloc(0));
-    return new CopyingReadFuture<Buffer>(fd, -1, Math.min(length, MAX_BUFFER_BYTES), this.path, undefined);
+    const n = Math.min(length, MAX_BUFFER_BYTES);
+    return new BoundOp(this, 'read', (fd) => new CopyingReadFuture<Buffer>(fd, -1, n, this.path, undefined));
   }
 
   /**
@@ -232,12 +239,15 @@ export class File implements Disposable, AsyncDisposable {
    * ```
    */
   readAt(position: number, length: number): Future<Buffer> {
-    const fd = this.#open('read');
+    this.#open('read');
     checkLength(position, 'File.readAt', 'position', this.path);
     checkBufferLength(length, 'File.readAt', this.path);
     if (length === 0) return ready(Buffer.alloc(0));
-    if (length <= MAX_BUFFER_BYTES) return new ReadWhole<Buffer>(this.path, fd, position, length);
-    return readLong(this.path, fd, position, length);
+    return new BoundOp(this, 'read', (fd) =>
+      length <= MAX_BUFFER_BYTES
+        ? new ReadWhole<Buffer>(this.path, fd, position, length)
+        : readLong(this.path, fd, position, length),
+    );
   }
 
   /**
@@ -260,7 +270,7 @@ export class File implements Disposable, AsyncDisposable {
    * ```
    */
   readInto(target: Uint8Array, options: { offset?: number; length?: number; position?: number } = {}): Future<number> {
-    const fd = this.#open('read');
+    this.#open('read');
     if (!(target instanceof Uint8Array)) {
       throw invalidArgument(
         'File.readInto',
@@ -288,11 +298,12 @@ export class File implements Disposable, AsyncDisposable {
     }
     const position = checkPosition(options.position, 'File.readInto', this.path);
     if (length === 0) return ready(0);
-    if (length <= MAX_BUFFER_BYTES)
+    return new BoundOp(this, 'read', (fd) => {
+      if (length > MAX_BUFFER_BYTES) return fill(this.path, fd, target, offset, length, position);
       return position < 0 // at the fd's offset it may be a stream: what is there now, as `read`
         ? new CopyingReadFuture<number>(fd, position, length, this.path, target, offset)
         : new ReadWhole<number>(this.path, fd, position, length, target, offset);
-    return fill(this.path, fd, target, offset, length, position);
+    });
   }
 
   /**
@@ -314,10 +325,10 @@ export class File implements Disposable, AsyncDisposable {
    * ```
    */
   readExact(length: number, position?: number): Future<Buffer> {
-    const fd = this.#open('read');
+    this.#open('read');
     checkBufferLength(length, 'File.readExact', this.path);
     const at = checkPosition(position, 'File.readExact', this.path);
-    return readExact(this.path, fd, length, at);
+    return new BoundOp(this, 'read', (fd) => readExact(this.path, fd, length, at));
   }
 
   /**
@@ -342,10 +353,16 @@ export class File implements Disposable, AsyncDisposable {
    * ```
    */
   readOwned(buf: IoBuf, position = -1): Future<Owned> {
-    const fd = this.#open('read');
+    this.#open('read');
     this.#checkOwned(buf, 'File.readOwned');
     const at = position === -1 ? -1 : checkLength(position, 'File.readOwned', 'position', this.path);
-    return new OwnedTransferFuture(false, this.#driver.pool, fd, buf, at, buf.length, this.path);
+    const pool = this.#driver.pool;
+    return new BoundOp(
+      this,
+      'read',
+      (fd) => new OwnedTransferFuture(false, pool, fd, buf, at, buf.length, this.path),
+      () => pool.release(buf),
+    );
   }
 
   // ---- Writing ---------------------------------------------------------------------------------------------------
@@ -368,11 +385,12 @@ export class File implements Disposable, AsyncDisposable {
    * ```
    */
   write(data: Uint8Array | string, position?: number): Future<number> {
-    const fd = this.#open('write');
+    this.#open('write');
     const bytes = checkData(data, 'File.write', this.path);
     const at = checkPosition(position, 'File.write', this.path);
     if (bytes.byteLength === 0) return ready(0);
-    return new CopyingWriteFuture(fd, at, bytes.subarray(0, MAX_BUFFER_BYTES), this.path);
+    const span = bytes.subarray(0, MAX_BUFFER_BYTES);
+    return new BoundOp(this, 'write', (fd) => new CopyingWriteFuture(fd, at, span, this.path));
   }
 
   /**
@@ -414,11 +432,12 @@ export class File implements Disposable, AsyncDisposable {
    * ```
    */
   writeAll(data: Uint8Array | string, position?: number): Future<void> {
-    const fd = this.#open('write');
+    this.#open('write');
     const bytes = checkData(data, 'File.writeAll', this.path);
     const at = checkPosition(position, 'File.writeAll', this.path);
     // With `append` every span lands at the end: they must go one at a time, in order (see `writeAll`).
-    return writeAll(this.path, fd, bytes, at, this.#append);
+    const append = this.#append;
+    return new BoundOp(this, 'write', (fd) => writeAll(this.path, fd, bytes, at, append));
   }
 
   /**
@@ -442,7 +461,7 @@ export class File implements Disposable, AsyncDisposable {
    * ```
    */
   writeOwned(buf: IoBuf, length?: number, position = -1): Future<Owned> {
-    const fd = this.#open('write');
+    this.#open('write');
     this.#checkOwned(buf, 'File.writeOwned');
     if (length === undefined) length = buf.length;
     checkLength(length, 'File.writeOwned', 'length', this.path);
@@ -456,7 +475,14 @@ export class File implements Disposable, AsyncDisposable {
       );
     }
     const at = position === -1 ? -1 : checkLength(position, 'File.writeOwned', 'position', this.path);
-    return new OwnedTransferFuture(true, this.#driver.pool, fd, buf, at, length, this.path);
+    const pool = this.#driver.pool;
+    const n = length;
+    return new BoundOp(
+      this,
+      'write',
+      (fd) => new OwnedTransferFuture(true, pool, fd, buf, at, n, this.path),
+      () => pool.release(buf),
+    );
   }
 
   /** An owned-buffer op's buffer: an {@link IoBuf} in use, from this file's pool, over live memory. */
@@ -492,10 +518,10 @@ export class File implements Disposable, AsyncDisposable {
    * ```
    */
   readv(buffers: readonly Uint8Array[], position?: number): Future<number> {
-    const fd = this.#open('readv');
+    this.#open('readv');
     this.#checkVectors(buffers, 'File.readv');
     const at = checkPosition(position, 'File.readv', this.path);
-    return vectored(false, fd, buffers, at, this.path);
+    return new BoundOp(this, 'readv', (fd) => vectored(false, fd, buffers, at, this.path));
   }
 
   /**
@@ -515,11 +541,11 @@ export class File implements Disposable, AsyncDisposable {
    * ```
    */
   writev(buffers: readonly (Uint8Array | string)[], position?: number): Future<number> {
-    const fd = this.#open('writev');
+    this.#open('writev');
     const bytes = Array.isArray(buffers) ? buffers.map((b) => checkData(b, 'File.writev', this.path)) : buffers;
     this.#checkVectors(bytes as readonly Uint8Array[], 'File.writev');
     const at = checkPosition(position, 'File.writev', this.path);
-    return vectored(true, fd, bytes as readonly Uint8Array[], at, this.path);
+    return new BoundOp(this, 'writev', (fd) => vectored(true, fd, bytes as readonly Uint8Array[], at, this.path));
   }
 
   #checkVectors(buffers: readonly Uint8Array[], where: string): void {
@@ -564,7 +590,8 @@ export class File implements Disposable, AsyncDisposable {
    * ```
    */
   sync(): Future<void> {
-    return new FsyncFuture(this.#open('fsync'), false, this.path);
+    this.#open('fsync');
+    return new BoundOp(this, 'fsync', (fd) => new FsyncFuture(fd, false, this.path));
   }
 
   /**
@@ -584,7 +611,8 @@ export class File implements Disposable, AsyncDisposable {
    * ```
    */
   datasync(): Future<void> {
-    return new FsyncFuture(this.#open('fdatasync'), true, this.path);
+    this.#open('fdatasync');
+    return new BoundOp(this, 'fdatasync', (fd) => new FsyncFuture(fd, true, this.path));
   }
 
   /**
@@ -605,7 +633,8 @@ export class File implements Disposable, AsyncDisposable {
    * ```
    */
   stat(): Future<Stats> {
-    return new StatxFuture(this.#open('fstat'), '', this.path, AT_EMPTY_PATH, 'fstat');
+    this.#open('fstat');
+    return new BoundOp(this, 'fstat', (fd) => new StatxFuture(fd, '', this.path, AT_EMPTY_PATH, 'fstat'));
   }
 
   /**
@@ -625,9 +654,13 @@ export class File implements Disposable, AsyncDisposable {
    * ```
    */
   setLen(length: number): Future<void> {
-    const fd = this.#open('ftruncate');
+    this.#open('ftruncate');
     checkLength(length, 'File.setLen', 'length', this.path);
-    return new BlockingFuture<void>('ftruncate', this.path, (done) => ftruncate(fd, length, (e) => done(e)));
+    return new BoundOp(
+      this,
+      'ftruncate',
+      (fd) => new BlockingFuture<void>('ftruncate', this.path, (done) => ftruncate(fd, length, (e) => done(e))),
+    );
   }
 
   // ---- Closing ---------------------------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ export interface OpenOptions {
   readonly createNew?: boolean;
   /** Truncate the file to 0 bytes on open. */
   readonly truncate?: boolean;
+  /** Each write returns once its data and the metadata to read it back are on the disk (`O_SYNC`). */
+  readonly sync?: boolean;
   /** Permission bits of a created file (before the umask). @default 0o666 */
   readonly mode?: number;
 }
@@ -46,7 +48,7 @@ export type OpenFlags = 'r' | 'r+' | 'rs+' | 'w' | 'wx' | 'w+' | 'wx+' | 'a' | '
 const FLAG_OPTIONS: Record<OpenFlags, OpenOptions> = {
   r: { read: true },
   'r+': { read: true, write: true },
-  'rs+': { read: true, write: true },
+  'rs+': { read: true, write: true, sync: true },
   w: { write: true, create: true, truncate: true },
   wx: { write: true, createNew: true },
   'w+': { read: true, write: true, create: true, truncate: true },
@@ -55,14 +57,14 @@ const FLAG_OPTIONS: Record<OpenFlags, OpenOptions> = {
   ax: { append: true, createNew: true },
   'a+': { read: true, append: true, create: true },
   'ax+': { read: true, append: true, createNew: true },
-  as: { append: true, create: true },
-  'as+': { read: true, append: true, create: true },
+  as: { append: true, create: true, sync: true },
+  'as+': { read: true, append: true, create: true, sync: true },
 };
 
 /** Linux's `O_CLOEXEC` (Node's `fs.constants` does not name it; libuv adds it to its own opens). */
 const O_CLOEXEC = 0o2000000;
 
-const KEYS = new Set(['read', 'write', 'append', 'create', 'createNew', 'truncate', 'mode']);
+const KEYS = new Set(['read', 'write', 'append', 'create', 'createNew', 'truncate', 'sync', 'mode']);
 
 function bad(where: string, message: string, path: string | undefined): FsArgumentError {
   return new FsArgumentError('ERR_INVALID_ARG_VALUE', 'options', `${where}: ${message}`, path);
@@ -87,7 +89,7 @@ export function openFlags(options: unknown, where: string, path?: string): { fla
       if (!KEYS.has(key))
         throw bad(where, `Expected options among ${[...KEYS].join(', ')}, got ${describeValue(key)}`, path);
     }
-    for (const key of ['read', 'write', 'append', 'create', 'createNew', 'truncate'] as const) {
+    for (const key of ['read', 'write', 'append', 'create', 'createNew', 'truncate', 'sync'] as const) {
       const value = o[key];
       if (value !== undefined && typeof value !== 'boolean') {
         throw new FsArgumentError(
@@ -122,5 +124,6 @@ export function openFlags(options: unknown, where: string, path?: string): { fla
   if (o.createNew === true) flags |= constants.O_CREAT | constants.O_EXCL;
   else if (o.create === true) flags |= constants.O_CREAT;
   if (o.truncate === true) flags |= constants.O_TRUNC;
+  if (o.sync === true) flags |= constants.O_SYNC;
   return { flags, mode };
 }

@@ -1,12 +1,15 @@
 /**
  * Paths as `@zokio/fs` takes them: a string or a `file:` URL, checked when the function is called.
  *
- * Relative paths are resolved against `process.cwd()` at the call, as Node's `fs` does when it makes the system
- * call: the driver's `*at` ops then get an absolute path and `AT_FDCWD`, which every backend accepts.
+ * Relative paths are made absolute against `process.cwd()` at the call, as Node's `fs` does when it makes the system
+ * call: the driver's `*at` ops then get an absolute path and `AT_FDCWD`, which every backend accepts. The path is
+ * only prefixed, never normalized: the kernel resolves `..` after a symlink from the link's target and refuses a
+ * trailing `/` on a file (`ENOTDIR`), and so must every path here — `path.resolve` would rewrite `link/../f` to `f`
+ * and `file/` to `file`, reaching another file than `node:fs` does.
  *
  * @module
  */
-import { resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidArgument } from './errors.js';
 
@@ -31,5 +34,5 @@ export function checkPath(path: unknown, where: string, argument = 'path'): Chec
   } else throw invalidArgument(where, argument, 'a string or a file: URL', path, undefined, 'ERR_INVALID_ARG_TYPE');
   if (display.length === 0) throw invalidArgument(where, argument, 'a non-empty path', display);
   if (display.includes('\0')) throw invalidArgument(where, argument, 'a path without NUL bytes', display, display);
-  return { display, absolute: resolve(display) };
+  return { display, absolute: isAbsolute(display) ? display : `${process.cwd()}/${display}` };
 }

@@ -12,12 +12,13 @@
  *
  * @module
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { constants } from 'node:fs';
 import { fn, type Future } from '@zokio/future';
 import { FdGuard } from '@zokio/io-driver';
 import { MAX_BUFFER_BYTES } from '@zokio/memory';
 import { describeValue } from '@zokio/future';
-import { detachedArgument, FsArgumentError, isDetached } from './errors.js';
+import { detachedArgument, FsArgumentError, IoError, isDetached } from './errors.js';
 import { CopyingReadFuture, OpenFuture, StatxFuture } from './ops.js';
 import { openFlags } from './open-options.js';
 import { checkPath, type PathLike } from './path.js';
@@ -25,6 +26,8 @@ import { AT_EMPTY_PATH } from './stats.js';
 import { fill, writeAll } from './transfer.js';
 
 const O_CLOEXEC = 0o2000000;
+const EFBIG = 27;
+const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 const readWhole = fn(function* (absolute: string, display: string) {
   const owned = new FdGuard();
@@ -35,31 +38,30 @@ const readWhole = fn(function* (absolute: string, display: string) {
     // would always go to an io-wq worker thread.
     const first = yield* new CopyingReadFuture<Buffer>(fd, 0, MAX_BUFFER_BYTES, display, undefined);
     let out: Buffer;
+    // After a short read, a byte the probe does find belongs to the file (a pipe delivers what has come so far):
+    // it is kept, and the rest is read on to the end.
+    let probed: Buffer | undefined;
     if (first.length === 0) out = first;
     else if (
       first.length < MAX_BUFFER_BYTES &&
-      (yield* new CopyingReadFuture<number>(fd, first.length, 1, display, probeByte)) === 0
+      (probed = yield* new CopyingReadFuture<Buffer>(fd, first.length, 1, display, undefined)).length === 0
     ) {
       out = first;
+    } else if (probed !== undefined) {
+      out = yield* readToEnd(display, fd, [first, probed], first.length + 1);
     } else {
       const stats = yield* new StatxFuture(fd, '', display, AT_EMPTY_PATH, 'fstat');
       if (stats.isFile() && stats.size > first.length) {
         const size = stats.size;
+        // One Buffer holds the whole file: past the largest one, `EFBIG` with the path (Node: ERR_FS_FILE_TOO_LARGE).
+        if (size > MAX_LENGTH) throw IoError.fromResult(-EFBIG, 'read', display);
         const whole = Buffer.allocUnsafe(size);
         whole.set(first);
         const n = first.length + (yield* fill(display, fd, whole, first.length, size - first.length, first.length));
         out = n === size ? whole : whole.subarray(0, n);
       } else {
         // Size unknown (or grown): read on until the end, 64 KiB at a time.
-        const chunks: Buffer[] = [first];
-        let position = first.length;
-        for (;;) {
-          const chunk = yield* new CopyingReadFuture<Buffer>(fd, position, MAX_BUFFER_BYTES, display, undefined);
-          if (chunk.length === 0) break;
-          chunks.push(chunk);
-          position += chunk.length;
-        }
-        out = Buffer.concat(chunks);
+        out = yield* readToEnd(display, fd, [first], first.length);
       }
     }
     yield* owned.close(display);
@@ -69,7 +71,16 @@ const readWhole = fn(function* (absolute: string, display: string) {
   }
 });
 
-const probeByte = new Uint8Array(1);
+/** Reads on from `position` until a read finds nothing, 64 KiB at a time, after `chunks`; returns them joined. */
+const readToEnd = fn(function* (display: string, fd: number, chunks: Buffer[], position: number) {
+  for (;;) {
+    const chunk = yield* new CopyingReadFuture<Buffer>(fd, position, MAX_BUFFER_BYTES, display, undefined);
+    if (chunk.length === 0) break;
+    chunks.push(chunk);
+    position += chunk.length;
+  }
+  return Buffer.concat(chunks);
+});
 
 /**
  * Reads the whole file at `path`.

@@ -14,7 +14,7 @@
  */
 import { Readable, Writable } from 'node:stream';
 import { IoError } from '@zokio/io-driver';
-import { MAX_BUFFER_BYTES } from '@zokio/memory';
+import { MAX_BUFFER_BYTES, PoolExhaustedError, type BufferWait, type IoBuf } from '@zokio/memory';
 import { closedFile, invalidArgument } from './errors.js';
 import { File } from './file.js';
 
@@ -66,10 +66,36 @@ function checkStreamArgs(file: unknown, options: unknown, where: string): void {
   }
 }
 
+/**
+ * A pool buffer of `size` bytes for a stream's next op, then `use(buf)`; at the pool's cap it waits for one to come
+ * back (the back-pressure every `File` op has), up to the pool's `maxWaitMs`. `fail` gets what cannot be had.
+ */
+function withBuffer(
+  file: File,
+  size: number,
+  use: (buf: IoBuf) => void,
+  fail: (error: Error) => void,
+  deadline?: number,
+): void {
+  const pool = file.driver.pool;
+  let buf: IoBuf;
+  try {
+    buf = pool.acquire(size);
+  } catch (error) {
+    let wait: BufferWait | undefined;
+    // Woken when a buffer of the class came back (try again; another may have taken it: then wait again, keeping
+    // the deadline), or when the wait expired (the error stands).
+    const retry = () => (wait!.expired ? fail(error as Error) : withBuffer(file, size, use, fail, wait!.deadline));
+    if (error instanceof PoolExhaustedError) wait = pool.waitForBuffer(size, { wake: retry }, deadline);
+    if (wait === undefined) fail(error as Error);
+    return;
+  }
+  use(buf);
+}
+
 /** One chunk at a time from `file`: the engine of both readable adapters. */
 class ChunkReader {
   readonly #file: File;
-  readonly #fd: number;
   #position: number;
   #remaining: number;
   #inFlight = false;
@@ -84,7 +110,6 @@ class ChunkReader {
       throw invalidArgument(where, 'end', `at least start (${start})`, end, file.path);
     }
     this.#file = file;
-    this.#fd = file.fd;
     this.#position = start ?? -1;
     this.#remaining = end === undefined ? Infinity : end - (start ?? 0) + 1;
   }
@@ -93,27 +118,47 @@ class ChunkReader {
   next(size: number, done: (error: Error | null, chunk: Buffer) => void): void {
     const want = Math.min(size, MAX_BUFFER_BYTES, this.#remaining);
     if (want <= 0) return done(null, Buffer.alloc(0));
-    const driver = this.#file.driver;
-    const buf = driver.pool.acquire(want);
+    const file = this.#file;
+    const driver = file.driver;
     this.#inFlight = true;
-    driver.read(
-      this.#fd,
-      buf,
-      this.#position,
-      {
-        complete: (res) => {
-          this.#inFlight = false;
-          const chunk = res > 0 ? Buffer.from(buf.bytes.subarray(0, res)) : Buffer.alloc(0);
-          driver.pool.release(buf);
-          const after = this.#afterFlight;
-          if (after !== undefined) return after(); // destroyed meanwhile: the chunk is dropped
-          if (res < 0) return done(IoError.fromResult(res, 'read', this.#file.path), chunk);
-          if (this.#position >= 0) this.#position += res;
-          this.#remaining -= res;
-          done(null, chunk);
-        },
-      },
+    const failed = (error: Error) => {
+      this.#inFlight = false;
+      const after = this.#afterFlight;
+      if (after !== undefined) return after();
+      done(error, Buffer.alloc(0));
+    };
+    withBuffer(
+      file,
       want,
+      (buf) => {
+        try {
+          // The file's fd now, not when the stream was made: closed meanwhile, this fails with EBADF rather than
+          // read whatever file reuses the number.
+          driver.read(
+            file.fdFor('read'),
+            buf,
+            this.#position,
+            {
+              complete: (res) => {
+                this.#inFlight = false;
+                const chunk = res > 0 ? Buffer.from(buf.bytes.subarray(0, res)) : Buffer.alloc(0);
+                driver.pool.release(buf);
+                const after = this.#afterFlight;
+                if (after !== undefined) return after(); // destroyed meanwhile: the chunk is dropped
+                if (res < 0) return done(IoError.fromResult(res, 'read', file.path), chunk);
+                if (this.#position >= 0) this.#position += res;
+                this.#remaining -= res;
+                done(null, chunk);
+              },
+            },
+            want,
+          );
+        } catch (error) {
+          driver.pool.release(buf);
+          failed(error as Error);
+        }
+      },
+      failed,
     );
   }
 
@@ -233,7 +278,6 @@ export function toReadableStream(file: File, options: ReadStreamOptions = {}): R
 export function toWritable(file: File, options: WriteStreamOptions = {}): Writable {
   checkStreamArgs(file, options, 'toWritable');
   if (file.closed) throw closedFile('write', file.path);
-  const fd = file.fd;
   let position = checkOffset(options.start, 'toWritable', 'start', file.path) ?? -1;
   const autoClose = options.autoClose ?? true;
   let inFlight = false;
@@ -243,24 +287,41 @@ export function toWritable(file: File, options: WriteStreamOptions = {}): Writab
     if (offset >= bytes.byteLength) return callback();
     const driver = file.driver;
     const length = Math.min(MAX_BUFFER_BYTES, bytes.byteLength - offset);
-    const buf = driver.pool.acquire(length);
-    buf.bytes.set(bytes.subarray(offset, offset + length));
     inFlight = true;
-    driver.write(
-      fd,
-      buf,
-      position,
-      {
-        complete: (res) => {
-          inFlight = false;
-          driver.pool.release(buf);
-          if (afterFlight !== undefined) return afterFlight();
-          if (res < 0) return callback(IoError.fromResult(res, 'write', file.path));
-          if (position >= 0) position += res;
-          writeFrom(bytes, offset + res, callback);
-        },
-      },
+    const failed = (error: Error) => {
+      inFlight = false;
+      if (afterFlight !== undefined) return afterFlight();
+      callback(error);
+    };
+    withBuffer(
+      file,
       length,
+      (buf) => {
+        buf.bytes.set(bytes.subarray(offset, offset + length));
+        try {
+          // The file's fd now (see ChunkReader.next).
+          driver.write(
+            file.fdFor('write'),
+            buf,
+            position,
+            {
+              complete: (res) => {
+                inFlight = false;
+                driver.pool.release(buf);
+                if (afterFlight !== undefined) return afterFlight();
+                if (res < 0) return callback(IoError.fromResult(res, 'write', file.path));
+                if (position >= 0) position += res;
+                writeFrom(bytes, offset + res, callback);
+              },
+            },
+            length,
+          );
+        } catch (error) {
+          driver.pool.release(buf);
+          failed(error as Error);
+        }
+      },
+      failed,
     );
   }
 

@@ -1,0 +1,69 @@
+/**
+ * {@link BoundOp}: a `File` operation that takes its fd when first polled, not when it is made.
+ *
+ * Futures are lazy. An op made before `file.close()` and first polled after it must fail with `EBADF`, as on a
+ * closed file, and not reach whatever file the kernel has since given the same fd number. The `File` method still
+ * checks the file is open when called (so misuse fails at the call); this checks again when the op starts.
+ *
+ * Cancel-safe as the op it makes; dropped before its first poll, or finding the file closed then, it made nothing,
+ * and `unmade` gives back what the op would have owned (an owned-buffer op's buffer), once.
+ *
+ * @module
+ */
+import { FutureBase, polledAfterCompletion, type Cleanup, type Context, type Future, type Poll } from '@zokio/future';
+
+/** Where a {@link BoundOp} gets its fd: the file's current one, or a throw if it is closed. @internal */
+export interface FdSource {
+  fdFor(syscall: string): number;
+}
+
+/** @internal */
+export class BoundOp<T> extends FutureBase<T> {
+  readonly #file: FdSource;
+  readonly #syscall: string;
+  readonly #make: (fd: number) => Future<T>;
+  #unmade: (() => void) | undefined;
+  #op: Future<T> | undefined = undefined;
+  #done = false;
+
+  constructor(file: FdSource, syscall: string, make: (fd: number) => Future<T>, unmade?: () => void) {
+    super();
+    this.#file = file;
+    this.#syscall = syscall;
+    this.#make = make;
+    this.#unmade = unmade;
+  }
+
+  poll(cx: Context): Poll<T> {
+    if (this.#done) throw polledAfterCompletion(`File ${this.#syscall}`);
+    let op = this.#op;
+    if (op === undefined) {
+      try {
+        op = this.#op = this.#make(this.#file.fdFor(this.#syscall));
+      } catch (error) {
+        this.#done = true;
+        this.#giveBack();
+        throw error;
+      }
+      this.#unmade = undefined; // the op owns it now
+    }
+    return op.poll(cx);
+  }
+
+  override cancel(): Cleanup {
+    this.#done = true;
+    const op = this.#op;
+    this.#op = undefined;
+    if (op === undefined) {
+      this.#giveBack();
+      return undefined;
+    }
+    return op.cancel();
+  }
+
+  #giveBack(): void {
+    const unmade = this.#unmade;
+    this.#unmade = undefined;
+    unmade?.();
+  }
+}
