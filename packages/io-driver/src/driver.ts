@@ -101,6 +101,7 @@ export class IoDriver {
   readonly #completions: DataView;
   #staged = 0;
   #flushScheduled = false;
+  #shutdown: Promise<void> | undefined = undefined;
   readonly #inFlight = new InFlightTable();
   #closing = false;
   #closed = false;
@@ -179,8 +180,25 @@ export class IoDriver {
     return this.#staging.getUint32(at + OpField.token, true);
   }
 
+  /**
+   * Takes back the record just staged at `at` (always the last one): its op method is about to throw on a bad
+   * argument, so the op must not happen — its caller gives its buffers back to the pool on that throw, and a
+   * staged record would hand the kernel memory someone else then owns.
+   */
+  #abandon(at: number): void {
+    const v = this.#staging;
+    const slot = this.#inFlight.slotOf(this.#token(at));
+    if (slot >= 0) this.#inFlight.remove(slot);
+    this.#staged--;
+    this.#submitted--;
+    this.#submittedByOp[v.getUint8(at + OpField.opcode)]!--;
+  }
+
   #buffer(at: number, buf: IoBuf, length = buf.length): void {
-    if (length > buf.capacity) expected(`a length ≤ the buffer's capacity ${buf.capacity}`, length, 'IoDriver');
+    if (length > buf.capacity) {
+      this.#abandon(at);
+      expected(`a length ≤ the buffer's capacity ${buf.capacity}`, length, 'IoDriver');
+    }
     const v = this.#staging;
     v.setUint32(at + OpField.bufArena, buf.arenaId, true);
     v.setUint32(at + OpField.bufOffset, buf.offset, true);
@@ -196,6 +214,7 @@ export class IoDriver {
   #addr(at: number, addr: IoBuf | undefined, length: number): void {
     if (addr === undefined) return;
     if (length > addr.capacity || length > SOCKADDR_MAX_BYTES) {
+      this.#abandon(at);
       expected(`an address length ≤ ${Math.min(addr.capacity, SOCKADDR_MAX_BYTES)}`, length, 'IoDriver');
     }
     const v = this.#staging;
@@ -598,8 +617,15 @@ export class IoDriver {
 
   // ---- Shutdown -------------------------------------------------------------------------------------------------
 
-  /** Cancels every op in flight, waits for every final completion, then closes the backend. */
-  async shutdown(): Promise<void> {
+  /**
+   * Cancels every op in flight, waits for every final completion, then closes the backend. A second call returns
+   * the first one's promise.
+   */
+  shutdown(): Promise<void> {
+    return (this.#shutdown ??= this.#shutDown());
+  }
+
+  async #shutDown(): Promise<void> {
     if (this.#closed) return;
     for (const token of this.#inFlight.tokens()) {
       const slot = this.#inFlight.slotOf(token);

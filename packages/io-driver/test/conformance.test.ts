@@ -253,4 +253,48 @@ describe.each([...backends, throughInjector])('I/O driver conformance ($name)', 
     expect(() => d.read(0, buf, 0, collect(), 10_000)).toThrow(/Expected a length ≤ the buffer's capacity/);
     d.pool.release(buf);
   });
+
+  it('an op refused for a bad argument is not staged: it never runs and its handler is never called', async () => {
+    const d = driver();
+    const path = join(dir, `refused-${Math.random()}`);
+    writeFileSync(path, 'untouched');
+    const fd = openSync(path, 'r+');
+    try {
+      const calls: number[] = [];
+      const buf = d.pool.acquire(10);
+      buf.bytes.set(Buffer.from('OVERWRITE!'));
+      expect(() => d.write(fd, buf, 0, { complete: (r) => calls.push(r) }, 10_000)).toThrow(/capacity/);
+      const to = d.pool.acquire(16);
+      expect(() => d.sendmsg(fd, buf, to, 200, { complete: (r) => calls.push(r) })).toThrow(/address length/);
+      expect(d.inFlight).toBe(0);
+      await final((h) => d.nop(h)); // a flush and a turn of completions
+      expect(calls).toEqual([]);
+      expect(readFileSync(path, 'utf8')).toBe('untouched');
+      expect(d.metrics().submitted).toBe(1); // the nop alone
+      d.pool.release(buf);
+      d.pool.release(to);
+    } finally {
+      closeSync(fd);
+    }
+    await d.shutdown();
+  });
+
+  it('a second shutdown() while the first waits returns the same promise: both resolve', async () => {
+    const d = driver();
+    d.timeout(60_000, collect()); // something in flight, so the first shutdown must wait for its cancellation
+    const first = d.shutdown();
+    const second = d.shutdown();
+    expect(second).toBe(first);
+    await Promise.all([first, second]);
+  });
+
+  it('a timeout longer than setTimeout can count waits instead of firing at once', async () => {
+    const d = driver();
+    let res: number | undefined;
+    d.timeout(2 ** 31 + 1_000, { complete: (r) => (res = r) });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(res).toBeUndefined();
+    await d.shutdown(); // cancels it
+    expect(res).toBe(-E.ECANCELED);
+  });
 });

@@ -35,6 +35,9 @@ import { startFileOp } from './files.js';
 import { OpRecord, PendingOp, type CompletionSink } from './op.js';
 import { isSocketOp, SocketTable } from './sockets.js';
 
+/** The longest delay `setTimeout` takes. */
+const MAX_TIMER_MS = 0x7fffffff;
+
 export class JsBackend implements Backend, CompletionSink {
   readonly kind = 'js';
   readonly #record: OpRecord;
@@ -141,7 +144,13 @@ export class JsBackend implements Backend, CompletionSink {
       case Op.NOP:
         return op.complete(0);
       case Op.TIMEOUT: {
-        const timer = setTimeout(() => op.complete(-E.ETIME), rec.arg);
+        // setTimeout takes at most 2^31 − 1 ms (it fires after 1 ms otherwise): a longer timeout is timed in steps.
+        let timer: NodeJS.Timeout;
+        const waitFor = (ms: number) => {
+          const step = Math.min(ms, MAX_TIMER_MS);
+          timer = setTimeout(() => (ms > step ? waitFor(ms - step) : op.complete(-E.ETIME)), step);
+        };
+        waitFor(rec.arg);
         op.cancel = () => clearTimeout(timer);
         return;
       }
