@@ -36,11 +36,10 @@ import { constants as bufferConstants } from 'node:buffer';
 import { constants, ftruncate } from 'node:fs';
 import { ready, type Future } from '@zokio/future';
 import type { IoDriver } from '@zokio/io-driver';
-import { closeNow, IOV_MAX, submitClose } from '@zokio/io-driver';
+import { BoundOp, closeNow, IOV_MAX, submitClose } from '@zokio/io-driver';
 import { BufferReleasedError, ForeignBufferError, IoBuf, MAX_BUFFER_BYTES, type BufferPool } from '@zokio/memory';
 import { BlockingFuture } from './blocking.js';
 import { ReadWhole } from './read-whole.js';
-import { BoundOp } from './bound-op.js';
 import { closedFile, detachedArgument, invalidArgument, isDetached } from './errors.js';
 import {
   CopyingReadFuture,

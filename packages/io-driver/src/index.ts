@@ -26,6 +26,7 @@ export {
 export { BufferGroup } from './buffer-group.js';
 export { OpFuture, ioDriverOf } from './op-future.js';
 export { IGNORE, LendingOpFuture } from './lending-op-future.js';
+export { BoundOp, type FdSource } from './bound-op.js';
 export { FdGuard } from './fd-guard.js';
 export { closeNow, submitClose } from './close-now.js';
 export {

@@ -151,24 +151,16 @@ export class MultishotRead extends FutureBase<Buffer> {
   readonly #receiver: MultishotReceiver;
   readonly #gate: ReadGate<Buffer>;
   readonly #source: ReadSource<Buffer>;
-  readonly #fd: number;
   readonly #max: number;
   #waker: Waker | undefined = undefined;
   /** A read of its own after `ENOBUFS`. */
   #single: GatedRead<Buffer> | undefined = undefined;
 
-  constructor(
-    receiver: MultishotReceiver,
-    gate: ReadGate<Buffer>,
-    source: ReadSource<Buffer>,
-    fd: number,
-    max: number,
-  ) {
+  constructor(receiver: MultishotReceiver, gate: ReadGate<Buffer>, source: ReadSource<Buffer>, max: number) {
     super();
     this.#receiver = receiver;
     this.#gate = gate;
     this.#source = source;
-    this.#fd = fd;
     this.#max = max;
   }
 
@@ -189,7 +181,7 @@ export class MultishotRead extends FutureBase<Buffer> {
     if (receiver.ended) return EMPTY;
     if (receiver.starved && !receiver.busy) {
       receiver.starved = false;
-      this.#single = new GatedRead(gate, this.#source, this.#fd, this.#max);
+      this.#single = new GatedRead(gate, this.#source, this.#max);
       return this.#single.poll(cx);
     }
     receiver.arm();

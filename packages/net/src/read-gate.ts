@@ -79,8 +79,11 @@ export class ReadGate<T> {
 
 /** Where a gated read's values come from: the socket itself (no closure per read). @internal */
 export interface ReadSource<T> {
-  /** The receive of one read: up to `max` bytes from `fd`. */
-  startReceive(fd: number, max: number): Future<T>;
+  /**
+   * The receive of one read: up to `max` bytes from the socket's fd *now* — a read made before `close()` and
+   * started after it fails with `EBADF`, never reaching a socket that reused the fd number.
+   */
+  startReceive(max: number): Future<T>;
   /** Takes a value of up to `max` bytes from the front of the gate's kept values (there is one). */
   takeKept(max: number): T;
 }
@@ -91,17 +94,15 @@ export interface ReadSource<T> {
 export class GatedRead<T> extends FutureBase<T> {
   readonly #gate: ReadGate<T>;
   readonly #source: ReadSource<T>;
-  readonly #fd: number;
   readonly #max: number;
   #inner: Future<T> | undefined = undefined;
   #waker: Waker | undefined = undefined;
   #done = false;
 
-  constructor(gate: ReadGate<T>, source: ReadSource<T>, fd: number, max: number) {
+  constructor(gate: ReadGate<T>, source: ReadSource<T>, max: number) {
     super();
     this.#gate = gate;
     this.#source = source;
-    this.#fd = fd;
     this.#max = max;
   }
 
@@ -116,7 +117,12 @@ export class GatedRead<T> extends FutureBase<T> {
       if (this.#waker !== undefined) gate.forget(this.#waker);
       this.#waker = undefined;
       if (gate.kept.length > 0) return this.#source.takeKept(this.#max);
-      this.#inner = this.#source.startReceive(this.#fd, this.#max);
+      try {
+        this.#inner = this.#source.startReceive(this.#max);
+      } catch (error) {
+        this.#done = true; // closed meanwhile: EBADF
+        throw error;
+      }
       gate.current = this.#inner as unknown as Interruptible;
     }
     try {

@@ -105,7 +105,7 @@ export class TcpListener implements Disposable, CompletionHandler {
   /** Accepted fds not yet taken, oldest first. */
   readonly #ready: number[] = [];
   /** `accept()` futures waiting, first come first served. */
-  readonly #waiters: Waker[] = [];
+  #waiters: Waker[] = [];
   /** The multishot accept's token while armed. */
   #token = -1;
   /** An error that ended the multishot, for the next accept. */
@@ -281,8 +281,16 @@ export class TcpListener implements Disposable, CompletionHandler {
     }
     if (res >= 0) this.#ready.push(res);
     else if (!more && res !== -125) this.#error = IoError.fromResult(res, 'accept', this.#label);
-    const waker = this.#waiters.shift();
-    waker?.wake();
+    if (more) {
+      this.#waiters.shift()?.wake();
+      return;
+    }
+    // The multishot accept ended (an error, or a backend that stops it): nothing is armed any more. Everyone waiting
+    // is woken, so the first to poll takes this result and the others arm a new accept — woken alone, one waiter
+    // would take the error and leave the rest waiting on an accept that no longer exists.
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waker of waiters) waker.wake();
   }
 
   /**

@@ -18,6 +18,7 @@ import {
   closeNow,
   decodeSockaddr,
   domainOf,
+  BoundOp,
   FdGuard,
   IoError,
   SOCK_STREAM,
@@ -284,15 +285,20 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
     let receiver = gate.receiver;
     if (receiver === undefined) {
       const group = groupOf(this.#driver);
-      if (group === null) return new GatedRead(gate, this, fd, max); // no provided buffers: one receive per read
+      if (group === null) return new GatedRead(gate, this, max); // no provided buffers: one receive per read
       receiver = gate.receiver = new MultishotReceiver(this.#driver, group, gate, fd, this.#label);
     }
-    return new MultishotRead(receiver, gate, this, fd, max);
+    return new MultishotRead(receiver, gate, this, max);
   }
 
-  /** @internal {@link ReadSource}: one receive. */
-  startReceive(fd: number, max: number): Future<Buffer> {
-    return new ReceiveFuture(this, fd, max);
+  /** @internal {@link ReadSource}: one receive, on the fd as it is now. */
+  startReceive(max: number): Future<Buffer> {
+    return new ReceiveFuture(this, this.#open('recv'), max);
+  }
+
+  /** @internal {@link FdSource}: the fd an op starting now uses; `EBADF` once closed. */
+  fdFor(syscall: string): number {
+    return this.#open(syscall);
   }
 
   /** @internal {@link ReadSource}: up to `max` kept bytes. */
@@ -475,7 +481,9 @@ export class TcpStream implements Disposable, AsyncDisposable, ReadSource<Buffer
     const fd = this.#open('shutdown');
     const code = how === 'read' ? 0 : how === 'write' ? 1 : how === 'both' ? 2 : -1;
     if (code < 0) throw invalidArgument('TcpStream.shutdown', 'how', "'read', 'write' or 'both'", how);
-    if (code === 0) return shutdownSocket(fd, 0, this.#label);
+    // The fd when it starts: made before close() and polled after, it fails with EBADF (the write side goes
+    // through the write line, which checks the same).
+    if (code === 0) return new BoundOp(this, 'shutdown', (now) => shutdownSocket(now, 0, this.#label));
     return new ShutdownWriteFuture(this.#writeLine(), fd, code as 1 | 2, this.#label);
   }
 

@@ -11,6 +11,7 @@ import {
   closeNow,
   decodeSockaddr,
   domainOf,
+  BoundOp,
   FdGuard,
   IoError,
   ipv4ToNumber,
@@ -222,13 +223,13 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    * ```
    */
   sendTo(data: Uint8Array | string, address: AddressLike): Future<number> {
-    const fd = this.#open('sendmsg');
+    this.#open('sendmsg');
     const bytes = toBytes(data, 'UdpSocket.sendTo');
     if (bytes.byteLength > MAX_BUFFER_BYTES) {
       throw invalidArgument('UdpSocket.sendTo', 'data', `at most ${MAX_BUFFER_BYTES} bytes`, bytes.byteLength);
     }
     const to = toSocketAddress(address, 'UdpSocket.sendTo');
-    return new SendToFuture(fd, bytes, to, this.#label);
+    return new BoundOp(this, 'sendmsg', (now) => new SendToFuture(now, bytes, to, this.#label));
   }
 
   /**
@@ -250,14 +251,19 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    * ```
    */
   recvFrom(maxLength: number = MAX_BUFFER_BYTES): Future<Datagram> {
-    const fd = this.#open('recvmsg');
+    this.#open('recvmsg');
     const max = checkLength(maxLength, 'UdpSocket.recvFrom');
-    return new GatedRead(this.#gate, this, fd, max);
+    return new GatedRead(this.#gate, this, max);
   }
 
-  /** @internal {@link ReadSource}: one receive. */
-  startReceive(fd: number, max: number): Future<Datagram> {
-    return new RecvFromFuture(fd, max, this.#label, this.#gate);
+  /** @internal {@link ReadSource}: one receive, on the fd as it is now. */
+  startReceive(max: number): Future<Datagram> {
+    return new RecvFromFuture(this.#open('recvmsg'), max, this.#label, this.#gate);
+  }
+
+  /** @internal {@link FdSource}: the fd an op starting now uses; `EBADF` once closed. */
+  fdFor(syscall: string): number {
+    return this.#open(syscall);
   }
 
   /** @internal {@link ReadSource}: the oldest kept datagram. */
@@ -288,8 +294,9 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    * ```
    */
   connect(address: AddressLike): Future<void> {
-    const fd = this.#open('connect');
-    return connectSocket(fd, toSocketAddress(address, 'UdpSocket.connect'), this.#label);
+    this.#open('connect');
+    const to = toSocketAddress(address, 'UdpSocket.connect');
+    return new BoundOp(this, 'connect', (fd) => connectSocket(fd, to, this.#label));
   }
 
   /**
@@ -311,12 +318,12 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
    * ```
    */
   send(data: Uint8Array | string): Future<number> {
-    const fd = this.#open('sendmsg');
+    this.#open('sendmsg');
     const bytes = toBytes(data, 'UdpSocket.send');
     if (bytes.byteLength > MAX_BUFFER_BYTES) {
       throw invalidArgument('UdpSocket.send', 'data', `at most ${MAX_BUFFER_BYTES} bytes`, bytes.byteLength);
     }
-    return new SendToFuture(fd, bytes, undefined, this.#label);
+    return new BoundOp(this, 'sendmsg', (now) => new SendToFuture(now, bytes, undefined, this.#label));
   }
 
   /**

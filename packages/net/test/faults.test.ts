@@ -8,10 +8,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fn, tryJoin } from '@zokio/future';
+import { fn, join, race, tryJoin } from '@zokio/future';
 import { IoError, TcpListener, TcpStream, UnexpectedEofError, type SocketAddress } from '@zokio/net';
 import { Runtime } from '@zokio/runtime';
 import { spawn } from '@zokio/scheduler';
+import { sleep } from '@zokio/time';
 import {
   drivers,
   INJECTED_CODES,
@@ -134,4 +135,32 @@ describe.each(drivers)('@zokio/net under injected faults (%s)', (driver) => {
     },
     60_000,
   );
+});
+
+describe.each(drivers)('an accept that fails ends the multishot accept: every waiter goes on (%s)', (driver) => {
+  it('one waiter gets the error, the other arms a new accept and gets the connection, none is left waiting', async () => {
+    // Seed 1 fails the first accept submitted and lets the second through (the injector is deterministic per seed).
+    const rt = Runtime.create({ io: driver, ioFaults: { seed: 1, rate: 0.5, faults: ['fail'], ops: ['accept'] } });
+    const outcome = await rt.blockOn(
+      fn(function* () {
+        using listener = yield* TcpListener.bind('127.0.0.1:0');
+        const once = fn(function* () {
+          try {
+            using stream = yield* listener.accept();
+            return stream.fd >= 0 ? 'ok' : 'closed';
+          } catch (error) {
+            return INJECTED_CODES.has(codeOf(error)) ? 'injected' : codeOf(error);
+          }
+        });
+        const a = spawn(once());
+        const b = spawn(once());
+        yield* sleep(10); // both wait in accept() when the first completion arrives
+        using _client = yield* TcpStream.connect(listener.localAddr());
+        const both = yield* race([join(a, b), sleep(2_000)]);
+        return both === undefined ? 'a waiter was left waiting' : [...both].sort();
+      })(),
+    );
+    expect(outcome).toEqual(['injected', 'ok']);
+    await rt.shutdown();
+  });
 });

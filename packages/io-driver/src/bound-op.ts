@@ -1,9 +1,10 @@
 /**
- * {@link BoundOp}: a `File` operation that takes its fd when first polled, not when it is made.
+ * {@link BoundOp}: an operation on an fd owner (a `File`, a socket) that takes the fd when first polled, not when it
+ * is made.
  *
- * Futures are lazy. An op made before `file.close()` and first polled after it must fail with `EBADF`, as on a
- * closed file, and not reach whatever file the kernel has since given the same fd number. The `File` method still
- * checks the file is open when called (so misuse fails at the call); this checks again when the op starts.
+ * Futures are lazy. An op made before `close()` and first polled after it must fail with `EBADF`, as on a closed
+ * file or socket, and not reach whatever the kernel has since given the same fd number. The owner's method still
+ * checks it is open when called (so misuse fails at the call); this checks again when the op starts.
  *
  * Cancel-safe as the op it makes; dropped before its first poll, or finding the file closed then, it made nothing,
  * and `unmade` gives back what the op would have owned (an owned-buffer op's buffer), once.
@@ -12,12 +13,12 @@
  */
 import { FutureBase, polledAfterCompletion, type Cleanup, type Context, type Future, type Poll } from '@zokio/future';
 
-/** Where a {@link BoundOp} gets its fd: the file's current one, or a throw if it is closed. @internal */
+/** Where a {@link BoundOp} gets its fd: the owner's current one, or a throw (`EBADF`) if it is closed. @category Driver */
 export interface FdSource {
   fdFor(syscall: string): number;
 }
 
-/** @internal */
+/** @category Driver */
 export class BoundOp<T> extends FutureBase<T> {
   readonly #file: FdSource;
   readonly #syscall: string;
@@ -35,7 +36,7 @@ export class BoundOp<T> extends FutureBase<T> {
   }
 
   poll(cx: Context): Poll<T> {
-    if (this.#done) throw polledAfterCompletion(`File ${this.#syscall}`);
+    if (this.#done) throw polledAfterCompletion(`${this.#syscall} future`);
     let op = this.#op;
     if (op === undefined) {
       try {
