@@ -32,14 +32,19 @@ export class BufferGroup {
     this.bufferSize = bufferSize;
     this.#backend = backend;
     this.#pool = pool;
-    backend.createBufferGroup(id, count);
-    this.#buffers = [];
-    this.#lent = new Uint8Array(count);
-    for (let i = 0; i < count; i++) {
-      const buf = pool.acquireLongLived(bufferSize); // held for the group's life: no op waits for it
-      this.#buffers.push(buf);
-      backend.provideBuffer(id, i, buf.arenaId, buf.offset, bufferSize);
+    // Every buffer first (held for the group's life: no op waits for one), then the backend's group: a pool at its
+    // cap, or a size it has no class for, fails the creation with nothing taken and no group id left in use.
+    const buffers: IoBuf[] = [];
+    try {
+      for (let i = 0; i < count; i++) buffers.push(pool.acquireLongLived(bufferSize));
+      backend.createBufferGroup(id, count);
+    } catch (error) {
+      for (const buf of buffers) pool.release(buf);
+      throw error;
     }
+    this.#buffers = buffers;
+    this.#lent = new Uint8Array(count);
+    for (let i = 0; i < count; i++) backend.provideBuffer(id, i, buffers[i]!.arenaId, buffers[i]!.offset, bufferSize);
   }
 
   /** Buffers in the group. */

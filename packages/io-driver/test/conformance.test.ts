@@ -15,7 +15,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AT_FDCWD, IoDriver, IoError } from '@zokio/io-driver';
-import type { IoBuf } from '@zokio/memory';
+import { BufferPool, type IoBuf } from '@zokio/memory';
 import { backends, throughInjector } from './backends.js';
 import { collect, fdCount, final } from './completions.js';
 
@@ -277,6 +277,22 @@ describe.each([...backends, throughInjector])('I/O driver conformance ($name)', 
       closeSync(fd);
     }
     await d.shutdown();
+  });
+
+  it('a buffer group the pool cannot fill fails with nothing taken and its id free for the next one', async () => {
+    const pool = new BufferPool({ arenaBytes: 65_536, maxBytes: 131_072, initialArenas: 0 });
+    const d = new IoDriver(factory, { pool });
+    const before = pool.stats().inUseBytes;
+    // Two 64 KiB buffers fit the cap, four do not: the first two taken are given back.
+    expect(() => d.createBufferGroup(4, 65_536)).toThrow(expect.objectContaining({ code: 'ERR_ZOKIO_POOL_EXHAUSTED' }));
+    expect(() => d.createBufferGroup(1, 100_000)).toThrow(
+      expect.objectContaining({ code: 'ERR_ZOKIO_BUFFER_TOO_LARGE' }),
+    );
+    expect(pool.stats().inUseBytes).toBe(before);
+    const group = d.createBufferGroup(2, 65_536); // the id the failures would have left taken (EEXIST)
+    expect(group.count).toBe(2);
+    await d.shutdown();
+    expect(pool.stats().inUseBytes).toBe(before);
   });
 
   it('a second shutdown() while the first waits returns the same promise: both resolve', async () => {
