@@ -467,4 +467,34 @@ describe.each([...backends, throughInjector])('I/O driver socket conformance ($n
     net.d.pool.release(buf);
     await net.d.shutdown();
   });
+
+  it('a bind, connect or send closed before it finishes still completes once, and shutdown resolves', async () => {
+    const net = new Net();
+    const d = net.d;
+    const results: Record<string, number | undefined> = {};
+    const record = (name: string) => ({ complete: (res: number) => (results[name] = res) });
+    // A Unix bind and a close in one flush.
+    const unixFd = await net.socket(AF_UNIX, SOCK_STREAM);
+    const path = join(dir, `bind-close-${Math.random()}.sock`);
+    const unix = d.encodeAddress({ family: 'unix', path });
+    d.bind(unixFd, unix.buf, unix.length, record('bind'));
+    d.close(unixFd, record('close1'));
+    // A UDP connect and a close; a UDP send to an address and a close.
+    const dest = { family: 'ipv4', address: '127.0.0.1', port: 9 } as const;
+    const udp1 = await net.socket(AF_INET, SOCK_DGRAM);
+    const to1 = d.encodeAddress(dest);
+    d.connect(udp1, to1.buf, to1.length, record('connect'));
+    d.close(udp1, record('close2'));
+    const udp2 = await net.socket(AF_INET, SOCK_DGRAM);
+    const to2 = d.encodeAddress(dest);
+    const data = d.pool.acquire(4);
+    d.sendmsg(udp2, data, to2.buf, to2.length, record('send'));
+    d.close(udp2, record('close3'));
+    const deadline = performance.now() + 2_000;
+    while (Object.keys(results).length < 6 && performance.now() < deadline) await turn();
+    expect(Object.keys(results).sort()).toEqual(['bind', 'close1', 'close2', 'close3', 'connect', 'send']);
+    for (const buf of [unix.buf, to1.buf, to2.buf, data]) d.pool.release(buf);
+    expect(d.inFlight).toBe(0);
+    await d.shutdown();
+  });
 });

@@ -65,6 +65,8 @@ export class DatagramSocket {
   #readShut = false;
   #writeShut = false;
   #closed = false;
+  /** Connects and sends handed to dgram and not called back yet. */
+  readonly #inDgram = new Set<PendingOp>();
 
   constructor(domain: number, groups: BufferGroups) {
     this.domain = domain;
@@ -131,11 +133,14 @@ export class DatagramSocket {
       // A UDP socket may be connected again, to another peer, as with connect(2).
       if (this.#connected) socket.disconnect();
       this.#connected = false;
+      this.#inDgram.add(op);
       socket.connect(address.port, address.address, (error?: Error) => {
+        this.#inDgram.delete(op);
         if (error === undefined || error === null) this.#connected = true;
         op.complete(error ? errnoOf(error) : 0);
       });
     } catch (error) {
+      this.#inDgram.delete(op);
       op.complete(errnoOf(error));
     }
   }
@@ -149,11 +154,16 @@ export class DatagramSocket {
     if (to !== undefined && this.#connected) return op.complete(-E.EISCONN);
     if (to === undefined && !this.#connected) return op.complete(-E.EDESTADDRREQ);
     const socket = this.#ensure();
-    const done = (error: Error | null, sent: number) => op.complete(error ? errnoOf(error) : sent);
+    const done = (error: Error | null, sent: number) => {
+      this.#inDgram.delete(op);
+      op.complete(error ? errnoOf(error) : sent);
+    };
     try {
+      this.#inDgram.add(op);
       if (to === undefined) socket.send(bytes, done);
       else socket.send(bytes, to.port, to.address, done);
     } catch (error) {
+      this.#inDgram.delete(op);
       op.complete(errnoOf(error));
     }
   }
@@ -243,6 +253,9 @@ export class DatagramSocket {
     this.#bindOp = undefined;
     this.#receives.finishAll(-E.ECANCELED);
     this.#polls.finish(-E.ECANCELED);
+    // dgram drops the callback of a connect or send still resolving its address once the socket closes: end them.
+    for (const op of this.#inDgram) op.complete(-E.ECANCELED);
+    this.#inDgram.clear();
     this.#queue = [];
     try {
       this.#socket?.close();

@@ -196,6 +196,9 @@ export class Listener {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#server.close();
+    // Closed before it started listening: Node emits only 'close' then, never 'listening' or 'error', so the bind
+    // (and what waits for it) is ended here — every op gets its final completion.
+    if (this.#bindState === 0) this.#bound(-E.ECANCELED);
     for (const connection of this.#queue.splice(0)) connection.close();
     const accepts = this.#accepts;
     this.#accepts = [];
