@@ -184,7 +184,14 @@ const writeWhole = fn(function* (
   const owned = new FdGuard();
   try {
     const fd = yield* new OpenFuture(absolute, display, flags, mode, owned.keep);
-    yield* writeAll(display, fd, bytes, append ? -1 : 0);
+    let position = append ? -1 : 0;
+    if (position === 0 && bytes.byteLength > MAX_BUFFER_BYTES) {
+      // Spans written at positions go out together and land by position: right for a regular file, but a pipe or a
+      // socket ignores positions and would take them in completion order. Those get the spans one by one, in order.
+      const stats = yield* new StatxFuture(fd, '', display, AT_EMPTY_PATH, 'fstat');
+      if (!stats.isFile()) position = -1;
+    }
+    yield* writeAll(display, fd, bytes, position);
     yield* owned.close(display);
   } finally {
     owned.release();

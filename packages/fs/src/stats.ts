@@ -56,7 +56,14 @@ export class Stats {
   constructor(statx: Uint8Array) {
     const v = new DataView(statx.buffer, statx.byteOffset, 256);
     const ms = (at: number) => Number(v.getBigInt64(at, true)) * 1000 + v.getUint32(at + 8, true) / 1e6;
-    const makedev = (major: number, minor: number) => major * 256 + minor;
+    // glibc's `makedev`, which Node's `dev`/`rdev` are: minor's low 8 bits, major's low 12, minor's rest, major's rest.
+    const makedev = (major: number, minor: number) =>
+      Number(
+        (BigInt(minor) & 0xffn) |
+          ((BigInt(major) & 0xfffn) << 8n) |
+          ((BigInt(minor) & ~0xffn) << 12n) |
+          ((BigInt(major) & ~0xfffn) << 32n),
+      );
     this.blksize = v.getUint32(4, true);
     this.nlink = v.getUint32(16, true);
     this.uid = v.getUint32(20, true);

@@ -4,10 +4,20 @@
  * string losing `O_SYNC`), kept from coming back.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { File, IoError, readFile, readToString, remove, writeFile } from '@zokio/fs';
+import { File, IoError, readFile, readToString, remove, stat, writeFile } from '@zokio/fs';
 import { drivers, runtimeOn, tempDir } from '@zokio/runtime/testing';
 import { fn } from '@zokio/future';
 
@@ -83,6 +93,22 @@ describe.each(drivers)('paths, fds and streams as node:fs means them, on %s', (d
     }
   });
 
+  it('writeFile to a pipe delivers its bytes in order, past one 64 KiB span', async () => {
+    const fifo = join(dir, 'fifo-write');
+    execFileSync('mkfifo', [fifo]);
+    const data = Buffer.alloc(2 * 1024 * 1024);
+    for (let i = 0; i < data.length; i += 4) data.writeUInt32LE(i / 4, i); // a counter: any reordering shows
+    const reader = spawn('cat', [fifo]);
+    const chunks: Buffer[] = [];
+    reader.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const closed = new Promise((resolve) => reader.on('close', resolve));
+    await run(writeFile(fifo, data));
+    await closed;
+    const got = Buffer.concat(chunks);
+    expect(got.length).toBe(data.length);
+    expect(got.equals(data)).toBe(true);
+  });
+
   it("Node's 'rs+', 'as' and 'as+' open with O_SYNC, as node:fs does", async () => {
     const path = join(dir, 'sync');
     writeFileSync(path, '');
@@ -101,6 +127,28 @@ describe.each(drivers)('paths, fds and streams as node:fs means them, on %s', (d
       } finally {
         await run(ours.close());
       }
+    }
+  });
+
+  it("stat's device numbers and times are node:fs's: a minor number past 255, a time before 1970", async () => {
+    const old = join(dir, 'before-1970');
+    writeFileSync(old, 'x');
+    utimesSync(old, -1.5, -1.5); // 1969-12-31T23:59:58.500Z
+    const paths = [old, '/dev/null', dir];
+    if (process.getuid?.() === 0) {
+      const device = join(dir, 'chr-1-300');
+      execFileSync('mknod', [device, 'c', '1', '300']); // minor > 255: glibc puts its high bits above major's
+      paths.push(device);
+    }
+    for (const path of paths) {
+      const theirs = statSync(path);
+      const ours = await run(stat(path));
+      expect([ours.dev, ours.rdev, ours.mtimeMs, ours.atimeMs], path).toEqual([
+        theirs.dev,
+        theirs.rdev,
+        theirs.mtimeMs,
+        theirs.atimeMs,
+      ]);
     }
   });
 

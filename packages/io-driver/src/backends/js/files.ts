@@ -133,15 +133,25 @@ function writeStatx(out: Uint8Array, s: fs.BigIntStats): void {
   v.setBigUint64(40, s.size, true);
   v.setBigUint64(48, s.blocks, true);
   const time = (at: number, ns: bigint) => {
-    v.setBigInt64(at, ns / 1_000_000_000n, true);
-    v.setUint32(at + 8, Number(ns % 1_000_000_000n), true);
+    // statx's (seconds, nanoseconds ≥ 0): floored, so a time before 1970 is a negative second plus a positive part.
+    let sec = ns / 1_000_000_000n;
+    let rem = ns % 1_000_000_000n;
+    if (rem < 0n) {
+      sec -= 1n;
+      rem += 1_000_000_000n;
+    }
+    v.setBigInt64(at, sec, true);
+    v.setUint32(at + 8, Number(rem), true);
   };
   time(64, s.atimeNs);
   time(80, s.birthtimeNs);
   time(96, s.ctimeNs);
   time(112, s.mtimeNs);
-  v.setUint32(128, Number(s.rdev >> 8n) & 0xfff, true);
-  v.setUint32(132, Number(s.rdev & 0xffn), true);
-  v.setUint32(136, Number(s.dev >> 8n) & 0xfff, true);
-  v.setUint32(140, Number(s.dev & 0xffn), true);
+  // Node's dev/rdev are glibc's encoding of (major, minor): split them back as glibc's major()/minor() do.
+  const major = (dev: bigint) => Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
+  const minor = (dev: bigint) => Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+  v.setUint32(128, major(s.rdev), true);
+  v.setUint32(132, minor(s.rdev), true);
+  v.setUint32(136, major(s.dev), true);
+  v.setUint32(140, minor(s.dev), true);
 }
