@@ -30,6 +30,16 @@ function fromHostPort(host: string, port: unknown, where: string, argument: stri
   throw invalidArgument(where, argument, 'an IP address (resolve names with lookupHost)', host);
 }
 
+/** An optional 32-bit unsigned field of an IPv6 address (`scopeId`, `flowinfo`). */
+function checkU32(value: unknown, where: string, argument: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number') throw invalidArgument(where, argument, 'an integer', value, 'ERR_INVALID_ARG_TYPE');
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw invalidArgument(where, argument, 'an integer from 0 to 4294967295', value);
+  }
+  return value;
+}
+
 /** Checks and converts `input` to a `SocketAddress`. @internal */
 export function toSocketAddress(input: unknown, where: string, argument = 'address'): SocketAddress {
   if (typeof input === 'string') {
@@ -47,8 +57,18 @@ export function toSocketAddress(input: unknown, where: string, argument = 'addre
   }
   if (typeof input === 'object' && input !== null) {
     const o = input as Record<string, unknown>;
-    if (o['family'] === 'ipv4' || o['family'] === 'ipv6') {
-      return fromHostPort(String(o['address']), o['port'], where, argument);
+    if (o['family'] === 'ipv4') return fromHostPort(String(o['address']), o['port'], where, argument);
+    if (o['family'] === 'ipv6') {
+      const address = fromHostPort(String(o['address']), o['port'], where, argument);
+      // A link-local address needs its interface (scope id), as `peerAddr()` decodes it: kept, not dropped.
+      const scopeId = checkU32(o['scopeId'], where, `${argument}.scopeId`);
+      const flowinfo = checkU32(o['flowinfo'], where, `${argument}.flowinfo`);
+      if (scopeId === undefined && flowinfo === undefined) return address;
+      return {
+        ...address,
+        ...(scopeId === undefined ? {} : { scopeId }),
+        ...(flowinfo === undefined ? {} : { flowinfo }),
+      };
     }
     if (o['family'] === 'unix' || (typeof o['path'] === 'string' && o['host'] === undefined)) {
       const path = o['path'];

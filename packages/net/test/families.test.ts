@@ -19,6 +19,7 @@ import {
   type SocketAddress,
 } from '@zokio/net';
 import { drivers, fdCount, runtimeOn, tempDir } from '@zokio/runtime/testing';
+import { toSocketAddress } from '../src/address.js';
 
 function sleep<const T = 'timeout'>(ms: number, value: T = 'timeout' as T): Future<T> {
   return fromPromise((signal) => delay(ms, value, { signal }));
@@ -409,5 +410,21 @@ describe.each(drivers)('address families on %s', (driver) => {
       );
       expect(got).toBe('resolved');
     });
+  });
+});
+
+describe('IPv6 addresses keep their scope', () => {
+  it('a SocketAddress with scopeId and flowinfo keeps them (a link-local address needs its interface)', () => {
+    const input = { family: 'ipv6', address: 'fe80::1', port: 9, scopeId: 1, flowinfo: 7 } as const;
+    expect(toSocketAddress(input, 'test')).toEqual(input);
+    expect(toSocketAddress({ family: 'ipv6', address: '::1', port: 9 }, 'test')).toEqual({
+      family: 'ipv6',
+      address: '::1',
+      port: 9,
+    });
+    expect(() => toSocketAddress({ ...input, scopeId: -1 }, 'test')).toThrow(/Expected address.scopeId to be/);
+    expect(() => toSocketAddress({ ...input, scopeId: '1' }, 'test')).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
   });
 });
