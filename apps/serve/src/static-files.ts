@@ -21,7 +21,7 @@ import { fn, type Future } from '@zokio/future';
 import { HttpError, type BodySink, type Handler, type Request, type Response } from '@zokio/http';
 import { ContentCache, LocateCache } from './caches.js';
 import { acceptsGzip, gzipOf } from './compress.js';
-import { isNotModified, rangeStillValid, validatorsOf, type Validators } from './conditional.js';
+import { isNotModified, preconditionFailed, rangeStillValid, validatorsOf, type Validators } from './conditional.js';
 import { contentTypeOf, isCompressible } from './mime.js';
 import { decideRange } from './range.js';
 import { isInside, pathSegments, underRoot } from './resolve.js';
@@ -71,7 +71,11 @@ interface Located {
   readonly validators: Validators;
   /** The ETag of the gzipped form. */
   readonly gzipTag: string;
-  /** Keys of the file's contents and of its gzipped form in the content cache (real path and validators). */
+  /**
+   * Keys of the file's contents and of its gzipped form in the content cache: real path, validators, inode and
+   * change time — a new version with the same size and a preserved mtime (`cp -p`, `tar x`, `rsync -t`) is still a
+   * new key (nobody can set the change time).
+   */
   readonly contentKey: string;
   readonly gzipKey: string;
 }
@@ -79,7 +83,7 @@ interface Located {
 function located(real: string, stats: Stats): Located {
   const type = contentTypeOf(real);
   const validators = validatorsOf(stats);
-  const contentKey = `${real}\0${validators.etag}`;
+  const contentKey = `${real}\0${validators.etag}\0${stats.ino}\0${stats.ctimeMs}`;
   return {
     real,
     stats,
@@ -147,16 +151,34 @@ const REPLACED = 'ERR_SERVE_REPLACED';
 
 /**
  * Opens the target's file and checks that it is still the one `locate` resolved and checked inside the root (same
- * device and inode): a path the locate cache remembers may have been replaced since — by a new version of the file,
- * or by a symlink out of the root, which `open(2)` would follow. A replaced file is forgotten by the cache and fails
- * with `ERR_SERVE_REPLACED` (`404`); `serveFile` then resolves the path afresh, once.
+ * device and inode) and still the version whose size and validators the response states (same size, mtime and
+ * change time): a path the locate cache remembers may have been replaced since — by a new file, by a symlink out of
+ * the root, which `open(2)` would follow, or rewritten in place. A replaced or vanished file is forgotten by the
+ * cache and fails with `ERR_SERVE_REPLACED`; `serveFile` then resolves the path afresh, once.
  */
 const openResolved = fn(function* (target: Target) {
-  const file = yield* File.open(target.real);
+  let file: File;
+  try {
+    file = yield* File.open(target.real);
+  } catch (error) {
+    target.site.located.delete(target.key); // deleted or made unreadable since it was resolved
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_FOUND.has(code)) {
+      throw new HttpError(404, REPLACED, 'Expected the file resolved under the root, got none');
+    }
+    throw error;
+  }
   let same = false;
   try {
     const now = yield* file.stat();
-    if (now.ino !== target.stats.ino || now.dev !== target.stats.dev) {
+    const was = target.stats;
+    if (
+      now.ino !== was.ino ||
+      now.dev !== was.dev ||
+      now.size !== was.size ||
+      now.mtimeMs !== was.mtimeMs ||
+      now.ctimeMs !== was.ctimeMs
+    ) {
       target.site.located.delete(target.key);
       throw new HttpError(404, REPLACED, 'Expected the file resolved under the root, got another');
     }
@@ -202,10 +224,16 @@ const serveFile = fn(function* (site: Site, request: Request): Generator<Future<
   if (request.method !== 'GET' && request.method !== 'HEAD')
     return plain(405, `Method Not Allowed: ${request.method}\n`, { allow: 'GET, HEAD' });
   try {
-    return yield* serveLocated(site, request);
+    try {
+      return yield* serveLocated(site, request);
+    } catch (error) {
+      if (!(error instanceof HttpError && error.code === REPLACED)) throw error;
+      return yield* serveLocated(site, request); // the stale cache entry is gone: resolved afresh
+    }
   } catch (error) {
-    if (!(error instanceof HttpError && error.code === REPLACED)) throw error;
-    return yield* serveLocated(site, request); // the stale cache entry is gone: resolved afresh
+    // Gone or unreadable between resolving and opening (or replaced again): `404`/`403`, as when resolving.
+    if (error instanceof HttpError && error.code === REPLACED) return plain(404, `Not Found: ${request.path}\n`);
+    return refusal(error, request.path);
   }
 });
 
@@ -229,7 +257,7 @@ const serveLocated = fn(function* (site: Site, request: Request): Generator<Futu
   if (compressible) headers['vary'] = 'Accept-Encoding';
   const rangeHeader = request.headers['range'];
   const range =
-    rangeHeader !== undefined && rangeStillValid(request.headers, validators)
+    rangeHeader !== undefined && rangeStillValid(request.headers, validators, stats.mtimeMs)
       ? decideRange(rangeHeader, size)
       : { kind: 'full' as const };
   const gzipped =
@@ -239,6 +267,9 @@ const serveLocated = fn(function* (site: Site, request: Request): Generator<Futu
     size >= GZIP_MIN_BYTES &&
     size <= GZIP_MAX_BYTES &&
     acceptsGzip(request.headers['accept-encoding']);
+  if (preconditionFailed(request.headers, stats.mtimeMs)) {
+    return plain(412, `Precondition Failed: ${request.path}\n`, { etag: validators.etag });
+  }
   if (
     isNotModified(request.headers, validators.etag, stats.mtimeMs) ||
     isNotModified(request.headers, gzipTag, stats.mtimeMs)

@@ -3,7 +3,7 @@
  * `If-None-Match` (exact, a list, `*`, weak and strong forms) and `If-Modified-Since`, and `200` once the file
  * changed.
  */
-import { statSync, utimesSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drivers, makeSite, rawRequest, startServer, type Running, type Site } from './harness.js';
@@ -159,6 +159,47 @@ describe.each(drivers)('the metadata cache on %s', (driver) => {
       const later = await rawRequest(srv.port, 'GET', '/cached.txt', {});
       expect(later.body.toString()).toBe('version two, longer\n');
       expect(later.headers['etag']).not.toBe(first.headers['etag']);
+    } finally {
+      await srv.stop();
+      site.cleanup();
+    }
+  });
+  it('a file rewritten in place, or deleted, within cacheMs is never served torn or as a server error', async () => {
+    const site = makeSite();
+    // Streamed, not kept whole in the content cache: every GET reads the file.
+    const srv = await startServer(driver, site.root, { static: { cacheMs: 60_000, inMemoryBytes: 0 } });
+    try {
+      const path = join(site.root, 'rewritten.txt');
+      writeFileSync(path, 'version one\n');
+      await rawRequest(srv.port, 'HEAD', '/rewritten.txt', {}); // resolved and remembered
+      writeFileSync(path, 'version two, longer\n'); // same inode, new size and mtime
+      const after = await rawRequest(srv.port, 'GET', '/rewritten.txt', {});
+      expect(after.body.toString()).toBe('version two, longer\n');
+      expect(after.headers['content-length']).toBe(String('version two, longer\n'.length));
+      rmSync(path);
+      expect((await rawRequest(srv.port, 'GET', '/rewritten.txt', {})).status).toBe(404);
+    } finally {
+      await srv.stop();
+      site.cleanup();
+    }
+  });
+
+  it('a new file with the same size and mtime (cp -p) is a new version for the content cache', async () => {
+    const site = makeSite();
+    const srv = await startServer(driver, site.root, { static: { cacheMs: 0 } });
+    try {
+      const path = join(site.root, 'deployed.js');
+      const when = 1_700_000_000; // whole seconds: both versions get exactly this mtime
+      writeFileSync(path, 'export const version = 1;\n');
+      utimesSync(path, when, when);
+      for (let i = 0; i < 3; i++) {
+        expect((await rawRequest(srv.port, 'GET', '/deployed.js', {})).body.toString()).toContain('version = 1');
+      }
+      const next = join(site.root, 'deployed.js.new');
+      writeFileSync(next, 'export const version = 2;\n'); // same size
+      utimesSync(next, when, when); // mtime preserved (to the ms the ETag counts), as `cp -p`, `tar x` or `rsync -t` do
+      renameSync(next, path);
+      expect((await rawRequest(srv.port, 'GET', '/deployed.js', {})).body.toString()).toContain('version = 2');
     } finally {
       await srv.stop();
       site.cleanup();

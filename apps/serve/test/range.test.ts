@@ -3,6 +3,8 @@
  * forms; `416` with `bytes *\/size`; several ranges, a stale `If-Range` or a malformed header give the whole file
  * as `200`; and a ≥ 5 MiB file streamed whole and in part.
  */
+import { utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drivers, makeSite, rawRequest, sha256, startServer, type Running, type Site } from './harness.js';
 
@@ -13,6 +15,9 @@ describe.each(drivers)('Range on %s', (driver) => {
   beforeAll(async () => {
     site = makeSite();
     blob = site.files['blob.zzqx']!; // 700 bytes
+    // Modified a minute ago: its Last-Modified is a strong validator, good for If-Range (RFC 9110 §8.8.2.2).
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(join(site.root, 'blob.zzqx'), aMinuteAgo, aMinuteAgo);
     srv = await startServer(driver, site.root);
   });
   afterAll(async () => {
@@ -85,6 +90,26 @@ describe.each(drivers)('Range on %s', (driver) => {
     const res = await get('/blob.zzqx', { Range: 'bytes=0-9', 'If-Range': headers['last-modified']! });
     expect(res.status).toBe(206);
     expect(res.body.equals(blob.subarray(0, 10))).toBe(true);
+  });
+
+  it('If-Range with a Last-Modified of this very second is weak: 200 whole, never a splice of two versions', async () => {
+    const path = join(site.root, 'fresh.zzqx');
+    writeFileSync(path, Buffer.alloc(40, 'a'));
+    const { headers } = await get('/fresh.zzqx', {});
+    const res = await get('/fresh.zzqx', { Range: 'bytes=10-', 'If-Range': headers['last-modified']! });
+    expect(res.status).toBe(200);
+    expect(res.body.length).toBe(40);
+  });
+
+  it('If-Match with another tag, or If-Unmodified-Since before the change, is 412 — Range or not', async () => {
+    for (const conditions of [
+      { 'If-Match': '"another-version"' },
+      { 'If-Match': '"another-version"', Range: 'bytes=5-' },
+      { 'If-Unmodified-Since': 'Sat, 01 Jan 2000 00:00:00 GMT', Range: 'bytes=5-' },
+    ]) {
+      expect((await get('/blob.zzqx', conditions)).status).toBe(412);
+    }
+    expect((await get('/blob.zzqx', { 'If-Match': '*', Range: 'bytes=5-9' })).status).toBe(206);
   });
 
   it('HEAD with a Range: 206 head, no body', async () => {

@@ -21,7 +21,7 @@ import {
 } from '../src/index.js';
 import { ContentCache, LocateCache } from '../src/caches.js';
 import { gzipOf } from '../src/compress.js';
-import { rangeStillValid } from '../src/conditional.js';
+import { preconditionFailed, rangeStillValid } from '../src/conditional.js';
 import { runtimeOn } from './harness.js';
 
 describe('decideRange', () => {
@@ -70,6 +70,10 @@ describe('validators and conditions', () => {
     [{ 'if-modified-since': 'Tue, 14 Nov 2023 22:13:19 GMT' }, false],
     [{ 'if-modified-since': 'Wed, 15 Nov 2023 00:00:00 GMT' }, true],
     [{ 'if-modified-since': 'not a date' }, false],
+    [{ 'if-modified-since': '2099' }, false], // Date.parse takes it, but it is no HTTP-date: ignored (§13.1.3)
+    [{ 'if-modified-since': 'Dec 2099' }, false],
+    [{ 'if-modified-since': 'Wednesday, 15-Nov-23 00:00:00 GMT' }, true], // the obsolete forms still count
+    [{ 'if-modified-since': 'Wed Nov 15 00:00:00 2023' }, true],
     [{}, false],
   ])('isNotModified(%j) is %s', (headers, want) => {
     expect(isNotModified(headers, v.etag, stats.mtimeMs)).toBe(want);
@@ -82,7 +86,26 @@ describe('validators and conditions', () => {
     [{ 'if-range': v.etag }, false],
     [{ 'if-range': v.etag.slice(2) }, false],
   ])('rangeStillValid(%j) is %s', (headers, want) => {
-    expect(rangeStillValid(headers, v)).toBe(want);
+    expect(rangeStillValid(headers, v, stats.mtimeMs, stats.mtimeMs + 60_000)).toBe(want);
+  });
+
+  it('a Last-Modified in the same second as now is weak: If-Range by date does not allow a 206 (§8.8.2.2)', () => {
+    const headers = { 'if-range': v.lastModified };
+    expect(rangeStillValid(headers, v, stats.mtimeMs, stats.mtimeMs + 500)).toBe(false);
+    expect(rangeStillValid(headers, v, stats.mtimeMs, stats.mtimeMs + 1_000)).toBe(true);
+  });
+
+  it.each([
+    [{}, false],
+    [{ 'if-match': '*' }, false],
+    [{ 'if-match': v.etag }, true], // If-Match compares strongly; our tags are weak
+    [{ 'if-match': '"other"' }, true],
+    [{ 'if-unmodified-since': 'Sat, 01 Jan 2000 00:00:00 GMT' }, true],
+    [{ 'if-unmodified-since': v.lastModified }, false],
+    [{ 'if-unmodified-since': '2000' }, false], // no HTTP-date: ignored
+    [{ 'if-match': '*', 'if-unmodified-since': 'Sat, 01 Jan 2000 00:00:00 GMT' }, false], // If-Match decides
+  ])('preconditionFailed(%j) is %s', (headers, want) => {
+    expect(preconditionFailed(headers, stats.mtimeMs)).toBe(want);
   });
 });
 
