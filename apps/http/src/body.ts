@@ -32,6 +32,18 @@ const HEX = /^[0-9a-fA-F]{1,12}$/;
 /** Longest chunk-size line (with extensions) and trailer line we wait for. */
 const MAX_LINE = 4096;
 const MAX_TRAILERS = 64;
+/**
+ * Bytes of chunk extensions and trailers one body may carry. They are read and dropped, so without a bound a client
+ * could make the server read megabytes of wire for each data byte (Node's CVE-2024-22019).
+ */
+const MAX_FRAMING_BYTES = 16 * 1024;
+const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
+/** `*( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )` (RFC 9112 §7.1.1): no control bytes, no bare LF. */
+const CHUNK_EXTENSIONS = new RegExp(
+  `^(?:[ \\t]*;[ \\t]*${TOKEN}(?:[ \\t]*=[ \\t]*(?:${TOKEN}|"(?:[\\t\\x20\\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t\\x20-\\x7e\\x80-\\xff])*"))?)*$`,
+);
+/** A trailer field line: `token ":" OWS field-value OWS`, no control bytes but tab (as a header line). */
+const TRAILER_LINE = new RegExp(`^${TOKEN}:[\\t\\x20-\\x7e\\x80-\\xff]*$`);
 
 type ChunkState = 'size' | 'data' | 'data-crlf' | 'trailers' | 'done';
 
@@ -53,6 +65,8 @@ export class Body {
   #state: ChunkState;
   #received = 0;
   #trailers = 0;
+  /** Bytes of chunk extensions and trailer lines seen (see MAX_FRAMING_BYTES). */
+  #framing = 0;
 
   /** @internal Made by the connection for each request. */
   constructor(source: BodySource, framing: BodyFraming) {
@@ -136,10 +150,22 @@ export class Body {
         case 'size': {
           const line = this.#line();
           if (line === undefined) return undefined;
-          const semicolon = line.indexOf(';');
-          const size = semicolon < 0 ? line : line.slice(0, semicolon);
+          const sizeEnd = line.search(/[^0-9a-fA-F]/);
+          const size = sizeEnd < 0 ? line : line.slice(0, sizeEnd);
           if (!HEX.test(size))
             throw badRequest('ERR_HTTP_BAD_CHUNK', 'a chunk size in hexadecimal', JSON.stringify(line.slice(0, 40)));
+          if (sizeEnd >= 0) {
+            // Extensions are ignored, but checked: a front end reading a bare LF or a control byte otherwise than
+            // this server would frame the body differently (request smuggling).
+            const extensions = line.slice(sizeEnd);
+            if (!CHUNK_EXTENSIONS.test(extensions))
+              throw badRequest(
+                'ERR_HTTP_BAD_CHUNK',
+                'chunk extensions (;name=value)',
+                JSON.stringify(extensions.slice(0, 40)),
+              );
+            this.#countFraming(extensions.length);
+          }
           const n = parseInt(size, 16);
           if (this.#received + n > source.maxBodyBytes)
             throw new HttpError(
@@ -161,6 +187,13 @@ export class Body {
             this.#state = 'done';
             return EMPTY;
           }
+          if (!TRAILER_LINE.test(line))
+            throw badRequest(
+              'ERR_HTTP_BAD_TRAILER',
+              'a trailer field (name: value)',
+              JSON.stringify(line.slice(0, 40)),
+            );
+          this.#countFraming(line.length);
           if (++this.#trailers > MAX_TRAILERS)
             throw new HttpError(
               431,
@@ -171,6 +204,16 @@ export class Body {
         }
       }
     }
+  }
+
+  #countFraming(bytes: number): void {
+    this.#framing += bytes;
+    if (this.#framing > MAX_FRAMING_BYTES)
+      throw badRequest(
+        'ERR_HTTP_BAD_CHUNK',
+        `at most ${MAX_FRAMING_BYTES} bytes of chunk extensions and trailers`,
+        `${this.#framing} bytes`,
+      );
   }
 
   /** One CRLF-terminated line off the buffered bytes, without its CRLF. */

@@ -115,8 +115,13 @@ export class Connection implements BodySource {
   }
 
   expectContinue(head: RequestHead): void {
+    // An HTTP/1.0 client gets no 1xx, and its Expect is ignored (RFC 9110 §10.1.1, §15.2).
     this.#continue =
-      head.framing.kind !== 'none' && head.headers['expect']?.toLowerCase() === '100-continue' ? 'expected' : 'no';
+      head.version === 'HTTP/1.1' &&
+      head.framing.kind !== 'none' &&
+      head.headers['expect']?.toLowerCase() === '100-continue'
+        ? 'expected'
+        : 'no';
   }
 
   queue(bytes: Uint8Array): void {
@@ -476,7 +481,9 @@ const serveConnection = fn(function* (conn: Connection) {
         }
         if (!started) {
           started = true;
-          conn.deadline.arm(limits.headersTimeout);
+          // A later request's head is timed from its first byte; the first request's from accept, already running
+          // (re-arming here would give a slow client twice the time).
+          if (served > 0) conn.deadline.arm(limits.headersTimeout);
           conn.pending = chunk;
         } else conn.pending = Buffer.concat([conn.pending, chunk]);
         try {
@@ -489,7 +496,7 @@ const serveConnection = fn(function* (conn: Connection) {
       served++;
 
       // 2. The handler.
-      const expect = head.headers['expect'];
+      const expect = head.version === 'HTTP/1.1' ? head.headers['expect'] : undefined;
       if (expect !== undefined && expect.toLowerCase() !== '100-continue')
         return yield* refuse(
           conn,

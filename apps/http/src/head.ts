@@ -79,10 +79,21 @@ function trimOws(text: string): string {
   return from === 0 && to === text.length ? text : text.slice(from, to);
 }
 
+const MAX_EMPTY_LINES = 8;
+
 /** Parses the head at the start of `buf`, or returns `undefined` if it is incomplete. See the module doc. */
 export function parseHead(buf: Buffer, limits: Limits): RequestHead | undefined {
   let start = 0;
-  while (start + 1 < buf.length && buf[start] === 13 && buf[start + 1] === 10) start += 2;
+  while (start <= 2 * MAX_EMPTY_LINES && start + 1 < buf.length && buf[start] === 13 && buf[start + 1] === 10)
+    start += 2;
+  // Empty lines before a request line are skipped (RFC 9112 §2.2: at least one), but not without end: they would
+  // count against no limit, and every read would copy them again.
+  if (start > 2 * MAX_EMPTY_LINES)
+    throw new HttpError(
+      400,
+      'ERR_HTTP_BAD_REQUEST_LINE',
+      `Expected at most ${MAX_EMPTY_LINES} empty lines before the request line, got more`,
+    );
   const lineEnd = buf.indexOf(CRLF, start);
   if (lineEnd < 0 || lineEnd - start > limits.maxRequestLineBytes) {
     if (buf.length - start > limits.maxRequestLineBytes)

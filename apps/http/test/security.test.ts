@@ -170,11 +170,48 @@ describe.each(drivers)('HttpServer security on %s', (driver) => {
       400,
     ],
     ['65 trailer fields', `${POST}Transfer-Encoding: chunked\r\n\r\n0\r\n${'t: 1\r\n'.repeat(65)}\r\n`, 431],
-  ])('a chunked body with %s is %i and closed', async (_what, request, status) => {
+    // A front end ending lines at a bare LF would read "2;" + "xx" as one chunk and the rest as another.
+    ['a bare LF in a chunk extension', `${POST}Transfer-Encoding: chunked\r\n\r\n2;\nxx\r\n0\r\n\r\n`, 400],
+    ['a NUL in a chunk extension', `${POST}Transfer-Encoding: chunked\r\n\r\n5;a\0b\r\nhello\r\n0\r\n\r\n`, 400],
+    ['a trailer line without a colon', `${POST}Transfer-Encoding: chunked\r\n\r\n0\r\nno colon\r\n\r\n`, 400],
+    ['a bare LF in a trailer', `${POST}Transfer-Encoding: chunked\r\n\r\n0\r\nt: 1\nx: 2\r\n\r\n`, 400],
+    [
+      'more than 16 KiB of chunk extensions (read and dropped: a bound on the work per data byte)',
+      `${POST}Transfer-Encoding: chunked\r\n\r\n${`1;e=${'v'.repeat(4000)}\r\nx\r\n`.repeat(5)}0\r\n\r\n`,
+      400,
+    ],
+    ['more than 8 empty lines before a request line', `${'\r\n'.repeat(9)}${GET('/')}`, 400],
+  ])('%s: refused with its status, and closed', async (_what, request, status) => {
     const { text, closed } = await rawExchange(s.port, request + SMUGGLE);
     expect(statuses(text)).toEqual([status]);
     expect(text).not.toContain(SMUGGLED);
     expect(closed).toBe(true);
+  });
+
+  it('extensions and trailers that are well formed are skipped: the body is read', async () => {
+    const body = `5;name=value;flag;q="a \\"quoted\\" value"\r\nhello\r\n0\r\nx-check: 1\r\n\r\n`;
+    const { text } = await rawExchange(s.port, `${POST}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${body}`);
+    expect(statuses(text)).toEqual([200]);
+    expect(text.endsWith('hello')).toBe(true);
+  });
+
+  it('an HTTP/1.0 request with Expect: 100-continue gets no 100: its Expect is ignored', async () => {
+    const { text } = await rawExchange(
+      s.port,
+      'POST /echo HTTP/1.0\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello',
+    );
+    expect(text).not.toContain('100 Continue');
+    expect(statuses(text)).toEqual([200]);
+  });
+
+  it('the first head is timed from accept: a first byte sent late does not restart headersTimeout', async () => {
+    const c = await rawConnection(s.port);
+    const started = Date.now();
+    await new Promise((r) => setTimeout(r, 250)); // most of the 300 ms, then the first byte
+    c.socket.write('G');
+    await c.ended;
+    expect(Date.now() - started).toBeLessThan(500); // not 250 + 300
+    expect(statuses(c.received())).toEqual([408]);
   });
 
   it('slowloris: a head trickled a byte every 40 ms gets 408 at headersTimeout, not a fresh timeout per byte', async () => {
