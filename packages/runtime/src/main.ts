@@ -17,6 +17,9 @@ import {
 import type { RuntimeConfig } from './config.js';
 import { Runtime } from './runtime.js';
 
+/** The signal listeners of the `main()`s running now. */
+const MAIN_LISTENERS = new Set<unknown>();
+
 /**
  * Builds a runtime, runs `body` as its root task (it receives the runtime: for `rt.metrics()`, `rt.spawnJob`, …),
  * shuts the runtime down (cancelling tasks still alive and awaiting their clean-up), and resolves with the body's
@@ -43,11 +46,13 @@ export async function main<T>(body: (rt: Runtime) => Operation<T>, config?: Runt
   const rt = Runtime.create(config);
   const stop = new StopGate();
   const onSignal = (name: (typeof SIGNALS)[number]) => {
-    // A program that listens for the signal itself (a server draining connections) handles it: leave it be.
-    if (process.listenerCount(name) > 1) return;
+    // A program that listens for the signal itself (a server draining connections) handles it: leave it be. The
+    // listeners of other `main()`s running in this process are not the program's: they count as ours.
+    if (process.listeners(name).some((listener) => !MAIN_LISTENERS.has(listener))) return;
     if (stop.by !== undefined) process.exit(EXIT_CODES[name]); // a second signal: stop waiting for clean-up
     stop.open(name);
   };
+  MAIN_LISTENERS.add(onSignal);
   for (const name of SIGNALS) process.on(name, onSignal);
   try {
     // The body races the gate: a signal opens it, and select cancels the body and awaits its clean-up.
@@ -63,6 +68,7 @@ export async function main<T>(body: (rt: Runtime) => Operation<T>, config?: Runt
     return undefined;
   } finally {
     for (const name of SIGNALS) process.off(name, onSignal);
+    MAIN_LISTENERS.delete(onSignal);
     await rt.shutdown();
   }
 }

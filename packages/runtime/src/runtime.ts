@@ -55,7 +55,10 @@ const CONNECTION_KIB = 2.0;
 /** Options of {@link Runtime.shutdown}. @category Runtime */
 export interface ShutdownOptions {
   /**
-   * Milliseconds to wait for tasks' clean-up before abandoning it.
+   * Milliseconds the whole shutdown may take: tasks' clean-up, then draining the I/O ops they left, then the pools'
+   * threads. Past it, clean-up still running is abandoned, I/O ops no backend can stop are left to finish on their
+   * own (`timedOut` says so), and threads still running are terminated. Values past 2^31 − 1 (about 24.8 days) wait
+   * that long: in effect, no deadline.
    * @default 10000
    */
   readonly timeout?: number;
@@ -111,6 +114,22 @@ export interface ShutdownReport {
  * ```
  * @category Runtime
  */
+/** The longest delay `setTimeout` takes. */
+const MAX_TIMER_MS = 0x7fffffff;
+
+/** Whether `work` settles within `ms` (capped at setTimeout's limit: a longer wait is no deadline). */
+async function beforeDeadline(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(resolve, Math.min(ms, MAX_TIMER_MS), false))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class Runtime {
   readonly #config: ResolvedConfig;
   readonly #scheduler: LocalScheduler;
@@ -326,24 +345,27 @@ export class Runtime {
     const scheduler = this.#scheduler;
     scheduler.close();
     const cancelled = scheduler.abortAll();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      scheduler.whenIdle().then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(resolve, timeout, true))),
-    ]);
-    clearTimeout(timer);
+    let timedOut = !(await beforeDeadline(scheduler.whenIdle(), timeout));
     let abandoned: ShutdownReport['abandoned'] = [];
     if (timedOut) {
       abandoned = [...scheduler.aliveTasks()];
       scheduler.abandonAll();
       await scheduler.whenIdle();
     }
-    // Tasks are gone; drain the I/O they left in flight (cancelled, every final completion awaited), then close.
-    await this.#io()?.shutdown();
+    // Tasks are gone; drain the I/O they left in flight (cancelled, every final completion awaited), then close —
+    // within the deadline: an op no backend can stop (an open of a FIFO nobody writes, on a thread of the pool) is
+    // left to finish on its own.
+    const io = this.#io()?.shutdown();
+    if (io !== undefined && !(await beforeDeadline(io, Math.max(0, deadline - performance.now())))) timedOut = true;
     this.#time?.close();
     const left = Math.max(0, deadline - performance.now());
-    const [pool] = await Promise.all([this.#pool?.close(left), this.#blocking?.close(left)]);
-    return { cancelled, abandoned, timedOut, terminatedThreads: pool?.terminated ?? 0 };
+    const [pool, blocking] = await Promise.all([this.#pool?.close(left), this.#blocking?.close(left)]);
+    return {
+      cancelled,
+      abandoned,
+      timedOut,
+      terminatedThreads: (pool?.terminated ?? 0) + (blocking?.terminated ?? 0),
+    };
   }
 
   /** True once `shutdown()` was called. */

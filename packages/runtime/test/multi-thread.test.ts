@@ -85,6 +85,17 @@ describe('multi_thread runtime', () => {
 });
 
 describe('blocking pool through the runtime', () => {
+  it('a blocking call still running at the deadline: its thread is terminated and counted', async () => {
+    const rt = Runtime.create({ maxBlockingThreads: 1 });
+    const handle = rt.spawnBlocking<number>(jobs, 'blockFor', [3_000]);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // running on its thread
+    const started = performance.now();
+    const report = await rt.shutdown({ timeout: 200 });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(report.terminatedThreads).toBe(1);
+    await expect(handle).rejects.toBeDefined();
+  });
+
   it('maxBlockingThreads bounds the threads; spawnBlocking works from tasks on any flavour', async () => {
     const rt = Runtime.create({ maxBlockingThreads: 1, threadKeepAlive: 50 });
     try {

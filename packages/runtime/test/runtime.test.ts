@@ -1,9 +1,12 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fn, fromPromise, pending, pollFn, ready, select, yieldNow } from '@zokio/future';
-import { IO } from '@zokio/io-driver';
+import { fn, fromPromise, pending, PENDING, pollFn, ready, select, yieldNow } from '@zokio/future';
+import { AT_FDCWD, IO, ioDriverOf } from '@zokio/io-driver';
 import { JoinError, spawn } from '@zokio/scheduler';
 import { main, resolveConfig, Runtime } from '@zokio/runtime';
 import { Instant, sleep } from '@zokio/time';
@@ -244,6 +247,52 @@ describe('Runtime', () => {
     expect(report.abandoned).toEqual([expect.objectContaining({ name: 'stubborn', status: 'cancelling' })]);
     expect(log).toEqual([]);
     expect(rt.metrics().alive).toBe(0);
+  });
+
+  it('a timeout past setTimeout’s limit waits for clean-up: it is no deadline, not an immediate one', async () => {
+    const rt = Runtime.create();
+    const log: string[] = [];
+    rt.spawn(
+      fn(function* () {
+        try {
+          yield* pending();
+        } finally {
+          yield* sleep(50);
+          log.push('cleaned up');
+        }
+      })(),
+    );
+    await delay(0);
+    const report = await rt.shutdown({ timeout: 2 ** 31 + 1 });
+    expect(report).toMatchObject({ timedOut: false, abandoned: [] });
+    expect(log).toEqual(['cleaned up']);
+  });
+
+  it('the deadline also bounds draining I/O that no backend can stop (an open of a FIFO nobody writes)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zokio-fifo-'));
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const rt = Runtime.create({ io: 'js' }); // a thread of libuv's pool blocks in open(2)
+    let started = false;
+    rt.spawn(
+      pollFn((cx) => {
+        if (!started) {
+          started = true;
+          const driver = ioDriverOf(cx);
+          driver.openat(AT_FDCWD, driver.encodePath(fifo), constants.O_RDONLY, 0, { complete() {} });
+        }
+        return PENDING;
+      }),
+    );
+    await delay(50);
+    const shutdownAt = performance.now();
+    const report = await rt.shutdown({ timeout: 200 });
+    const took = performance.now() - shutdownAt;
+    // Unblock the thread (and so the test process) by opening the writing end.
+    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    rmSync(dir, { recursive: true, force: true });
+    expect(took).toBeLessThan(1_500);
+    expect(report.timedOut).toBe(true);
   });
 
   it("unhandledError: 'shutdown' shuts the runtime down and blockOn rejects with the error", async () => {

@@ -62,6 +62,13 @@ describe('main on SIGTERM', () => {
     expect(code).toBe(143);
   }, 20_000);
 
+  it('two main()s in one process both stop on SIGTERM: neither takes the other for the program', async () => {
+    const { code, output } = await run(['--twice'], (child) => setTimeout(() => child.kill('SIGTERM'), 100));
+    expect(output).toContain('cleaned up a');
+    expect(output).toContain('cleaned up b');
+    expect(code).toBe(143);
+  }, 20_000);
+
   it('leaves the signal to a program that listens for it', async () => {
     const { code, output } = await run(['--own-handler'], (child) => {
       child.kill('SIGTERM');

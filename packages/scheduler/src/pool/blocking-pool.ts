@@ -147,7 +147,7 @@ export class BlockingPool {
   #completed = 0;
   #nextIndex = 0;
   #closed = false;
-  #closing: Promise<void> | undefined;
+  #closing: Promise<{ readonly terminated: number }> | undefined;
   /** Resolves `#closing` once `#threads` is empty. */
   #exited: (() => void) | undefined;
   /** Given to every call: its queued future was cancelled. One closure per pool, not per call. */
@@ -264,11 +264,12 @@ export class BlockingPool {
    * Shuts the pool down: later `run()` futures and every queued call fail with a `ZokioError`
    * `ERR_ZOKIO_POOL_CLOSED`; idle threads exit now; running calls finish (their futures get their results) — or, after
    * `timeoutMs`, their threads are terminated and their futures fail with `ERR_ZOKIO_POOL_CLOSED` too. Resolves once
-   * every thread exited. Calling it again returns the same promise (the first `timeoutMs` holds).
+   * every thread exited, with how many running calls' threads were terminated. Calling it again returns the same
+   * promise (the first `timeoutMs` holds).
    *
    * Cancel-safety: not a future; nothing to cancel. While it waits, the running threads keep the process alive.
    */
-  close(timeoutMs = Infinity): Promise<void> {
+  close(timeoutMs = Infinity): Promise<{ readonly terminated: number }> {
     if (this.#closing !== undefined) return this.#closing;
     if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))
       expected('timeoutMs to be a number ≥ 0 (or Infinity)', timeoutMs, 'BlockingPool.close');
@@ -280,17 +281,21 @@ export class BlockingPool {
       if (thread.call === undefined) this.#retire(thread);
       thread.worker.ref(); // else an idle thread's exit may be all that is left, and never awaited
     }
-    this.#closing = new Promise<void>((resolve) => {
-      if (this.#threads.size === 0) return resolve();
+    this.#closing = new Promise<{ readonly terminated: number }>((resolve) => {
+      if (this.#threads.size === 0) return resolve({ terminated: 0 });
+      let terminated = 0;
       const deadline =
         timeoutMs <= MAX_TIMER_MS
           ? setTimeout(() => {
-              for (const thread of this.#threads) this.#retire(thread);
+              for (const thread of this.#threads) {
+                if (thread.call !== undefined) terminated++;
+                this.#retire(thread);
+              }
             }, timeoutMs)
           : undefined;
       this.#exited = () => {
         clearTimeout(deadline);
-        resolve();
+        resolve({ terminated });
       };
     });
     return this.#closing;
