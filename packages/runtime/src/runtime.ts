@@ -184,9 +184,12 @@ export class Runtime {
     };
   }
 
-  /** Builds a runtime from a config object (see {@link RuntimeConfig}); `ZOKIO_*` environment variables override it. */
-  static create(config: RuntimeConfig = {}): Runtime {
-    return new Runtime(resolveConfig(config));
+  /**
+   * Builds a runtime from a config object (see {@link RuntimeConfig}); `ZOKIO_*` variables of `env` (default
+   * `process.env`) override it.
+   */
+  static create(config: RuntimeConfig = {}, env: NodeJS.ProcessEnv = process.env): Runtime {
+    return new Runtime(resolveConfig(config, env));
   }
 
   /** A fluent builder: `Runtime.builder().flavor('current_thread').eventInterval(61).build()`. */
@@ -282,10 +285,16 @@ export class Runtime {
   }
 
   #blockingPool(): BlockingPool {
-    return (this.#blocking ??= new BlockingPool({
-      maxThreads: this.#config.maxBlockingThreads.value,
-      keepAliveMs: this.#config.threadKeepAlive.value,
-    }));
+    if (this.#blocking === undefined) {
+      this.#blocking = new BlockingPool({
+        maxThreads: this.#config.maxBlockingThreads.value,
+        keepAliveMs: this.#config.threadKeepAlive.value,
+      });
+      // Made after shutdown (its first call came then): closed at once, so that call fails ERR_ZOKIO_POOL_CLOSED
+      // instead of running on a thread nothing will stop.
+      if (this.isShutdown) void this.#blocking.close(0);
+    }
+    return this.#blocking;
   }
 
   /**

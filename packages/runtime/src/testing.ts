@@ -33,9 +33,13 @@ export const drivers: IoBackendName[] = probe()
   .filter((b) => b.available)
   .map((b) => b.name);
 
-/** A runtime on `driver`, and `run(future)` to drive one future to its end on it. */
+/**
+ * A runtime on `driver`, and `run(future)` to drive one future to its end on it. On `driver` whatever
+ * `ZOKIO_IO_DRIVER` says: a suite run for each driver must not run them all on the one the environment forces.
+ */
 export function runtimeOn(driver: IoBackendName): { rt: Runtime; run: <T>(f: Future<T>) => Promise<T> } {
-  const rt = Runtime.create({ io: driver });
+  const { ZOKIO_IO_DRIVER: _forced, ...env } = process.env;
+  const rt = Runtime.create({ io: driver }, env);
   return { rt, run: (f) => rt.blockOn(f) };
 }
 

@@ -85,6 +85,14 @@ describe('multi_thread runtime', () => {
 });
 
 describe('blocking pool through the runtime', () => {
+  it('spawnBlocking after shutdown runs nothing: its handle fails, and no thread is left', async () => {
+    const rt = Runtime.create();
+    await rt.shutdown();
+    const handle = rt.spawnBlocking<number>(jobs, 'blockFor', [1]);
+    await expect(handle).rejects.toBeDefined();
+    expect(rt.poolMetrics().blocking?.threads ?? 0).toBe(0);
+  });
+
   it('a blocking call still running at the deadline: its thread is terminated and counted', async () => {
     const rt = Runtime.create({ maxBlockingThreads: 1 });
     const handle = rt.spawnBlocking<number>(jobs, 'blockFor', [3_000]);

@@ -20,6 +20,17 @@ describe('@zokio/runtime/testing', () => {
     expect(rt.describe()).toMatch(new RegExp(`io:\\s*${driver}`));
   });
 
+  it.each(drivers)('runtimeOn(%s) is on that backend even when ZOKIO_IO_DRIVER names another', (driver) => {
+    const saved = process.env['ZOKIO_IO_DRIVER'];
+    process.env['ZOKIO_IO_DRIVER'] = driver === 'js' ? 'epoll' : 'js';
+    try {
+      expect(runtimeOn(driver).rt.describe()).toMatch(new RegExp(`io:\\s*${driver}`));
+    } finally {
+      if (saved === undefined) delete process.env['ZOKIO_IO_DRIVER'];
+      else process.env['ZOKIO_IO_DRIVER'] = saved;
+    }
+  });
+
   it('counts open fds and makes temp dirs that it removes', () => {
     const { dir, cleanup } = tempDir('zokio-testing-');
     expect(statSync(dir).isDirectory()).toBe(true);
