@@ -202,16 +202,22 @@ function ioChoice(raw: unknown, where: string): IoChoice {
   throw new TypeError(`Expected io${where} to be one of ${IO_CHOICES.join(', ')}, got ${describeValue(raw)}`);
 }
 
+/** Text is parsed only when it came from the environment (`where` names the variable); a config value is typed. */
+function fromText(where: string): boolean {
+  return where !== '';
+}
+
 function boolean(name: string): (raw: unknown, where: string) => boolean {
   return (raw, where) => {
-    if (raw === true || raw === 'true' || raw === '1') return true;
-    if (raw === false || raw === 'false' || raw === '0') return false;
+    if (raw === true || (fromText(where) && (raw === 'true' || raw === '1'))) return true;
+    if (raw === false || (fromText(where) && (raw === 'false' || raw === '0'))) return false;
     throw new TypeError(`Expected ${name}${where} to be true or false, got ${describeValue(raw)}`);
   };
 }
 
 function integer(name: string, raw: unknown, where: string, min = 1, max = 2 ** 30): number {
-  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  // Decimal digits only from the environment: `Number` would also take '0x4', '0b11' and '1e3'.
+  const value = typeof raw === 'string' && fromText(where) && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = `from ${min} to ${max === 2 ** 30 ? '2^30' : max === 0xffffffff ? '2^32 - 1' : max}`;
     throw new TypeError(`Expected ${name}${where} to be an integer ${range}, got ${describeValue(raw)}`);

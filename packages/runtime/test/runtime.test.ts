@@ -60,6 +60,27 @@ describe('Runtime', () => {
     expect(text).toMatch(/memory: +~\d+ B of heap per suspended task; ~[\d.]+ KiB of RSS per idle TCP connection/);
   });
 
+  it('a config value is typed: text is parsed only from the environment, and there only as decimal digits', () => {
+    const empty = {};
+    for (const config of [
+      { eventInterval: '61' },
+      { workerThreads: '0x4' },
+      { enableTime: 'false' },
+      { startPaused: '1' },
+    ])
+      expect(() => resolveConfig(config as never, empty), JSON.stringify(config)).toThrow(TypeError);
+    for (const [name, value] of [
+      ['ZOKIO_EVENT_INTERVAL', '0x3d'],
+      ['ZOKIO_THREAD_KEEP_ALIVE', '1e4'],
+      ['ZOKIO_MAX_BLOCKING_THREADS', '0b11'],
+    ])
+      expect(() => resolveConfig({}, { [name!]: value }), `${name}=${value}`).toThrow(TypeError);
+    expect(resolveConfig({}, { ZOKIO_EVENT_INTERVAL: ' 61 ', ZOKIO_START_PAUSED: 'true' })).toMatchObject({
+      eventInterval: { value: 61 },
+      startPaused: { value: true },
+    });
+  });
+
   it('ZOKIO_* environment variables override the config and are validated', () => {
     const c = resolveConfig({ eventInterval: 10 }, { ZOKIO_EVENT_INTERVAL: '99' });
     expect(c.eventInterval).toEqual({ value: 99, source: 'env ZOKIO_EVENT_INTERVAL' });
