@@ -342,6 +342,8 @@ const streamResponse = fn(function* (conn: Connection, head: RequestHead, respon
     framing === 'close-delimited' ? 'close' : connection,
   );
   conn.queue(Buffer.from(text, 'latin1'));
+  // The head said `Connection: close` (HTTP/1.0, no length): the connection ends after this response, body or not.
+  if (framing === 'close-delimited') conn.closeAfter = true;
   if (!withBody) return 0;
   const sink = new Sink(conn, framing === 'chunked', length ?? Infinity);
   try {
@@ -533,12 +535,23 @@ const serveConnection = fn(function* (conn: Connection) {
       }
 
       // 3. The rest of the body, 4. the response.
-      // A client still waiting for `100 Continue` may never send the body: close rather than wait for it.
-      if (!body.done && keepAlive) keepAlive = !conn.awaitingContinue && (yield* discardRest(conn, body));
+      const writer = isWriter(response.body);
+      if (writer && !body.done && conn.awaitingContinue) {
+        // A streamed response may read the request body as it writes (an echo, a transform): the client is told to
+        // send it before the final head goes out — a 100 after it would land inside the response's body.
+        try {
+          yield* conn.sendContinue();
+        } catch {
+          return; // the client is gone
+        }
+      }
+      // A client still waiting for `100 Continue` may never send the body: close rather than wait for it. A streamed
+      // response's unread body is discarded after it (the writer may still read it).
+      if (!writer && !body.done && keepAlive) keepAlive = !conn.awaitingContinue && (yield* discardRest(conn, body));
       if (server.closing) keepAlive = false;
       let sent: number;
       try {
-        sent = isWriter(response.body)
+        sent = writer
           ? yield* streamResponse(conn, head, response, keepAlive)
           : queueResponse(conn, head, response, keepAlive);
       } catch (error) {
@@ -547,6 +560,8 @@ const serveConnection = fn(function* (conn: Connection) {
         const invalid = new HttpError(500, 'ERR_HTTP_HANDLER', 'Expected a valid response, got an invalid one');
         sent = queueResponse(conn, head, errorResponse(invalid), keepAlive);
       }
+      if (writer && keepAlive && sent >= 0 && !body.done && !conn.closeAfter && !(yield* discardRest(conn, body)))
+        conn.closeAfter = true;
       if (conn.queuedBytes >= FLUSH_BYTES && !(yield* flushNow(conn))) return;
       if (limits.onResponse !== undefined)
         limits.onResponse({

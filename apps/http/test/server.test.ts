@@ -85,6 +85,20 @@ function routes(): Router {
         return { headers: { 'x-a': 'a\r\nset-cookie: evil=1' }, body: { write: (sink: BodySink) => sink.write('no') } };
       }),
     )
+    .post(
+      '/upper',
+      fn(function* (r: Request) {
+        // A streamed response that reads the request body as it writes.
+        return {
+          body: {
+            write: fn(function* (sink: BodySink) {
+              for (let chunk = yield* r.body.read(); chunk.length > 0; chunk = yield* r.body.read())
+                yield* sink.write(chunk.toString().toUpperCase());
+            }),
+          },
+        };
+      }),
+    )
     .get(
       '/lie',
       fn(function* () {
@@ -129,6 +143,36 @@ describe.each(drivers)('HttpServer on %s', (driver) => {
     expect(statuses(text)).toEqual([200, 200, 200, 200]);
     expect([...text.matchAll(/id=(\d)/g)].map((m) => m[1])).toEqual(['1', '2', '3', '4']);
     expect(text.match(/connection: close/g)).toHaveLength(1);
+  });
+
+  it('a streamed response may read the request body; with Expect: 100-continue the 100 comes before its head', async () => {
+    const plain = await rawExchange(
+      s.port,
+      'POST /upper HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello',
+    );
+    expect(plain.text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(plain.text).toContain('\r\n5\r\nHELLO\r\n0\r\n\r\n');
+    const c = await rawConnection(s.port);
+    c.socket.write(
+      'POST /upper HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n',
+    );
+    await eventually(() => c.received().includes('100 Continue'));
+    c.socket.write('hello');
+    await c.ended;
+    const text = c.received();
+    expect(text.indexOf('HTTP/1.1 100 Continue\r\n\r\n')).toBe(0);
+    expect(text).toContain('\r\n5\r\nHELLO\r\n0\r\n\r\n');
+    expect(text.split('100 Continue').length).toBe(2);
+  });
+
+  it('an HTTP/1.0 streamed response without a length says Connection: close and closes, body or not (HEAD)', async () => {
+    const { text, closed } = await rawExchange(
+      s.port,
+      'HEAD /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n',
+    );
+    expect(statuses(text)).toEqual([200]); // the second request is not served: the connection ended
+    expect(text).toMatch(/connection: close\r\n/);
+    expect(closed).toBe(true);
   });
 
   it('reads Content-Length and chunked bodies (extensions and trailers skipped)', async () => {
