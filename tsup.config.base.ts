@@ -15,6 +15,9 @@ export function packageConfig(overrides: Options = {}) {
     platform: 'node',
     splitting: false,
     treeshake: true,
+    // Classes keep their names: esbuild renames `class ZokioError` to `_ZokioError` inside the bundle, and an
+    // error's `name` (from its constructor) is what users and logs see.
+    keepNames: true,
     ...overrides,
   });
 }

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as future from '@zokio/future';
 import * as runtime from '@zokio/runtime';
@@ -26,5 +28,24 @@ describe('zokio meta-package', () => {
       return yield* h;
     });
     expect(out).toBe('via zokio');
+  });
+});
+
+describe('the built packages', () => {
+  it('keep their class names: an error built from dist is named ZokioError, JoinError, IoError — not _ZokioError', () => {
+    // Plain Node, no source condition: the dist files, as users load them (ESM and CJS).
+    const script = `
+      const esm = await import('zokio');
+      const cjs = (await import('node:module')).createRequire(import.meta.url)('zokio');
+      console.log(JSON.stringify([esm, cjs].flatMap((m) => [
+        new m.ZokioError('ERR_X', 'x').name, m.JoinError.name, m.IoError.name, m.Runtime.name,
+      ])));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      encoding: 'utf8',
+    });
+    const names = ['ZokioError', 'JoinError', 'IoError', 'Runtime'];
+    expect(JSON.parse(out)).toEqual([...names, ...names]);
   });
 });
