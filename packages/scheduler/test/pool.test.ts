@@ -4,7 +4,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fn, type Future } from '@zokio/future';
+import { fn, ZokioError, type Future } from '@zokio/future';
 import {
   JOB_SPAWNER,
   JoinError,
@@ -186,6 +186,34 @@ describe('WorkerPool', () => {
     // The pool still works and the slot came back.
     expect(await scheduler.spawn(spawnJobOf('mark', [marks, 1]))).toBe(0);
     expect(read(marks, 1)).toBe(1);
+  });
+
+  it('a job aborted before its task was first polled still settles as cancelled, and its slot comes back', async () => {
+    const { pool, scheduler } = setup({ workers: 1 });
+    await pool.ready();
+    expect(await scheduler.spawn(spawnJobOf('inc', [1]))).toBe(2); // the module is loaded: the next call starts at once
+    const handle = scheduler.spawn(pool.spawn(jobs, 'slowStart', [300]));
+    await delay(100); // the worker is inside the job's synchronous prefix
+    handle.abort();
+    const outcome = await Promise.race([
+      Promise.resolve(handle).then(
+        () => 'resolved',
+        (e: JoinError) => (e.isCancelled() ? 'cancelled' : 'failed'),
+      ),
+      delay(5_000, 'still pending'),
+    ]);
+    expect(outcome).toBe('cancelled');
+    expect(pool.metrics().inFlight).toBe(0);
+    expect(await scheduler.spawn(spawnJobOf('inc', [1]))).toBe(2);
+  });
+
+  it('an outcome this thread cannot deserialize fails the job, typed; lone surrogates cross threads intact', async () => {
+    const { scheduler } = setup();
+    const error = await failure(scheduler.spawn(spawnJobOf('wasmModule', [])));
+    expect(error).toBeInstanceOf(ZokioError);
+    expect(error['code']).toBe('ERR_ZOKIO_JOB_RESULT');
+    const lone = 'a\ud800b';
+    expect(await scheduler.spawn(spawnJobOf('echo', [lone]))).toEqual([lone]);
   });
 
   it('abort of a running job: cancelled at its next await on its worker, clean-up run once, thread kept', async () => {

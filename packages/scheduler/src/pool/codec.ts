@@ -184,5 +184,9 @@ export class Codec {
 
 function isFastValue(value: unknown): boolean {
   const type = typeof value;
-  return type === 'number' || type === 'string' || type === 'boolean' || value === null || value === undefined;
+  if (type === 'string') {
+    // UTF-8 has no lone surrogate: such a string would arrive with U+FFFD in its place. V8's serializer keeps it.
+    return (value as { isWellFormed(): boolean }).isWellFormed();
+  }
+  return type === 'number' || type === 'boolean' || value === null || value === undefined;
 }

@@ -371,14 +371,21 @@ export class JobClient {
 
   #settleSlot(slot: number): void {
     const memory = this.#memory;
-    const outcome = memory.get(slot, KIND);
+    let outcome = memory.get(slot, KIND);
     let value: unknown;
     if (outcome === OK || outcome === ERROR) {
       try {
         value = this.#codec.readValue(memory.payloadAt(slot));
         if (outcome === ERROR) value = decodeThrown(value as EncodedThrown);
       } catch (error) {
-        value = error;
+        // What the worker could serialize, this thread could not read back (a WebAssembly.Module): the job fails
+        // with that, typed — never a success whose value is an Error.
+        outcome = ERROR;
+        value = new ZokioError(
+          'ERR_ZOKIO_JOB_RESULT',
+          `Expected a job outcome this thread can deserialize, got one it cannot: ${(error as Error).message}`,
+          { cause: error },
+        );
       }
     }
     this.#finish(slot, outcome, value);

@@ -27,7 +27,20 @@
  *
  * @module
  */
-import { fn, fromPromise, isFuture, ZokioError, describeValue, type Future } from '@zokio/future';
+import {
+  describeValue,
+  drop,
+  fn,
+  fromPromise,
+  FutureBase,
+  isFuture,
+  PENDING,
+  ZokioError,
+  type Cleanup,
+  type Context,
+  type Future,
+  type Poll,
+} from '@zokio/future';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { LocalScheduler } from '../local/scheduler.js';
 import type { SchedulerOptions } from '../local/config.js';
@@ -501,17 +514,87 @@ function asFuture(result: unknown): Future<unknown> | undefined {
 /**
  * The task of an async job: runs `future`, then `settle`s its outcome — cancelled if the task is aborted. A job
  * with a slot writes it there; one run without (`runLocally`) settles its owner's future directly.
+ *
+ * A future of its own, not a generator: a task aborted before its first poll (a cancel seen by the same pump that
+ * started it) cancels a generator that never ran, whose `finally` never runs — the job would never be settled, its
+ * handle never answered and its slot never freed. Here cancelling settles `ABORTED` in every case, once the job's
+ * own clean-up is done.
  */
-const jobTask = fn(function* (future: Future<unknown>, settle: (outcome: number, value: unknown) => void) {
-  let finished = false;
-  try {
-    const value = yield* future;
-    finished = true;
-    settle(OK, value);
-  } catch (error) {
-    finished = true;
-    settle(ERROR, error);
-  } finally {
-    if (!finished) settle(ABORTED, undefined);
+class JobTask extends FutureBase<void> {
+  readonly #future: Future<unknown>;
+  readonly #settle: (outcome: number, value: unknown) => void;
+  #settled = false;
+
+  constructor(future: Future<unknown>, settle: (outcome: number, value: unknown) => void) {
+    super();
+    this.#future = future;
+    this.#settle = settle;
   }
-});
+
+  poll(cx: Context): Poll<void> {
+    let value: unknown;
+    try {
+      value = this.#future.poll(cx);
+    } catch (error) {
+      return this.#done(ERROR, error);
+    }
+    if (value === PENDING) return PENDING;
+    this.#done(OK, value);
+  }
+
+  override cancel(): Cleanup {
+    if (this.#settled) return undefined;
+    let cleanup: Cleanup;
+    try {
+      cleanup = this.#future.cancel();
+    } catch (error) {
+      this.#done(ABORTED, undefined);
+      throw error;
+    }
+    if (cleanup === undefined) return this.#done(ABORTED, undefined);
+    return new SettleAfter(cleanup, () => this.#done(ABORTED, undefined));
+  }
+
+  #done(outcome: number, value: unknown): undefined {
+    if (this.#settled) return undefined;
+    this.#settled = true;
+    this.#settle(outcome, value);
+    return undefined;
+  }
+}
+
+/** Drives a job's clean-up, then reports it aborted — also when the clean-up fails or is dropped. */
+class SettleAfter extends FutureBase<void> {
+  readonly #cleanup: Future<void>;
+  readonly #then: () => void;
+
+  constructor(cleanup: Future<void>, then: () => void) {
+    super();
+    this.#cleanup = cleanup;
+    this.#then = then;
+  }
+
+  poll(cx: Context): Poll<void> {
+    let result: Poll<void>;
+    try {
+      result = this.#cleanup.poll(cx);
+    } catch (error) {
+      this.#then();
+      throw error;
+    }
+    if (result === PENDING) return PENDING;
+    this.#then();
+  }
+
+  override cancel(): Cleanup {
+    try {
+      drop(this.#cleanup);
+    } finally {
+      this.#then();
+    }
+    return undefined;
+  }
+}
+
+const jobTask = (future: Future<unknown>, settle: (outcome: number, value: unknown) => void): Future<void> =>
+  new JobTask(future, settle);
