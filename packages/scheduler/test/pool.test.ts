@@ -207,11 +207,14 @@ describe('WorkerPool', () => {
     expect(await scheduler.spawn(spawnJobOf('inc', [1]))).toBe(2);
   });
 
-  it('an outcome this thread cannot deserialize fails the job, typed; lone surrogates cross threads intact', async () => {
+  it('an outcome this thread cannot deserialize fails the job, typed; shared memory and lone surrogates cross threads intact', async () => {
     const { scheduler } = setup();
     const error = await failure(scheduler.spawn(spawnJobOf('wasmModule', [])));
     expect(error).toBeInstanceOf(ZokioError);
     expect(error['code']).toBe('ERR_ZOKIO_JOB_RESULT');
+    expect(await scheduler.spawn(spawnJobOf('sharedResult', []))).toBeInstanceOf(SharedArrayBuffer);
+    const thrown = await failure(scheduler.spawn(spawnJobOf('sharedThrow', [])));
+    expect([thrown['code'], thrown.message]).toEqual(['ERR_MY_CODE', 'my message']); // not replaced by ERR_ZOKIO_JOB_RESULT
     const lone = 'a\ud800b';
     expect(await scheduler.spawn(spawnJobOf('echo', [lone]))).toEqual([lone]);
   });

@@ -441,14 +441,18 @@ class PoolWorker implements JobRoutes {
       try {
         length = this.#codec.writeValue(at, room, data);
       } catch (error) {
-        outcome = ERROR;
-        data = encodeThrown(
-          new ZokioError(
-            'ERR_ZOKIO_JOB_RESULT',
-            `Expected a structured-clone-able job result, got ${(error as Error).message}`,
-          ),
-        );
-        length = this.#codec.writeValue(at, room, data);
+        if (sharable(data)) {
+          length = -1; // v8.serialize refuses a SharedArrayBuffer, which a message shares: send it that way
+        } else {
+          outcome = ERROR;
+          data = encodeThrown(
+            new ZokioError(
+              'ERR_ZOKIO_JOB_RESULT',
+              `Expected a structured-clone-able job result, got ${(error as Error).message}`,
+            ),
+          );
+          length = this.#codec.writeValue(at, room, data);
+        }
       }
       if (length < 0) {
         memory.set(slot, KIND, outcome);
@@ -509,6 +513,16 @@ function asFuture(result: unknown): Future<unknown> | undefined {
   if (isFuture(result)) return result;
   if (isThenable(result)) return fromPromise(() => result);
   return undefined;
+}
+
+/** Whether `value` can travel in a message (structured clone), as what v8.serialize refuses may (shared memory). */
+function sharable(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
