@@ -13,6 +13,7 @@
  * @module
  */
 import { fn, ready, type Future } from '@zokio/future';
+import { all, TOKEN_CHAR, VALUE_CHAR } from './chars.js';
 import { badRequest, HttpError } from './errors.js';
 import type { BodyFraming } from './head.js';
 
@@ -42,8 +43,12 @@ const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
 const CHUNK_EXTENSIONS = new RegExp(
   `^(?:[ \\t]*;[ \\t]*${TOKEN}(?:[ \\t]*=[ \\t]*(?:${TOKEN}|"(?:[\\t\\x20\\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t\\x20-\\x7e\\x80-\\xff])*"))?)*$`,
 );
-/** A trailer field line: `token ":" OWS field-value OWS`, no control bytes but tab (as a header line). */
-const TRAILER_LINE = new RegExp(`^${TOKEN}:[\\t\\x20-\\x7e\\x80-\\xff]*$`);
+
+/** A trailer field line, checked as a header line is: a token name, a colon, a value with no control byte but tab. */
+function isTrailerLine(line: string): boolean {
+  const colon = line.indexOf(':');
+  return colon > 0 && all(line.slice(0, colon), TOKEN_CHAR) && all(line.slice(colon + 1), VALUE_CHAR);
+}
 
 type ChunkState = 'size' | 'data' | 'data-crlf' | 'trailers' | 'done';
 
@@ -187,7 +192,7 @@ export class Body {
             this.#state = 'done';
             return EMPTY;
           }
-          if (!TRAILER_LINE.test(line))
+          if (!isTrailerLine(line))
             throw badRequest(
               'ERR_HTTP_BAD_TRAILER',
               'a trailer field (name: value)',

@@ -81,8 +81,11 @@ const BUILTIN_ERRORS: Record<string, ErrorConstructor | undefined> = {
   URIError,
 };
 
-/** True if structured clone accepts `value` (errors are rare: paying a clone per property is fine). */
-function cloneable(value: unknown): boolean {
+/**
+ * True if structured clone accepts `value` — what a message can carry (shared memory included, which v8.serialize
+ * refuses). Used off the hot path only: errors, and outcomes v8.serialize refused.
+ */
+export function cloneable(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return typeof value !== 'function' && typeof value !== 'symbol';
   try {
     structuredClone(value);

@@ -47,7 +47,7 @@ import type { SchedulerOptions } from '../local/config.js';
 import { RingQueue } from '../queue/ring.js';
 import type { JoinHandle } from '../task/join-handle.js';
 import { Codec } from './codec.js';
-import { encodeThrown } from './thrown.js';
+import { cloneable, encodeThrown } from './thrown.js';
 import { EMPTY, type JobDeque } from './deque.js';
 import {
   JobClient,
@@ -441,7 +441,7 @@ class PoolWorker implements JobRoutes {
       try {
         length = this.#codec.writeValue(at, room, data);
       } catch (error) {
-        if (sharable(data)) {
+        if (cloneable(data)) {
           length = -1; // v8.serialize refuses a SharedArrayBuffer, which a message shares: send it that way
         } else {
           outcome = ERROR;
@@ -513,16 +513,6 @@ function asFuture(result: unknown): Future<unknown> | undefined {
   if (isFuture(result)) return result;
   if (isThenable(result)) return fromPromise(() => result);
   return undefined;
-}
-
-/** Whether `value` can travel in a message (structured clone), as what v8.serialize refuses may (shared memory). */
-function sharable(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
