@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { AT_FDCWD, IGNORE, LendingOpFuture, type IoDriver } from '@zokio/io-driver';
+import { AT_FDCWD, IGNORE, LendingOpFuture, type IoDriver, type LentSpan } from '@zokio/io-driver';
 import type { Cleanup } from '@zokio/future';
 import type { BufferPool, IoBuf } from '@zokio/memory';
 import { detachedArgument, isDetached } from './errors.js';
@@ -340,6 +340,31 @@ export class CopyingReadFuture<T extends number | Buffer> extends LendingOpFutur
     if (isDetached(target)) throw detachedArgument('File.readInto', 'target', target, this.#path);
     target.set(bytes.subarray(0, res), this.#targetOffset);
     return res as T;
+  }
+}
+
+/**
+ * A positional read straight into a span of lent memory (`IoDriver.lend`) → bytes read: no pool buffer, no copy.
+ * Dropped, the op may still write the span until its final completion; the driver keeps the loan until then.
+ */
+export class LentReadFuture extends LendingOpFuture<number> {
+  readonly #fd: number;
+  readonly #position: number;
+  readonly #span: LentSpan;
+
+  constructor(fd: number, position: number, span: LentSpan, path: string | undefined) {
+    super('read', path);
+    this.#fd = fd;
+    this.#position = position;
+    this.#span = span;
+  }
+
+  protected submit(driver: IoDriver): number {
+    return driver.read(this.#fd, this.#span, this.#position, this);
+  }
+
+  protected value(res: number): number {
+    return res;
   }
 }
 

@@ -23,7 +23,7 @@ import { CopyingReadFuture, OpenFuture, StatxFuture } from './ops.js';
 import { openFlags } from './open-options.js';
 import { checkPath, type PathLike } from './path.js';
 import { AT_EMPTY_PATH } from './stats.js';
-import { fill, writeAll } from './transfer.js';
+import { fillPrivate, writeAll } from './transfer.js';
 
 const O_CLOEXEC = 0o2000000;
 const EFBIG = 27;
@@ -57,7 +57,8 @@ const readWhole = fn(function* (absolute: string, display: string) {
         if (size > MAX_LENGTH) throw IoError.fromResult(-EFBIG, 'read', display);
         const whole = Buffer.allocUnsafe(size);
         whole.set(first);
-        const n = first.length + (yield* fill(display, fd, whole, first.length, size - first.length, first.length));
+        const n =
+          first.length + (yield* fillPrivate(display, fd, whole, first.length, size - first.length, first.length));
         out = n === size ? whole : whole.subarray(0, n);
       } else {
         // Size unknown (or grown): read on until the end, 64 KiB at a time.

@@ -6,19 +6,28 @@
  * `pread` is continued, and only one that reads nothing marks the end of the file. At the fd's offset, spans go one
  * at a time, in order.
  *
+ * A result the transfer allocates itself (`readLong`, `readExact`, `readFile`'s) is nobody else's until it is
+ * returned, so it is lent to the driver and read into straight, in 1 MiB spans ({@link fillPrivate}): no pool buffer
+ * and no copy. Memory the caller hands in is never lent: a dropped read could still write it.
+ *
  * Every future here is cancel-safe in the sense of `ops.ts`: dropping it cancels its ops, and every pool buffer goes
  * back when its op completes; the caller's memory is written only by a completed read.
  *
  * @module
  */
 import { fn, ready, type Future } from '@zokio/future';
+import { lend } from '@zokio/io-driver';
 import { MAX_BUFFER_BYTES } from '@zokio/memory';
 import { UnexpectedEofError } from './errors.js';
-import { CopyingReadFuture, CopyingVectoredFuture, CopyingWriteFuture } from './ops.js';
+import { CopyingReadFuture, CopyingVectoredFuture, CopyingWriteFuture, LentReadFuture } from './ops.js';
 import { SpanWindow } from './window.js';
 
 /** Ops a long transfer keeps in flight at once. */
 export const MAX_IN_FLIGHT = 16;
+/** Bytes per op of a read straight into lent memory: no pool buffer bounds it. */
+export const LENT_SPAN_BYTES = 1 << 20;
+/** Ops such a read keeps in flight at once. */
+export const LENT_IN_FLIGHT = 4;
 
 /** Writes all of `chunk` at `position`: one op, and more only if it comes back short. Resolves to its length. */
 const finishWrite = fn(function* (path: string, fd: number, chunk: Uint8Array, position: number) {
@@ -70,15 +79,43 @@ export const fill = fn(function* (
   );
 });
 
+/**
+ * {@link fill} into `target` that nobody else can see until this completes (a result not yet returned). Past one
+ * pool buffer, at a position, `target` is lent to the driver and read into straight, {@link LENT_SPAN_BYTES} at a
+ * time; otherwise (or when the driver has no loan left) through pool buffers, as `fill`. Dropped, its ops may still
+ * write `target` until they complete (the driver keeps the loan until then).
+ */
+export const fillPrivate = fn(function* (
+  path: string,
+  fd: number,
+  target: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+) {
+  const loan = position >= 0 && length > MAX_BUFFER_BYTES ? yield* lend(target) : undefined;
+  if (loan === undefined) return yield* fill(path, fd, target, offset, length, position);
+  try {
+    return yield* new SpanWindow(
+      length,
+      LENT_IN_FLIGHT,
+      (at, n) => new LentReadFuture(fd, position + at, loan.span(offset + at, n), path),
+      LENT_SPAN_BYTES,
+    );
+  } finally {
+    loan.giveBack();
+  }
+});
+
 export const readLong = fn(function* (path: string, fd: number, position: number, length: number) {
   const out = Buffer.allocUnsafe(length);
-  const n = yield* fill(path, fd, out, 0, length, position);
+  const n = yield* fillPrivate(path, fd, out, 0, length, position);
   return n === length ? out : out.subarray(0, n);
 });
 
 export const readExact = fn(function* (path: string, fd: number, length: number, position: number) {
   const out = Buffer.allocUnsafe(length);
-  const n = length === 0 ? 0 : yield* fill(path, fd, out, 0, length, position);
+  const n = length === 0 ? 0 : yield* fillPrivate(path, fd, out, 0, length, position);
   if (n < length) throw new UnexpectedEofError(path, length, n);
   return out;
 });

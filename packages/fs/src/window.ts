@@ -1,7 +1,7 @@
 /**
- * {@link SpanWindow}: a positional transfer split into 64 KiB spans, with up to `depth` span ops in flight at every
- * moment (a rolling window: a span completing starts the next at once, so the kernel never idles waiting for the
- * slowest of a batch).
+ * {@link SpanWindow}: a positional transfer split into spans (64 KiB, a pool buffer, unless said otherwise), with up
+ * to `depth` span ops in flight at every moment (a rolling window: a span completing starts the next at once, so the
+ * kernel never idles waiting for the slowest of a batch).
  *
  * Protocol: every poll starts spans until `depth` are in flight, then polls each in-flight op with the task's context
  * (an op not yet complete just refreshes its waker). A span op that comes back short is not the end of the file: a
@@ -9,7 +9,8 @@
  * rest of the span is asked for again. Only a span that transfers nothing marks the end: no span past it is started,
  * and the result is its offset. A span that fails cancels the others and the window throws its error. Dropping the
  * window drops every op in flight: each gives its pool buffer back when it completes (see `ops.ts`), and the
- * caller's memory is not written afterwards.
+ * caller's memory is not written afterwards — except memory lent to the driver (`LentReadFuture`), which a dropped op
+ * may still fill until its completion: only a private result is read that way.
  *
  * @module
  */
@@ -35,8 +36,12 @@ export class SpanWindow extends FutureBase<number> {
   #end: number;
   readonly #inFlight: InFlight[] = [];
 
-  constructor(length: number, depth: number, start: SpanOp) {
+  readonly #span: number;
+
+  /** `span`: bytes per span op at most. */
+  constructor(length: number, depth: number, start: SpanOp, span = MAX_BUFFER_BYTES) {
     super();
+    this.#span = span;
     this.#length = length;
     this.#end = length;
     this.#depth = depth;
@@ -47,7 +52,7 @@ export class SpanWindow extends FutureBase<number> {
     for (;;) {
       while (this.#inFlight.length < this.#depth && this.#next < this.#end) {
         const offset = this.#next;
-        const length = Math.min(MAX_BUFFER_BYTES, this.#length - offset);
+        const length = Math.min(this.#span, this.#length - offset);
         this.#next += length;
         this.#inFlight.push({ offset, length, op: this.#start(offset, length) });
       }

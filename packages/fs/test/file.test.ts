@@ -6,11 +6,43 @@ import { File, readFile, readToString, stat, writeFile, appendFile, IoError } fr
 import { drivers, fdCount, runtimeOn, tempDir } from '@zokio/runtime/testing';
 
 describe.each(drivers)('File on %s', (driver) => {
-  const { run } = runtimeOn(driver);
+  const { rt, run } = runtimeOn(driver);
   let dir: string;
   let cleanup: () => void;
   beforeAll(() => ({ dir, cleanup } = tempDir()));
   afterAll(() => cleanup());
+
+  it('reads a long result of its own straight into it, 1 MiB an op; with no loan left, through the pool', async () => {
+    const path = join(dir, 'long.bin');
+    const data = Buffer.from(Array.from({ length: (5 << 20) + 3 }, (_, i) => (i * 7 + (i >> 16)) & 0xff));
+    writeFileSync(path, data);
+    await run(stat(path)); // the runtime makes its driver on first use
+    const reads = () => rt.io!.metrics().byKind['read']?.submitted ?? 0;
+    let before = reads();
+    expect((await run(readFile(path))).equals(data)).toBe(true);
+    // The first 64 KiB read (a pool buffer), then 5 MiB − 64 KiB + 3 in five 1 MiB ops (80 in 64 KiB spans).
+    expect(reads() - before).toBe(6);
+    const file = await run(File.open(path));
+    before = reads();
+    expect((await run(file.readAt(1, 3 << 20))).equals(data.subarray(1, 1 + (3 << 20)))).toBe(true);
+    expect((await run(file.readExact(2 << 20, 5))).equals(data.subarray(5, 5 + (2 << 20)))).toBe(true);
+    expect(reads() - before).toBe(5);
+    expect((await run(file.readAt(data.length - 100, 1 << 20))).equals(data.subarray(-100))).toBe(true); // short: EOF
+    expect(rt.io!.metrics().loans).toBe(0);
+
+    // Every loan out (another user of the driver holds them): the same results, through 64 KiB pool buffers.
+    const held = [];
+    for (let loan = rt.io!.lend(new Uint8Array(1)); loan !== undefined; loan = rt.io!.lend(new Uint8Array(1))) {
+      held.push(loan);
+    }
+    before = reads();
+    expect((await run(readFile(path))).equals(data)).toBe(true);
+    expect((await run(file.readAt(1, 3 << 20))).equals(data.subarray(1, 1 + (3 << 20)))).toBe(true);
+    expect(reads() - before).toBe(1 + 80 + 48);
+    for (const loan of held) loan.giveBack();
+    expect(rt.io!.metrics().loans).toBe(0);
+    await run(file.close());
+  });
 
   it('writeAll with a position on a file opened to append lands at the end, in order (as node:fs)', async () => {
     // Found by the differential test: the 64 KiB spans of a positional writeAll went out in flight at once, and with

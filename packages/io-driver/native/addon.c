@@ -4,6 +4,7 @@
  *
  *   createRing(staging, completions, onCompletions, entries) -> handle
  *   registerArena(handle, id, arrayBuffer)
+ *   lendArena(handle, id, arrayBuffer), releaseArena(handle, id)
  *   flush(handle, count)
  *   close(handle)            throws EBUSY while ops are in flight; idempotent afterwards
  *   ringInfo(handle)         -> { setupFlags, features, sqEntries, cqEntries, completionCapacity, ops, fixedBuffers }
@@ -182,6 +183,31 @@ static napi_value js_register_arena(napi_env env, napi_callback_info info) {
   /* Registered (the id argument was valid): also make it a fixed buffer where the kernel lets us. */
   if (result && napi_get_value_uint32(env, argv[1], &id) == napi_ok) zk_ring_register_fixed(r, id);
   return result;
+}
+
+/* lendArena(handle, id, buffer): registered as registerArena, but never a fixed buffer (it is released again). */
+static napi_value js_lend_arena(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) return zk_throw_code(env, "ERR_MISSING_ARGS", "zokio_io: lendArena(handle, id, buffer)");
+  struct zk_ring *r = get_ring(env, argv[0]);
+  if (!r) return NULL;
+  return zk_arena_table_register(env, &r->arenas, argv[1], argv[2]);
+}
+
+/* releaseArena(handle, id): a lent arena only. A fixed buffer stays registered with the kernel for the ring's life. */
+static napi_value js_release_arena(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) return zk_throw_code(env, "ERR_MISSING_ARGS", "zokio_io: releaseArena(handle, id)");
+  struct zk_ring *r = get_ring(env, argv[0]);
+  if (!r) return NULL;
+  uint32_t id;
+  if (napi_get_value_uint32(env, argv[1], &id) == napi_ok && r->fixed && id < r->nfixed && r->fixed[id])
+    return zk_throw_code(env, "ERR_ZOKIO_ARENA_PINNED", "zokio_io: releaseArena: expected a lent arena, got a fixed buffer");
+  return zk_arena_table_release(env, &r->arenas, argv[1]);
 }
 
 /* Throws an Error with code = errno name and "zokio_io: <what>: expected <expected>, got <got>". */
@@ -375,6 +401,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"createRing", NULL, js_create_ring, NULL, NULL, NULL, napi_enumerable, NULL},
       {"registerArena", NULL, js_register_arena, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lendArena", NULL, js_lend_arena, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"releaseArena", NULL, js_release_arena, NULL, NULL, NULL, napi_enumerable, NULL},
       {"flush", NULL, js_flush, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"ringInfo", NULL, js_ring_info, NULL, NULL, NULL, napi_enumerable, NULL},

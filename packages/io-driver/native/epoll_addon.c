@@ -2,7 +2,8 @@
  * epoll_addon.c: the JS surface of the epoll backend, exported by zokio_io.node next to the io_uring one:
  *
  *   createEpoll(staging, completions, onCompletions) -> handle
- *   epollRegisterArena(handle, id, arrayBuffer)
+ *   epollRegisterArena(handle, id, arrayBuffer) (also for a lent arena: epoll pins nothing)
+ *   epollReleaseArena(handle, id)
  *   epollFlush(handle, count)
  *   epollClose(handle)       throws EBUSY while ops are in flight; idempotent afterwards
  *   epollCreateBufferGroup(handle, group, capacity)                     throws EINVAL, EEXIST (code), "Expected … got …"
@@ -141,6 +142,16 @@ static napi_value js_register_arena(napi_env env, napi_callback_info info) {
   return zk_arena_table_register(env, &e->arenas, argv[1], argv[2]);
 }
 
+static napi_value js_release_arena(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  ZK_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) return zk_throw_code(env, "ERR_MISSING_ARGS", "zokio_io: epollReleaseArena(handle, id)");
+  struct zk_epoll *e = get_open(env, argv[0]);
+  if (!e) return NULL;
+  return zk_arena_table_release(env, &e->arenas, argv[1]);
+}
+
 static napi_value js_flush(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -260,6 +271,7 @@ napi_status zk_epoll_define(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"createEpoll", NULL, js_create_epoll, NULL, NULL, NULL, napi_enumerable, NULL},
       {"epollRegisterArena", NULL, js_register_arena, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"epollReleaseArena", NULL, js_release_arena, NULL, NULL, NULL, napi_enumerable, NULL},
       {"epollFlush", NULL, js_flush, NULL, NULL, NULL, napi_enumerable, NULL},
       {"epollClose", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"epollCreateBufferGroup", NULL, js_create_buffer_group, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -101,6 +101,18 @@ napi_value zk_arena_table_register(napi_env env, struct zk_arena_table *t, napi_
   return zk_undefined(env);
 }
 
+napi_value zk_arena_table_release(napi_env env, struct zk_arena_table *t, napi_value id_arg) {
+  uint32_t id;
+  if (zk_get_u32(env, id_arg, "arena id", 0, ZK_MAX_ARENA_ID - 1, &id)) return NULL;
+  if (id >= t->n || t->views[id].data == NULL)
+    return zk_throw_code(env, "ERR_ZOKIO_NO_ARENA", "zokio_io: releaseArena: expected a registered arena id");
+  napi_ref ref = t->refs[id];
+  t->views[id] = (struct zk_arena_view){NULL, 0};
+  t->refs[id] = NULL;
+  ZK_CHECK(env, napi_delete_reference(env, ref));
+  return zk_undefined(env);
+}
+
 void zk_arena_table_free(napi_env env, struct zk_arena_table *t) {
   for (uint32_t i = 0; i < t->n; i++)
     if (t->refs[i]) napi_delete_reference(env, t->refs[i]); /* teardown: nothing to report a failure to */

@@ -35,7 +35,9 @@ int zk_get_u32(napi_env env, napi_value v, const char *what, uint32_t min, uint3
 
 /*
  * The arenas a backend may address, by id. `refs[id]` pins `views[id]`'s ArrayBuffer from registration until
- * zk_arena_table_free (backend teardown), so every pointer resolved through `views` outlives the ops using it.
+ * zk_arena_table_free (backend teardown), or until zk_arena_table_release for an arena lent for some ops only (the
+ * driver releases it after the final completion of the last op naming it), so every pointer resolved through
+ * `views` outlives the ops using it.
  */
 struct zk_arena_table {
   struct zk_arena_view *views;
@@ -45,6 +47,11 @@ struct zk_arena_table {
 
 /* registerArena(handle, id, buffer)'s work, given the id and buffer arguments. NULL with an exception, or undefined. */
 napi_value zk_arena_table_register(napi_env env, struct zk_arena_table *t, napi_value id_arg, napi_value buffer_arg);
+/*
+ * releaseArena(handle, id)'s work: drops arena `id`'s ref, so the id may name another buffer. The caller (the
+ * driver) guarantees that no op in flight names it. NULL with an exception (an id never registered), or undefined.
+ */
+napi_value zk_arena_table_release(napi_env env, struct zk_arena_table *t, napi_value id_arg);
 /* Drops every ref and frees the table (the table is left empty). */
 void zk_arena_table_free(napi_env env, struct zk_arena_table *t);
 

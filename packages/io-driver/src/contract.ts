@@ -91,7 +91,8 @@
  * 4. Results are raw syscall results; the driver above turns them into typed errors and closes the fd of an
  *    fd-producing op whose future was dropped before it completed.
  * 5. Tokens are unique among ops in flight (a cancel names its target by token). Arena ids are small dense integers
- *    (at most 65,535), and arena buffers are never resized or transferred while registered.
+ *    (at most 65,535), and arena buffers are never resized or transferred while registered. A lent arena
+ *    (`lendArena`) is registered until `releaseArena`, which the driver calls only when no op in flight names it.
  * 6. Completion records are valid only during the callback: the next delivery overwrites them. `onCompletions` is
  *    never called from inside `flush`; `flush` may be called from inside `onCompletions`.
  * 7. `close()` with ops in flight throws (code `EBUSY`); the backend's own resources (a ring fd) may be released
@@ -216,6 +217,17 @@ export interface Backend {
   readonly kind: string;
   /** Makes `arena` addressable by op records (by its id) for the backend's whole life. */
   registerArena(id: number, buffer: ArrayBuffer): void;
+  /**
+   * Makes `buffer` addressable as arena `id` until {@link Backend.releaseArena}: memory lent for a few ops (see
+   * `lent-buffer.ts`). Unlike `registerArena` it is neither pinned as a fixed buffer nor marked untransferable: the
+   * loan ends, and the buffer goes on as the caller's.
+   */
+  lendArena(id: number, buffer: ArrayBuffer): void;
+  /**
+   * Lets go of lent arena `id`; the id may be lent again. Called only when no op in flight names it (the driver
+   * counts them). Throws for an id not lent.
+   */
+  releaseArena(id: number): void;
   /** Takes op records `[0, count)` from the staging buffer. */
   flush(count: number): void;
   /**

@@ -16,6 +16,8 @@
  *    in its handler, never before.
  * 5. `shutdown()` cancels every op in flight, waits for every final completion (its own cancels and closes too),
  *    then closes the backend.
+ * 6. Memory outside the pool can be lent for a few ops (`lend`, `giveBack`; see `lent-buffer.ts`): the driver counts
+ *    the ops naming each loan and releases it from the backend at the last one's final completion.
  *
  * @module
  */
@@ -42,6 +44,7 @@ import {
   type SocketOption,
 } from './contract.js';
 import { InFlightTable } from './in-flight.js';
+import { LentBuffer, LentSpan, MAX_LOANS, type BufferRef } from './lent-buffer.js';
 import { encodeSockaddr, SOCKADDR_MAX_BYTES, type SocketAddress } from './sockaddr.js';
 
 const ECANCELED = constants.errno.ECANCELED;
@@ -63,6 +66,9 @@ export interface IoDriverOptions {
 }
 
 const IGNORE: CompletionHandler = { complete() {} };
+
+/** Arena ids a backend takes (0 – 65,535). */
+const MAX_ARENA_IDS = 65536;
 
 /** Ops whose result is a new fd: a late one for a dropped future is closed by the driver. */
 function producesFd(opcode: number): boolean {
@@ -90,6 +96,8 @@ export interface IoDriverMetrics {
   readonly inFlight: number;
   /** The same by kind of op (`read`, `send`, `accept`, …), for the kinds used so far. */
   readonly byKind: Readonly<Record<string, { readonly submitted: number; readonly completed: number }>>;
+  /** Loans of memory ({@link IoDriver.lend}) not yet released: out, or given back with an op still naming them. */
+  readonly loans: number;
 }
 
 /** @category Driver */
@@ -116,6 +124,14 @@ export class IoDriver {
   readonly #selecting = new Map<number, BufferGroup>();
   readonly #groups: (BufferGroup | undefined)[] = [];
   readonly #unsubscribe: () => void;
+  /** The first lent arena id: past every id the pool can give its arenas. */
+  readonly #firstLoanId: number;
+  /** Loans out, by `arenaId − #firstLoanId`. */
+  readonly #loanIds: (LentBuffer | undefined)[] = [];
+  /** Entries of `#loanIds` in use. */
+  #loans = 0;
+  /** Ops in flight naming a loan, by token (no Map work per op unless a loan is out). */
+  readonly #loanOps = new Map<number, LentBuffer>();
 
   constructor(factory: BackendFactory, options: IoDriverOptions = {}) {
     if (typeof factory !== 'function')
@@ -129,6 +145,7 @@ export class IoDriver {
     this.pool = options.pool ?? new BufferPool();
     this.#backend = factory(staging, completions, (count) => this.#onCompletions(count));
     this.#unsubscribe = this.pool.onArena((arena) => this.#backend.registerArena(arena.id, arena.buffer));
+    this.#firstLoanId = Math.min(Math.floor(this.pool.maxBytes / this.pool.arenaBytes), MAX_ARENA_IDS - MAX_LOANS);
   }
 
   /** The backend's name: `'io_uring'`, `'epoll'` or `'js'`. */
@@ -148,7 +165,8 @@ export class IoDriver {
       const submitted = this.#submittedByOp[opcode]!;
       if (submitted > 0) byKind[name.toLowerCase()] = { submitted, completed: this.#completedByOp[opcode]! };
     }
-    return { submitted: this.#submitted, completed: this.#completed, inFlight: this.#inFlight.size, byKind };
+    const loans = this.#loans;
+    return { submitted: this.#submitted, completed: this.#completed, inFlight: this.#inFlight.size, byKind, loans };
   }
 
   // ---- Encoding -------------------------------------------------------------------------------------------------
@@ -187,6 +205,7 @@ export class IoDriver {
    */
   #abandon(at: number): void {
     const v = this.#staging;
+    if (this.#loanOps.size !== 0) this.#settleLoanOp(this.#token(at));
     const slot = this.#inFlight.slotOf(this.#token(at));
     if (slot >= 0) this.#inFlight.remove(slot);
     this.#staged--;
@@ -194,15 +213,74 @@ export class IoDriver {
     this.#submittedByOp[v.getUint8(at + OpField.opcode)]!--;
   }
 
-  #buffer(at: number, buf: IoBuf, length = buf.length): void {
+  #buffer(at: number, buf: BufferRef, length = buf.length): void {
     if (length > buf.capacity) {
       this.#abandon(at);
       expected(`a length ≤ the buffer's capacity ${buf.capacity}`, length, 'IoDriver');
+    }
+    if (buf instanceof LentSpan) {
+      const loan = buf.loan;
+      if (loan.returned || this.#loanIds[loan.arenaId - this.#firstLoanId] !== loan) {
+        this.#abandon(at);
+        expected('a span of memory this driver has on loan', loan, 'IoDriver');
+      }
+      loan.inFlight++;
+      this.#loanOps.set(this.#token(at), loan);
     }
     const v = this.#staging;
     v.setUint32(at + OpField.bufArena, buf.arenaId, true);
     v.setUint32(at + OpField.bufOffset, buf.offset, true);
     v.setUint32(at + OpField.bufLength, length, true);
+  }
+
+  // ---- Lent memory ----------------------------------------------------------------------------------------------
+
+  /**
+   * Lends `bytes` (its whole `ArrayBuffer` is registered) to the backend, so that `read` and `write` can name spans
+   * of it ({@link LentBuffer.span}) instead of pool buffers; `undefined` when {@link MAX_LOANS} are out already.
+   * End the loan with {@link IoDriver.giveBack}. Lend only memory nobody else can see until then (see
+   * `lent-buffer.ts`).
+   */
+  lend(bytes: Uint8Array): LentBuffer | undefined {
+    if (this.#closing) {
+      throw new ZokioError('ERR_ZOKIO_DRIVER_CLOSED', 'Expected a running I/O driver, got one that is shutting down');
+    }
+    if (!(bytes instanceof Uint8Array)) expected('a Uint8Array', bytes, 'IoDriver.lend');
+    let index = this.#loanIds.indexOf(undefined);
+    if (index < 0) index = this.#loanIds.length;
+    if (index >= MAX_LOANS) return undefined;
+    const loan = new LentBuffer(this, this.#firstLoanId + index, bytes);
+    this.#backend.lendArena(loan.arenaId, bytes.buffer as ArrayBuffer);
+    this.#loanIds[index] = loan;
+    this.#loans++;
+    return loan;
+  }
+
+  /**
+   * Ends `loan`: the backend lets go of its memory at the final completion of the last op naming it (at once if
+   * none is in flight). Idempotent.
+   */
+  giveBack(loan: LentBuffer): void {
+    if (!(loan instanceof LentBuffer)) expected('a LentBuffer', loan, 'IoDriver.giveBack');
+    if (loan.returned) return;
+    loan.returned = true;
+    if (loan.inFlight === 0) this.#release(loan);
+  }
+
+  /** The op `token` finally completed (or was never submitted): one op fewer names its loan, if it names one. */
+  #settleLoanOp(token: number): void {
+    const loan = this.#loanOps.get(token);
+    if (loan === undefined) return;
+    this.#loanOps.delete(token);
+    if (--loan.inFlight === 0 && loan.returned) this.#release(loan);
+  }
+
+  #release(loan: LentBuffer): void {
+    const index = loan.arenaId - this.#firstLoanId;
+    if (this.#loanIds[index] !== loan) return;
+    this.#loanIds[index] = undefined;
+    this.#loans--;
+    if (!this.#closed) this.#backend.releaseArena(loan.arenaId);
   }
 
   #path(at: number, path: IoBuf, field: 'path' | 'path2' = 'path'): void {
@@ -285,16 +363,19 @@ export class IoDriver {
     return this.#token(this.#record(Op.NOP, handler, -1));
   }
 
-  /** Reads up to `length` (default `buf.length`) bytes at `position` (−1: the fd's current position). */
-  read(fd: number, buf: IoBuf, position: number, handler: CompletionHandler, length?: number): number {
+  /**
+   * Reads up to `length` (default `buf.length`) bytes at `position` (−1: the fd's current position) into `buf`: a
+   * pool buffer, or a span of lent memory ({@link IoDriver.lend}).
+   */
+  read(fd: number, buf: BufferRef, position: number, handler: CompletionHandler, length?: number): number {
     const at = this.#record(Op.READ, handler, fd);
     this.#buffer(at, buf, length);
     this.#staging.setFloat64(at + OpField.offset, position, true);
     return this.#token(at);
   }
 
-  /** Writes `length` (default `buf.length`) bytes at `position` (−1: the fd's current position). */
-  write(fd: number, buf: IoBuf, position: number, handler: CompletionHandler, length?: number): number {
+  /** Writes `length` (default `buf.length`) bytes of `buf` (a pool buffer, or lent memory) at `position` (−1: current). */
+  write(fd: number, buf: BufferRef, position: number, handler: CompletionHandler, length?: number): number {
     const at = this.#record(Op.WRITE, handler, fd);
     this.#buffer(at, buf, length);
     this.#staging.setFloat64(at + OpField.offset, position, true);
@@ -600,6 +681,7 @@ export class IoDriver {
         this.#completedByOp[table.opcode(slot)]!++;
         table.remove(slot);
         if (this.#selecting.size !== 0) this.#selecting.delete(token); // no Map work per op unless selecting
+        if (this.#loanOps.size !== 0) this.#settleLoanOp(token);
         this.#completed++;
         if (orphanedFd) res = -ECANCELED;
       } else if (orphanedFd) continue;

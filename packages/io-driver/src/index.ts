@@ -24,6 +24,8 @@ export {
   type SocketIoOptions,
 } from './driver.js';
 export { BufferGroup } from './buffer-group.js';
+export { LentBuffer, LentSpan, MAX_LOANS, type BufferRef } from './lent-buffer.js';
+export { lend, type Lend } from './lend.js';
 export { OpFuture, ioDriverOf } from './op-future.js';
 export { IGNORE, LendingOpFuture } from './lending-op-future.js';
 export { BoundOp, type FdSource } from './bound-op.js';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AT_FDCWD, IoDriver, IoError } from '@zokio/io-driver';
+import { AT_FDCWD, IoDriver, IoError, MAX_LOANS, type BackendFactory } from '@zokio/io-driver';
 import { BufferPool, type IoBuf } from '@zokio/memory';
 import { backends, throughInjector } from './backends.js';
 import { collect, fdCount, final } from './completions.js';
@@ -26,8 +26,89 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
+/** `factory`'s backends, with every `releaseArena` recorded in `released` before it runs. */
+function recordingReleases(factory: BackendFactory, released: number[]): BackendFactory {
+  return (staging, completions, onCompletions) => {
+    const backend = factory(staging, completions, onCompletions);
+    const release = backend.releaseArena.bind(backend);
+    backend.releaseArena = (id) => {
+      released.push(id);
+      release(id);
+    };
+    return backend;
+  };
+}
+
 describe.each([...backends, throughInjector])('I/O driver conformance ($name)', ({ factory }) => {
   const driver = () => new IoDriver(factory);
+
+  it('reads straight into lent memory; a loan given back is released once no op names it', async () => {
+    const released: number[] = [];
+    const d = new IoDriver(recordingReleases(factory, released));
+    const path = join(dir, `lent-${Math.random()}`);
+    const data = Buffer.alloc(3 << 20);
+    for (let i = 0; i < data.length; i += 4) data.writeUInt32LE(i, i);
+    writeFileSync(path, data);
+    const fd = openSync(path, 'r');
+    const result = Buffer.alloc(data.length + 8, 0xee); // a byte either side of the spans stays untouched
+    const loan = d.lend(result)!;
+    const spans = [0, 1, 2].map((i) => final((h) => d.read(fd, loan.span(4 + i * (1 << 20), 1 << 20), i << 20, h)));
+    expect(await Promise.all(spans)).toEqual([1 << 20, 1 << 20, 1 << 20]);
+    expect(result.subarray(4, 4 + data.length).equals(data)).toBe(true);
+    expect([...result.subarray(0, 4), ...result.subarray(-4)]).toEqual(new Array(8).fill(0xee));
+    expect(released).toEqual([]);
+    loan.giveBack();
+    expect(released).toEqual([loan.arenaId]); // nothing in flight: at once
+    closeSync(fd);
+
+    // Given back with a read in flight (a FIFO nobody has written yet): released at its final completion only.
+    const fifo = join(dir, `lent-fifo-${Math.random()}`);
+    execFileSync('mkfifo', [fifo]);
+    const rfd = openSync(fifo, 'r+');
+    const second = d.lend(Buffer.alloc(1 << 20))!;
+    const read = final((h) => d.read(rfd, second.span(100, 16), -1, h));
+    await new Promise((r) => setTimeout(r, 20));
+    second.giveBack();
+    second.giveBack(); // idempotent
+    gc();
+    expect(released).toEqual([loan.arenaId]);
+    expect(d.metrics().loans).toBe(1); // given back, still named by the read in flight
+    writeFileSync(fifo, 'late bytes');
+    expect(await read).toBe(10);
+    expect(released).toEqual([loan.arenaId, second.arenaId]);
+    expect(second.bytes.subarray(100, 110).toString()).toBe('late bytes');
+    expect(d.metrics().loans).toBe(0);
+    closeSync(rfd);
+    await d.shutdown();
+  });
+
+  it('lends at most MAX_LOANS at once, frees an id given back, and refuses spans of ended loans', async () => {
+    const d = driver();
+    const loans = Array.from({ length: MAX_LOANS }, () => d.lend(new Uint8Array(8)));
+    expect(loans.every((l) => l !== undefined)).toBe(true);
+    expect(new Set(loans.map((l) => l!.arenaId)).size).toBe(MAX_LOANS);
+    expect(d.lend(new Uint8Array(8))).toBeUndefined(); // all out: the caller copies through the pool instead
+    const ended = loans[5]!;
+    ended.giveBack();
+    const again = d.lend(new Uint8Array(16))!;
+    expect(again.arenaId).toBe(ended.arenaId);
+    // A span of the ended loan names memory the backend no longer holds: refused, nothing staged.
+    expect(() => d.read(0, ended.span(0, 8), 0, { complete() {} })).toThrow(/memory this driver has on loan/);
+    expect(d.inFlight).toBe(0);
+    expect(() => again.span(8, 9)).toThrow(/Expected a length from 0 to 8/);
+    expect(() => again.span(-1, 1)).toThrow(/Expected an offset from 0 to 16/);
+    expect(() => d.lend('bytes' as never)).toThrow(/Expected a Uint8Array/);
+    for (const l of loans) l!.giveBack();
+    again.giveBack();
+    await d.shutdown();
+    expect(() => d.lend(new Uint8Array(8))).toThrow(expect.objectContaining({ code: 'ERR_ZOKIO_DRIVER_CLOSED' }));
+  });
+
+  it('refuses to release an arena id that is not lent', () => {
+    const backend = factory(new ArrayBuffer(64 * 4), new ArrayBuffer(16 * 4), () => {});
+    expect(() => backend.releaseArena(12_345)).toThrow(expect.objectContaining({ code: 'ERR_ZOKIO_NO_ARENA' }));
+    backend.close();
+  });
 
   it('completes every op exactly once: 1,000 nops', async () => {
     const d = driver();

@@ -583,6 +583,29 @@ describe('native io_uring backend: provided buffers', () => {
     h.backend.close();
   });
 
+  it('lends an arena until released; refuses to release a fixed buffer or an id not lent', () => {
+    const h = new Harness<IoUringBackend>(factory);
+    const code = (fn: () => void) => {
+      try {
+        fn();
+      } catch (error) {
+        return (error as { code?: string }).code;
+      }
+      return undefined;
+    };
+    // Arena 0 is the harness's, registered for life (a fixed buffer where the kernel allows one).
+    expect(code(() => h.backend.releaseArena(0))).toBe(
+      h.backend.info.fixedBuffers ? 'ERR_ZOKIO_ARENA_PINNED' : undefined,
+    );
+    h.backend.lendArena(5, new ArrayBuffer(16));
+    expect(code(() => h.backend.lendArena(5, new ArrayBuffer(16)))).toBe('ERR_ZOKIO_ARENA_EXISTS');
+    h.backend.releaseArena(5);
+    expect(code(() => h.backend.releaseArena(5))).toBe('ERR_ZOKIO_NO_ARENA');
+    expect(code(() => h.backend.lendArena(5, new ArrayBuffer(32)))).toBeUndefined(); // the id is free again
+    expect(code(() => h.backend.releaseArena(70_000))).toBe('ERR_OUT_OF_RANGE');
+    h.backend.close();
+  });
+
   it('a selecting RECV names its buffer; an empty group gives -ENOBUFS; providing again recovers', async () => {
     const h = new Harness<IoUringBackend>(factory);
     const group = 7;

@@ -27,6 +27,7 @@ type EpollHandle = { readonly [epollHandle]: true };
 export interface EpollAddon {
   createEpoll(staging: ArrayBuffer, completions: ArrayBuffer, onCompletions: (count: number) => void): EpollHandle;
   epollRegisterArena(handle: EpollHandle, id: number, buffer: ArrayBuffer): void;
+  epollReleaseArena(handle: EpollHandle, id: number): void;
   epollFlush(handle: EpollHandle, count: number): void;
   epollClose(handle: EpollHandle): void;
   /** Throws (code `EINVAL`, `EEXIST`) with a message "Expected … got …". */
@@ -67,6 +68,14 @@ export class EpollBackend implements Backend {
   registerArena(id: number, buffer: ArrayBuffer): void {
     this.#addon.epollRegisterArena(this.#handle, id, buffer);
     markAsUntransferable(buffer);
+  }
+
+  lendArena(id: number, buffer: ArrayBuffer): void {
+    this.#addon.epollRegisterArena(this.#handle, id, buffer);
+  }
+
+  releaseArena(id: number): void {
+    this.#addon.epollReleaseArena(this.#handle, id);
   }
 
   flush(count: number): void {

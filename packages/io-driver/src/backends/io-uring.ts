@@ -62,6 +62,8 @@ export interface IoUringAddon {
     cqEntries: number,
   ): RingHandle;
   registerArena(handle: RingHandle, id: number, buffer: ArrayBuffer): void;
+  lendArena(handle: RingHandle, id: number, buffer: ArrayBuffer): void;
+  releaseArena(handle: RingHandle, id: number): void;
   flush(handle: RingHandle, count: number): void;
   close(handle: RingHandle): void;
   ringInfo(handle: RingHandle): IoUringRingInfo;
@@ -125,6 +127,14 @@ export class IoUringBackend implements Backend {
   registerArena(id: number, buffer: ArrayBuffer): void {
     this.#addon.registerArena(this.#handle, id, buffer);
     untransferable(buffer);
+  }
+
+  lendArena(id: number, buffer: ArrayBuffer): void {
+    this.#addon.lendArena(this.#handle, id, buffer);
+  }
+
+  releaseArena(id: number): void {
+    this.#addon.releaseArena(this.#handle, id);
   }
 
   flush(count: number): void {

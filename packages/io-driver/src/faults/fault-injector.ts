@@ -250,6 +250,14 @@ class FaultyBackend implements Backend {
     this.#inner.registerArena(id, buffer);
   }
 
+  lendArena(id: number, buffer: ArrayBuffer): void {
+    this.#inner.lendArena(id, buffer);
+  }
+
+  releaseArena(id: number): void {
+    this.#inner.releaseArena(id);
+  }
+
   flush(count: number): void {
     const v = this.#records;
     let kept = 0;

@@ -10,6 +10,7 @@
  * @module
  */
 import { IOV_MAX, IOVEC_ENTRY_BYTES } from '../../contract.js';
+import { ZokioError } from '@zokio/future';
 import { E } from './errno.js';
 
 export class Arenas {
@@ -17,6 +18,13 @@ export class Arenas {
 
   register(id: number, buffer: ArrayBuffer): void {
     this.#arenas.set(id, new Uint8Array(buffer));
+  }
+
+  /** Forgets lent arena `id` (`releaseArena`). */
+  release(id: number): void {
+    if (!this.#arenas.delete(id)) {
+      throw new ZokioError('ERR_ZOKIO_NO_ARENA', `Expected a lent arena id, got ${id} (not registered)`);
+    }
   }
 
   /** A view of `length` bytes at `offset` of arena `id`, or undefined when out of bounds or unknown. */

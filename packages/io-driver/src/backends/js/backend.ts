@@ -66,6 +66,14 @@ export class JsBackend implements Backend, CompletionSink {
     this.#arenas.register(id, buffer);
   }
 
+  lendArena(id: number, buffer: ArrayBuffer): void {
+    this.#arenas.register(id, buffer);
+  }
+
+  releaseArena(id: number): void {
+    this.#arenas.release(id);
+  }
+
   flush(count: number): void {
     const rec = this.#record;
     for (let i = 0; i < count; i++) {
