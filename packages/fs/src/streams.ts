@@ -7,15 +7,17 @@
  * completes from libuv's loop, like any Node I/O.
  *
  * Each op reads into a pool buffer that is copied into a fresh `Buffer` chunk (a stream's consumer keeps chunks for
- * as long as it likes; a pool buffer must go back). Destroying a stream with an op in flight waits for that op's
- * completion before closing the fd (`autoClose`), so the kernel never reads into or from a recycled fd.
+ * as long as it likes; a pool buffer must go back). At the pool's cap an op waits for a buffer as every op future
+ * does (`acquireOrWait`). Destroying a stream with an op in flight waits for that op's completion before closing the
+ * fd (`autoClose`), so the kernel never reads into or from a recycled fd; one still waiting for a buffer leaves the
+ * pool's line at once, and its op never happens.
  *
  * @module
  */
 import { Readable, Writable } from 'node:stream';
-import { IoError } from '@zokio/io-driver';
-import { MAX_BUFFER_BYTES, PoolExhaustedError, type BufferWait, type IoBuf } from '@zokio/memory';
-import { closedFile, invalidArgument } from './errors.js';
+import { acquireOrWait, IoError } from '@zokio/io-driver';
+import { MAX_BUFFER_BYTES } from '@zokio/memory';
+import { closedFile, detachedArgument, invalidArgument, isDetached } from './errors.js';
 import { File } from './file.js';
 
 /** Options of {@link toReadable} and {@link toReadableStream}. @category Streams */
@@ -66,33 +68,6 @@ function checkStreamArgs(file: unknown, options: unknown, where: string): void {
   }
 }
 
-/**
- * A pool buffer of `size` bytes for a stream's next op, then `use(buf)`; at the pool's cap it waits for one to come
- * back (the back-pressure every `File` op has), up to the pool's `maxWaitMs`. `fail` gets what cannot be had.
- */
-function withBuffer(
-  file: File,
-  size: number,
-  use: (buf: IoBuf) => void,
-  fail: (error: Error) => void,
-  deadline?: number,
-): void {
-  const pool = file.driver.pool;
-  let buf: IoBuf;
-  try {
-    buf = pool.acquire(size);
-  } catch (error) {
-    let wait: BufferWait | undefined;
-    // Woken when a buffer of the class came back (try again; another may have taken it: then wait again, keeping
-    // the deadline), or when the wait expired (the error stands).
-    const retry = () => (wait!.expired ? fail(error as Error) : withBuffer(file, size, use, fail, wait!.deadline));
-    if (error instanceof PoolExhaustedError) wait = pool.waitForBuffer(size, { wake: retry }, deadline);
-    if (wait === undefined) fail(error as Error);
-    return;
-  }
-  use(buf);
-}
-
 /** One chunk at a time from `file`: the engine of both readable adapters. */
 class ChunkReader {
   readonly #file: File;
@@ -100,6 +75,8 @@ class ChunkReader {
   #remaining: number;
   #inFlight = false;
   #afterFlight: (() => void) | undefined = undefined;
+  /** Withdraws the wait for a pool buffer (the pool at its cap), while there is one. */
+  #withdraw: (() => void) | undefined = undefined;
 
   constructor(file: File, options: ReadStreamOptions, where: string) {
     checkStreamArgs(file, options, where);
@@ -127,10 +104,13 @@ class ChunkReader {
       if (after !== undefined) return after();
       done(error, Buffer.alloc(0));
     };
-    withBuffer(
-      file,
+    let answered = false; // acquireOrWait called back (before it returned, or later)
+    const withdraw = acquireOrWait(
+      driver.pool,
       want,
       (buf) => {
+        answered = true;
+        this.#withdraw = undefined;
         try {
           // The file's fd now, not when the stream was made: closed meanwhile, this fails with EBADF rather than
           // read whatever file reuses the number.
@@ -158,12 +138,26 @@ class ChunkReader {
           failed(error as Error);
         }
       },
-      failed,
+      (error) => {
+        answered = true;
+        this.#withdraw = undefined;
+        failed(error);
+      },
     );
+    if (!answered) this.#withdraw = withdraw;
   }
 
-  /** Runs `then` once no op is in flight (at once, or at the in-flight op's completion). */
+  /**
+   * Runs `then` once no op is in flight: at once (a wait for a pool buffer is withdrawn: no op will follow), or at
+   * the in-flight op's completion.
+   */
   settle(then: () => void): void {
+    const withdraw = this.#withdraw;
+    if (withdraw !== undefined) {
+      this.#withdraw = undefined;
+      this.#inFlight = false;
+      withdraw();
+    }
     if (this.#inFlight) this.#afterFlight = then;
     else then();
   }
@@ -282,6 +276,8 @@ export function toWritable(file: File, options: WriteStreamOptions = {}): Writab
   const autoClose = options.autoClose ?? true;
   let inFlight = false;
   let afterFlight: (() => void) | undefined;
+  /** Withdraws the wait for a pool buffer (the pool at its cap), while there is one. */
+  let withdraw: (() => void) | undefined;
 
   function writeFrom(bytes: Uint8Array, offset: number, callback: (error?: Error | null) => void): void {
     if (offset >= bytes.byteLength) return callback();
@@ -293,12 +289,17 @@ export function toWritable(file: File, options: WriteStreamOptions = {}): Writab
       if (afterFlight !== undefined) return afterFlight();
       callback(error);
     };
-    withBuffer(
-      file,
+    let done = false;
+    const leave = acquireOrWait(
+      driver.pool,
       length,
       (buf) => {
-        buf.bytes.set(bytes.subarray(offset, offset + length));
+        done = true;
+        withdraw = undefined;
         try {
+          // Waited for the buffer: the chunk may have been transferred away meanwhile.
+          if (isDetached(bytes)) throw detachedArgument('toWritable', 'chunk', bytes, file.path);
+          buf.bytes.set(bytes.subarray(offset, offset + length));
           // The file's fd now (see ChunkReader.next).
           driver.write(
             file.fdFor('write'),
@@ -321,8 +322,13 @@ export function toWritable(file: File, options: WriteStreamOptions = {}): Writab
           failed(error as Error);
         }
       },
-      failed,
+      (error) => {
+        done = true;
+        withdraw = undefined;
+        failed(error);
+      },
     );
+    if (!done) withdraw = leave;
   }
 
   return new Writable({
@@ -335,6 +341,11 @@ export function toWritable(file: File, options: WriteStreamOptions = {}): Writab
     },
     destroy(error, callback) {
       const finish = () => closeThen(file, autoClose, () => callback(error));
+      if (withdraw !== undefined) {
+        withdraw(); // waiting for a pool buffer: its write never happens
+        withdraw = undefined;
+        inFlight = false;
+      }
       if (inFlight) afterFlight = finish;
       else finish();
     },

@@ -4,11 +4,11 @@
  * a pool capped at 1 MiB — room for 15 such buffers next to the page of path buffers — on every driver.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fn, fromPromise } from '@zokio/future';
-import { File } from '@zokio/fs';
+import { File, toReadable, toWritable } from '@zokio/fs';
 import { PoolExhaustedError, type IoBuf } from '@zokio/memory';
 import { Runtime } from '@zokio/runtime';
 import { spawn, type JoinHandle } from '@zokio/scheduler';
@@ -119,4 +119,72 @@ describe.each(drivers)('the buffer pool at its cap (%s)', (driver) => {
     await rt.shutdown();
     cleanup();
   }, 20_000);
+});
+
+describe.each(drivers)('stream adapters at the pool cap (%s)', (driver) => {
+  /** A runtime whose pool has three 64 KiB pages: one for paths, two for 64 KiB chunks. */
+  const setUp = () => {
+    const { dir, cleanup } = tempDir();
+    const rt = Runtime.create({ io: driver, bufferArenaBytes: 3 * CHUNK, bufferPoolMaxBytes: 3 * CHUNK });
+    const waiting = () => rt.io!.pool.stats().classes.reduce((n, c) => n + c.waiting, 0);
+    return { dir, rt, cleanup, waiting };
+  };
+  const sleep = (ms: number) => fromPromise(() => new Promise((resolve) => setTimeout(resolve, ms)));
+
+  it('a stream destroyed while waiting for a buffer leaves the line at once; its write never happens', async () => {
+    const { dir, rt, cleanup, waiting } = setUp();
+    await rt.blockOn(
+      fn(function* () {
+        const out = toWritable(yield* File.create(join(dir, 'w')));
+        const input = toReadable(yield* File.open(join(dir, 'w')));
+        const pool = rt.io!.pool;
+        const held = [pool.acquire(CHUNK), pool.acquire(CHUNK)]; // every chunk out, no page left
+        let called = false;
+        out.write(Buffer.alloc(CHUNK, 1), () => (called = true));
+        input.resume();
+        yield* sleep(10);
+        expect(waiting()).toBe(2);
+        const closed = Promise.all([out, input].map((s) => new Promise((resolve) => s.on('close', resolve))));
+        const started = performance.now();
+        out.destroy();
+        input.destroy();
+        yield* fromPromise(() => closed);
+        expect(performance.now() - started).toBeLessThan(1_000); // not the pool's maxWaitMs (2 s)
+        expect(waiting()).toBe(0);
+        held.forEach((buf) => pool.release(buf));
+        yield* sleep(20);
+        expect(statSync(join(dir, 'w')).size).toBe(0); // the destroyed stream's write never ran
+        expect(called).toBe(false);
+      })(),
+    );
+    await rt.shutdown();
+    expect(rt.io!.pool.stats().inUseBytes).toBe(0);
+    cleanup();
+  });
+
+  it('a chunk transferred away while its write waits fails that write, typed; the release that woke it is unharmed', async () => {
+    const { dir, rt, cleanup, waiting } = setUp();
+    await rt.blockOn(
+      fn(function* () {
+        const a = toWritable(yield* File.create(join(dir, 'a')));
+        const b = toWritable(yield* File.create(join(dir, 'b')));
+        const pool = rt.io!.pool;
+        const held = pool.acquire(CHUNK); // one 64 KiB chunk left: A's
+        b.on('error', () => {});
+        const chunk = Buffer.from(new ArrayBuffer(CHUNK));
+        const wroteA = new Promise<unknown>((resolve) => a.write(Buffer.alloc(CHUNK, 1), resolve));
+        const wroteB = new Promise<unknown>((resolve) => b.write(chunk, resolve)); // waits: A took the last chunk
+        expect(waiting()).toBe(1);
+        structuredClone(chunk.buffer, { transfer: [chunk.buffer] });
+        // A's completion releases its buffer, which wakes B: B fails on its own, not inside A's release.
+        expect(yield* fromPromise(() => wroteA)).toBeFalsy();
+        expect(yield* fromPromise(() => wroteB)).toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+        pool.release(held);
+        a.destroy();
+      })(),
+    );
+    await rt.shutdown();
+    expect(rt.io!.pool.stats().inUseBytes).toBe(0);
+    cleanup();
+  });
 });

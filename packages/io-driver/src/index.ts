@@ -26,6 +26,7 @@ export {
 export { BufferGroup } from './buffer-group.js';
 export { LentBuffer, LentSpan, MAX_LOANS, type BufferRef } from './lent-buffer.js';
 export { lend, type Lend } from './lend.js';
+export { acquireOrWait } from './acquire-or-wait.js';
 export { OpFuture, ioDriverOf } from './op-future.js';
 export { IGNORE, LendingOpFuture } from './lending-op-future.js';
 export { BoundOp, type FdSource } from './bound-op.js';

@@ -4,7 +4,9 @@
  *
  * The adapter submits to the stream's driver directly, one receive and one send in flight at most, so backpressure
  * is the Node stream's own: it receives only when its readable buffer is below the high-water mark, and sends the
- * next chunk only when the last one went out. It first hands out what dropped reads of the `TcpStream` kept. Ending
+ * next chunk only when the last one went out. At the buffer pool's cap an op waits for a pool buffer as every op
+ * future does (`acquireOrWait`); a wait that runs out fails the write (its callback) or destroys the duplex (a
+ * receive), and destroying the duplex withdraws a wait. It first hands out what dropped reads of the `TcpStream` kept. Ending
  * the writable side shuts down the socket's sending side (the peer reads the end); destroying the duplex closes the
  * socket after any op in flight completes (so the kernel never touches a recycled fd).
  *
@@ -15,8 +17,8 @@
  * @module
  */
 import { Duplex } from 'node:stream';
-import { IoError } from '@zokio/io-driver';
-import { MAX_BUFFER_BYTES } from '@zokio/memory';
+import { acquireOrWait, IoError } from '@zokio/io-driver';
+import { MAX_BUFFER_BYTES, type IoBuf } from '@zokio/memory';
 import { closedSocket, invalidArgument } from './errors.js';
 import { TcpStream } from './tcp-stream.js';
 
@@ -60,11 +62,15 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
   const fd = stream.fd;
   const driver = stream.driver;
   const label = stream.label;
+  /** Ops in flight, and a wait for a pool buffer: destroying waits for them to end (the wait, it withdraws). */
   let inFlight = 0;
   let afterFlight: (() => void) | undefined;
   let reading = false;
+  /** The receive in flight, or −1 (none, or still waiting for its buffer). */
   let readToken = -1;
   let destroyed = false;
+  /** Withdraws the wait for a pool buffer, while there is one. */
+  let withdraw: (() => void) | undefined;
 
   const settled = () => {
     inFlight--;
@@ -83,27 +89,67 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
   gate.receiver?.interrupt();
   stream.detach();
 
+  /**
+   * Runs `submit` with a pool buffer of `size` bytes, now or once one comes back; `fail` when none can be had or the
+   * submit throws (the buffer is then given back). The wait counts as an op in flight.
+   */
+  const withBuffer = (size: number, submit: (buf: IoBuf) => void, fail: (error: Error) => void): void => {
+    inFlight++;
+    let done = false;
+    const leave = acquireOrWait(
+      driver.pool,
+      size,
+      (buf) => {
+        done = true;
+        withdraw = undefined;
+        inFlight--;
+        try {
+          submit(buf);
+        } catch (error) {
+          driver.pool.release(buf);
+          fail(error as Error);
+        }
+      },
+      (error) => {
+        done = true;
+        withdraw = undefined;
+        inFlight--;
+        fail(error);
+      },
+    );
+    if (!done) withdraw = leave;
+  };
+
   /** One receive of the duplex's own, into a pool buffer. */
   const receive = (): void => {
     reading = true;
-    const buf = driver.pool.acquire(MAX_BUFFER_BYTES);
-    inFlight++;
-    readToken = driver.recv(
-      fd,
-      buf,
-      {
-        complete: (res) => {
-          reading = false;
-          const chunk = res > 0 ? Buffer.from(buf.bytes.subarray(0, res)) : undefined;
-          driver.pool.release(buf);
-          const gone = afterFlight !== undefined;
-          settled();
-          if (gone) return;
-          if (res < 0) duplex.destroy(IoError.fromResult(res, 'recv', label));
-          else duplex.push(chunk ?? null);
-        },
+    withBuffer(
+      MAX_BUFFER_BYTES,
+      (buf) => {
+        readToken = driver.recv(
+          fd,
+          buf,
+          {
+            complete: (res) => {
+              reading = false;
+              readToken = -1;
+              const chunk = res > 0 ? Buffer.from(buf.bytes.subarray(0, res)) : undefined;
+              driver.pool.release(buf);
+              const gone = afterFlight !== undefined;
+              settled();
+              if (gone) return;
+              if (res < 0) duplex.destroy(IoError.fromResult(res, 'recv', label));
+              else duplex.push(chunk ?? null);
+            },
+          },
+          { length: MAX_BUFFER_BYTES },
+        );
+        inFlight++;
       },
-      { length: MAX_BUFFER_BYTES },
+      (error) => {
+        reading = false;
+        duplex.destroy(error);
+      },
     );
   };
 
@@ -136,23 +182,28 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
       const send = (offset: number) => {
         if (offset >= chunk.length) return callback();
         const length = Math.min(MAX_BUFFER_BYTES, chunk.length - offset);
-        const buf = driver.pool.acquire(length);
-        buf.bytes.set(chunk.subarray(offset, offset + length));
-        inFlight++;
-        driver.send(
-          fd,
-          buf,
-          {
-            complete: (res) => {
-              driver.pool.release(buf);
-              const gone = afterFlight !== undefined;
-              settled();
-              if (gone) return;
-              if (res < 0) callback(IoError.fromResult(res, 'send', label));
-              else send(offset + res);
-            },
+        withBuffer(
+          length,
+          (buf) => {
+            buf.bytes.set(chunk.subarray(offset, offset + length));
+            driver.send(
+              fd,
+              buf,
+              {
+                complete: (res) => {
+                  driver.pool.release(buf);
+                  const gone = afterFlight !== undefined;
+                  settled();
+                  if (gone) return;
+                  if (res < 0) callback(IoError.fromResult(res, 'send', label));
+                  else send(offset + res);
+                },
+              },
+              { length },
+            );
+            inFlight++;
           },
-          { length },
+          (error) => callback(error),
         );
       };
       send(0);
@@ -168,11 +219,16 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
     },
     destroy(error, callback) {
       destroyed = true;
+      if (withdraw !== undefined) {
+        withdraw(); // waiting for a pool buffer: no op to wait for
+        withdraw = undefined;
+        inFlight--;
+      }
       const finish = () => closeSocket(() => callback(error));
       if (inFlight === 0) return finish();
       afterFlight = finish;
       // A receive may wait for data forever (an idle peer): stop it; it completes with ECANCELED.
-      if (reading) driver.cancel(readToken);
+      if (readToken >= 0) driver.cancel(readToken);
     },
   });
   return duplex;

@@ -5,9 +5,9 @@
  */
 import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
-import { fn } from '@zokio/future';
+import { fn, fromPromise } from '@zokio/future';
 import type { IoBuf } from '@zokio/memory';
-import { UdpSocket } from '@zokio/net';
+import { TcpListener, TcpStream, toDuplex, UdpSocket } from '@zokio/net';
 import { Runtime } from '@zokio/runtime';
 import { timeout, TimeoutError } from '@zokio/time';
 import { drivers } from '@zokio/runtime/testing';
@@ -47,6 +47,87 @@ describe.each(drivers)('a read dropped while waiting for a pool buffer (%s)', (d
     );
     peer.close();
     expect(got).toBe('after');
+    await rt.shutdown();
+    expect(rt.io!.pool.stats().inUseBytes).toBe(0);
+  });
+});
+
+describe.each(drivers)('toDuplex at the pool cap (%s)', (driver) => {
+  /** A runtime whose pool is at its cap: `hold(size)` takes every free chunk of that size's class. */
+  const capped = () => {
+    const rt = Runtime.create({ io: driver, bufferArenaBytes: 4 << 16, bufferPoolMaxBytes: 4 << 16 });
+    const hold = (size: number): IoBuf[] => {
+      const pool = rt.io!.pool;
+      const held: IoBuf[] = [];
+      for (;;) {
+        try {
+          held.push(pool.acquire(size));
+        } catch {
+          return held;
+        }
+      }
+    };
+    return { rt, hold };
+  };
+
+  it('a write that needs a buffer waits for one, then goes out whole: no crash, nothing lost', async () => {
+    const { rt, hold } = capped();
+    const got = await rt.blockOn(
+      fn(function* () {
+        using listener = yield* TcpListener.bind('127.0.0.1:0');
+        const client = yield* TcpStream.connect(listener.localAddr());
+        using server = yield* listener.accept();
+        const pool = rt.io!.pool;
+        // The 64 KiB class has one free chunk, the 512 B class none and no page is left to carve: the write's first
+        // 64 KiB span goes out, its last 300 bytes wait for a 512 B chunk — inside the first span's completion.
+        const big = pool.acquire(65536);
+        const small = hold(300);
+        pool.release(big);
+        const duplex = toDuplex(client);
+        const errors: unknown[] = [];
+        duplex.on('error', (error) => errors.push(error));
+        const data = Buffer.alloc(65536 + 300, 7);
+        const written = new Promise<unknown>((resolve) => duplex.write(data, resolve));
+        setTimeout(() => small.forEach((buf) => pool.release(buf)), 30);
+        let received = 0;
+        while (received < data.length) received += (yield* server.read()).length;
+        expect(yield* fromPromise(() => written)).toBeFalsy(); // the write's callback: no error
+        expect(errors).toEqual([]);
+        duplex.destroy();
+        return received;
+      })(),
+    );
+    expect(got).toBe(65536 + 300);
+    await rt.shutdown();
+  });
+
+  it('a receive waiting for a buffer is withdrawn by destroy; a write that cannot get one fails its callback', async () => {
+    const { rt, hold } = capped();
+    await rt.blockOn(
+      fn(function* () {
+        using listener = yield* TcpListener.bind('127.0.0.1:0');
+        const waiting = () => rt.io!.pool.stats().classes.reduce((n, c) => n + c.waiting, 0);
+        const pool = rt.io!.pool;
+        const held = hold(65536); // every 64 KiB chunk out, no page left: a receive (64 KiB) waits for one
+        const reader = toDuplex(yield* TcpStream.connect(listener.localAddr()));
+        using _peer = yield* listener.accept();
+        reader.resume();
+        yield* fromPromise(() => new Promise((resolve) => setTimeout(resolve, 10)));
+        expect(waiting()).toBe(1);
+        const closed = new Promise((resolve) => reader.on('close', resolve));
+        reader.destroy();
+        yield* fromPromise(() => closed);
+        expect(waiting()).toBe(0); // out of the line: no wake-up is swallowed
+
+        // A 1,000-byte write: its class has no chunk out to come back, so it cannot wait: its callback fails.
+        const writer = toDuplex(yield* TcpStream.connect(listener.localAddr()));
+        using _peer2 = yield* listener.accept();
+        writer.on('error', () => {});
+        const written = new Promise<unknown>((resolve) => writer.write(Buffer.alloc(1000), resolve));
+        expect(yield* fromPromise(() => written)).toMatchObject({ code: 'ERR_ZOKIO_POOL_EXHAUSTED' });
+        held.forEach((buf) => pool.release(buf));
+      })(),
+    );
     await rt.shutdown();
     expect(rt.io!.pool.stats().inUseBytes).toBe(0);
   });
