@@ -13,6 +13,7 @@
  */
 import { LendingOpFuture, type BufferGroup, type IoDriver } from '@zokio/io-driver';
 import type { IoBuf } from '@zokio/memory';
+import { detachedArgument, isDetached } from './errors.js';
 import type { ReadGate } from './read-gate.js';
 import type { WriteLine } from './write-line.js';
 
@@ -109,6 +110,8 @@ export class SendFuture extends LendingOpFuture<number> {
 
   protected submit(driver: IoDriver): number {
     const data = this.#data;
+    // Checked again here: at the pool's cap the submit comes after a wait, long after the write was made.
+    if (isDetached(data)) throw detachedArgument('TcpStream.write', 'data', data);
     const buf = this.lend(driver.pool.acquire(data.byteLength));
     buf.bytes.set(data);
     return driver.send(this.#fd, buf, this, { length: data.byteLength });
@@ -156,9 +159,11 @@ export class GatherSendFuture extends LendingOpFuture<number> {
 
   protected submit(driver: IoDriver): number {
     const length = this.#length;
+    const chunks = this.#chunks;
+    const gone = chunks.find(isDetached); // as SendFuture: checked at the submit, after any wait
+    if (gone !== undefined) throw detachedArgument('TcpStream.writev', 'data', gone);
     const buf = this.lend(driver.pool.acquire(length));
     const out = buf.bytes;
-    const chunks = this.#chunks;
     for (let i = this.#index, from = this.#offset, at = 0; at < length; i++, from = 0) {
       const chunk = chunks[i]!;
       const take = Math.min(chunk.byteLength - from, length - at);

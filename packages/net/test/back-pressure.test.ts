@@ -5,10 +5,11 @@
  */
 import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
-import { fn, fromPromise } from '@zokio/future';
+import { fn, fromPromise, type Future } from '@zokio/future';
 import type { IoBuf } from '@zokio/memory';
 import { TcpListener, TcpStream, toDuplex, UdpSocket } from '@zokio/net';
 import { Runtime } from '@zokio/runtime';
+import { spawn } from '@zokio/scheduler';
 import { timeout, TimeoutError } from '@zokio/time';
 import { drivers } from '@zokio/runtime/testing';
 
@@ -125,6 +126,44 @@ describe.each(drivers)('toDuplex at the pool cap (%s)', (driver) => {
         writer.on('error', () => {});
         const written = new Promise<unknown>((resolve) => writer.write(Buffer.alloc(1000), resolve));
         expect(yield* fromPromise(() => written)).toMatchObject({ code: 'ERR_ZOKIO_POOL_EXHAUSTED' });
+        held.forEach((buf) => pool.release(buf));
+      })(),
+    );
+    await rt.shutdown();
+    expect(rt.io!.pool.stats().inUseBytes).toBe(0);
+  });
+
+  it('bytes transferred away while their send waits for a buffer fail it typed, for write and writev', async () => {
+    const { rt, hold } = capped();
+    await rt.blockOn(
+      fn(function* () {
+        using listener = yield* TcpListener.bind('127.0.0.1:0');
+        using client = yield* TcpStream.connect(listener.localAddr());
+        using _server = yield* listener.accept();
+        const pool = rt.io!.pool;
+        const held = hold(1000); // the 1 KiB class: every chunk out, no page left
+        const outcomes: unknown[] = [];
+        const sends: ((b: Buffer) => Future<unknown>)[] = [
+          (b) => client.write(b),
+          (b) => client.writev([b, Buffer.from('!')]),
+        ];
+        for (const send of sends) {
+          const data = Buffer.from(new ArrayBuffer(1000));
+          const handle = spawn(send(data)); // waits in the pool's line for a 1 KiB chunk
+          yield* fromPromise(() => new Promise((resolve) => setTimeout(resolve, 10)));
+          structuredClone(data.buffer, { transfer: [data.buffer] });
+          pool.release(held.pop()!);
+          try {
+            yield* handle;
+          } catch (error) {
+            outcomes.push((error as Error).cause);
+          }
+          held.push(pool.acquire(1000)); // the chunk the failed send left: out again, so the next send waits too
+        }
+        expect(outcomes).toMatchObject([
+          { code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(/^TcpStream.write: /) },
+          { code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(/^TcpStream.writev: /) },
+        ]);
         held.forEach((buf) => pool.release(buf));
       })(),
     );
