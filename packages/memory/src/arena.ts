@@ -9,7 +9,10 @@
  * ## Invariants
  * 1. `buffer` is allocated in the constructor and never replaced, resized, transferred or detached, so its backing
  *    store, and the address the driver registered, are fixed for the arena's life. `bytes` is the one view over all
- *    of it, created once.
+ *    of it, created once. Every pooled buffer's `bytes.buffer` *is* this `buffer`, so any holder of one could
+ *    otherwise detach the whole arena (`postMessage(x, [buf.bytes.buffer])`, `structuredClone` with `transfer`): the
+ *    constructor marks it untransferable (`markAsUntransferable`), and such a transfer copies the bytes instead (Node
+ *    20) or throws a `DataCloneError` (Node 21 and later), leaving the arena whole.
  * 2. An arena is never freed while its pool lives: the pool keeps every arena it created in its arena list, and every
  *    pooled buffer references its arena. V8 frees an unreferenced `ArrayBuffer` even while the kernel is still
  *    reading into it; a buffer handed to the kernel must stay reachable from JS (the op record holds its
@@ -20,6 +23,7 @@
  *
  * @module
  */
+import { markAsUntransferable } from 'node:worker_threads';
 import { expected } from '@zokio/future';
 
 /**
@@ -54,7 +58,7 @@ export class Arena {
   readonly id: number;
   /** Size of the arena in bytes. */
   readonly byteLength: number;
-  /** The memory itself; never replaced or detached. Register this with the kernel. */
+  /** The memory itself; never replaced or detached (it is marked untransferable). Register this with the kernel. */
   readonly buffer: ArrayBuffer;
   /** A view over the whole arena, created once. */
   readonly bytes: Uint8Array;
@@ -67,6 +71,8 @@ export class Arena {
     this.id = id;
     this.byteLength = byteLength;
     this.buffer = new ArrayBuffer(byteLength);
+    // Not detachable through a pooled buffer's `bytes.buffer`: a transfer copies (or throws) instead.
+    markAsUntransferable(this.buffer);
     this.bytes = new Uint8Array(this.buffer);
   }
 }

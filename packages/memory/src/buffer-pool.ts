@@ -20,21 +20,31 @@
  * 3. Steady state allocates nothing: once a class has carved enough chunks for its peak, `acquire` and `release` only
  *    move integers between typed arrays and return the chunk's one `IoBuf`.
  * 4. Every arena is reported to every `onArena` callback exactly once, in id order, before a buffer in it is handed
- *    out; arenas are never freed while the pool lives (see `arena.ts` for why the kernel needs this).
+ *    out; arenas are never freed while the pool lives (see `arena.ts` for why the kernel needs this). Nothing is
+ *    handed out while a callback runs (`acquire` from one throws `PoolReentrantError`), so a callback cannot take a
+ *    buffer in an arena that the callbacks after it have not been told about, nor grow the pool mid-report.
  *
  * ## Closing
  * `close()` (or `[Symbol.dispose]`) stops new work: `acquire` and `onArena` then throw `PoolClosedError`, the
- * callbacks are dropped, and waiters are woken to find it so. It frees nothing and invalidates nothing: buffers still out stay valid memory (each holds its
- * arena), an op in flight completes into them, and `release` still takes them back and keeps the stats true. JS
- * cannot free an `ArrayBuffer` on demand; the memory goes when the pool and all of its buffers are unreachable, which
- * is what a driver must wait for (every final completion) before it unregisters the arenas.
+ * callbacks are dropped, and waiters are woken to find it so. A callback may close the pool: the callbacks after it
+ * are not told, and the `acquire` or `onArena` that made the call throws `PoolClosedError`. It frees nothing and
+ * invalidates nothing: buffers still out stay valid memory (each holds its arena), an op in flight completes into
+ * them, and `release` still takes them back and keeps the stats true. JS cannot free an `ArrayBuffer` on demand; the
+ * memory goes when the pool and all of its buffers are unreachable, which is what a driver must wait for (every final
+ * completion) before it unregisters the arenas.
  *
  * @module
  */
 import { expected, type Waker } from '@zokio/future';
 import { Arena, MAX_ARENA_BYTES } from './arena.js';
 import { BufferWait, type BufferLine } from './buffer-wait.js';
-import { BufferTooLargeError, ForeignBufferError, PoolClosedError, PoolExhaustedError } from './errors.js';
+import {
+  BufferTooLargeError,
+  ForeignBufferError,
+  PoolClosedError,
+  PoolExhaustedError,
+  PoolReentrantError,
+} from './errors.js';
 import { ioBufInternals, IoBuf } from './io-buf.js';
 import { classOf, MAX_BUFFER_BYTES, SIZE_CLASS_COUNT, sizeClassBytes } from './size-class.js';
 import { PAGE_BYTES, Slab } from './slab.js';
@@ -165,6 +175,8 @@ export class BufferPool implements Disposable {
   #inUseBytes = 0;
   #highWaterBytes = 0;
   #listeners: ((arena: Arena) => void)[] = [];
+  /** `onArena` callbacks running now (nested, if one calls `onArena`): `acquire` refuses while it is above 0. */
+  #reporting = 0;
   #closed = false;
   /** Per size class, the waiters for a buffer of it, oldest first (made on the first wait). */
   readonly #lines: (Set<BufferWait> | undefined)[] = [];
@@ -256,7 +268,9 @@ export class BufferPool implements Disposable {
    * @throws TypeError unless `size` is an integer ≥ 1.
    * @throws {@link BufferTooLargeError} if `size` exceeds {@link MAX_BUFFER_BYTES}.
    * @throws {@link PoolExhaustedError} if the class has no free chunk and a new arena would pass `maxBytes`.
-   * @throws {@link PoolClosedError} after `close()`.
+   * @throws {@link PoolClosedError} after `close()` (also one by an `onArena` callback this call made).
+   * @throws {@link PoolReentrantError} from inside an `onArena` callback.
+   * @throws whatever an `onArena` callback threw, when this call created an arena (see {@link onArena}).
    *
    * @example
    * ```ts
@@ -271,6 +285,7 @@ export class BufferPool implements Disposable {
       expected('a buffer size that is an integer ≥ 1', size, 'BufferPool.acquire');
     if (size > MAX_BUFFER_BYTES) throw new BufferTooLargeError(size, MAX_BUFFER_BYTES);
     if (this.#closed) throw new PoolClosedError();
+    if (this.#reporting > 0) throw new PoolReentrantError();
     const slab = this.#slabs[classOf(size)]!;
     let buf = slab.pop(size);
     if (buf === undefined) {
@@ -300,7 +315,7 @@ export class BufferPool implements Disposable {
    * ```
    */
   release(buf: IoBuf): void {
-    if (!(buf instanceof IoBuf)) expected('an IoBuf', buf, 'BufferPool.release');
+    if (!ioBufInternals.is(buf)) expected('an IoBuf', buf, 'BufferPool.release');
     const slab = ioBufInternals.owner(buf) as Slab;
     if (slab.pool !== this) throw new ForeignBufferError();
     slab.push(buf);
@@ -336,12 +351,14 @@ export class BufferPool implements Disposable {
    * that did not wait may have taken it first: then wait again). Returns `undefined`, waiting for nothing, when no buffer of the class is out
    * but long-lived ones ({@link acquireLongLived}): at the cap no page is re-carved for another class, so none could
    * come back. A wait lasts at most `maxWaitMs`, or until `deadline` (`performance.now()` milliseconds) if earlier:
-   * a caller that waits again after losing the buffer to another passes its first wait's deadline.
+   * a caller that waits again after losing the buffer to another passes its first wait's deadline. A `deadline`
+   * already reached also returns `undefined`: the wait would be over before it began (the error stands).
    * The line is oldest first, so a waiter passing an earlier deadline may be expired a little late (at the next
    * expiry of the line). See
    * `buffer-wait.ts` for the protocol, and call {@link BufferWait.leave} when giving up.
    *
-   * @throws TypeError unless `size` is an integer from 1 to {@link MAX_BUFFER_BYTES}, and `waker` has a `wake` method.
+   * @throws TypeError unless `size` is an integer from 1 to {@link MAX_BUFFER_BYTES}, `waker` has a `wake` method,
+   *   and `deadline` is `undefined` or a finite number.
    *
    * @example
    * ```ts
@@ -358,12 +375,17 @@ export class BufferPool implements Disposable {
       expected(`a buffer size that is an integer from 1 to ${MAX_BUFFER_BYTES}`, size, 'BufferPool.waitForBuffer');
     if (typeof (waker as { wake?: unknown } | null)?.wake !== 'function')
       expected('a waker (an object with a wake method)', waker, 'BufferPool.waitForBuffer');
+    if (deadline !== undefined && !Number.isFinite(deadline))
+      expected('a deadline that is undefined or a finite number', deadline, 'BufferPool.waitForBuffer');
     const sizeClass = classOf(size);
     if (this.maxWaitMs === 0 || this.#closed) return undefined;
     // Something must come back: a chunk out, and not one held for good.
     const comingBack = this.#slabs[sizeClass]!.inUse - this.#longLivedCount[sizeClass]!;
     if (comingBack === 0) return undefined;
-    const latest = performance.now() + this.maxWaitMs;
+    const now = performance.now();
+    // Past it, `#expire` would end the wait at once (it keeps only a deadline after now): do not begin it.
+    if (deadline !== undefined && deadline <= now) return undefined;
+    const latest = now + this.maxWaitMs;
     const wait = new BufferWait(this.#line, size, sizeClass, waker, Math.min(deadline ?? latest, latest));
     (this.#lines[sizeClass] ??= new Set()).add(wait);
     this.#waiting++;
@@ -424,6 +446,10 @@ export class BufferPool implements Disposable {
    * that arena's buffers. If one throws anyway, the error comes out of the `onArena` or `acquire` that made the call;
    * an arena being created stays in the pool, and the other callbacks are still told about it.
    *
+   * A callback must not `acquire` (it throws {@link PoolReentrantError}: callbacks after it have not been told about
+   * the arena yet). It may `close()` the pool: the callbacks after it are then not told, and the call that made the
+   * report throws {@link PoolClosedError} (an `onArena` so closed does not subscribe its callback).
+   *
    * @throws {@link PoolClosedError} after `close()`.
    *
    * @example
@@ -440,7 +466,16 @@ export class BufferPool implements Disposable {
   onArena(callback: (arena: Arena) => void): () => void {
     if (typeof callback !== 'function') expected('a function', callback, 'BufferPool.onArena');
     if (this.#closed) throw new PoolClosedError();
-    for (const arena of this.#arenas) callback(arena);
+    this.#reporting++;
+    try {
+      // No arena can be added meanwhile: `acquire`, the only thing that adds one, refuses while a callback runs.
+      for (const arena of this.#arenas) {
+        callback(arena);
+        if (this.#closed) throw new PoolClosedError();
+      }
+    } finally {
+      this.#reporting--;
+    }
     this.#listeners.push(callback);
     return () => {
       const i = this.#listeners.indexOf(callback);
@@ -521,6 +556,7 @@ export class BufferPool implements Disposable {
         this.#carving = arena.id;
         this.#nextPage = 0;
         this.#announce(arena);
+        if (this.#closed) throw new PoolClosedError(); // by a callback: hand nothing out of a closed pool
       }
     }
     slab.addPage(this.#arenas[this.#carving]!, this.#nextPage);
@@ -528,17 +564,26 @@ export class BufferPool implements Disposable {
     this.#carvedBytes += PAGE_BYTES;
   }
 
-  /** Tells every callback about a new arena; rethrows the first error once all were told. */
+  /**
+   * Tells every callback about a new arena, with `acquire` refused meanwhile (invariant 4); stops if one closed the
+   * pool (the rest were dropped). Rethrows the first error once all were told.
+   */
   #announce(arena: Arena): void {
     let failed = false;
     let error: unknown;
-    for (const callback of this.#listeners.slice()) {
-      try {
-        callback(arena);
-      } catch (e) {
-        if (!failed) error = e;
-        failed = true;
+    this.#reporting++;
+    try {
+      for (const callback of this.#listeners.slice()) {
+        if (this.#closed) break;
+        try {
+          callback(arena);
+        } catch (e) {
+          if (!failed) error = e;
+          failed = true;
+        }
       }
+    } finally {
+      this.#reporting--;
     }
     if (failed) throw error;
   }

@@ -4,10 +4,14 @@
  *
  * @module
  */
+import { expected } from '@zokio/future';
 
 /**
  * True if `view`'s memory was detached (transferred away, as by `structuredClone(buf, { transfer: [buf] })` or
  * `postMessage`): it reads as 0 bytes long and can no longer be read from or written.
+ *
+ * @throws TypeError ("Expected an ArrayBufferView, got …") unless `view` is an `ArrayBufferView` (a typed array, a
+ *   `Buffer` or a `DataView`): a caller checks a view it was given, so anything else is a bad argument, not `false`.
  *
  * @example
  * ```ts
@@ -19,6 +23,7 @@
  * @category Memory
  */
 export function isDetached(view: ArrayBufferView): boolean {
+  if (!ArrayBuffer.isView(view)) expected('an ArrayBufferView', view, 'isDetached');
   const buffer = view.buffer;
   if (buffer.byteLength !== 0) return false; // the common case: one property read
   try {

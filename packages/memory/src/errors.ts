@@ -129,3 +129,33 @@ export class PoolClosedError extends ZokioError {
     super('ERR_ZOKIO_POOL_CLOSED', 'Expected an open BufferPool, got one that was closed');
   }
 }
+
+/**
+ * Thrown by `BufferPool.acquire` (and `acquireLongLived`) called from inside an `onArena` callback. Code
+ * `ERR_ZOKIO_POOL_REENTRANT`.
+ *
+ * While the callbacks are being told about an arena, some of them have not registered it yet; a buffer handed out
+ * then could be in that arena (breaking "every arena is reported to every callback before a buffer in it is handed
+ * out"), and an acquire that grew the pool mid-report would tear the arena's carving apart. So the pool hands out
+ * nothing until every callback has returned: acquire after the callback, not in it.
+ *
+ * @example
+ * ```ts
+ * import { BufferPool, PoolReentrantError } from '@zokio/memory';
+ * const pool = new BufferPool({ arenaBytes: 65536, maxBytes: 65536 });
+ * let error: unknown;
+ * pool.onArena(() => {
+ *   try { pool.acquire(1); } catch (e) { error = e; }
+ * });
+ * error instanceof PoolReentrantError; // true
+ * ```
+ * @category Errors
+ */
+export class PoolReentrantError extends ZokioError {
+  constructor() {
+    super(
+      'ERR_ZOKIO_POOL_REENTRANT',
+      'Expected BufferPool.acquire outside an onArena callback, got a call from inside one (acquire after the callback returns)',
+    );
+  }
+}

@@ -21,4 +21,5 @@ export {
   ForeignBufferError,
   PoolClosedError,
   PoolExhaustedError,
+  PoolReentrantError,
 } from './errors.js';

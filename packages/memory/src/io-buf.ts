@@ -36,6 +36,8 @@ export interface ChunkOwner {
 
 /** What the slab and the pool may do with an `IoBuf`'s private state (a "friend"). @internal */
 export interface IoBufInternals {
+  /** True if `value` is a real `IoBuf` (made by its constructor), not merely an object inheriting its prototype. */
+  is(value: unknown): value is IoBuf;
   owner(buf: IoBuf): ChunkOwner;
   index(buf: IoBuf): number;
   setLength(buf: IoBuf, length: number): void;
@@ -104,6 +106,8 @@ export class IoBuf {
 
   static {
     ioBufInternals = {
+      // A brand check, not `instanceof`: `Object.create(IoBuf.prototype)` passes `instanceof` but has no `#owner`.
+      is: (value): value is IoBuf => typeof value === 'object' && value !== null && #owner in value,
       owner: (buf) => buf.#owner,
       index: (buf) => buf.#index,
       setLength: (buf, length) => {

@@ -4,7 +4,7 @@
  *
  * ```
  *   acquire() ─► free stack empty? create() ─► else pop (no allocation)
- *   release(o) ─► reset(o) ─► free stack full (max)? drop o for the GC ─► else push
+ *   release(o) ─► reset(o) threw? drop o, rethrow ─► free stack full (max)? drop o for the GC ─► else push
  * ```
  *
  * ## Invariants
@@ -51,7 +51,7 @@ export interface ObjectPoolStats {
   inUse: number;
   /** Objects waiting on the free stack. */
   free: number;
-  /** Released objects left to the GC because the stack held `max`. */
+  /** Released objects left to the GC: the stack held `max`, or `reset` threw. */
   dropped: number;
   /** The pool's `max`. */
   max: number;
@@ -127,7 +127,9 @@ export class ObjectPool<T> {
 
   /**
    * Resets `obj` and keeps it for the next `acquire`, or leaves it to the GC if `max` objects are already kept.
-   * Release each object once (see the module notes).
+   * Release each object once (see the module notes). If `reset` throws, its error comes out of `release` and the
+   * object is dropped, not pooled (a half-reset object could still hold its last op's references): it counts as
+   * released and `dropped`, never as in use.
    *
    * @example
    * ```ts
@@ -139,7 +141,14 @@ export class ObjectPool<T> {
    * ```
    */
   release(obj: T): void {
-    this.#reset(obj);
+    try {
+      this.#reset(obj);
+    } catch (error) {
+      // Not reset, so not pooled (invariant 1): it is dropped, and no longer counted in use.
+      this.#inUse--;
+      this.#dropped++;
+      throw error;
+    }
     this.#inUse--;
     if (this.#top < this.max) this.#free[this.#top++] = obj;
     else this.#dropped++;

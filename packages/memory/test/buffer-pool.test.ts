@@ -10,6 +10,7 @@ import {
   MAX_BUFFER_BYTES,
   PoolClosedError,
   PoolExhaustedError,
+  PoolReentrantError,
   sizeClassOf,
 } from '@zokio/memory';
 
@@ -208,6 +209,17 @@ describe('BufferPool.release', () => {
     );
     expect(() => pool.release(undefined as unknown as IoBuf)).toThrow(TypeError);
   });
+
+  it('rejects an object that merely inherits from IoBuf.prototype (passes instanceof) the same way', () => {
+    const pool = small();
+    const forged = Object.create(IoBuf.prototype) as IoBuf;
+    expect(forged).toBeInstanceOf(IoBuf);
+    expect(() => pool.release(forged)).toThrow(/^BufferPool\.release: Expected an IoBuf, got /);
+    expect(() => pool.release({ __proto__: IoBuf.prototype } as unknown as IoBuf)).toThrow(
+      /^BufferPool\.release: Expected an IoBuf, got /,
+    );
+    expect(pool.stats().inUseBytes).toBe(0);
+  });
 });
 
 describe('BufferPool.stats', () => {
@@ -286,6 +298,73 @@ describe('BufferPool.onArena', () => {
     expect(pool.arenas).toHaveLength(2);
     expect(pool.acquire(PAGE).arenaId).toBe(1);
     expect(told).toEqual([0, 1]);
+  });
+
+  it('refuses acquire from inside a callback: the callbacks after it are told before a buffer in the arena is out', () => {
+    const pool = small(1, 4);
+    const log: string[] = [];
+    const errors: unknown[] = [];
+    pool.onArena(() => {
+      try {
+        log.push(`cb1 got a buffer in arena ${pool.acquire(256).arenaId}`);
+      } catch (error) {
+        errors.push(error);
+      }
+    });
+    pool.onArena((arena) => log.push(`cb2 told of arena ${arena.id}`));
+    pool.acquire(PAGE); // fills arena 0
+    const buf = pool.acquire(PAGE); // creates arena 1: no RangeError, carved whole
+    expect(buf.arenaId).toBe(1);
+    expect(log).toEqual(['cb2 told of arena 0', 'cb2 told of arena 1']);
+    expect(errors).toHaveLength(2); // the replay of arena 0, and the report of arena 1
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(PoolReentrantError);
+      expect(error).toBeInstanceOf(ZokioError);
+      expect(error).toMatchObject({ code: 'ERR_ZOKIO_POOL_REENTRANT' });
+    }
+    expect(pool.stats()).toMatchObject({ arenas: 2, carvedBytes: 2 * PAGE, inUseBytes: 2 * PAGE });
+    expect(pool.stats().classes[0]!.chunks).toBe(0);
+    expect(pool.acquire(256).arenaId).toBe(2); // outside a callback, acquire works again
+  });
+
+  it("an uncaught PoolReentrantError comes out of the acquire that made the report, after every callback's turn", () => {
+    const pool = small(1, 3);
+    const told: number[] = [];
+    pool.onArena((arena) => {
+      if (arena.id === 1) pool.acquire(256);
+    });
+    pool.onArena((arena) => told.push(arena.id));
+    pool.acquire(PAGE);
+    expect(() => pool.acquire(PAGE)).toThrow(PoolReentrantError);
+    expect(told).toEqual([0, 1]);
+    expect(pool.acquire(PAGE).arenaId).toBe(1); // the arena stays, whole
+  });
+
+  it('a callback that closes the pool stops the report, and the acquire that made it hands nothing out', () => {
+    const pool = small(1, 4);
+    const told: number[] = [];
+    const held = pool.acquire(PAGE);
+    pool.onArena((arena) => {
+      if (arena.id === 1) pool.close();
+    });
+    pool.onArena((arena) => told.push(arena.id));
+    expect(() => pool.acquire(PAGE)).toThrow(PoolClosedError);
+    expect(told).toEqual([0]); // dropped by close before its turn
+    expect(pool.stats()).toMatchObject({ arenas: 2, inUseBytes: PAGE });
+    pool.release(held);
+    expect(() => pool.acquire(PAGE)).toThrow(PoolClosedError);
+  });
+
+  it('a callback that closes the pool during its replay stops it, and onArena throws PoolClosedError', () => {
+    const pool = small(1, 2, 2);
+    const seen: number[] = [];
+    expect(() =>
+      pool.onArena((arena) => {
+        seen.push(arena.id);
+        pool.close();
+      }),
+    ).toThrow(PoolClosedError);
+    expect(seen).toEqual([0]);
   });
 
   it('rejects a non-function', () => {

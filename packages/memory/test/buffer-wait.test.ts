@@ -82,6 +82,29 @@ describe('BufferPool.waitForBuffer', () => {
       /Expected a waker \(an object with a wake method\), got null/,
     );
   });
+
+  it('refuses a deadline that is not undefined or a finite number, joining no line', () => {
+    const { pool } = fullPool();
+    for (const deadline of [NaN, Infinity, -Infinity, 'soon', null, 10n]) {
+      expect(() => pool.waitForBuffer(PAGE, { wake() {} }, deadline as never)).toThrow(
+        /^BufferPool\.waitForBuffer: Expected a deadline that is undefined or a finite number, got /,
+      );
+    }
+    expect(pool.stats().classes.at(-1)!.waiting).toBe(0);
+  });
+
+  it('waits for nothing when the deadline has passed; a later one bounds the wait', () => {
+    const { pool } = fullPool();
+    const now = performance.now();
+    expect(pool.waitForBuffer(PAGE, { wake() {} }, now - 1)).toBeUndefined();
+    expect(pool.waitForBuffer(PAGE, { wake() {} }, 0)).toBeUndefined();
+    expect(pool.stats().classes.at(-1)!.waiting).toBe(0);
+    const wait = pool.waitForBuffer(PAGE, { wake() {} }, now + 1000)!;
+    expect(wait.deadline).toBe(now + 1000);
+    expect(pool.stats().classes.at(-1)!.waiting).toBe(1);
+    wait.leave();
+    pool.close();
+  });
 });
 
 describe('BufferPool.waitForBuffer: a woken waiter that leaves', () => {

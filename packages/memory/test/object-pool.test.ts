@@ -84,8 +84,10 @@ describe('ObjectPool', () => {
     const a = pool.acquire();
     a.bad = true;
     expect(() => pool.release(a)).toThrow('reset failed');
-    expect(pool.stats()).toMatchObject({ inUse: 1, free: 0 });
+    // Released all the same: dropped (not half-reset on the free stack), and no longer counted in use.
+    expect(pool.stats()).toEqual({ created: 1, inUse: 0, free: 0, dropped: 1, max: 1024 });
     expect(pool.acquire()).not.toBe(a);
+    expect(pool.stats()).toMatchObject({ created: 2, inUse: 1, free: 0, dropped: 1 });
   });
 
   it('rejects bad arguments with Expected … got … TypeErrors', () => {
