@@ -42,7 +42,10 @@ export interface ChildResult {
   readonly heapBytesPerConnection?: number;
   /** The pool scenarios: the worker threads the pool ran (`fork_join`: also its variant). */
   readonly workers?: number;
-  /** `worker_heavy`: one job's busy loop timed on the calling thread just before the run, µs (median of 21). */
+  /**
+   * `worker_heavy`: one job's busy loop as timed by the job itself on the worker thread that ran it, µs: the mean
+   * over the run's jobs.
+   */
   readonly jobUs?: number;
   /** `worker_heavy`: (wall × workers − jobs × jobUs) ÷ jobs, µs: what the pool spent per job beyond the job. */
   readonly overheadUsPerJob?: number;

@@ -65,9 +65,11 @@ export interface Report {
   /** The command that produced this report, run from `apps/bench`. */
   readonly command: string;
   readonly environment: Environment;
+  /** The rounds of a scenario that does not give its own: each {@link ScenarioReport}'s `rounds` is what it ran. */
   readonly rounds: number;
   readonly quick: boolean;
   readonly timeoutS: number;
+  /** The baseline of a scenario that does not give its own: each {@link ScenarioReport}'s `baseline` is its own. */
   readonly baseline: string;
   readonly contenders: readonly string[];
   readonly params: Params;
@@ -85,6 +87,14 @@ export interface Report {
 
 const baselineOf = (report: Report, scenario: ScenarioReport) => scenario.baseline ?? report.baseline;
 const roundsOf = (report: Report, scenario: ScenarioReport) => scenario.rounds ?? report.rounds;
+
+/** `values` without repeats, in first-seen order; `[fallback]` if there are none. */
+function distinct<T>(values: readonly T[], fallback: T): T[] {
+  return values.length === 0 ? [fallback] : [...new Set(values)];
+}
+
+/** `1 round`, `3 rounds`. */
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 function rounds(s: ContenderSummary, total: number): string {
   return `${total - s.failures.length}/${total}`;
@@ -109,7 +119,8 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
   const secondary = info.secondary;
   const divisor = secondary?.divisor(report.params) ?? 1;
   const peer = secondBaseline(report, scenario);
-  // Runs of a variant are sized per contender (`n`); wall time per op where the scenario is a cost per op.
+  // Runs of a variant are sized per contender, or bounded in time (`n`: the median over the rounds, as the rates are);
+  // wall time per op where the scenario is a cost per op.
   const sized = info.variants !== undefined;
   // The pool scenarios: the threads each pool ran (a variant's label says it where the thread count varies).
   const threads = !sized && scenario.summaries.some((s) => s.workers !== undefined);
@@ -124,7 +135,7 @@ function throughputTable(report: Report, scenario: ScenarioReport): string[] {
   const total = roundsOf(report, scenario);
   const header = [
     'contender',
-    ...(sized ? ['n per run'] : []),
+    ...(sized ? ['median n per run'] : []),
     ...(threads ? ['workers'] : []),
     `median ${info.unit}`,
     'min – max',
@@ -489,15 +500,35 @@ export function renderMarkdown(report: Report): string {
     env.commit === undefined
       ? 'unknown'
       : `\`${env.commit}\`${env.dirty === true ? ' (with uncommitted changes)' : ''}`;
+  // Scenarios run their own number of rounds against their own baseline: the header states one only where all
+  // share it, else each scenario's section states its own.
+  const roundCounts = distinct(
+    report.scenarios.map((s) => roundsOf(report, s)),
+    report.rounds,
+  );
+  const baselines = distinct(
+    report.scenarios.map((s) => baselineOf(report, s)),
+    report.baseline,
+  );
+  const uniform = roundCounts.length === 1 && baselines.length === 1;
+  const roundsText =
+    roundCounts.length === 1
+      ? plural(roundCounts[0]!, 'round')
+      : `${[...roundCounts].sort((a, b) => a - b).join(' or ')} rounds by scenario (each section says how many)`;
+  const only = baselines.length === 1 ? baselines[0]! : undefined;
   const lines: string[] = [
     `# zokio benchmarks${report.quick ? ' (quick smoke run: not a measurement)' : ''}`,
     '',
-    `Each contender runs each scenario in a fresh \`node --expose-gc\` process, once per round, ${report.rounds} ` +
-      `round${report.rounds === 1 ? '' : 's'}, the contenders' order rotated every round. Each process warms up on ` +
-      'a small run of the scenario first. Tables show the median over the rounds and the min – max range.',
+    `Each contender runs each scenario in a fresh \`node --expose-gc\` process, once per round, ${roundsText}, ` +
+      "the contenders' order rotated every round. Each process warms up on a small run of the scenario first. " +
+      'Tables show the median over the rounds and the min – max range.',
     '',
-    `Ratios are against **${report.baseline}** (plain async/await): throughput ratio = contender ÷ ${report.baseline}, ` +
-      `higher is faster; memory ratio = contender's bytes ÷ ${report.baseline}'s, lower is leaner.`,
+    only !== undefined
+      ? `Ratios are against **${only}**${only === 'promise' ? ' (plain async/await)' : ''}: throughput ratio = ` +
+        `contender ÷ ${only}, higher is faster; memory ratio = contender's bytes ÷ ${only}'s, lower is leaner.`
+      : `Ratios are against each scenario's baseline (here ${baselines.map((b) => `**${b}**`).join(', ')}), named in ` +
+        "its section and its tables' ratio columns: throughput ratio = contender ÷ the baseline, higher is faster; " +
+        "memory ratio = contender's bytes ÷ the baseline's, lower is leaner.",
     '',
     '| | |',
     '| --- | --- |',
@@ -532,6 +563,13 @@ export function renderMarkdown(report: Report): string {
       '',
       `${info.describe(report.params)}.`,
       ...inputLines(report, scenario.name),
+      ...(uniform
+        ? []
+        : [
+            '',
+            `${plural(roundsOf(report, scenario), 'round')} per contender; ratios against ` +
+              `**${baselineOf(report, scenario)}**.`,
+          ]),
       '',
     );
     if (info.measures === 'cost') {
@@ -697,6 +735,11 @@ interface Metric {
   /** The ratio against the baseline, where the metric has one. */
   readonly ratio?: (s: ContenderSummary) => number | undefined;
   readonly format: (value: number) => string;
+  /**
+   * How the axis ticks are labelled, if not with {@link Metric.format}: the same numbers, without what the bars'
+   * labels add around them (a unit the subtitle gives, `p99`). `binary` for bytes: see the chart's `axis`.
+   */
+  readonly axis?: { readonly format?: (value: number) => string; readonly binary?: boolean };
   readonly better: 'higher is faster' | 'lower is leaner' | 'lower is cheaper' | 'lower is better';
   /** What the bar is the median of, for the subtitle. */
   readonly of: string;
@@ -734,6 +777,7 @@ function metricChart(report: Report, scenario: ScenarioReport, metric: Metric): 
       `${metric.aside === undefined ? '' : `; ${metric.aside}`}. ` +
       `Node ${report.environment.node}, ${report.environment.cores} cores.`,
     bars,
+    axis: { format: metric.axis?.format ?? metric.format, binary: metric.axis?.binary ?? false },
   });
 }
 
@@ -751,6 +795,7 @@ export function charts(report: Report, scenario: ScenarioReport): RenderedChart[
       pick: (s) => s.throughput,
       ratio: (s) => s.throughputRatio,
       format: (v) => `${formatRate(v)} ${info.unit}`,
+      axis: { format: formatRate },
       better: 'higher is faster',
       of: info.unit,
       ...(info.nsPerOp === true
@@ -774,6 +819,7 @@ export function charts(report: Report, scenario: ScenarioReport): RenderedChart[
       pick: (s) => s.bytesPerConnection,
       ratio: (s) => s.connectionRatio,
       format: formatBytes,
+      axis: { binary: true },
       better: 'lower is leaner',
       of: 'RSS growth per connection',
     });
@@ -795,6 +841,7 @@ export function charts(report: Report, scenario: ScenarioReport): RenderedChart[
         pick: (s) => s.peakRssBytes,
         ratio: (s) => s.rssRatio,
         format: formatBytes,
+        axis: { binary: true },
         better: 'lower is leaner',
         of: 'peak RSS growth',
         aside: `ratios per ${info.unit.replace(/s\/s$/, '')}`,
@@ -807,6 +854,7 @@ export function charts(report: Report, scenario: ScenarioReport): RenderedChart[
       title: `${name}: p99 overshoot (wake time − deadline)`,
       pick: (s) => s.overshootMs?.p99,
       format: (v) => `p99 ${formatMs(v)}`,
+      axis: { format: formatMs },
       better: 'lower is better',
       of: 'p99 overshoot',
       extra: (s) =>
@@ -822,6 +870,7 @@ export function charts(report: Report, scenario: ScenarioReport): RenderedChart[
       pick: (s) => s.retainedBytesPerTask,
       ratio: (s) => s.memoryRatio,
       format: formatBytes,
+      axis: { binary: true },
       better: 'lower is leaner',
       of: 'bytes',
     });

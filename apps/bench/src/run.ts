@@ -106,7 +106,8 @@ const USAGE = `Usage: node dist/run.js [options]
   --quick             a smoke run: smaller sizes, 1 round; written under results/raw/quick
   --timeout S         seconds before a child is killed and reported as timed out (default 120)
   --out DIR           where to write the report, relative to apps/bench unless absolute (default results/, or
-                      results/raw/<kind>/ for a partial run)
+                      results/raw/<kind>/ for a partial run); its timestamped copy goes to DIR/raw/ (default
+                      results/raw/)
   --help              this text`;
 
 interface Options {
@@ -117,6 +118,8 @@ interface Options {
   readonly quick: boolean;
   readonly timeoutS: number;
   readonly outDir: string;
+  /** Where the timestamped copy of the report goes: `results/raw/`, or `raw/` under `--out` when given. */
+  readonly rawDir: string;
   /** `--workers`, if given: `fork_join`'s largest thread count. */
   readonly workers: number | undefined;
 }
@@ -178,6 +181,7 @@ function parseOptions(argv: readonly string[]): Options {
     timeoutS: positiveInteger('--timeout', values.timeout, 120),
     // An absolute --out is used as given (`join` would have put `/tmp/x` under apps/bench/tmp/x).
     outDir: resolve(APP_DIR, values.out ?? defaultOut),
+    rawDir: values.out === undefined ? join(APP_DIR, 'results', 'raw') : join(resolve(APP_DIR, values.out), 'raw'),
     workers: values.workers === undefined ? undefined : positiveInteger('--workers', values.workers, 1),
   };
 }
@@ -479,18 +483,16 @@ async function main(): Promise<void> {
       chartCount++;
     }
   }
-  // A timestamped copy of every run, kept out of git (results/raw/ is ignored), for comparing runs over time.
-  const rawDir = join(APP_DIR, 'results', 'raw');
-  mkdirSync(rawDir, { recursive: true });
-  writeFileSync(
-    join(rawDir, `${report.generatedAt.replace(/[:.]/g, '-')}.json`),
-    `${JSON.stringify(report, null, 2)}\n`,
-  );
+  // A timestamped copy of every run, for comparing runs over time: under results/raw/ (ignored by git), or under
+  // --out's directory when given, so that a run pointed elsewhere writes nothing into the checkout.
+  mkdirSync(options.rawDir, { recursive: true });
+  const rawPath = join(options.rawDir, `${report.generatedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(rawPath, `${JSON.stringify(report, null, 2)}\n`);
 
   process.stdout.write(markdown);
   const failed = records.filter((r) => !r.outcome.ok && r.outcome.status !== 'unavailable').length;
   process.stderr.write(
-    `\nWrote ${shownPath(options.outDir)}/latest.{md,json} and ${chartCount} chart(s) ` +
+    `\nWrote ${shownPath(options.outDir)}/latest.{md,json}, ${chartCount} chart(s) and ${shownPath(rawPath)} ` +
       `in ${((performance.now() - started) / 1000).toFixed(0)} s` +
       `${failed > 0 ? `; ${failed} run(s) failed or timed out` : ''}.\n`,
   );

@@ -118,7 +118,10 @@ export interface RunRecord {
 /** One row of a scenario's table. */
 export interface ContenderSummary {
   readonly contender: string;
-  /** Operations per measured run (the same every round), if any round succeeded. */
+  /**
+   * Operations per measured run, if any round succeeded: the median over the rounds that did. A fixed-size run does
+   * the same every round; a time-bounded one (`tcp_echo`, the HTTP scenarios) does what fits in its time.
+   */
   readonly n: number | undefined;
   readonly throughput: Summary | undefined;
   /** `spawn` only. */
@@ -154,7 +157,7 @@ export interface ContenderSummary {
   readonly connectionRatio: number | undefined;
   /** The pool scenarios: the worker threads of the pool (the same every round), if any round succeeded. */
   readonly workers: number | undefined;
-  /** `worker_heavy`: one job's duration on the calling thread, µs. */
+  /** `worker_heavy`: one job's duration as timed on its worker thread, µs (each round's mean over its jobs). */
   readonly jobUs: Summary | undefined;
   /** `worker_heavy`: what the pool spent per job beyond the job, µs. */
   readonly overheadUsPerJob: Summary | undefined;
@@ -191,7 +194,7 @@ export function summarizeScenario(
     const roundTrips = results.flatMap((r) => (r.roundTripMs === undefined ? [] : [r.roundTripMs]));
     return {
       contender,
-      n: results[0]?.n,
+      n: results.length > 0 ? median(results.map((r) => r.n)) : undefined,
       throughput: results.length > 0 ? summarize(results.map((r) => r.opsPerSec)) : undefined,
       retainedBytesPerTask: summarizeDefined(results.map((r) => r.retainedBytesPerTask)),
       cpuMs: summarizeDefined(results.map((r) => r.cpuMs)),

@@ -36,6 +36,12 @@ export interface Chart {
   readonly title: string;
   readonly subtitle?: string;
   readonly bars: readonly Bar[];
+  /**
+   * How the axis ticks are labelled: with the bars' own formatter (`1.5 MiB`, `12 ms`), so that ticks and values
+   * read alike; `binary` rounds the axis maximum in powers of 1024 (for bytes), so a tick reads `512 KiB`, not
+   * `488 KiB`. @default plain numbers with a k/M/G suffix
+   */
+  readonly axis?: { readonly format: (value: number) => string; readonly binary?: boolean };
 }
 
 const WIDTH = 800;
@@ -55,9 +61,17 @@ export function escapeXml(text: string): string {
 /** Round axis maxima, per power of ten: fine enough that the longest bar fills at least two thirds of the axis. */
 const NICE_STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
 
-/** A round axis maximum at or above `value`. */
-export function niceMax(value: number): number {
+/**
+ * A round axis maximum at or above `value`: round in its power of ten, or with `binary`, in its power of 1024 (a
+ * round number of B, KiB, MiB…, 1024 of one unit read as 1 of the next).
+ */
+export function niceMax(value: number, binary = false): number {
   if (!(value > 0) || !Number.isFinite(value)) return 1;
+  if (binary) {
+    const scale = 1024 ** Math.max(0, Math.floor(Math.log2(value) / 10));
+    const max = niceMax(value / scale);
+    return (max >= 1000 ? 1024 : max) * scale;
+  }
   const power = 10 ** Math.floor(Math.log10(value));
   for (const step of NICE_STEPS) {
     // Rounded, so that 1.2 × 10^6 prints as 1.2 M and not 1.2000000000000002 M.
@@ -74,7 +88,8 @@ export function renderBarChart(chart: Chart): string {
   const top = chart.subtitle === undefined ? TOP - 18 : TOP;
   const height = top + chart.bars.length * ROW + 36;
   const measured = chart.bars.flatMap((b) => [b.max ?? b.median ?? 0, b.median ?? 0]);
-  const axisMax = niceMax(Math.max(0, ...measured));
+  const axisMax = niceMax(Math.max(0, ...measured), chart.axis?.binary === true);
+  const tick = (value: number) => (value === 0 ? '0' : (chart.axis?.format ?? formatAxis)(value));
   const x = (v: number) => round(LEFT + (Math.max(0, v) / axisMax) * BAR_AREA);
   let colour = 0;
 
@@ -97,7 +112,7 @@ export function renderBarChart(chart: Chart): string {
     out.push(
       `<line x1="${tx}" y1="${top - 6}" x2="${tx}" y2="${axisY}" stroke="#d0d7de" stroke-dasharray="2 3"/>`,
       `<text x="${tx}" y="${axisY + 16}" text-anchor="middle" fill="#57606a" font-size="11">` +
-        `${escapeXml(formatAxis(axisMax * fraction))}</text>`,
+        `${escapeXml(tick(axisMax * fraction))}</text>`,
     );
   }
 
@@ -135,6 +150,7 @@ export function renderBarChart(chart: Chart): string {
   return `${out.join('\n')}\n`;
 }
 
+/** The default tick label: `1.2 M`, `500 k`, `12.5`. */
 function formatAxis(value: number): string {
   const [scale, suffix] =
     value >= 1e9 ? [1e9, ' G'] : value >= 1e6 ? [1e6, ' M'] : value >= 1e3 ? [1e3, ' k'] : [1, ''];

@@ -199,6 +199,56 @@ describe('the report of the new scenarios', () => {
     expect(markdown).toMatch(/\| zokio \| 4\.00 M \| [^|]+ \| 0\.50× \| 4\.00× \| 2\/2 \|/);
   });
 
+  it('labels the axis in the unit of the bars: ms for CPU time and overshoot, KiB for RSS', () => {
+    const ticks = (file: string) =>
+      [...(charts(full, timers).find((c) => c.file === file)?.svg ?? '').matchAll(/font-size="11">([^<]*)</g)].map(
+        (m) => m[1],
+      );
+    expect(ticks('timers.svg')).toEqual(['0', '60 ms', '120 ms']);
+    // 6,000 bytes at most: the axis ends at a round 6 KiB, labelled as the bars are, not "6 k".
+    expect(ticks('timers-rss.svg')).toEqual(['0', '3.00 KiB', '6.00 KiB']);
+    expect(ticks('timers-overshoot.svg')).toEqual(['0', '20 ms', '40 ms']);
+  });
+
+  it('states the rounds and the baseline once when every scenario shares them', () => {
+    expect(markdown).toContain('once per round, 2 rounds, the contenders');
+    expect(markdown).toContain('Ratios are against **promise** (plain async/await): throughput ratio');
+    expect(markdown).not.toContain('rounds per contender; ratios against');
+  });
+
+  it('states them per scenario when the scenarios differ', () => {
+    const poolRecords = [
+      record('worker_tiny', 'piscina', 1, { opsPerSec: 1e5 }),
+      record('worker_tiny', 'zokio', 1, { opsPerSec: 5e5 }),
+    ];
+    const pool = {
+      name: 'worker_tiny' as const,
+      baseline: 'piscina',
+      rounds: 3,
+      summaries: summarizeScenario(poolRecords, 'worker_tiny', ['piscina', 'zokio'], 'piscina'),
+    };
+    const mixed = renderMarkdown(
+      reportOf({
+        command: 'node dist/run.js',
+        rounds: 5,
+        contenders: ['promise', 'zokio', 'effection', 'piscina'],
+        scenarios: [{ ...timers, baseline: 'promise' }, pool],
+        runs: [...timersRecords, ...poolRecords],
+      }),
+    );
+    expect(mixed).toContain('once per round, 3 or 5 rounds by scenario (each section says how many), the contenders');
+    expect(mixed).toContain("Ratios are against each scenario's baseline (here **promise**, **piscina**)");
+    expect(mixed).not.toContain('Ratios are against **promise**');
+    expect(mixed).toContain('5 rounds per contender; ratios against **promise**.');
+    expect(mixed).toContain('3 rounds per contender; ratios against **piscina**.');
+    // A report of the pool scenarios alone is against piscina throughout: said once, without promise's gloss.
+    const poolOnly = renderMarkdown(
+      reportOf({ command: 'node dist/run.js', rounds: 5, contenders: [], scenarios: [pool], runs: poolRecords }),
+    );
+    expect(poolOnly).toContain('once per round, 3 rounds, the contenders');
+    expect(poolOnly).toContain('Ratios are against **piscina**: throughput ratio = contender ÷ piscina');
+  });
+
   it('labels the overshoot bars with their median and max', () => {
     const svg = charts(full, timers).find((c) => c.file === 'timers-overshoot.svg')?.svg ?? '';
     expect(svg).toContain('p99 20 ms');

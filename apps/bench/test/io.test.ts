@@ -174,7 +174,7 @@ describe('the report of a scenario with variants', () => {
     expect(markdown).toContain('| contender | 1 in flight | 64 in flight |');
     expect(markdown).toContain('| zokio-io_uring | 120 k (6.00×) | 900 k (1.80×) |');
     expect(markdown).toContain('### 64 in flight');
-    expect(markdown).toContain('| contender | n per run | median reads/s |');
+    expect(markdown).toContain('| contender | median n per run | median reads/s |');
     expect(markdown).toContain('read through once before the first child (in 1 MiB reads, 200 ms: 5.00 GiB/s');
     expect(charts(report, variants[1]!).map((c) => c.file)).toEqual(['driver_read-qd64.svg']);
     expect(markdown).toContain('](driver_read-qd1.svg)');

@@ -307,6 +307,27 @@ describe('the report of the TCP scenarios', () => {
     expect(charts(report, echoes[1]!).map((c) => c.file)).toEqual(['tcp_echo-c512.svg']);
   });
 
+  it("shows the median round trips per run of a time-bounded scenario, not its first round's", () => {
+    // Three rounds of 1 s, each as many round trips as fitted: the first is not the typical one.
+    const rounds = [70_000, 90_000, 80_000].map((n, i) => ({
+      ...echo('node:net', 64, n, 0.8),
+      round: i + 1,
+    }));
+    const [summary] = summarizeScenario(rounds, 'tcp_echo', ['node:net'], 'node:net', 64);
+    expect(summary?.n).toBe(80_000);
+    const table = renderMarkdown(
+      reportOf({
+        command: 'node dist/run.js --scenario tcp_echo',
+        rounds: 3,
+        contenders: ['node:net'],
+        scenarios: [scenarioReport(rounds, 'tcp_echo', ['node:net'], 'node:net', 64, 3)],
+        runs: rounds,
+      }),
+    );
+    expect(table).toContain('| contender | median n per run | median round trips/s |');
+    expect(table).toMatch(/\| node:net \| 80\.0 k \| 80\.0 k \| 70\.0 k – 90\.0 k \|/);
+  });
+
   it('says which client ran and how it was built', () => {
     const line =
       'The load client: `/tmp/zokio-bench/echo-client-0123456789ab`, built by `g++ -O2 -std=c++17 -o ' +

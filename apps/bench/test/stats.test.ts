@@ -166,6 +166,18 @@ describe('renderBarChart', () => {
     expect(widths[1]! / widths[0]!).toBeCloseTo(1.2, 2);
   });
 
+  it('rounds a byte axis in powers of 1024, and labels it with the formatter given', () => {
+    expect(niceMax(1.4 * 2 ** 20, true)).toBe(1.5 * 2 ** 20);
+    expect(niceMax(900 * 1024, true)).toBe(2 ** 20); // not 1000 KiB
+    expect(niceMax(403, true)).toBe(500);
+    const bytes = renderBarChart({
+      title: 'rss',
+      bars: [{ label: 'zokio', median: 900 * 1024, valueText: '900 KiB' }],
+      axis: { format: (v) => `${v / 1024} KiB`, binary: true },
+    });
+    expect([...bytes.matchAll(/font-size="11">([^<]*)</g)].map((m) => m[1])).toEqual(['0', '512 KiB', '1024 KiB']);
+  });
+
   it('escapes text', () => {
     expect(svg).toContain('spawn &#60;tasks/s&#62;');
     expect(escapeXml(`a&"'`)).toBe('a&#38;&#34;&#39;');

@@ -15,8 +15,8 @@ export function inc(x: number): number {
 
 /**
  * `worker_heavy`'s job: `iterations` rounds of xorshift32, pure CPU with no allocation, its result depending on
- * every round so that no round can be skipped. The same iterations take the same time on any thread, so its
- * duration is measured on the calling thread (`calibrateSpin`).
+ * every round so that no round can be skipped. Its iterations are calibrated on the calling thread
+ * (`calibrateSpin`); its duration in the run is timed on the thread that runs it ({@link spinTimed}).
  */
 export function spin(iterations: number): number {
   let x = 0x9e3779b9 | 0;
