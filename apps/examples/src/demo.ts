@@ -2,7 +2,7 @@
  * The demo the README's main command runs: spawn tasks, sleep on the timer wheel, race, cancel — and watch clean-up
  * run.
  *
- * Run it with `pnpm main` from the repository root, or `node dist/demo.js` here after a build.
+ * Run it with `node apps/examples/dist/demo.js` from the repository root after a build, or `pnpm start` here.
  */
 import { fn, future, JoinSet, race, Runtime, sleep, spawn } from 'zokio';
 

@@ -2,7 +2,10 @@
  * The work-stealing pool with real worker threads: jobs, fork-join, errors, cancellation and crashes crossing
  * threads, transfers, the backlog, shutdown. Jobs are in `fixtures/pool-jobs.ts`.
  */
+import { execFile } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fn, ZokioError, type Future } from '@zokio/future';
 import {
@@ -257,6 +260,16 @@ describe('WorkerPool', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+
+  it('an idle pool that never ran a job does not keep the process alive', async () => {
+    const script = fileURLToPath(new URL('./fixtures/pool-idle-exit.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=@zokio/source', '--import', 'tsx', script],
+      { cwd: fileURLToPath(new URL('../../..', import.meta.url)), timeout: 15_000 },
+    );
+    expect(stdout.trim()).toBe('ready'); // and it exited: a pool holding the process fails on the timeout
   });
 
   it('a worker that exits or throws an uncaught error fails its job and is replaced', async () => {

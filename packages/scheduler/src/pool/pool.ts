@@ -259,11 +259,15 @@ export class WorkerPool {
   #startWorker(id: number): void {
     const data: PoolWorkerData = { ...this.#data, id };
     const worker = startThread('pool-worker', { workerData: data, name: `zokio-worker-${id}` });
-    if (!this.#busy) worker.unref();
     let failure: unknown;
     let ready = false;
     worker.on('message', (message: FromWorker) => {
-      if (message.kind === 'ready') ready = true;
+      if (message.kind === 'ready') {
+        ready = true;
+        // Held while it starts (an awaited `ready()` must not see the process end first), then let go if idle: a
+        // pool that never runs a job (a multi-thread runtime built only to be described) keeps nothing alive.
+        if (!this.#busy) worker.unref();
+      }
       this.#onMessage(message);
     });
     worker.on('error', (error) => (failure = error));
