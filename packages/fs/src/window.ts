@@ -1,7 +1,7 @@
 /**
- * {@link SpanWindow}: a positional transfer split into spans (64 KiB, a pool buffer, unless said otherwise), with up
- * to `depth` span ops in flight at every moment (a rolling window: a span completing starts the next at once, so the
- * kernel never idles waiting for the slowest of a batch).
+ * {@link SpanWindow}: a positional transfer split into 64 KiB spans, with up to `depth` span ops in flight at every
+ * moment (a rolling window: a span completing starts the next at once, so the kernel never idles waiting for the
+ * slowest of a batch).
  *
  * Protocol: every poll starts spans until `depth` are in flight, then polls each in-flight op with the task's context
  * (an op not yet complete just refreshes its waker). A span op that comes back short is not the end of the file: a
@@ -36,12 +36,8 @@ export class SpanWindow extends FutureBase<number> {
   #end: number;
   readonly #inFlight: InFlight[] = [];
 
-  readonly #span: number;
-
-  /** `span`: bytes per span op at most. */
-  constructor(length: number, depth: number, start: SpanOp, span = MAX_BUFFER_BYTES) {
+  constructor(length: number, depth: number, start: SpanOp) {
     super();
-    this.#span = span;
     this.#length = length;
     this.#end = length;
     this.#depth = depth;
@@ -52,7 +48,7 @@ export class SpanWindow extends FutureBase<number> {
     for (;;) {
       while (this.#inFlight.length < this.#depth && this.#next < this.#end) {
         const offset = this.#next;
-        const length = Math.min(this.#span, this.#length - offset);
+        const length = Math.min(MAX_BUFFER_BYTES, this.#length - offset);
         this.#next += length;
         this.#inFlight.push({ offset, length, op: this.#start(offset, length) });
       }
