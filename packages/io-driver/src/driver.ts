@@ -124,7 +124,10 @@ export class IoDriver {
   readonly #selecting = new Map<number, BufferGroup>();
   readonly #groups: (BufferGroup | undefined)[] = [];
   readonly #unsubscribe: () => void;
-  /** The first lent arena id: past every id the pool can give its arenas. */
+  /**
+   * The first lent arena id: past every id the pool can give its arenas. Ids stop at 65,535, so a pool that may grow
+   * past 65,472 arenas leaves no room: then nothing is lent (`lend` answers `undefined`, and callers copy).
+   */
   readonly #firstLoanId: number;
   /** Loans out, by `arenaId − #firstLoanId`. */
   readonly #loanIds: (LentBuffer | undefined)[] = [];
@@ -145,7 +148,7 @@ export class IoDriver {
     this.pool = options.pool ?? new BufferPool();
     this.#backend = factory(staging, completions, (count) => this.#onCompletions(count));
     this.#unsubscribe = this.pool.onArena((arena) => this.#backend.registerArena(arena.id, arena.buffer));
-    this.#firstLoanId = Math.min(Math.floor(this.pool.maxBytes / this.pool.arenaBytes), MAX_ARENA_IDS - MAX_LOANS);
+    this.#firstLoanId = Math.floor(this.pool.maxBytes / this.pool.arenaBytes); // Infinity for an unbounded pool
   }
 
   /** The backend's name: `'io_uring'`, `'epoll'` or `'js'`. */
@@ -237,18 +240,20 @@ export class IoDriver {
 
   /**
    * Lends `bytes` (its whole `ArrayBuffer` is registered) to the backend, so that `read` and `write` can name spans
-   * of it ({@link LentBuffer.span}) instead of pool buffers; `undefined` when {@link MAX_LOANS} are out already.
-   * End the loan with {@link IoDriver.giveBack}. Lend only memory nobody else can see until then (see
-   * `lent-buffer.ts`).
+   * of it ({@link LentBuffer.span}) instead of pool buffers. `undefined` when it cannot be lent — {@link MAX_LOANS}
+   * are out already, the pool may use every arena id, or `bytes` ends past 4 GiB − 1 in its `ArrayBuffer` (an op
+   * names bytes with 32-bit offsets) — and the caller copies through pool buffers instead. End the loan with
+   * {@link IoDriver.giveBack}. Lend only memory nobody else can see until then (see `lent-buffer.ts`).
    */
   lend(bytes: Uint8Array): LentBuffer | undefined {
     if (this.#closing) {
       throw new ZokioError('ERR_ZOKIO_DRIVER_CLOSED', 'Expected a running I/O driver, got one that is shutting down');
     }
     if (!(bytes instanceof Uint8Array)) expected('a Uint8Array', bytes, 'IoDriver.lend');
+    if (bytes.byteOffset + bytes.byteLength > 0xffffffff) return undefined;
     let index = this.#loanIds.indexOf(undefined);
     if (index < 0) index = this.#loanIds.length;
-    if (index >= MAX_LOANS) return undefined;
+    if (index >= MAX_LOANS || this.#firstLoanId + index >= MAX_ARENA_IDS) return undefined;
     const loan = new LentBuffer(this, this.#firstLoanId + index, bytes);
     this.#backend.lendArena(loan.arenaId, bytes.buffer as ArrayBuffer);
     this.#loanIds[index] = loan;
@@ -263,6 +268,7 @@ export class IoDriver {
   giveBack(loan: LentBuffer): void {
     if (!(loan instanceof LentBuffer)) expected('a LentBuffer', loan, 'IoDriver.giveBack');
     if (loan.returned) return;
+    if (this.#loanIds[loan.arenaId - this.#firstLoanId] !== loan) expected('a loan of this driver', loan, 'giveBack');
     loan.returned = true;
     if (loan.inFlight === 0) this.#release(loan);
   }
@@ -280,7 +286,15 @@ export class IoDriver {
     if (this.#loanIds[index] !== loan) return;
     this.#loanIds[index] = undefined;
     this.#loans--;
-    if (!this.#closed) this.#backend.releaseArena(loan.arenaId);
+    if (this.#closed) return;
+    try {
+      this.#backend.releaseArena(loan.arenaId);
+    } catch (error) {
+      // Never expected (the id was lent); if it happens inside a completion batch, the batch still runs.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
   }
 
   #path(at: number, path: IoBuf, field: 'path' | 'path2' = 'path'): void {

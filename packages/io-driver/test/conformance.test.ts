@@ -104,6 +104,31 @@ describe.each([...backends, throughInjector])('I/O driver conformance ($name)', 
     expect(() => d.lend(new Uint8Array(8))).toThrow(expect.objectContaining({ code: 'ERR_ZOKIO_DRIVER_CLOSED' }));
   });
 
+  it('lends nothing that an op could not name apart from the pool: ids the pool may use, bytes past 4 GiB', async () => {
+    // A pool that may grow to any number of arenas could take every arena id: no id is left to lend.
+    const unbounded = new IoDriver(factory, { pool: new BufferPool({ maxBytes: Infinity }) });
+    expect(unbounded.lend(new Uint8Array(8))).toBeUndefined();
+    await unbounded.shutdown();
+    // One arena id short of the end: the ids from there on are the loans', and run out past 65,535.
+    const crowded = new IoDriver(factory, { pool: new BufferPool({ arenaBytes: 65_536, maxBytes: 65_536 * 65_534 }) });
+    expect(crowded.lend(new Uint8Array(8))?.arenaId).toBe(65_534);
+    expect(crowded.lend(new Uint8Array(8))?.arenaId).toBe(65_535);
+    expect(crowded.lend(new Uint8Array(8))).toBeUndefined();
+    await crowded.shutdown();
+    // An op names bytes with 32-bit offsets: a view ending past 4 GiB − 1 of its buffer is not lent (not touched:
+    // the 4 GiB are only reserved).
+    const d = driver();
+    expect(d.lend(new Uint8Array(new ArrayBuffer(2 ** 32 + 16), 2 ** 32, 16))).toBeUndefined();
+    // Another driver's loan is refused, not silently marked returned (its owner could never release it then).
+    const other = driver();
+    const foreign = other.lend(new Uint8Array(8))!;
+    expect(() => d.giveBack(foreign)).toThrow(/Expected a loan of this driver/);
+    foreign.giveBack();
+    expect(other.metrics().loans).toBe(0);
+    await other.shutdown();
+    await d.shutdown();
+  });
+
   it('refuses to release an arena id that is not lent', () => {
     const backend = factory(new ArrayBuffer(64 * 4), new ArrayBuffer(16 * 4), () => {});
     expect(() => backend.releaseArena(12_345)).toThrow(expect.objectContaining({ code: 'ERR_ZOKIO_NO_ARENA' }));

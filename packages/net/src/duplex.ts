@@ -69,8 +69,11 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
   /** The receive in flight, or −1 (none, or still waiting for its buffer). */
   let readToken = -1;
   let destroyed = false;
-  /** Withdraws the wait for a pool buffer, while there is one. */
-  let withdraw: (() => void) | undefined;
+  /** Withdraw the receive's and the write's waits for a pool buffer, while there are: both may wait at once. */
+  const waits: { read: (() => void) | undefined; write: (() => void) | undefined } = {
+    read: undefined,
+    write: undefined,
+  };
 
   const settled = () => {
     inFlight--;
@@ -90,18 +93,24 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
   stream.detach();
 
   /**
-   * Runs `submit` with a pool buffer of `size` bytes, now or once one comes back; `fail` when none can be had or the
-   * submit throws (the buffer is then given back). The wait counts as an op in flight.
+   * Runs `submit` with a pool buffer of `size` bytes for the `kind` side, now or once one comes back; `fail` when
+   * none can be had or the submit throws (the buffer is then given back). The wait counts as an op in flight, and
+   * destroying the duplex withdraws it.
    */
-  const withBuffer = (size: number, submit: (buf: IoBuf) => void, fail: (error: Error) => void): void => {
+  const withBuffer = (
+    kind: 'read' | 'write',
+    size: number,
+    submit: (buf: IoBuf) => void,
+    fail: (error: Error) => void,
+  ): void => {
     inFlight++;
-    let done = false;
+    let answered = false;
     const leave = acquireOrWait(
       driver.pool,
       size,
       (buf) => {
-        done = true;
-        withdraw = undefined;
+        answered = true;
+        waits[kind] = undefined;
         inFlight--;
         try {
           submit(buf);
@@ -111,19 +120,20 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
         }
       },
       (error) => {
-        done = true;
-        withdraw = undefined;
-        inFlight--;
-        fail(error);
+        answered = true;
+        waits[kind] = undefined;
+        settled();
+        if (!destroyed) fail(error);
       },
     );
-    if (!done) withdraw = leave;
+    if (!answered) waits[kind] = leave;
   };
 
   /** One receive of the duplex's own, into a pool buffer. */
   const receive = (): void => {
     reading = true;
     withBuffer(
+      'read',
       MAX_BUFFER_BYTES,
       (buf) => {
         readToken = driver.recv(
@@ -183,6 +193,7 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
         if (offset >= chunk.length) return callback();
         const length = Math.min(MAX_BUFFER_BYTES, chunk.length - offset);
         withBuffer(
+          'write',
           length,
           (buf) => {
             buf.bytes.set(chunk.subarray(offset, offset + length));
@@ -219,9 +230,11 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
     },
     destroy(error, callback) {
       destroyed = true;
-      if (withdraw !== undefined) {
-        withdraw(); // waiting for a pool buffer: no op to wait for
-        withdraw = undefined;
+      for (const kind of ['read', 'write'] as const) {
+        const leave = waits[kind];
+        if (leave === undefined) continue;
+        waits[kind] = undefined;
+        leave(); // waiting for a pool buffer: no op will follow
         inFlight--;
       }
       const finish = () => closeSocket(() => callback(error));

@@ -133,6 +133,37 @@ describe.each(drivers)('toDuplex at the pool cap (%s)', (driver) => {
     expect(rt.io!.pool.stats().inUseBytes).toBe(0);
   });
 
+  it('destroy withdraws a waiting receive even after a write got its buffer meanwhile, and closes at once', async () => {
+    const { rt, hold } = capped();
+    await rt.blockOn(
+      fn(function* () {
+        using listener = yield* TcpListener.bind('127.0.0.1:0');
+        const duplex = toDuplex(yield* TcpStream.connect(listener.localAddr()));
+        using _peer = yield* listener.accept();
+        duplex.on('error', () => {});
+        const pool = rt.io!.pool;
+        pool.release(pool.acquire(300)); // a page for the small classes first: a short write finds a chunk
+        const held = hold(65536); // then every 64 KiB chunk out, no page left: a receive waits
+        const waiting = () => pool.stats().classes.reduce((n, c) => n + c.waiting, 0);
+        duplex.resume();
+        yield* fromPromise(() => new Promise((resolve) => setTimeout(resolve, 10)));
+        expect(waiting()).toBe(1);
+        const written = new Promise((resolve) => duplex.write('hi', resolve));
+        expect(yield* fromPromise(() => written)).toBeFalsy(); // sent: the write had its buffer at once
+        const closed = new Promise((resolve) => duplex.on('close', resolve));
+        duplex.destroy();
+        yield* timeout(
+          1_000,
+          fromPromise(() => closed),
+        ); // it hung for ever: the write's buffer hid the wait
+        expect(waiting()).toBe(0);
+        held.forEach((buf) => pool.release(buf));
+      })(),
+    );
+    await rt.shutdown();
+    expect(rt.io!.pool.stats().inUseBytes).toBe(0);
+  });
+
   it('bytes transferred away while their send waits for a buffer fail it typed, for write and writev', async () => {
     const { rt, hold } = capped();
     await rt.blockOn(
