@@ -9,11 +9,20 @@ import * as memory from '@zokio/memory';
 import * as sync from '@zokio/sync';
 import * as time from '@zokio/time';
 import * as zokio from 'zokio';
+import * as runtimeTesting from '@zokio/runtime/testing';
+import * as testing from 'zokio/testing';
 
 describe('zokio meta-package', () => {
   it('re-exports every export of every layer, as the same binding', () => {
     for (const layer of [future, scheduler, runtime, time, sync, memory, io]) {
       for (const [name, value] of Object.entries(layer)) expect(zokio[name as keyof typeof zokio], name).toBe(value);
+    }
+  });
+
+  it('re-exports the testing helpers as zokio/testing', () => {
+    expect(Object.keys(testing).sort()).toEqual(Object.keys(runtimeTesting).sort());
+    for (const [name, value] of Object.entries(runtimeTesting)) {
+      expect(testing[name as keyof typeof testing], name).toBe(value);
     }
   });
 
@@ -36,6 +45,8 @@ describe('the built packages', () => {
     // Plain Node, no source condition: the dist files, as users load them (ESM and CJS).
     const script = `
       const esm = await import('zokio');
+      const { drivers } = await import('zokio/testing');
+      if (!drivers.includes('js')) throw new Error('zokio/testing: expected the js driver in drivers');
       const cjs = (await import('node:module')).createRequire(import.meta.url)('zokio');
       console.log(JSON.stringify([esm, cjs].flatMap((m) => [
         new m.ZokioError('ERR_X', 'x').name, m.JoinError.name, m.IoError.name, m.Runtime.name,
