@@ -187,4 +187,43 @@ describe.each(drivers)('stream adapters at the pool cap (%s)', (driver) => {
     expect(rt.io!.pool.stats().inUseBytes).toBe(0);
     cleanup();
   });
+
+  it('a read waiting for a buffer when its file closes fails with EBADF, never reading the file that reuses the fd', async () => {
+    const { dir, rt, cleanup } = setUp();
+    writeFileSync(join(dir, 'a'), 'a'.repeat(CHUNK));
+    writeFileSync(join(dir, 'b'), 'b'.repeat(CHUNK));
+    let reused = false;
+    const outcome = await rt.blockOn(
+      fn(function* () {
+        const file = yield* File.open(join(dir, 'a'));
+        const pool = rt.io!.pool;
+        const held: IoBuf[] = [];
+        for (;;) {
+          try {
+            held.push(pool.acquire(CHUNK)); // every 64 KiB chunk there is room for: the read's class is out
+          } catch {
+            break;
+          }
+        }
+        const oldFd = file.fd;
+        const read = spawn(file.readAt(0, CHUNK)); // waits in the pool's line for a 64 KiB chunk
+        yield* fromPromise(() => new Promise((resolve) => setTimeout(resolve, 10)));
+        yield* file.close();
+        const other = yield* File.open(join(dir, 'b')); // most likely on the number `file` had (`reused`)
+        reused = other.fd === oldFd;
+        held.forEach((buf) => pool.release(buf));
+        let result: unknown;
+        try {
+          result = (yield* read).toString();
+        } catch (error) {
+          result = (error as Error).cause;
+        }
+        yield* other.close();
+        return result;
+      })(),
+    );
+    await rt.shutdown();
+    cleanup();
+    expect(outcome, `the fd number ${reused ? 'was' : 'was not'} reused`).toMatchObject({ code: 'EBADF' });
+  });
 });

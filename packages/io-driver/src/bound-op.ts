@@ -6,6 +6,11 @@
  * file or socket, and not reach whatever the kernel has since given the same fd number. The owner's method still
  * checks it is open when called (so misuse fails at the call); this checks again when the op starts.
  *
+ * The op may submit later than its first poll — after waiting for a pool buffer at the pool's cap, or as the next
+ * span of a long transfer — and the owner may be closed by then. So while a `BoundOp` polls its op, the owner is the
+ * **bound source**, and every driver op submitted inside that poll checks it first ({@link checkBoundSource}
+ * from `OpFuture`): closed meanwhile, the op fails with `EBADF` instead of reaching a reused fd number.
+ *
  * Cancel-safe as the op it makes; dropped before its first poll, or finding the file closed then, it made nothing,
  * and `unmade` gives back what the op would have owned (an owned-buffer op's buffer), once.
  *
@@ -16,6 +21,18 @@ import { FutureBase, polledAfterCompletion, type Cleanup, type Context, type Fut
 /** Where a {@link BoundOp} gets its fd: the owner's current one, or a throw (`EBADF`) if it is closed. @category Driver */
 export interface FdSource {
   fdFor(syscall: string): number;
+}
+
+/** The owner whose op is being polled, and the syscall its ops fail as; see the module doc. */
+let boundSource: FdSource | undefined;
+let boundSyscall = '';
+
+/**
+ * Throws the owner's `EBADF` if an op submitted now belongs to an owner closed since its op began (the op is being
+ * polled by a {@link BoundOp} whose owner is closed). Called by `OpFuture` before every submit. @internal
+ */
+export function checkBoundSource(): void {
+  boundSource?.fdFor(boundSyscall);
 }
 
 /** @category Driver */
@@ -48,7 +65,16 @@ export class BoundOp<T> extends FutureBase<T> {
       }
       this.#unmade = undefined; // the op owns it now
     }
-    return op.poll(cx);
+    const outerSource = boundSource;
+    const outerSyscall = boundSyscall;
+    boundSource = this.#file;
+    boundSyscall = this.#syscall;
+    try {
+      return op.poll(cx);
+    } finally {
+      boundSource = outerSource;
+      boundSyscall = outerSyscall;
+    }
   }
 
   override cancel(): Cleanup {

@@ -41,6 +41,7 @@ import {
 } from '@zokio/future';
 import { PoolExhaustedError, type BufferWait } from '@zokio/memory';
 import { COMPLETION_MORE } from './contract.js';
+import { checkBoundSource } from './bound-op.js';
 import { IO, type CompletionHandler, type IoDriver } from './driver.js';
 
 const IDLE = 0;
@@ -158,6 +159,7 @@ export abstract class OpFuture<T> extends FutureBase<T> implements CompletionHan
     this.#waker = cx.waker;
     this.#state = SUBMITTED;
     try {
+      checkBoundSource(); // an op of a closed file or socket fails with EBADF: see `bound-op.ts`
       this.#token = this.submit(driver);
     } catch (error) {
       this.submitFailed();

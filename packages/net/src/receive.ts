@@ -20,11 +20,13 @@
  * @module
  */
 import { FutureBase, PENDING, type Cleanup, type Context, type Poll } from '@zokio/future';
-import type { BufferGroup, IoDriver } from '@zokio/io-driver';
+import { constants } from 'node:os';
+import { IoError, type BufferGroup, type IoDriver } from '@zokio/io-driver';
 import { PoolExhaustedError } from '@zokio/memory';
 import { RecvFuture, SelectRecvFuture } from './ops.js';
 import type { TcpStream } from './tcp-stream.js';
 
+const ECANCELED = constants.errno.ECANCELED;
 const GROUP_BUFFERS = 256;
 const GROUP_BUFFER_BYTES = 16384;
 /** Receives with a pool buffer of their own in flight at once per driver, when it has provided buffers. */
@@ -68,6 +70,8 @@ export class ReceiveFuture extends FutureBase<Buffer> {
   readonly #fd: number;
   readonly #max: number;
   #inner: RecvFuture | SelectRecvFuture;
+  /** The socket is closing: no new receive may start (its fd may be another socket's by the next poll). */
+  #interrupted = false;
 
   constructor(stream: TcpStream, fd: number, max: number) {
     super();
@@ -91,12 +95,14 @@ export class ReceiveFuture extends FutureBase<Buffer> {
         const state = this.#settleFallback();
         // A fallback's submit found the pool full (it submitted nothing): select again.
         if (state === undefined || !(error instanceof PoolExhaustedError)) throw error;
+        this.#retryOrCancelled();
         this.#select(state.group!);
         continue;
       }
       if (bytes === PENDING) return PENDING;
       this.#settleFallback();
       if (bytes === undefined) {
+        this.#retryOrCancelled();
         // `ENOBUFS`: the provided buffers are all taken for the moment.
         const state = receivingOf(stream.driver);
         if (state.fallbacks >= MAX_FALLBACKS) {
@@ -111,6 +117,15 @@ export class ReceiveFuture extends FutureBase<Buffer> {
       stream.gate.kept.unshift(bytes.subarray(this.#max));
       return bytes.subarray(0, this.#max);
     }
+  }
+
+  /**
+   * Before a second receive of this read starts: a read interrupted by `close()` after its first receive completed
+   * (`ENOBUFS`, unseen) fails as a read in flight does, rather than receive on an fd that may by now be another
+   * socket's.
+   */
+  #retryOrCancelled(): void {
+    if (this.#interrupted) throw IoError.fromResult(-ECANCELED, 'recv', this.#stream.label);
   }
 
   #select(group: BufferGroup): void {
@@ -134,6 +149,7 @@ export class ReceiveFuture extends FutureBase<Buffer> {
 
   /** The socket is closing: its receive completes with `ECANCELED` (see `OpFuture.interrupt`). */
   interrupt(): void {
+    this.#interrupted = true;
     this.#inner.interrupt();
   }
 }

@@ -201,4 +201,32 @@ describe.each(drivers)('toDuplex at the pool cap (%s)', (driver) => {
     await rt.shutdown();
     expect(rt.io!.pool.stats().inUseBytes).toBe(0);
   });
+
+  it('a UDP send waiting for a buffer when its socket closes fails with EBADF, never leaving from a reused fd', async () => {
+    const { rt, hold } = capped();
+    const outcome = await rt.blockOn(
+      fn(function* () {
+        const receiver = yield* UdpSocket.bind('127.0.0.1:0');
+        const socket = yield* UdpSocket.bind('127.0.0.1:0');
+        const pool = rt.io!.pool;
+        const held = hold(65536); // every 64 KiB chunk out: a 60,000-byte datagram waits for one
+        const send = spawn(socket.sendTo(Buffer.alloc(60_000, 1), receiver.localAddr()));
+        yield* fromPromise(() => new Promise((resolve) => setTimeout(resolve, 10)));
+        yield* socket.close();
+        const other = yield* UdpSocket.bind('127.0.0.1:0'); // most likely on the fd number `socket` had
+        held.forEach((buf) => pool.release(buf));
+        let result: unknown;
+        try {
+          result = yield* send;
+        } catch (error) {
+          result = (error as Error).cause;
+        }
+        yield* other.close();
+        yield* receiver.close();
+        return result;
+      })(),
+    );
+    await rt.shutdown();
+    expect(outcome).toMatchObject({ code: 'EBADF' });
+  });
 });
