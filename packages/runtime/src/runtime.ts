@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { isFuture, expected, randomSeed, seedRandom, type Future } from '@zokio/future';
+import { isFuture, expected, pending, randomSeed, seedRandom, type Future } from '@zokio/future';
 import type {
   BlockingOptions,
   JoinError,
@@ -239,7 +239,8 @@ export class Runtime {
   /**
    * Runs export `exportName` of `module` with `args` on the worker pool (`multi_thread` only) and returns its
    * handle; see `spawnJob` in `@zokio/scheduler` for the semantics. Throws `ERR_ZOKIO_NO_POOL` on a
-   * `current_thread` runtime.
+   * `current_thread` runtime. Once `shutdown()` began, nothing is started: the handle reports the cancellation at
+   * once, as `spawn`'s does.
    *
    * @example
    * ```ts
@@ -266,14 +267,18 @@ export class Runtime {
         'ERR_ZOKIO_NO_POOL',
         `spawnJob: Expected a 'multi_thread' runtime, got flavor '${this.#config.flavor.value}' (${this.#config.flavor.source})`,
       );
+    const spawnOptions = options?.name === undefined ? undefined : { name: options.name };
+    // Shutting down (step 1 of the procedure): the job is not handed to the pool, which would start it at once.
+    if (this.#scheduler.closed) return this.#scheduler.spawn(pending(), spawnOptions);
     const future = pool.spawn<T>(module, exportName, args, options);
-    return this.#scheduler.spawn(future, options?.name === undefined ? undefined : { name: options.name });
+    return this.#scheduler.spawn(future, spawnOptions);
   }
 
   /**
    * Runs synchronous export `exportName` of `module` with `args` on the blocking pool (any flavour; threads
    * started on demand up to `maxBlockingThreads`, stopped after `threadKeepAlive` idle) and returns its handle.
    * Aborting removes a queued call; a running one cannot be stopped (it is synchronous), its result is dropped.
+   * Once `shutdown()` began, nothing is started: the handle reports the cancellation at once, as `spawn`'s does.
    */
   spawnBlocking<T>(
     module: string | URL,
@@ -281,6 +286,8 @@ export class Runtime {
     args?: readonly unknown[],
     options?: BlockingOptions,
   ): JoinHandle<T> {
+    // Shutting down (step 1 of the procedure): the call is not handed to the pool, which would post it at once.
+    if (this.#scheduler.closed) return this.#scheduler.spawn(pending());
     return this.#scheduler.spawn(this.#blockingPool().run<T>(module, exportName, args, options));
   }
 
@@ -290,8 +297,9 @@ export class Runtime {
         maxThreads: this.#config.maxBlockingThreads.value,
         keepAliveMs: this.#config.threadKeepAlive.value,
       });
-      // Made after shutdown (its first call came then): closed at once, so that call fails ERR_ZOKIO_POOL_CLOSED
-      // instead of running on a thread nothing will stop.
+      // Made after shutdown began (asked for through BLOCKING_SPAWNER; rt.spawnBlocking and spawnBlocking start
+      // nothing then, their handles report the cancellation): closed at once, so that a call made on it directly
+      // fails ERR_ZOKIO_POOL_CLOSED instead of running on a thread nothing will stop.
       if (this.isShutdown) void this.#blocking.close(0);
     }
     return this.#blocking;

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fn } from '@zokio/future';
+import { fn, pending } from '@zokio/future';
 import { spawnBlocking, spawnJob, type JoinError } from '@zokio/scheduler';
 import { Runtime } from '@zokio/runtime';
 import { tempDir } from '@zokio/runtime/testing';
@@ -85,12 +85,37 @@ describe('multi_thread runtime', () => {
 });
 
 describe('blocking pool through the runtime', () => {
-  it('spawnBlocking after shutdown runs nothing: its handle fails, and no thread is left', async () => {
+  it('spawnBlocking after shutdown runs nothing: its handle reports the cancellation, and no thread is left', async () => {
     const rt = Runtime.create();
     await rt.shutdown();
     const handle = rt.spawnBlocking<number>(jobs, 'blockFor', [1]);
-    await expect(handle).rejects.toBeDefined();
+    await expect(handle).rejects.toSatisfy((e: JoinError) => e.isCancelled());
     expect(rt.poolMetrics().blocking?.threads ?? 0).toBe(0);
+  });
+
+  it('spawnBlocking and spawnJob once shutdown began start nothing: their handles report the cancellation', async () => {
+    const rt = Runtime.create({ flavor: 'multi_thread', workerThreads: 1 });
+    expect(await rt.spawnBlocking<number>(jobs, 'blockFor', [1])).toBeGreaterThan(0); // a blocking thread idles
+    const cells = new SharedArrayBuffer(16);
+    // A task whose clean-up, run during shutdown, calls spawnBlocking and spawnJob.
+    const task = rt.spawn(
+      fn(function* () {
+        try {
+          yield* pending();
+        } finally {
+          spawnBlocking(jobs, 'mark', [cells, 2]).detach();
+          spawnJob(jobs, 'mark', [cells, 3]).detach();
+        }
+      })(),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10)); // the task runs
+    const shutdown = rt.shutdown({ timeout: 5_000 });
+    const blocking = rt.spawnBlocking(jobs, 'mark', [cells, 0]);
+    const job = rt.spawnJob(jobs, 'mark', [cells, 1]);
+    for (const handle of [blocking, job]) await expect(handle).rejects.toSatisfy((e: JoinError) => e.isCancelled());
+    await expect(task).rejects.toSatisfy((e: JoinError) => e.isCancelled());
+    expect(await shutdown).toMatchObject({ timedOut: false, terminatedThreads: 0 });
+    expect(Array.from(new Int32Array(cells))).toEqual([0, 0, 0, 0]);
   });
 
   it('a blocking call still running at the deadline: its thread is terminated and counted', async () => {

@@ -101,6 +101,17 @@ describe('BlockingPool', () => {
     expect(p.metrics().completed).toBe(5);
   });
 
+  it('a call throwing an error whose fields cannot be read fails with that error, minus them; its thread lives on', async () => {
+    const p = pool({ maxThreads: 1 });
+    const thread = await toPromise(p.run<number>(jobs, 'whoAmI'));
+    const error = await failure(p.run(jobs, 'throwUnreadable'));
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toBe('weird');
+    expect(error).not.toHaveProperty('code');
+    expect(error.cause).toBeUndefined();
+    expect(await toPromise(p.run<number>(jobs, 'whoAmI'))).toBe(thread); // the same thread: it did not die
+  });
+
   it('fails with ERR_ZOKIO_JOB_EXPORT when the export or the module is missing', async () => {
     const p = pool();
     const missing = await failure(p.run(jobs, 'nope'));

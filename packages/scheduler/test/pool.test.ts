@@ -3,11 +3,15 @@
  * threads, transfers, the backlog, shutdown. Jobs are in `fixtures/pool-jobs.ts`.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fn, ZokioError, type Future } from '@zokio/future';
+import { decodeThrown, encodeThrown } from '../src/pool/thrown.js';
 import {
   JOB_SPAWNER,
   JoinError,
@@ -318,3 +322,183 @@ function spawnJobOf<T>(name: string, args: unknown[] = [], options?: SpawnJobOpt
     return yield* spawnJob<T>(jobs, name, args, options);
   })();
 }
+
+describe('WorkerPool: cancellation, odd outcomes and shutdown edges', () => {
+  it('a second cancel request on a worker does not abandon the clean-up the first one started', async () => {
+    const { pool, scheduler } = setup({ workers: 1 });
+    const cells = counter();
+    const a = scheduler.spawn(pool.spawn(jobs, 'slowCleanup', [cells, 0]));
+    const b = scheduler.spawn(pool.spawn(jobs, 'slowCleanup', [cells, 2]));
+    while (read(cells, 0) < 1 || read(cells, 2) < 1) await delay(5); // both run on the one worker
+    a.abort();
+    let cleanedWhenSettled = -1;
+    const aSettled = Promise.resolve(a).catch(() => (cleanedWhenSettled = read(cells, 1)));
+    await delay(20); // A's 100 ms clean-up is running
+    b.abort(); // bumps the worker's cancel counter again: A must not be aborted a second time
+    await Promise.race([aSettled, delay(5_000)]);
+    await Promise.race([Promise.resolve(b).catch(() => undefined), delay(5_000)]);
+    expect(cleanedWhenSettled).toBe(1); // A's handle settled once its clean-up had finished
+    expect(read(cells, 3)).toBe(1);
+  });
+
+  it("close waits for the clean-up of a job another job left running, though its owner's cancel comes after", async () => {
+    const { pool, scheduler } = setup({ workers: 1 });
+    const cells = counter();
+    expect(await scheduler.spawn(spawnJobOf('detachSlowCleanup', [cells, 0]))).toBe('spawned');
+    while (read(cells, 0) < 1) await delay(5);
+    // Shutdown aborts the child's task, and its owner's task, whose cancel then reaches the same worker.
+    expect(await pool.close(5_000)).toEqual({ terminated: 0 });
+    expect(read(cells, 1)).toBe(1);
+  });
+
+  it('a job throwing an error with a field that cannot be read fails with that error, minus the field', async () => {
+    const { pool, scheduler } = setup({ workers: 1 });
+    expect(await scheduler.spawn(spawnJobOf('inc', [1]))).toBe(2); // the module is loaded: calls run at once
+    const innocent = scheduler.spawn(spawnJobOf<number>('later', [1, 300])); // on the same worker
+    const sync = await Promise.race([failure(scheduler.spawn(spawnJobOf('throwUnreadable'))), delay(5_000)]);
+    expect(sync).toMatchObject({ name: 'Error', message: 'weird' });
+    expect(sync).not.toHaveProperty('code');
+    const async = await Promise.race([failure(scheduler.spawn(spawnJobOf('rejectUnreadable'))), delay(5_000)]);
+    expect(async).toMatchObject({ name: 'Error', message: 'weird' }); // settled, not left pending for ever
+    expect(await innocent).toBe(2);
+    expect(pool.metrics()).toMatchObject({ crashes: 0, inFlight: 0 });
+  });
+
+  it('a job returning an object whose `then` getter throws fails with that error; its worker lives on', async () => {
+    const { pool, scheduler } = setup({ workers: 1 });
+    expect(await scheduler.spawn(spawnJobOf('inc', [1]))).toBe(2); // the module is loaded: calls run at once
+    const innocent = scheduler.spawn(spawnJobOf<number>('later', [1, 300]));
+    const error = await failure(scheduler.spawn(spawnJobOf('badThenable')));
+    expect(error.message).toBe('then getter boom');
+    expect(await innocent).toBe(2);
+    expect(pool.metrics().crashes).toBe(0);
+  });
+
+  it("a child run on its spawner's thread (no slot free) whose `then` getter throws fails its handle", async () => {
+    const { pool, scheduler } = setup({ workers: 1, slots: 2 });
+    const holder = scheduler.spawn(spawnJobOf<number>('later', [1, 300])); // holds one slot, the parent the other
+    expect(await scheduler.spawn(spawnJobOf('childOutcome', ['badThenable']))).toBe('failed: then getter boom');
+    expect(await holder).toBe(2);
+    expect(pool.metrics().crashes).toBe(0);
+  });
+
+  it('encodeThrown never throws: unreadable fields are left out, an unreadable value becomes a typed error', () => {
+    const boom = () => {
+      throw new Error('boom');
+    };
+    const roundTrip = (thrown: unknown) => decodeThrown(structuredClone(encodeThrown(thrown))) as Error;
+    const fields = Object.defineProperties(new RangeError('weird'), {
+      code: { enumerable: true, get: boom },
+      detail: { enumerable: true, value: 7 },
+      cause: { get: boom },
+    });
+    const decoded = roundTrip(fields);
+    expect(decoded).toBeInstanceOf(RangeError);
+    expect(decoded).toMatchObject({ message: 'weird', detail: 7 });
+    expect(decoded).not.toHaveProperty('code');
+    expect(decoded.cause).toBeUndefined();
+    const named = Object.defineProperty(new Error('x'), 'name', { get: boom });
+    expect(roundTrip(named)).toMatchObject({ name: 'Error', message: 'x' });
+    const message = Object.assign(new Error(), { message: { toString: boom } });
+    expect(roundTrip(message).message).toBe('');
+    expect(
+      roundTrip({
+        get then() {
+          return boom();
+        },
+      }),
+    ).toBe('a value that cannot be read');
+    const proxy = new Proxy({}, { getPrototypeOf: boom });
+    expect(roundTrip(proxy)).toMatchObject({ name: 'ZokioError', code: 'ERR_ZOKIO_JOB_RESULT' });
+  });
+
+  it("close takes a timeout past setTimeout's limit, or Infinity, as no deadline; refuses a bad one", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      for (const timeout of [2 ** 32, Infinity]) {
+        const { pool, scheduler } = setup({ workers: 1 });
+        const cells = counter();
+        const job = scheduler.spawn(pool.spawn(jobs, 'busyMark', [cells, 300]));
+        while (read(cells, 0) < 1) await delay(5);
+        expect(await pool.close(timeout)).toEqual({ terminated: 0 });
+        expect(await job).toBeGreaterThan(0); // it ran to its end: its worker was not terminated
+      }
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+    const { pool } = setup({ workers: 1 });
+    for (const bad of [Number.NaN, -1, '100', null]) expect(() => pool.close(bad as number)).toThrow(TypeError);
+    expect(() => pool.close(Number.NaN)).toThrow(/WorkerPool.close: Expected timeoutMs to be a number ≥ 0/);
+  });
+
+  it('slots of outcomes relayed to a worker that died before reading them come back', async () => {
+    // 4 slots: the parent holds one, its 3 children (results too big for a slot: they come by message) the rest.
+    const { pool, scheduler } = setup({ workers: 2, slots: 4 });
+    await pool.ready();
+    const dir = mkdtempSync(join(tmpdir(), 'zokio-pool-'));
+    const marks = join(dir, 'marks');
+    try {
+      const parent = await failure(scheduler.spawn(spawnJobOf('spawnBigThenDie', [marks, 3])));
+      expect(parent).toMatchObject({ code: 'ERR_ZOKIO_WORKER_CRASHED' });
+      expect(readFileSync(marks, 'utf8')).toBe('xxx'); // the children ran, on the other worker
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Once the replacement thread started, 4 jobs in flight at once fit the 4 slots: no backlog.
+    let backlog = -1;
+    for (const deadline = performance.now() + 5_000; backlog !== 0 && performance.now() < deadline;) {
+      const handles = Array.from({ length: 4 }, () => scheduler.spawn(spawnJobOf<number>('later', [1, 20])));
+      await delay(0); // the tasks ran: the jobs were spawned
+      backlog = pool.metrics().backlog;
+      await Promise.all(handles);
+      if (backlog !== 0) await delay(50);
+    }
+    expect(backlog).toBe(0);
+  });
+
+  it('ready() rejects, typed, with the failure as its cause, when the pool cannot start', async () => {
+    const setupUrl = new URL('./fixtures/pool-broken-setup.ts', import.meta.url).href;
+    const onWarning = () => undefined;
+    process.on('warning', onWarning);
+    try {
+      const { pool } = setup({ workers: 1, setup: { url: setupUrl, name: 'setup' } });
+      const outcome = await Promise.race([
+        pool.ready().then(
+          () => 'resolved',
+          (error: unknown) => error,
+        ),
+        delay(5_000, 'still pending'),
+      ]);
+      expect(outcome).toBeInstanceOf(ZokioError);
+      expect(outcome).toMatchObject({
+        code: 'ERR_ZOKIO_WORKER_CRASHED',
+        message: expect.stringMatching(/Expected every worker to start, got worker 1 failing to start/),
+        cause: expect.objectContaining({ message: 'no driver here' }),
+      });
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('close past its timeout does not settle a job cancelled while queued a second time', async () => {
+    const { pool, scheduler } = setup({ workers: 1 });
+    const cells = counter();
+    const stuck = scheduler.spawn(pool.spawn(jobs, 'busyMark', [cells, 3_000]));
+    while (read(cells, 0) < 1) await delay(5);
+    const buffer = new ArrayBuffer(8);
+    // A transfer list pins the call to a worker: queued behind the stuck job, its slot held until it is taken.
+    const pinned = scheduler.spawn(
+      pool.spawn(jobs, 'byteLength', [buffer, new Uint8Array(buffer)], { transfer: [buffer] }),
+    );
+    await delay(0);
+    pinned.abort();
+    await expect(pinned).rejects.toSatisfy((e: JoinError) => e.isCancelled());
+    expect(pool.metrics().inFlight).toBe(1); // the stuck job
+    expect(await pool.close(100)).toEqual({ terminated: 1 });
+    expect(pool.metrics().inFlight).toBe(0);
+    expect(await failure(stuck)).toMatchObject({ code: 'ERR_ZOKIO_JOB_CANCELLED' });
+  });
+});

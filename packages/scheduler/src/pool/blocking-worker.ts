@@ -15,7 +15,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { describeValue, ZokioError } from '@zokio/future';
-import { encodeThrown, type EncodedThrown } from './thrown.js';
+import { describeThrown, encodeThrown, thrownMessage, type EncodedThrown } from './thrown.js';
 import { threadData } from './worker-url.js';
 import { isThenable } from './thenable.js';
 
@@ -80,11 +80,12 @@ async function execute(
   try {
     port.postMessage(reply);
   } catch (error) {
-    // Only a value can fail to clone here: an encoded error is clone-able by construction.
+    // Only a value can fail to clone here (or throw from a getter as it is read): an encoded error is clone-able by
+    // construction, and encodeThrown never throws.
     const value = (reply as { value: unknown }).value;
     const failure = new ZokioError(
       'ERR_ZOKIO_JOB_RESULT',
-      `${request.name} of ${request.url}: Expected a structured-clone-able result, got ${describeValue(value)} that cannot be cloned (${(error as Error).message})`,
+      `${request.name} of ${request.url}: Expected a structured-clone-able result, got ${describeThrown(value)} that cannot be cloned (${thrownMessage(error)})`,
     );
     port.postMessage({ ok: false, error: encodeThrown(failure) } satisfies BlockingReply);
   }

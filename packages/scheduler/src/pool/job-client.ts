@@ -291,7 +291,8 @@ export class JobClient {
     this.#closed = true;
     for (const [slot, job] of [...this.#jobs]) {
       this.#jobs.delete(slot);
-      this.#settle(job, outcome, undefined);
+      // A job cancelled while queued is settled already, and kept here only until its slot came back.
+      if (!job.settled) this.#settle(job, outcome, undefined);
     }
     for (let job = this.#backlog.shift(); job !== undefined; job = this.#backlog.shift())
       if (!job.settled) this.#settle(job, outcome, undefined);

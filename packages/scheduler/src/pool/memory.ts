@@ -21,6 +21,18 @@
  *   completion queue after that: the owner that pops it sees the outcome.
  * - A cancelled queued job keeps its id in whatever deque holds it: the taker finds `CANCELLED` (its CAS to
  *   `RUNNING` fails) and completes it as cancelled, so the owner frees it.
+ * - An outcome too big for its slot travels by message (`LENGTH` −1), through the main thread when its owner is
+ *   a worker; the main thread marks it `RELAYED` (`LENGTH` −2) as it forwards it, and the owner frees the slot
+ *   when it reads the message.
+ *
+ * ## The one exception: an owner that dies
+ * A worker that dies cannot free its slots. Outcomes in its completion queue wait there for the thread that takes
+ * its place (same id, same queues), which frees them as the owner. But an outcome message already relayed into
+ * the dead thread's port died with it: for each slot still `DONE` and `RELAYED` whose `OWNER` is the dead worker,
+ * the main thread republishes it as cancelled (no payload) onto that completion queue, and the replacement frees
+ * it. Only these: a slot whose message is still on its way to the main thread (`LENGTH` −1) is relayed to the
+ * replacement instead, and freeing a slot already on a completion queue would free it twice. So a slot is still
+ * freed only by its owner's thread id, and exactly once.
  *
  * @module
  */
@@ -49,8 +61,13 @@ export const STATE = 0;
 export const OWNER = 1;
 /** Thread running it (set when it starts). */
 export const EXECUTOR = 2;
-/** Payload bytes, or −1: the payload travels by message (too big for the slot, or has transfers). */
+/**
+ * Payload bytes, or −1: the payload travels by message (too big for the slot, or has transfers); a `DONE` slot's
+ * outcome message the main thread forwarded to its owner: {@link RELAYED}.
+ */
 export const LENGTH = 3;
+/** `LENGTH` of a `DONE` slot whose outcome message the main thread forwarded to its owning worker. */
+export const RELAYED = -2;
 /** Outcome kind once `DONE`. */
 export const KIND = 4;
 /** 1 once the owner asked for cancellation. */

@@ -10,7 +10,8 @@
  * ## A worker that dies (an uncaught error, `process.exit` in a job)
  * The jobs it was running, and the calls pinned to it, fail with `ERR_ZOKIO_WORKER_CRASHED`; the jobs it owned
  * elsewhere are cancelled (nobody waits for them); the jobs in its deque stay there and other workers steal
- * them; a new thread takes its place, its deque and its queues.
+ * them; a new thread takes its place, its deque and its queues. Outcome messages relayed to it that it never read
+ * give their slots back through the new thread (see `memory.ts`).
  *
  * ## Shutdown (`close`)
  * New jobs are refused; the shutdown flag is raised and every worker woken; queued jobs are taken out of every
@@ -19,7 +20,7 @@
  *
  * @module
  */
-import { describeValue } from '@zokio/future';
+import { describeValue, expected, ZokioError } from '@zokio/future';
 import { availableParallelism } from 'node:os';
 import type { TransferListItem, Worker } from 'node:worker_threads';
 import type { SchedulerOptions } from '../local/config.js';
@@ -29,7 +30,9 @@ import {
   ABORTED,
   CANCELLED,
   CRASHED,
+  DONE,
   EXECUTOR,
+  LENGTH,
   M_BUSY_MS,
   M_JOBS,
   M_PARKS,
@@ -41,6 +44,7 @@ import {
   PINNED,
   PoolMemory,
   QUEUED,
+  RELAYED,
   RUNNING,
   SHUTDOWN,
   STATE,
@@ -100,6 +104,9 @@ export interface PoolCloseReport {
   readonly terminated: number;
 }
 
+/** The longest delay `setTimeout` honours; a longer close timeout means no deadline. */
+const MAX_TIMER_MS = 0x7fffffff;
+
 /** A work-stealing pool of worker threads. Most programs use it through a `multi_thread` runtime. @category Multi-core */
 export class WorkerPool {
   readonly #memory: PoolMemory;
@@ -116,7 +123,11 @@ export class WorkerPool {
   /** Why the pool could not start, if it could not. */
   #brokenBy: unknown = undefined;
   #resolveReady!: () => void;
-  readonly #ready = new Promise<void>((resolve) => (this.#resolveReady = resolve));
+  #rejectReady!: (error: unknown) => void;
+  readonly #ready = new Promise<void>((resolve, reject) => {
+    this.#resolveReady = resolve;
+    this.#rejectReady = reject;
+  });
 
   constructor(options: WorkerPoolOptions = {}) {
     if (typeof options !== 'object' || options === null)
@@ -138,12 +149,15 @@ export class WorkerPool {
     this.#client = new JobClient(this.#memory, 0, routes);
     this.#client.onBusy = (busy) => this.#setBusy(busy);
     this.#data = { buffers: this.#memory.buffers, scheduler: options.scheduler ?? {}, setup: options.setup };
+    // A pool that cannot start rejects ready(): not an unhandled rejection when nobody asked.
+    this.#ready.catch(() => {});
     for (let id = 1; id <= workers; id++) this.#startWorker(id);
   }
 
   /**
    * Resolves once every worker started and ran its setup: jobs spawned before are not lost (they wait in the
-   * queues), but a benchmark or a test of stealing wants every thread up first.
+   * queues), but a benchmark or a test of stealing wants every thread up first. Rejects with a `ZokioError`
+   * `ERR_ZOKIO_WORKER_CRASHED` (its `cause` the failure) if a worker could not start: the pool closed instead.
    */
   ready(): Promise<void> {
     return this.#ready;
@@ -215,7 +229,7 @@ export class WorkerPool {
     this.#busy = busy;
     for (const worker of this.#workers) {
       if (busy) worker.ref();
-      else worker.unref();
+      else if (this.#closing === undefined) worker.unref(); // closing: held until they exit (close awaits that)
     }
     if (busy && !this.#draining) void this.#drainLoop();
     // Idle: end a park in progress, whose keep-alive timer would otherwise hold the process open.
@@ -249,6 +263,8 @@ export class WorkerPool {
       this.#client.settleFromMessage(message);
       return;
     }
+    // Marked relayed first: if its owner dies before it reads the message, the slot is handed back (see #replace).
+    this.#memory.set(message.slot, LENGTH, RELAYED);
     const owner = this.#workers[message.owner - 1];
     owner?.postMessage(message satisfies ToWorker);
     this.#memory.parkers[message.owner]!.unpark();
@@ -266,7 +282,7 @@ export class WorkerPool {
         ready = true;
         // Held while it starts (an awaited `ready()` must not see the process end first), then let go if idle: a
         // pool that never runs a job (a multi-thread runtime built only to be described) keeps nothing alive.
-        if (!this.#busy) worker.unref();
+        if (!this.#busy && this.#closing === undefined) worker.unref();
       }
       this.#onMessage(message);
     });
@@ -289,10 +305,20 @@ export class WorkerPool {
   #failToStart(id: number, failure: unknown): void {
     process.emitWarning(`zokio: pool worker ${id} failed to start, closing the pool: ${describeFailure(failure)}`);
     this.#brokenBy = failure;
+    this.#rejectReady(
+      new ZokioError(
+        'ERR_ZOKIO_WORKER_CRASHED',
+        `WorkerPool: Expected every worker to start, got worker ${id} failing to start (the pool closed): ${describeFailure(failure)}`,
+        { cause: failure },
+      ),
+    );
     void this.close(0);
   }
 
-  /** A worker died: fail what it ran, cancel what it owned, start another in its place. */
+  /**
+   * A worker died: fail what it ran, cancel what it owned, hand back the slots of outcomes relayed to it that it
+   * never read, start another in its place.
+   */
   #replace(id: number, failure: unknown): void {
     this.#crashes++;
     const memory = this.#memory;
@@ -302,7 +328,11 @@ export class WorkerPool {
         (state === RUNNING && memory.get(slot, EXECUTOR) === id) ||
         ((state === QUEUED || state === CANCELLED) && memory.get(slot, PINNED) === id);
       if (mine) this.#complete(slot, CRASHED);
-      else if (memory.get(slot, OWNER) === id && (state === QUEUED || state === RUNNING)) memory.requestCancel(slot);
+      else if (memory.get(slot, OWNER) !== id) continue;
+      else if (state === QUEUED || state === RUNNING) memory.requestCancel(slot);
+      // Its outcome message died in the thread's port: republished (no payload) to the thread that takes its place,
+      // whose drain frees the slot — as its owner would have. One still on its way here is relayed there instead.
+      else if (state === DONE && memory.get(slot, LENGTH) === RELAYED) this.#complete(slot, ABORTED);
     }
     if (failure !== undefined)
       process.emitWarning(`zokio: pool worker ${id} died and was replaced: ${describeFailure(failure)}`);
@@ -317,8 +347,14 @@ export class WorkerPool {
 
   // ---- Shutdown ------------------------------------------------------------------------------------------------
 
-  /** Shuts the pool down (see the module doc); idempotent. Resolves once every thread exited. */
+  /**
+   * Shuts the pool down (see the module doc); idempotent (the first `timeoutMs` holds). Resolves once every thread
+   * exited. `timeoutMs`: a number ≥ 0, else a `TypeError`; past 2^31 − 1 (`Infinity` included) there is no
+   * deadline: threads are waited for as long as they run.
+   */
   close(timeoutMs = 10_000): Promise<PoolCloseReport> {
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))
+      expected('timeoutMs to be a number ≥ 0 (or Infinity)', timeoutMs, 'WorkerPool.close');
     return (this.#closing ??= this.#close(timeoutMs));
   }
 
@@ -337,9 +373,12 @@ export class WorkerPool {
     for (const worker of this.#workers) worker.ref();
     let timer: NodeJS.Timeout | undefined;
     const allExited = Promise.all(this.#exited).then(() => false);
+    // setTimeout fires at once for a delay past its limit: a longer one is no deadline, so no timer.
     const timedOut = await Promise.race([
       allExited,
-      new Promise<boolean>((r) => (timer = setTimeout(r, timeoutMs, true))),
+      new Promise<boolean>((r) => {
+        if (timeoutMs <= MAX_TIMER_MS) timer = setTimeout(r, timeoutMs, true);
+      }),
     ]);
     clearTimeout(timer);
     let terminated = 0;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { serviceKey, ZokioError, type ServiceKey } from '@zokio/future';
+import { pending, serviceKey, ZokioError, type ServiceKey } from '@zokio/future';
 import { currentScheduler } from '../local/current.js';
 import type { JoinHandle } from '../task/join-handle.js';
 import type { BlockingOptions, BlockingPool } from './blocking-pool.js';
@@ -57,8 +57,11 @@ export function spawnJob<T>(
       'ERR_ZOKIO_NO_POOL',
       "spawnJob: Expected a task of a 'multi_thread' runtime or of a pool job, got a task on a scheduler with no worker pool",
     );
+  const spawnOptions = options?.name === undefined ? undefined : { name: options.name };
+  // A closed scheduler (shutting down) runs no new task: the job is not handed to the pool, which would start it.
+  if (scheduler.closed) return scheduler.spawn(pending(), spawnOptions);
   const future = client.spawn<T>(module, exportName, args, options);
-  return options?.name === undefined ? scheduler.spawn(future) : scheduler.spawn(future, { name: options.name });
+  return scheduler.spawn(future, spawnOptions);
 }
 
 /**
@@ -92,5 +95,7 @@ export function spawnBlocking<T>(
       'ERR_ZOKIO_NO_POOL',
       'spawnBlocking: Expected a task on the main thread of a zokio runtime, got a task on a scheduler with no blocking pool',
     );
+  // A closed scheduler (shutting down) runs no new task: the call is not handed to the pool, which would post it.
+  if (scheduler.closed) return scheduler.spawn(pending());
   return scheduler.spawn(pool.run<T>(module, exportName, args, options));
 }

@@ -27,27 +27,94 @@ export type EncodedThrown =
 /** How deep a chain of `cause`s is kept; a cycle (`e.cause = e`) stops here too. */
 const MAX_CAUSE_DEPTH = 8;
 
-/** Takes a thrown value apart into something structured clone keeps whole. @internal */
+/**
+ * Takes a thrown value apart into something structured clone keeps whole. Never throws: a field whose read throws
+ * (an enumerable getter, a proxy's trap) is left out, and a value that cannot be read at all becomes a
+ * `ZokioError` `ERR_ZOKIO_JOB_RESULT` — a job fails with what it threw, minus what could not be read. @internal
+ */
 export function encodeThrown(thrown: unknown, depth = 0): EncodedThrown {
+  try {
+    return encode(thrown, depth);
+  } catch {
+    return UNREADABLE;
+  }
+}
+
+/** What {@link encodeThrown} gives for a thrown value it could not read at all. */
+const UNREADABLE: EncodedThrown = {
+  kind: 'error',
+  name: 'ZokioError',
+  message: 'Expected a thrown value that can be read, got one whose reading threw',
+  stack: undefined,
+  zokio: true,
+  props: { code: 'ERR_ZOKIO_JOB_RESULT' },
+};
+
+const MISSING = Symbol('missing');
+
+/** `object[key]`, or {@link MISSING} if reading it throws (a getter, a proxy's trap). */
+function read(object: object, key: string): unknown {
+  try {
+    return (object as Record<string, unknown>)[key];
+  } catch {
+    return MISSING;
+  }
+}
+
+/** `String(value)`, or `fallback` if that throws (a `toString` that throws, a symbol's conversion). */
+function text(value: unknown, fallback: string): string {
+  if (value === MISSING) return fallback;
+  try {
+    return String(value);
+  } catch {
+    return fallback;
+  }
+}
+
+function encode(thrown: unknown, depth: number): EncodedThrown {
   if (!(thrown instanceof Error)) {
-    return { kind: 'value', value: cloneable(thrown) ? thrown : describeValue(thrown) };
+    return { kind: 'value', value: cloneable(thrown) ? thrown : describeThrown(thrown) };
   }
   const props: Record<string, unknown> = {};
   for (const key of Object.keys(thrown)) {
-    const value = (thrown as unknown as Record<string, unknown>)[key];
-    if (key !== 'cause' && cloneable(value)) props[key] = value;
+    if (key === 'cause') continue;
+    const value = read(thrown, key);
+    if (value !== MISSING && cloneable(value)) props[key] = value;
   }
+  const stack = read(thrown, 'stack');
   const encoded = {
     kind: 'error' as const,
-    name: String(thrown.name),
-    message: String(thrown.message),
-    stack: typeof thrown.stack === 'string' ? thrown.stack : undefined,
+    name: text(read(thrown, 'name'), 'Error'),
+    message: text(read(thrown, 'message'), ''),
+    stack: typeof stack === 'string' ? stack : undefined,
     zokio: thrown instanceof ZokioError,
     props,
   };
-  const cause: unknown = (thrown as { cause?: unknown }).cause;
-  if (cause === undefined || depth >= MAX_CAUSE_DEPTH) return encoded;
+  const cause = read(thrown, 'cause');
+  if (cause === undefined || cause === MISSING || depth >= MAX_CAUSE_DEPTH) return encoded;
   return { ...encoded, cause: encodeThrown(cause, depth + 1) };
+}
+
+/**
+ * A thrown value described for a message (`describeValue`, which reads `constructor` and `then`), never throwing:
+ * what a failure's text can say about whatever was thrown. @internal
+ */
+export function describeThrown(thrown: unknown): string {
+  try {
+    return describeValue(thrown);
+  } catch {
+    return 'a value that cannot be read';
+  }
+}
+
+/** The message of a caught error (or a description of a non-error), never throwing. @internal */
+export function thrownMessage(error: unknown): string {
+  try {
+    if (error instanceof Error && typeof error.message === 'string') return error.message;
+  } catch {
+    // a getter or a proxy's trap threw: describe it instead
+  }
+  return describeThrown(error);
 }
 
 /** Rebuilds what {@link encodeThrown} took apart: an `Error` of the same name, message, stack and properties. @internal */

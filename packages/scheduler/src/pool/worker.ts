@@ -47,7 +47,7 @@ import type { SchedulerOptions } from '../local/config.js';
 import { RingQueue } from '../queue/ring.js';
 import type { JoinHandle } from '../task/join-handle.js';
 import { Codec } from './codec.js';
-import { cloneable, encodeThrown } from './thrown.js';
+import { cloneable, encodeThrown, thrownMessage } from './thrown.js';
 import { EMPTY, type JobDeque } from './deque.js';
 import {
   JobClient,
@@ -150,6 +150,11 @@ class PoolWorker implements JobRoutes {
   readonly #running = new Map<number, JoinHandle<void>>();
   /** Tasks of jobs run here without a slot (`runLocally`), by their future. */
   readonly #local = new Map<JobFuture<unknown>, JoinHandle<void>>();
+  /**
+   * Job tasks already aborted (a cancel request, or shutdown): each is aborted once, since a second `abort()`
+   * abandons the async clean-up the first one started.
+   */
+  readonly #aborted = new WeakSet<JoinHandle<void>>();
   readonly #modules = new Map<string, Record<string, unknown> | Promise<Record<string, unknown>>>();
   #seenCancels: number;
   /** Milliseconds in the pump (synchronous jobs run there), parks excluded. */
@@ -201,13 +206,14 @@ class PoolWorker implements JobRoutes {
       this.#client.settleLocal(job, outcome, value);
     };
     let result: unknown;
+    let future: Future<unknown> | undefined;
     try {
       result = this.#call(call.url, call.name, call.args);
+      future = asFuture(result); // reads `then`: a getter may throw
     } catch (error) {
       settle(ERROR, error);
       return;
     }
-    const future = asFuture(result);
     if (future === undefined) settle(OK, result);
     else this.#local.set(job, this.#scheduler.spawn(jobTask(future, settle)));
   }
@@ -215,7 +221,7 @@ class PoolWorker implements JobRoutes {
   abortLocal(job: JobFuture<unknown>): boolean {
     const task = this.#local.get(job);
     if (task === undefined) return false;
-    task.abort();
+    this.#abortOnce(task);
     return true;
   }
 
@@ -311,9 +317,16 @@ class PoolWorker implements JobRoutes {
     const cancels = Atomics.load(memory.cancels, this.#id);
     if (cancels !== this.#seenCancels) {
       this.#seenCancels = cancels;
-      for (const [slot, task] of this.#running) if (memory.get(slot, CANCEL) !== 0) task.abort();
+      for (const [slot, task] of this.#running) if (memory.get(slot, CANCEL) !== 0) this.#abortOnce(task);
     }
     if (Atomics.load(memory.control, SHUTDOWN) !== 0 && !this.#shuttingDown) void this.#shutdown();
+  }
+
+  /** Aborts a job's task unless it was already: a second abort would abandon the clean-up the first one started. */
+  #abortOnce(task: JoinHandle<void>): void {
+    if (this.#aborted.has(task)) return;
+    this.#aborted.add(task);
+    task.abort();
   }
 
   // ---- Finding and running jobs --------------------------------------------------------------------------------
@@ -387,13 +400,14 @@ class PoolWorker implements JobRoutes {
       return;
     }
     let result: unknown;
+    let future: Future<unknown> | undefined;
     try {
       result = this.#call(url, name, args);
+      future = asFuture(result); // reads `then`: a getter may throw
     } catch (error) {
       this.complete(slot, ERROR, error);
       return;
     }
-    const future = asFuture(result);
     if (future === undefined) this.complete(slot, OK, result);
     else this.#running.set(slot, this.#scheduler.spawn(jobTask(future, (o, v) => this.complete(slot, o, v))));
   }
@@ -448,7 +462,7 @@ class PoolWorker implements JobRoutes {
           data = encodeThrown(
             new ZokioError(
               'ERR_ZOKIO_JOB_RESULT',
-              `Expected a structured-clone-able job result, got ${(error as Error).message}`,
+              `Expected a structured-clone-able job result, got ${thrownMessage(error)}`,
             ),
           );
           length = this.#codec.writeValue(at, room, data);
@@ -479,6 +493,9 @@ class PoolWorker implements JobRoutes {
       this.complete(call.slot, ABORTED, undefined);
     }
     this.#scheduler.close();
+    // abortAll aborts every job's task once; a cancel request seen after this must not abort them again.
+    for (const task of this.#running.values()) this.#aborted.add(task);
+    for (const task of this.#local.values()) this.#aborted.add(task);
     this.#scheduler.abortAll();
     await this.#scheduler.whenIdle();
     process.exit(0);
@@ -561,8 +578,8 @@ class JobTask extends FutureBase<void> {
 
   #done(outcome: number, value: unknown): undefined {
     if (this.#settled) return undefined;
-    this.#settled = true;
     this.#settle(outcome, value);
+    this.#settled = true; // after settling, not before: a settle that throws must not mark the job settled
     return undefined;
   }
 }
