@@ -135,7 +135,17 @@ const connectTo = fn(function* (address: SocketAddress, label: string) {
     yield* connectSocket(fd, address, label);
     return new TcpStream(guard.take(), guard.driver, label);
   } finally {
-    guard.release();
+    if (guard.fd >= 0) {
+      // The socket is closed before the error (or a timeout's ConnectTimeoutError) goes on. The close is submitted
+      // here, so a caller that abandons this clean-up (`drop()`) leaks nothing either; its own result cannot matter
+      // more than the connect's error.
+      const closing = guard.close(label);
+      try {
+        yield* closing;
+      } catch {
+        // a close of a socket that never connected fails only with EINTR or EBADF: nothing to tell
+      }
+    }
   }
 });
 

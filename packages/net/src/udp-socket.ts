@@ -235,7 +235,8 @@ export class UdpSocket implements Disposable, ReadSource<Datagram> {
   /**
    * Receives one datagram (up to `maxLength` bytes; the rest of a longer one is discarded) and its sender.
    *
-   * **Cancel-safe**: a datagram a dropped receive got anyway is returned by the next one.
+   * **Cancel-safe**: a datagram a dropped receive got anyway is returned by the next one — as that receive got it:
+   * cut to its `maxLength` (the kernel discards the rest of a longer datagram at the receive).
    *
    * @example
    * ```ts
