@@ -10,6 +10,8 @@
  *
  * ## Protocol
  * - Reads take `kept` chunks in order; with none, they (re-)arm the receive and wait for its next completion.
+ * - A waiting read registers *itself* with the receiver (and with the gate, while it waits for an orphan), not its
+ *   task's waker: two reads of one task are two entries, so dropping one leaves the other's, and it is still woken.
  * - **Backpressure**: with {@link HIGH_WATER} chunks kept and unread, the receive is cancelled; the next read that
  *   takes a chunk arms it again. The kernel's socket buffer, and then TCP's window, hold the rest.
  * - **`ENOBUFS`** (every provided buffer in use at once: a burst) ends the receive; the next read then makes one
@@ -45,8 +47,11 @@ export class MultishotReceiver implements CompletionHandler {
   #token = -1;
   /** A cancel of the op in flight was requested (at most one per op: a token is reused after its final completion). */
   #cancelling = false;
-  /** The read waiting for data; `#others` only when several read at once (the contract is one reader at a time). */
-  #waker: Waker | undefined = undefined;
+  /**
+   * The read waiting for data (the read future itself: one entry per read, not per task); `#others` only when
+   * several read at once (the contract is one reader at a time).
+   */
+  #waiter: Waker | undefined = undefined;
   #others: Waker[] | undefined = undefined;
   /** The peer ended its side. */
   ended = false;
@@ -83,25 +88,26 @@ export class MultishotReceiver implements CompletionHandler {
     this.#driver.cancel(this.#token);
   }
 
-  /** Registers a read waiting for data. */
-  waitWith(waker: Waker): void {
-    if (this.#waker === undefined || this.#waker === waker) this.#waker = waker;
-    else if (!(this.#others ??= []).includes(waker)) this.#others.push(waker);
+  /** Registers a read waiting for data (`waiter` is the read itself); once per read. */
+  waitWith(waiter: Waker): void {
+    if (this.#waiter === undefined || this.#waiter === waiter) this.#waiter = waiter;
+    else if (!(this.#others ??= []).includes(waiter)) this.#others.push(waiter);
   }
 
-  forget(waker: Waker): void {
-    if (this.#waker === waker) this.#waker = undefined;
+  /** Removes `waiter`'s entry (a read dropped or done): other reads, even of the same task, stay registered. */
+  forget(waiter: Waker): void {
+    if (this.#waiter === waiter) this.#waiter = undefined;
     else if (this.#others !== undefined) {
-      const i = this.#others.indexOf(waker);
+      const i = this.#others.indexOf(waiter);
       if (i >= 0) this.#others.splice(i, 1);
     }
   }
 
   /** Wakes every waiting read: each polls again, and those that find nothing wait again. */
   #wakeAll(): void {
-    const waker = this.#waker;
-    this.#waker = undefined;
-    waker?.wake();
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.wake();
     const others = this.#others;
     if (others !== undefined && others.length > 0) {
       this.#others = undefined;
@@ -146,12 +152,16 @@ export function takeKept(gate: ReadGate<Buffer>, max: number): Buffer {
   return first.subarray(0, max);
 }
 
-/** One read through a stream's {@link MultishotReceiver}. See the module doc. @internal */
-export class MultishotRead extends FutureBase<Buffer> {
+/**
+ * One read through a stream's {@link MultishotReceiver}. See the module doc. While it waits, it is its own entry in
+ * the receiver's (or the gate's) line ({@link MultishotRead.wake}). @internal
+ */
+export class MultishotRead extends FutureBase<Buffer> implements Waker {
   readonly #receiver: MultishotReceiver;
   readonly #gate: ReadGate<Buffer>;
   readonly #source: ReadSource<Buffer>;
   readonly #max: number;
+  /** The waker of the task that last polled it while it waited; `undefined` while not waiting. */
   #waker: Waker | undefined = undefined;
   /** A read of its own after `ENOBUFS`. */
   #single: GatedRead<Buffer> | undefined = undefined;
@@ -164,20 +174,31 @@ export class MultishotRead extends FutureBase<Buffer> {
     this.#max = max;
   }
 
+  /** @internal Its entry in the receiver's or the gate's line: wakes the task that last polled it. */
+  wake(): void {
+    this.#waker?.wake();
+  }
+
   poll(cx: Context): Poll<Buffer> {
     if (this.#single !== undefined) return this.#single.poll(cx);
     const gate = this.#gate;
     const receiver = this.#receiver;
     if (gate.kept.length > 0 && gate.orphans === 0) {
+      if (this.#waker !== undefined) this.#leave();
       const bytes = takeKept(gate, this.#max);
       receiver.arm(); // resumes after backpressure
       return bytes;
     }
-    if (receiver.error !== undefined) throw receiver.error;
+    if (receiver.error !== undefined) {
+      if (this.#waker !== undefined) this.#leave();
+      throw receiver.error;
+    }
     if (gate.orphans > 0) {
-      gate.wait(cx.waker);
+      this.#waker = cx.waker;
+      gate.wait(this);
       return PENDING;
     }
+    if (this.#waker !== undefined) this.#leave(); // it waited: it leaves the lines, to wait again or to be done
     if (receiver.ended) return EMPTY;
     if (receiver.starved && !receiver.busy) {
       receiver.starved = false;
@@ -186,13 +207,19 @@ export class MultishotRead extends FutureBase<Buffer> {
     }
     receiver.arm();
     this.#waker = cx.waker;
-    receiver.waitWith(cx.waker);
+    receiver.waitWith(this);
     return PENDING;
   }
 
-  override cancel(): Cleanup {
-    if (this.#waker !== undefined) this.#receiver.forget(this.#waker);
+  /** Removes its entries from the receiver's and the gate's lines. */
+  #leave(): void {
     this.#waker = undefined;
+    this.#receiver.forget(this);
+    this.#gate.forget(this);
+  }
+
+  override cancel(): Cleanup {
+    if (this.#waker !== undefined) this.#leave();
     return this.#single?.cancel();
   }
 }

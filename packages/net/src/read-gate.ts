@@ -8,6 +8,9 @@
  *   already have copied bytes into its buffer), and whatever it got is appended to `kept`.
  * - While an orphan is in flight, no new receive is submitted: a new one could complete first with later bytes and
  *   overtake the orphan's. Readers wait for the orphans to finish, then take from `kept`.
+ * - A waiting read registers *itself* (it is the {@link Waker} in the gate's line, and wakes the task that last
+ *   polled it), not its task's waker: two reads of one task (a `join`, a `select`) are two entries, so dropping one
+ *   removes only its own and the other is still woken.
  *
  * One reader at a time is the contract (as Tokio's `&mut self`); several concurrent readers each get whole chunks
  * in no promised order.
@@ -30,7 +33,10 @@ export class ReadGate<T> {
   current: Interruptible | undefined = undefined;
   /** The stream's multishot receive, where the driver has provided buffers (see `multishot.ts`). */
   receiver: MultishotReceiver | undefined = undefined;
-  /** Readers waiting for the gate to be quiet; made when the first one waits (an idle stream holds none). */
+  /**
+   * Readers waiting for the gate to be quiet, one entry per waiting read (the read future itself, never its task's
+   * waker: see the module doc); made when the first one waits (an idle stream holds none).
+   */
   #waiters: Waker[] | undefined = undefined;
 
   /**
@@ -66,13 +72,15 @@ export class ReadGate<T> {
     for (const waker of waiters) waker.wake();
   }
 
-  wait(waker: Waker): void {
+  /** Registers `waiter` (one waiting read, or `toDuplex`'s pull) until the gate is quiet; once per waiter. */
+  wait(waiter: Waker): void {
     const waiters = (this.#waiters ??= []);
-    if (!waiters.includes(waker)) waiters.push(waker);
+    if (!waiters.includes(waiter)) waiters.push(waiter);
   }
 
-  forget(waker: Waker): void {
-    const i = this.#waiters?.indexOf(waker) ?? -1;
+  /** Removes `waiter`'s entry (a read dropped or done): other waiters, even of the same task, stay. */
+  forget(waiter: Waker): void {
+    const i = this.#waiters?.indexOf(waiter) ?? -1;
     if (i >= 0) this.#waiters!.splice(i, 1);
   }
 }
@@ -89,13 +97,16 @@ export interface ReadSource<T> {
 }
 
 /**
- * A read through a {@link ReadGate}: takes a kept value, or waits for orphans, or runs the source's receive. @internal
+ * A read through a {@link ReadGate}: takes a kept value, or waits for orphans, or runs the source's receive.
+ *
+ * While it waits for orphans it is its own entry in the gate's line ({@link GatedRead.wake}). @internal
  */
-export class GatedRead<T> extends FutureBase<T> {
+export class GatedRead<T> extends FutureBase<T> implements Waker {
   readonly #gate: ReadGate<T>;
   readonly #source: ReadSource<T>;
   readonly #max: number;
   #inner: Future<T> | undefined = undefined;
+  /** The waker of the task that last polled it while it waited for orphans; `undefined` while not waiting. */
   #waker: Waker | undefined = undefined;
   #done = false;
 
@@ -106,16 +117,23 @@ export class GatedRead<T> extends FutureBase<T> {
     this.#max = max;
   }
 
+  /** @internal Its entry in the gate's line: wakes the task that last polled it. */
+  wake(): void {
+    this.#waker?.wake();
+  }
+
   poll(cx: Context): Poll<T> {
     const gate = this.#gate;
     if (this.#inner === undefined) {
       if (gate.orphans > 0) {
         this.#waker = cx.waker;
-        gate.wait(cx.waker);
+        gate.wait(this);
         return PENDING;
       }
-      if (this.#waker !== undefined) gate.forget(this.#waker);
-      this.#waker = undefined;
+      if (this.#waker !== undefined) {
+        this.#waker = undefined;
+        gate.forget(this);
+      }
       if (gate.kept.length > 0) return this.#source.takeKept(this.#max);
       try {
         this.#inner = this.#source.startReceive(this.#max);
@@ -142,8 +160,10 @@ export class GatedRead<T> extends FutureBase<T> {
 
   /** Dropped with its receive in flight (or completed unobserved): it becomes an orphan of the gate. */
   override cancel(): Cleanup {
-    if (this.#waker !== undefined) this.#gate.forget(this.#waker);
-    this.#waker = undefined;
+    if (this.#waker !== undefined) {
+      this.#waker = undefined;
+      this.#gate.forget(this);
+    }
     const inner = this.#inner;
     this.#inner = undefined;
     if (inner === undefined || this.#done) return undefined;

@@ -11,6 +11,10 @@
  * kernel's backlog wait here instead (each is one fd). If the multishot ends (the kernel may end it on an error),
  * it is armed again at the next `accept()`; its error goes to the `accept()` waiting first.
  *
+ * Each waiting `accept()` stands in the line of waiters as itself (it wakes the task that last polled it), not as
+ * its task's waker: two `accept()`s of one task (a `join`, a `select`) are two places in line, and dropping one
+ * gives up only its own place.
+ *
  * `incoming()` offers the same queue as a stream of connections (`Incoming.next()`), with the same guarantee.
  *
  * `close()` stops accepting: the multishot is cancelled (a connection racing the cancel is closed by the driver),
@@ -104,7 +108,7 @@ export class TcpListener implements Disposable, CompletionHandler {
   #fd: number;
   /** Accepted fds not yet taken, oldest first. */
   readonly #ready: number[] = [];
-  /** `accept()` futures waiting, first come first served. */
+  /** `accept()` futures waiting, first come first served: each is its own entry (see the module doc). */
   #waiters: Waker[] = [];
   /** The multishot accept's token while armed. */
   #token = -1;
@@ -234,23 +238,25 @@ export class TcpListener implements Disposable, CompletionHandler {
     return new Incoming(this);
   }
 
-  /** @internal Takes a queued connection, or arranges a wake-up; `undefined` while none is ready. */
-  pollAccept(cx: Context, waiting: Waker | undefined): TcpStream | undefined {
+  /**
+   * @internal Takes a queued connection, or puts `waiter` (the `accept()` itself) in line; `undefined` while none is
+   * ready. `waited`: `waiter` was put in line before (it leaves the line when it takes a connection or an error).
+   */
+  pollAccept(waiter: Waker, waited: boolean): TcpStream | undefined {
     if (this.#fd < 0) throw closedSocket('accept', this.#label);
     const fd = this.#ready.shift();
     if (fd !== undefined) {
-      if (waiting !== undefined) this.forget(waiting);
+      if (waited) this.forget(waiter);
       return new TcpStream(fd, this.#driver, this.#peerLabel(fd));
     }
     const error = this.#error;
     if (error !== undefined) {
       this.#error = undefined;
-      if (waiting !== undefined) this.forget(waiting);
+      if (waited) this.forget(waiter);
       throw error;
     }
     if (this.#token < 0) this.#token = this.#driver.accept(this.#fd, this, { multishot: true });
-    if (waiting !== undefined && waiting !== cx.waker) this.forget(waiting);
-    if (!this.#waiters.includes(cx.waker)) this.#waiters.push(cx.waker);
+    if (!waited || !this.#waiters.includes(waiter)) this.#waiters.push(waiter);
     return undefined;
   }
 
@@ -263,9 +269,9 @@ export class TcpListener implements Disposable, CompletionHandler {
     }
   }
 
-  /** @internal An `accept()` dropped while waiting leaves the line. */
-  forget(waker: Waker): void {
-    const i = this.#waiters.indexOf(waker);
+  /** @internal An `accept()` dropped while waiting (or done) leaves the line; others, even of its task, stay. */
+  forget(waiter: Waker): void {
+    const i = this.#waiters.indexOf(waiter);
     if (i >= 0) this.#waiters.splice(i, 1);
     // Not in line: it was woken for a connection it will now never take, so the next in line gets the wake-up.
     else if (this.#ready.length > 0) this.#waiters.shift()?.wake();
@@ -336,9 +342,10 @@ export class TcpListener implements Disposable, CompletionHandler {
   }
 }
 
-/** One `accept()`: polls the listener's queue. */
-class AcceptFuture extends FutureBase<TcpStream> {
+/** One `accept()`: polls the listener's queue; while it waits, it is its own entry in the listener's line. */
+class AcceptFuture extends FutureBase<TcpStream> implements Waker {
   readonly #listener: TcpListener;
+  /** The waker of the task that last polled it while it waited; `undefined` while not waiting. */
   #waker: Waker | undefined = undefined;
 
   constructor(listener: TcpListener) {
@@ -346,9 +353,21 @@ class AcceptFuture extends FutureBase<TcpStream> {
     this.#listener = listener;
   }
 
+  /** @internal Its entry in the listener's line: wakes the task that last polled it. */
+  wake(): void {
+    this.#waker?.wake();
+  }
+
   poll(cx: Context): Poll<TcpStream> {
     ioDriverOf(cx); // an accept polled outside a runtime with I/O fails like every other I/O future
-    const stream = this.#listener.pollAccept(cx, this.#waker);
+    const waited = this.#waker !== undefined;
+    let stream: TcpStream | undefined;
+    try {
+      stream = this.#listener.pollAccept(this, waited);
+    } catch (error) {
+      this.#waker = undefined;
+      throw error;
+    }
     if (stream !== undefined) {
       this.#waker = undefined;
       return stream;
@@ -358,8 +377,10 @@ class AcceptFuture extends FutureBase<TcpStream> {
   }
 
   override cancel(): Cleanup {
-    if (this.#waker !== undefined) this.#listener.forget(this.#waker);
-    this.#waker = undefined;
+    if (this.#waker !== undefined) {
+      this.#waker = undefined;
+      this.#listener.forget(this);
+    }
     return undefined;
   }
 }

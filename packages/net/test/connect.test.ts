@@ -81,7 +81,7 @@ describe.each(drivers)('connect with a timeout on %s', (driver) => {
             yield* TcpStream.connect(hole.address, { timeout: 100 });
             return { error: undefined, fds: -1 };
           } catch (e) {
-            return { error: e as unknown, fds: fdCount() };
+            return { error: e, fds: fdCount() };
           }
         })(),
       );
