@@ -627,6 +627,28 @@ describe.each(flavours)('scheduler ($name)', ({ create, hasPool }) => {
     expect(s.alive).toBe(0);
   });
 
+  it('abortAll leaves a task already cancelling to finish its async clean-up (only abandonAll cuts it short)', async () => {
+    const s = create();
+    const log: string[] = [];
+    const handle = s.spawn(
+      fn(function* () {
+        try {
+          yield* pending();
+        } finally {
+          yield* fromPromise(() => delay(30)); // an async clean-up
+          log.push('cleaned up');
+        }
+      })(),
+    );
+    await delay(0);
+    handle.abort(); // the user's abort: the task is cancelling
+    await delay(5);
+    s.close();
+    expect(s.abortAll()).toBe(0); // nothing new to abort: a second abort would abandon the clean-up
+    await s.whenIdle();
+    expect(log).toEqual(['cleaned up']);
+  });
+
   it('validates options with "Expected … got …"', () => {
     expect(() => create({ eventInterval: 0 })).toThrow(
       /Expected eventInterval to be an integer from 1 to 2\^30, got number 0/,

@@ -26,8 +26,9 @@
  * process may exit, as with plain promises.
  *
  * ## Shutdown
- * `close()` refuses new tasks (they complete at once as cancelled); `abortAll()` cancels every alive task; the
- * caller waits with `whenIdle()` and, past its deadline, calls `abandonAll()` to drop clean-ups still running.
+ * `close()` refuses new tasks (they complete at once as cancelled); `abortAll()` cancels every alive task (one already
+ * cancelling keeps its clean-up going); the caller waits with `whenIdle()` and, past its deadline, calls
+ * `abandonAll()` to drop clean-ups still running.
  *
  * @module
  */
@@ -477,11 +478,16 @@ export class LocalScheduler {
     return this.#closed;
   }
 
-  /** Aborts every alive task. Returns how many were aborted. */
+  /**
+   * Aborts every alive task not aborted yet; returns how many. A task already cancelling (aborted by its owner, or
+   * by an earlier `abortAll`) is left to finish its clean-up: a second abort would abandon it, which is
+   * `abandonAll`'s job, at the caller's deadline.
+   */
   abortAll(): number {
     let n = 0;
     for (let task = this.#head; task !== undefined; task = task.nextAlive) {
-      if (!(task.state & CANCELLED)) n++;
+      if (task.state & CANCELLED) continue;
+      n++;
       this.abort(task);
     }
     return n;
