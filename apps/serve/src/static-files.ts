@@ -131,6 +131,10 @@ const locate = fn(function* (site: Site, request: Request) {
       real = yield* canonicalize(join(real, site.index));
       if (!isInside(site.root, real)) return plain(404, `Not Found: ${request.path}\n`);
       stats = yield* stat(real);
+    } else if (request.path.endsWith('/')) {
+      // A file named as a directory (`/a.txt/`): not found, as `open("a.txt/")` says (ENOTDIR) and as Node's `send`
+      // and nginx answer. Served, every relative link on the page would resolve under a directory that is not one.
+      return plain(404, `Not Found: ${request.path}\n`);
     }
   } catch (error) {
     return refusal(error, request.path);

@@ -90,6 +90,14 @@ describe.each(drivers)('basics on %s', (driver) => {
     expect(await followed.text()).toBe(site.files['dir/index.html']!.toString());
   });
 
+  it('a file named with a trailing slash is not found (as open(2) says: ENOTDIR)', async () => {
+    const res = await fetch(srv.url + '/index.html/');
+    expect(res.status).toBe(404);
+    expect(await res.text()).toBe('Not Found: /index.html/\n');
+    expect((await fetch(srv.url + '/dir/index.html/')).status).toBe(404);
+    expect((await fetch(srv.url + '/index.html')).status).toBe(200);
+  });
+
   it('never redirects to another host: //dir gives a same-origin Location', async () => {
     // `Location: //dir/` would be a protocol-relative URL: the browser would go to the host "dir".
     const res = await rawRequest(srv.port, 'GET', '//dir?q=1');
