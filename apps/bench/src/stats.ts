@@ -279,8 +279,14 @@ export function formatRatio(value: number | undefined): string {
 /** Bytes, rounded: `403 B`, `1.2 KiB`, `35.1 MiB`. */
 export function formatBytes(value: number): string {
   if (Math.abs(value) < 1024) return `${Math.round(value)} B`;
-  if (Math.abs(value) < 1024 ** 2) return `${(value / 1024).toPrecision(3)} KiB`;
-  return `${(value / 1024 ** 2).toPrecision(3)} MiB`;
+  // The next unit up once three digits would round to 1000 (`toPrecision(3)` would write `1.00e+3`).
+  for (const [unit, size] of [
+    ['KiB', 1024],
+    ['MiB', 1024 ** 2],
+  ] as const) {
+    if (Math.abs(value / size) < 999.5) return `${(value / size).toPrecision(3)} ${unit}`;
+  }
+  return `${(value / 1024 ** 3).toPrecision(3)} GiB`;
 }
 
 /** Nanoseconds per operation from a rate in operations per second, three significant digits: `1.65 µs` above 1 µs. */

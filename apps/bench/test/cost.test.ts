@@ -65,9 +65,13 @@ describe('formatMs and formatBytes', () => {
     expect(formatMs(1227.4)).toBe('1227 ms');
   });
 
-  it('prints mebibytes from 1 MiB', () => {
+  it('prints three digits in the largest unit that keeps them: no 1.00e+3 where a value rounds to 1000', () => {
     expect(formatBytes(77_455_360)).toBe('73.9 MiB');
     expect(formatBytes(2048)).toBe('2.00 KiB');
+    expect(formatBytes(999.4 * 1024)).toBe('999 KiB');
+    expect(formatBytes(1023.9 * 1024)).toBe('1.00 MiB');
+    expect(formatBytes(-1023.9 * 1024)).toBe('-1.00 MiB');
+    expect(formatBytes(1000 * 1024 ** 2)).toBe('0.977 GiB');
   });
 });
 
