@@ -104,12 +104,10 @@ class ChunkReader {
       if (after !== undefined) return after();
       done(error, Buffer.alloc(0));
     };
-    let answered = false; // acquireOrWait called back (before it returned, or later)
     const withdraw = acquireOrWait(
       driver.pool,
       want,
       (buf) => {
-        answered = true;
         this.#withdraw = undefined;
         try {
           // The file's fd now, not when the stream was made: closed meanwhile, this fails with EBADF rather than
@@ -139,12 +137,11 @@ class ChunkReader {
         }
       },
       (error) => {
-        answered = true;
         this.#withdraw = undefined;
         failed(error);
       },
     );
-    if (!answered) this.#withdraw = withdraw;
+    if (withdraw !== undefined) this.#withdraw = withdraw; // still waiting (a callback that ran has cleared it)
   }
 
   /**
@@ -289,12 +286,10 @@ export function toWritable(file: File, options: WriteStreamOptions = {}): Writab
       if (afterFlight !== undefined) return afterFlight();
       callback(error);
     };
-    let done = false;
     const leave = acquireOrWait(
       driver.pool,
       length,
       (buf) => {
-        done = true;
         withdraw = undefined;
         try {
           // Waited for the buffer: the chunk may have been transferred away meanwhile.
@@ -323,12 +318,11 @@ export function toWritable(file: File, options: WriteStreamOptions = {}): Writab
         }
       },
       (error) => {
-        done = true;
         withdraw = undefined;
         failed(error);
       },
     );
-    if (!done) withdraw = leave;
+    if (leave !== undefined) withdraw = leave; // still waiting (a callback that ran has cleared it)
   }
 
   return new Writable({

@@ -45,4 +45,5 @@ export { yieldNow } from './combinators/yield-now.js';
 export { randomSeed, SeededRandom, seedRandom } from './random.js';
 export { toPromise, type ToPromiseOptions } from './interop/to-promise.js';
 export { fromPromise } from './interop/from-promise.js';
+export { MAX_TIMER_MS } from './timer-limit.js';
 export { ZokioError, CancelledError, describeValue, expected, polledAfterCompletion } from './errors.js';

@@ -171,29 +171,30 @@ static napi_value js_create_ring(napi_env env, napi_callback_info info) {
   return handle;
 }
 
-static napi_value js_register_arena(napi_env env, napi_callback_info info) {
+/*
+ * registerArena(handle, id, buffer) (`pin` 1) and lendArena (`pin` 0): the arena table's registration, and for a
+ * registered arena a fixed buffer where the kernel lets us; a lent one never is (it is released again).
+ */
+static napi_value add_arena(napi_env env, napi_callback_info info, const char *usage, int pin) {
   size_t argc = 3;
   napi_value argv[3];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3) return zk_throw_code(env, "ERR_MISSING_ARGS", "zokio_io: registerArena(handle, id, buffer)");
+  if (argc < 3) return zk_throw_code(env, "ERR_MISSING_ARGS", usage);
   struct zk_ring *r = get_ring(env, argv[0]);
   if (!r) return NULL;
   napi_value result = zk_arena_table_register(env, &r->arenas, argv[1], argv[2]);
   uint32_t id;
-  /* Registered (the id argument was valid): also make it a fixed buffer where the kernel lets us. */
-  if (result && napi_get_value_uint32(env, argv[1], &id) == napi_ok) zk_ring_register_fixed(r, id);
+  /* Registered (the id argument was valid): a fixed buffer too, if pinned. */
+  if (pin && result && napi_get_value_uint32(env, argv[1], &id) == napi_ok) zk_ring_register_fixed(r, id);
   return result;
 }
 
-/* lendArena(handle, id, buffer): registered as registerArena, but never a fixed buffer (it is released again). */
+static napi_value js_register_arena(napi_env env, napi_callback_info info) {
+  return add_arena(env, info, "zokio_io: registerArena(handle, id, buffer)", 1);
+}
+
 static napi_value js_lend_arena(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3) return zk_throw_code(env, "ERR_MISSING_ARGS", "zokio_io: lendArena(handle, id, buffer)");
-  struct zk_ring *r = get_ring(env, argv[0]);
-  if (!r) return NULL;
-  return zk_arena_table_register(env, &r->arenas, argv[1], argv[2]);
+  return add_arena(env, info, "zokio_io: lendArena(handle, id, buffer)", 0);
 }
 
 /* releaseArena(handle, id): a lent arena only. A fixed buffer stays registered with the kernel for the ring's life. */

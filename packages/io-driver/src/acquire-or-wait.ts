@@ -11,8 +11,9 @@
  *   it waits again, keeping its first deadline.
  * - `fail(error)` runs when none can be had: the `PoolExhaustedError` (none of the class out, or the wait expired), a
  *   `PoolClosedError`, or a bad size.
- * - The function returned withdraws the wait (a stream destroyed meanwhile): neither callback runs afterwards, and a
- *   wake-up it was given passes to the next waiter. Idempotent; a no-op once a callback ran.
+ * - It returns `undefined` when a callback already ran (nothing is pending), else the function that withdraws the
+ *   wait (a stream destroyed meanwhile): neither callback runs afterwards, and a wake-up it was given passes to the
+ *   next waiter. Idempotent; a no-op once a callback ran.
  *
  * @module
  */
@@ -20,15 +21,15 @@ import { BufferPool, PoolExhaustedError, type BufferWait, type IoBuf } from '@zo
 
 /**
  * Calls `use` with a buffer of `size` bytes from `pool` now, or once one comes back; `fail` if none can be had.
- * Returns a function that withdraws a pending wait.
+ * Returns the function that withdraws the wait, or `undefined` if a callback already ran.
  *
  * @example
  * ```ts
  * import { acquireOrWait } from '@zokio/io-driver';
  * import { BufferPool } from '@zokio/memory';
  * const pool = new BufferPool();
- * const leave = acquireOrWait(pool, 4096, (buf) => pool.release(buf), (error) => console.error(error));
- * leave(); // nothing to withdraw here: a buffer was free, and `use` already ran
+ * const withdraw = acquireOrWait(pool, 4096, (buf) => pool.release(buf), (error) => console.error(error));
+ * console.log(withdraw); // undefined: a buffer was free, and `use` already ran
  * ```
  * @category Driver
  */
@@ -37,7 +38,7 @@ export function acquireOrWait(
   size: number,
   use: (buf: IoBuf) => void,
   fail: (error: Error) => void,
-): () => void {
+): (() => void) | undefined {
   let wait: BufferWait | undefined;
   let left = false;
   const attempt = (deadline?: number): void => {
@@ -61,6 +62,7 @@ export function acquireOrWait(
   };
   const waker = { wake: () => queueMicrotask(resume) };
   attempt();
+  if (wait === undefined) return undefined; // `use` or `fail` ran: nothing to withdraw
   return () => {
     if (left) return;
     left = true;

@@ -131,8 +131,6 @@ export class IoDriver {
   readonly #firstLoanId: number;
   /** Loans out, by `arenaId − #firstLoanId`. */
   readonly #loanIds: (LentBuffer | undefined)[] = [];
-  /** Entries of `#loanIds` in use. */
-  #loans = 0;
   /** Ops in flight naming a loan, by token (no Map work per op unless a loan is out). */
   readonly #loanOps = new Map<number, LentBuffer>();
 
@@ -168,7 +166,7 @@ export class IoDriver {
       const submitted = this.#submittedByOp[opcode]!;
       if (submitted > 0) byKind[name.toLowerCase()] = { submitted, completed: this.#completedByOp[opcode]! };
     }
-    const loans = this.#loans;
+    const loans = this.#loanIds.reduce((n, loan) => (loan === undefined ? n : n + 1), 0);
     return { submitted: this.#submitted, completed: this.#completed, inFlight: this.#inFlight.size, byKind, loans };
   }
 
@@ -257,7 +255,6 @@ export class IoDriver {
     const loan = new LentBuffer(this, this.#firstLoanId + index, bytes);
     this.#backend.lendArena(loan.arenaId, bytes.buffer as ArrayBuffer);
     this.#loanIds[index] = loan;
-    this.#loans++;
     return loan;
   }
 
@@ -285,7 +282,6 @@ export class IoDriver {
     const index = loan.arenaId - this.#firstLoanId;
     if (this.#loanIds[index] !== loan) return;
     this.#loanIds[index] = undefined;
-    this.#loans--;
     if (this.#closed) return;
     try {
       this.#backend.releaseArena(loan.arenaId);

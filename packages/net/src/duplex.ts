@@ -6,9 +6,9 @@
  * is the Node stream's own: it receives only when its readable buffer is below the high-water mark, and sends the
  * next chunk only when the last one went out. At the buffer pool's cap an op waits for a pool buffer as every op
  * future does (`acquireOrWait`); a wait that runs out fails the write (its callback) or destroys the duplex (a
- * receive), and destroying the duplex withdraws a wait. It first hands out what dropped reads of the `TcpStream` kept. Ending
- * the writable side shuts down the socket's sending side (the peer reads the end); destroying the duplex closes the
- * socket after any op in flight completes (so the kernel never touches a recycled fd).
+ * receive), and destroying the duplex withdraws a wait. It first hands out what dropped reads of the `TcpStream`
+ * kept. Ending the writable side shuts down the socket's sending side (the peer reads the end); destroying the duplex
+ * closes the socket after any op in flight completes (so the kernel never touches a recycled fd).
  *
  * The socket belongs to the duplex from the call on: the `TcpStream` reads as closed (its methods fail with
  * `EBADF`). Call it with no read of the stream in flight (a dropped read still in flight keeps its bytes in the
@@ -104,12 +104,10 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
     fail: (error: Error) => void,
   ): void => {
     inFlight++;
-    let answered = false;
-    const leave = acquireOrWait(
+    const withdraw = acquireOrWait(
       driver.pool,
       size,
       (buf) => {
-        answered = true;
         waits[kind] = undefined;
         inFlight--;
         try {
@@ -120,13 +118,12 @@ export function toDuplex(stream: TcpStream, options: { highWaterMark?: number } 
         }
       },
       (error) => {
-        answered = true;
         waits[kind] = undefined;
         settled();
         if (!destroyed) fail(error);
       },
     );
-    if (!answered) waits[kind] = leave;
+    if (withdraw !== undefined) waits[kind] = withdraw; // still waiting (a callback that ran has cleared it)
   };
 
   /** One receive of the duplex's own, into a pool buffer. */

@@ -37,7 +37,7 @@ import {
   MAX_LIFO_POLLS_PER_TICK,
   WorkerPool,
 } from '@zokio/scheduler';
-import { ZokioError } from '@zokio/future';
+import { MAX_TIMER_MS, ZokioError } from '@zokio/future';
 import { poolWorkerSetup } from './worker-setup.js';
 import { RuntimeBuilder } from './builder.js';
 import { resolveConfig, type Resolved, type ResolvedConfig, type RuntimeConfig } from './config.js';
@@ -114,9 +114,6 @@ export interface ShutdownReport {
  * ```
  * @category Runtime
  */
-/** The longest delay `setTimeout` takes. */
-const MAX_TIMER_MS = 0x7fffffff;
-
 /** Whether `work` settles within `ms` (capped at setTimeout's limit: a longer wait is no deadline). */
 async function beforeDeadline(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;

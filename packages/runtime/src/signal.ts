@@ -15,6 +15,7 @@
 import {
   expected,
   FutureBase,
+  MAX_TIMER_MS,
   PENDING,
   polledAfterCompletion,
   type Cleanup,
@@ -72,7 +73,7 @@ class SignalFuture extends FutureBase<NodeJS.Signals> {
     if (!this.#listening) {
       this.#listening = true;
       process.on(this.#name, this.#onSignal);
-      this.#keepAlive = setInterval(() => undefined, 0x7fffffff);
+      this.#keepAlive = setInterval(() => undefined, MAX_TIMER_MS);
     }
     return PENDING;
   }

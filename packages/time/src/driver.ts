@@ -16,15 +16,12 @@
  *
  * @module
  */
-import { expected } from '@zokio/future';
+import { expected, MAX_TIMER_MS } from '@zokio/future';
 import type { LocalScheduler } from '@zokio/scheduler';
 import { Clock } from './clock.js';
 import { TIME } from './service.js';
 import type { TimerEntry } from './wheel/entry.js';
 import { Wheel } from './wheel/wheel.js';
-
-/** The longest delay `setTimeout` takes. */
-const MAX_NODE_DELAY_MS = 0x7fffffff;
 
 /** Options of {@link TimeDriver}. @category Time */
 export interface TimeDriverOptions {
@@ -137,7 +134,7 @@ export class TimeDriver {
     // `now's tick + delay`, fires on the tick boundary itself, when `#process` finds the deadline due.
     // Node's timers take at most 2^31 − 1 ms (it fires after 1 ms with a warning otherwise): a later expiration is
     // reached in steps, the Node timer finding nothing due and re-arming.
-    const delay = Math.min(MAX_NODE_DELAY_MS, Math.max(1, next.deadline - Math.floor(this.clock.now() - this.#origin)));
+    const delay = Math.min(MAX_TIMER_MS, Math.max(1, next.deadline - Math.floor(this.clock.now() - this.#origin)));
     this.#timer = setTimeout(this.#onTimer, delay);
     this.#armedFor = next.deadline;
     this.#arms++;

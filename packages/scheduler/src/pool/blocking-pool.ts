@@ -47,6 +47,7 @@ import {
   FutureBase,
   PENDING,
   polledAfterCompletion,
+  MAX_TIMER_MS,
   ZokioError,
   type Cleanup,
   type Context,
@@ -94,8 +95,6 @@ export interface BlockingPoolMetrics {
 
 /** Default {@link BlockingPoolOptions.keepAliveMs}: Tokio's `thread_keep_alive` default. */
 const DEFAULT_KEEP_ALIVE_MS = 10_000;
-/** The longest delay `setTimeout` honours; a longer keep-alive means "never". */
-const MAX_TIMER_MS = 0x7fffffff;
 
 /** A request waiting in the queue, cloned with its transfer list (whose entries are now the clone's). */
 interface Parked {

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { MAX_TIMER_MS } from '@zokio/future';
 
 /** `Atomics.waitAsync` (ES2024; in Node since 16), typed here as TypeScript's ES2022 library lacks it. */
 const waitAsync = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync.bind(Atomics);
@@ -91,7 +92,7 @@ export class Parker {
       // the waiter without a wake-up (the state stays PARKED), so the park reports a timeout.
       const wait = waitAsync(this.#state, this.#index, PARKED, Infinity);
       if (wait.async) {
-        const timer = setTimeout(() => Atomics.notify(this.#state, this.#index), Math.min(timeoutMs, 0x7fffffff));
+        const timer = setTimeout(() => Atomics.notify(this.#state, this.#index), Math.min(timeoutMs, MAX_TIMER_MS));
         try {
           await wait.value;
         } finally {

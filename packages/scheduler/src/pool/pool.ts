@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { describeValue, expected, ZokioError } from '@zokio/future';
+import { describeValue, expected, MAX_TIMER_MS, ZokioError } from '@zokio/future';
 import { availableParallelism } from 'node:os';
 import type { TransferListItem, Worker } from 'node:worker_threads';
 import type { SchedulerOptions } from '../local/config.js';
@@ -103,9 +103,6 @@ export interface PoolCloseReport {
   /** Workers that did not exit within the timeout and were terminated. */
   readonly terminated: number;
 }
-
-/** The longest delay `setTimeout` honours; a longer close timeout means no deadline. */
-const MAX_TIMER_MS = 0x7fffffff;
 
 /** A work-stealing pool of worker threads. Most programs use it through a `multi_thread` runtime. @category Multi-core */
 export class WorkerPool {

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { ZokioError } from '@zokio/future';
+import { MAX_TIMER_MS, ZokioError } from '@zokio/future';
 import {
   COMPLETION_RECORD_BYTES,
   CompletionField,
@@ -34,9 +34,6 @@ import { E, errnoOf } from './errno.js';
 import { startFileOp } from './files.js';
 import { OpRecord, PendingOp, type CompletionSink } from './op.js';
 import { isSocketOp, SocketTable } from './sockets.js';
-
-/** The longest delay `setTimeout` takes. */
-const MAX_TIMER_MS = 0x7fffffff;
 
 export class JsBackend implements Backend, CompletionSink {
   readonly kind = 'js';
